@@ -1,0 +1,301 @@
+// `kiln build`: loads the set, plans what is not up to date, and builds it in dependency order,
+// independent packages in parallel, each green build published into the set's first repository
+// so that what depends on it can install it. A failure blocks only what depends on it.
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { pickNext, remainingChain } from "../core/plan.js";
+import { hostMatcher } from "../core/providers.js";
+import { formatEvr } from "../core/rpmvercmp.js";
+import { abandonRunningBuilds, createBuild, finishBuild, lastDurations } from "../db/builds.js";
+import { UserError } from "../util/errors.js";
+import { executeBuild } from "./execute-build.js";
+import { graphErrors, loadGraph } from "./load-graph.js";
+import { planRun, rootCauses, type RunState } from "./plan-run.js";
+import { isUpToDate, prepareBuild, whyNotUpToDate, type SourceHashes } from "./prepare-build.js";
+import { Publisher } from "./publisher.js";
+import { storeArtifacts } from "./store-artifacts.js";
+import type { Workspace } from "./workspace.js";
+
+export type BuildEvent =
+  | { type: "loaded"; packages: number; cached: number; read: number; ms: number }
+  | { type: "error"; package: string; error: UserError }
+  | { type: "plan"; toBuild: string[]; upToDate: number; blocked: number }
+  | { type: "start"; package: string; buildId: number; reason: string }
+  | { type: "up-to-date"; package: string }
+  | { type: "green"; package: string; buildId: number; ms: number }
+  | { type: "failed"; package: string; buildId?: number; error: string; logPath?: string }
+  | { type: "blocked"; package: string; by: string[] }
+  | { type: "published"; repo: string; snapshot: number; packages: number }
+  | { type: "cancelled"; package: string; buildId?: number };
+
+export interface BuildOptions {
+  /** Packages to build; empty means every package that is not up to date. */
+  targets: string[];
+  jobs: number;
+  /** Rebuild the named targets even when they are up to date. */
+  force?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (e: BuildEvent) => void;
+}
+
+export interface BuildSummary {
+  built: string[];
+  upToDate: string[];
+  failed: string[];
+  blocked: string[];
+  /** Packages whose spec or dependencies are wrong (they could not be planned). */
+  invalid: string[];
+  cancelled: string[];
+  repo: string;
+  repoPath: string;
+  /** Binary packages that nothing in the set needs: what a user installs. */
+  top: string[];
+  /** Wall time of the building phase (up to the last snapshot written). */
+  wallMs: number;
+  /** Each build's own time, and the time recording its publication took. */
+  durations: Map<string, number>;
+  publishMs: Map<string, number>;
+  /** Time spent writing repository snapshots, beside the builds. */
+  snapshotMs: number;
+  /** The last snapshot write, which nothing else overlaps. */
+  lastSnapshotMs: number;
+  /** Why the repository on disk could not be brought up to date, if it could not. */
+  snapshotError?: string;
+}
+
+export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<BuildSummary> {
+  const emit = opts.onEvent ?? (() => {});
+  const repo = ws.config.repositories[0]!.name;
+  await abandonRunningBuilds(ws.db);
+
+  const g = await loadGraph(ws);
+  emit({ type: "loaded", packages: g.set.packages.length + g.set.broken.size, ...g.set.stats });
+  const errors = graphErrors(g);
+  for (const [pkg, list] of errors) for (const e of list) emit({ type: "error", package: pkg, error: e });
+  const unknown = opts.targets.filter((t) => !g.graph.names.includes(t));
+  if (unknown.length > 0) {
+    throw new UserError(
+      "PACKAGE_UNKNOWN",
+      `no package named ${unknown.join(", ")} in the set`,
+      { file: join(ws.setDir, "packages") },
+      "`kiln graph` lists the packages",
+    );
+  }
+
+  const isHost = hostMatcher(ws.config.host.provides);
+  const hashes: SourceHashes = new Map();
+  const running = new Map<string, Promise<void>>();
+  const durations = new Map<string, number>();
+  const publisher = new Publisher(
+    { db: ws.db, data: ws.data, store: ws.store, config: ws.config },
+    repo,
+    g.graph.packages,
+    g.index,
+    {
+      busy: () => running.size > 0,
+      coming: (source) => state.get(source) === "pending" || state.get(source) === "running",
+      published: async (pkg, id) => {
+        await finishBuild(ws.db, id, "green", durations.get(pkg) ?? 0, null);
+        settle(pkg, "green");
+        emit({ type: "green", package: pkg, buildId: id, ms: durations.get(pkg) ?? 0 });
+      },
+      refused: async (pkg, id, message) => {
+        await finishBuild(ws.db, id, "failed", durations.get(pkg) ?? 0, message);
+        settle(pkg, "failed");
+        emit({ type: "failed", package: pkg, buildId: id, error: message });
+      },
+      snapshot: (e) => emit({ type: "published", ...e }),
+    },
+  );
+  await publisher.open();
+
+  const plan = await planRun(ws, g, publisher.view, errors, {
+    targets: opts.targets,
+    force: opts.force === true,
+    isHost,
+    hashes,
+  });
+  const { state, toBuild, blockedBy } = plan;
+  const count = (s: RunState): number => plan.names.filter((n) => state.get(n) === s).length;
+  emit({ type: "plan", toBuild, upToDate: count("up-to-date"), blocked: count("blocked") });
+  for (const n of plan.names)
+    if (state.get(n) === "blocked") emit({ type: "blocked", package: n, by: blockedBy.get(n)! });
+
+  // Readiness, kept up to date as builds finish: how many of its prerequisites in this run each
+  // package still waits for, and who waits for whom.
+  const building = new Set(toBuild);
+  const waitsFor = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const n of toBuild) {
+    const needs = [...(g.graph.order.get(n) ?? [])].filter((d) => d !== n && building.has(d));
+    waitsFor.set(n, needs.length);
+    for (const d of needs) dependents.set(d, [...(dependents.get(d) ?? []), n]);
+  }
+  const ready = new Set(toBuild.filter((n) => waitsFor.get(n) === 0));
+
+  // The ready build with the longest chain of work still below it goes first.
+  const known = await lastDurations(ws.db);
+  const typical = known.size > 0 ? [...known.values()].reduce((a, b) => a + b, 0) / known.size : 1000;
+  const chain = remainingChain(building, g.graph.order, (n) => known.get(n) ?? typical);
+  const waiting = new Map(toBuild.map((n) => [n, downstreamIn(n, dependents).size]));
+
+  function settle(name: string, s: RunState): void {
+    state.set(name, s);
+    if (s === "green" || s === "up-to-date") {
+      for (const d of dependents.get(name) ?? []) {
+        const left = waitsFor.get(d)! - 1;
+        waitsFor.set(d, left);
+        if (left === 0 && state.get(d) === "pending") ready.add(d);
+      }
+      return;
+    }
+    if (s !== "failed" && s !== "cancelled") return;
+    // What depends on it in this run is blocked by it (not failed), or cancelled with it.
+    for (const n of downstreamIn(name, dependents)) {
+      if (n === name || state.get(n) !== "pending") continue;
+      ready.delete(n);
+      if (s === "cancelled") {
+        state.set(n, "cancelled");
+        emit({ type: "cancelled", package: n });
+      } else {
+        state.set(n, "blocked");
+        blockedBy.set(n, rootCauses([name], blockedBy));
+        emit({ type: "blocked", package: n, by: blockedBy.get(n)! });
+      }
+    }
+  }
+
+  const runOne = async (name: string): Promise<void> => {
+    const pkg = g.graph.packages.get(name)!;
+    const view = publisher.view;
+    const prepared = await prepareBuild(ws, view, pkg, isHost, hashes);
+    if (prepared.unsatisfied.length > 0) {
+      const what = prepared.unsatisfied.map((u) =>
+        u.neededBy ? `${u.requirement} (required by ${u.neededBy})` : u.requirement,
+      );
+      settle(name, "failed");
+      emit({
+        type: "failed",
+        package: name,
+        error: `cannot fill the build root: nothing in ${repo} provides ${what.join(", ")}`,
+      });
+      return;
+    }
+    const last = g.greens.get(name);
+    if (!(opts.force && opts.targets.includes(name)) && isUpToDate(last, prepared, view)) {
+      // What it was waiting for rebuilt to the very same RPMs: nothing to do.
+      settle(name, "up-to-date");
+      emit({ type: "up-to-date", package: name });
+      return;
+    }
+    const reason = plan.reason.get(name) ?? whyNotUpToDate(last, prepared, view);
+    const buildId = await createBuild(ws.db, {
+      package: name,
+      reason,
+      inputKey: prepared.key,
+      inputs: JSON.stringify(prepared.inputs),
+      evr: formatEvr(pkg.evr),
+      logPath: (id) => join(ws.data.buildDir(id), "build.log"),
+    });
+    const buildDir = ws.data.buildDir(buildId);
+    emit({ type: "start", package: name, buildId, reason });
+    const t0 = performance.now();
+    const res = await executeBuild({
+      pkg,
+      setDir: ws.setDir,
+      dist: ws.config.dist,
+      rootPackages: prepared.packages,
+      roots: ws.roots,
+      buildDir,
+      sandbox: ws.sandbox,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    const stored = await storeArtifacts(ws, buildId, res.rpms, res.srpm, res.logPath);
+    const ms = performance.now() - t0;
+    durations.set(name, ms);
+    if (!res.ok || !stored) {
+      const cancelled = opts.signal?.aborted === true;
+      await finishBuild(
+        ws.db,
+        buildId,
+        cancelled ? "cancelled" : "failed",
+        ms,
+        cancelled ? "cancelled" : (res.error ?? "failed"),
+      );
+      settle(name, cancelled ? "cancelled" : "failed");
+      if (cancelled) emit({ type: "cancelled", package: name, buildId });
+      else
+        emit({ type: "failed", package: name, buildId, error: res.error ?? "failed", logPath: res.logPath });
+      return;
+    }
+    // Its RPMs are in the artifact store now; the rpmbuild tree is only kept when a build fails.
+    await rm(join(buildDir, "top"), { recursive: true, force: true });
+    // Recording the publication takes milliseconds; the build keeps its slot until then, so that
+    // what it unblocks is ready when the slot frees. Snapshots are written beside the builds.
+    await publisher.publish(name, buildId);
+  };
+
+  const started = performance.now();
+  while (!opts.signal?.aborted) {
+    while (running.size < opts.jobs) {
+      const next = pickNext(ready, chain, waiting);
+      if (!next) break;
+      ready.delete(next);
+      state.set(next, "running");
+      const job = runOne(next)
+        .catch((e: unknown) => {
+          settle(next, "failed");
+          emit({ type: "failed", package: next, error: (e as Error).message });
+        })
+        .finally(() => running.delete(next));
+      running.set(next, job);
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  await Promise.allSettled(running.values());
+  await publisher.finish();
+  for (const n of toBuild) {
+    if (state.get(n) === "pending") {
+      state.set(n, "cancelled");
+      emit({ type: "cancelled", package: n });
+    }
+  }
+
+  const pick = (s: RunState): string[] => plan.names.filter((n) => state.get(n) === s);
+  return {
+    built: pick("green"),
+    upToDate: pick("up-to-date"),
+    failed: pick("failed"),
+    blocked: pick("blocked"),
+    invalid: pick("invalid"),
+    cancelled: pick("cancelled"),
+    repo,
+    repoPath: ws.data.repoPath(repo),
+    top: g.graph.names
+      .filter((n) => (g.graph.rdeps.get(n)?.size ?? 0) === 0 && g.graph.packages.has(n))
+      .map((n) => g.graph.packages.get(n)!.binaries.find((b) => b.name === n)?.name ?? n)
+      .sort(),
+    wallMs: performance.now() - started,
+    durations,
+    publishMs: publisher.recordMs,
+    snapshotMs: publisher.snapshotMs,
+    lastSnapshotMs: publisher.lastSnapshotMs,
+    ...(publisher.snapshotError !== undefined ? { snapshotError: publisher.snapshotError } : {}),
+  };
+}
+
+/** `name` and everything that waits for it in this run. */
+function downstreamIn(name: string, dependents: ReadonlyMap<string, string[]>): Set<string> {
+  const seen = new Set([name]);
+  const stack = [name];
+  while (stack.length > 0) {
+    for (const d of dependents.get(stack.pop()!) ?? []) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        stack.push(d);
+      }
+    }
+  }
+  return seen;
+}

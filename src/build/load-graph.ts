@@ -1,0 +1,50 @@
+// The package set loaded and resolved into its dependency graph, with what the database knows
+// (last green builds, what is published): shared by `kiln build`, `kiln graph` and `kiln plan`.
+import { resolveGraph, type PackageGraph } from "../core/graph.js";
+import type { BuiltBinary } from "../core/package.js";
+import type { ProviderIndex } from "../core/providers.js";
+import { artifactsOf, latestGreenBuilds, toBuiltBinary } from "../db/builds.js";
+import { repositoryContent } from "../db/repos.js";
+import type { BuildRow } from "../db/schema.js";
+import { loadSet, type LoadedSet } from "../set/load-set.js";
+import type { UserError } from "../util/errors.js";
+import type { Workspace } from "./workspace.js";
+
+export interface LoadedGraph {
+  set: LoadedSet;
+  graph: PackageGraph;
+  greens: Map<string, BuildRow>;
+  /** Who provides what, by the specs and the last builds. */
+  index: ProviderIndex;
+}
+
+export async function loadGraph(ws: Workspace): Promise<LoadedGraph> {
+  const set = await loadSet(ws.setDir, { config: ws.config, db: ws.db, sandbox: ws.sandbox });
+  const greens = await latestGreenBuilds(ws.db);
+  const built = new Map<string, BuiltBinary[]>();
+  const byId = new Map([...greens].map(([pkg, b]) => [b.id, pkg]));
+  for (const a of await artifactsOf(ws.db, [...byId.keys()])) {
+    if (a.kind !== "rpm") continue;
+    const pkg = byId.get(a.build_id)!;
+    built.set(pkg, [...(built.get(pkg) ?? []), toBuiltBinary(a)]);
+  }
+  const published = new Set((await repositoryContent(ws.db, ws.config.repositories[0]!.name)).keys());
+  const input = {
+    packages: set.packages,
+    broken: set.broken,
+    hostProvides: ws.config.host.provides,
+    built,
+    published,
+  };
+  const graph = resolveGraph(input);
+  return { set, graph, greens, index: graph.index };
+}
+
+/** Every error of the set, by package: from loading the specs and from resolving the graph. */
+export function graphErrors(g: LoadedGraph): Map<string, UserError[]> {
+  const out = new Map<string, UserError[]>();
+  for (const m of [g.set.errors, g.graph.errors]) {
+    for (const [pkg, list] of m) out.set(pkg, [...(out.get(pkg) ?? []), ...list]);
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+// What one build of a package would consume right now: its build root (from what the repository
+// holds) and its inputs, hence its up-to-date key.
+import { join } from "node:path";
+import type { RootPackage } from "../buildroot/buildroot-cache.js";
+import type { Unsatisfied } from "../core/install-closure.js";
+import type { SourcePackage } from "../core/package.js";
+import type { BuildRow } from "../db/schema.js";
+import { sha256File } from "../util/hash.js";
+import { inputKey, makeInputs, whatChanged, type BuildInputs } from "./inputs.js";
+import { rootFor, type RepoView } from "./repo-view.js";
+import type { Workspace } from "./workspace.js";
+
+export interface Prepared {
+  inputs: BuildInputs;
+  key: string;
+  packages: RootPackage[];
+  unsatisfied: Unsatisfied[];
+}
+
+/**
+ * The sha256 of each source file, computed once in a run: a package is prepared when the run is
+ * planned and again when its build starts, and its tarballs need hashing only once.
+ */
+export type SourceHashes = Map<string, Promise<string>>;
+
+export async function prepareBuild(
+  ws: Workspace,
+  view: RepoView,
+  pkg: SourcePackage,
+  isHost: (n: string) => boolean,
+  hashes: SourceHashes,
+): Promise<Prepared> {
+  const root = rootFor(view, pkg, isHost);
+  const sources: Record<string, string> = {};
+  for (const s of pkg.sources) {
+    const path = join(ws.setDir, "packages", pkg.name, s.name);
+    let hash = hashes.get(path);
+    if (!hash) hashes.set(path, (hash = sha256File(path)));
+    sources[s.name] = await hash;
+  }
+  const inputs = makeInputs(ws.config.dist, pkg.specSha256, sources, root.packages);
+  return { inputs, key: inputKey(inputs), packages: root.packages, unsatisfied: root.unsatisfied };
+}
+
+/** Up to date: its last green build had these very inputs, and the repository holds that build. */
+export function isUpToDate(last: BuildRow | undefined, prepared: Prepared, view: RepoView): boolean {
+  return last !== undefined && last.input_key === prepared.key && view.content.get(last.package) === last.id;
+}
+
+/** Why it is not up to date, in words. */
+export function whyNotUpToDate(last: BuildRow | undefined, prepared: Prepared, view: RepoView): string {
+  if (last && view.content.get(last.package) !== last.id) return "its last build is not published";
+  return whatChanged(last ? (JSON.parse(last.inputs) as BuildInputs) : undefined, prepared.inputs);
+}

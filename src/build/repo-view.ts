@@ -1,0 +1,70 @@
+// What Kiln's own repository holds, as an index for filling build roots: a build's BuildRequires
+// (and what those require) are resolved against the published RPMs only.
+import type { Kysely } from "kysely";
+import type { RootPackage } from "../buildroot/buildroot-cache.js";
+import {
+  installClosure,
+  parseRequirements,
+  type Requirement,
+  type Unsatisfied,
+} from "../core/install-closure.js";
+import type { SourcePackage } from "../core/package.js";
+import { ProviderIndex, type Provider } from "../core/providers.js";
+import { artifactsOf } from "../db/builds.js";
+import { repositoryContent } from "../db/repos.js";
+import type { ArtifactRow, Database } from "../db/schema.js";
+
+export interface RepoView {
+  /** Package → the build id the repository holds. */
+  content: Map<string, number>;
+  index: ProviderIndex;
+  rpms: Map<Provider, ArtifactRow>;
+  /** Parsed Requires by RPM, filled as needed. */
+  requires: Map<Provider, Requirement[]>;
+}
+
+export async function loadRepoView(db: Kysely<Database>, repo: string): Promise<RepoView> {
+  const content = await repositoryContent(db, repo);
+  const sourceOf = new Map([...content].map(([pkg, id]) => [id, pkg]));
+  const index = new ProviderIndex();
+  const rpms = new Map<Provider, ArtifactRow>();
+  for (const a of await artifactsOf(db, [...content.values()])) {
+    if (a.kind !== "rpm" || !a.name) continue;
+    const source = sourceOf.get(a.build_id)!;
+    rpms.set(index.provider(source, a.name), a);
+    index.addRpm(
+      source,
+      a.name,
+      JSON.parse(a.provides ?? "[]") as string[],
+      JSON.parse(a.files ?? "[]") as string[],
+    );
+  }
+  return { content, index, rpms, requires: new Map() };
+}
+
+export interface RootPlan {
+  packages: RootPackage[];
+  unsatisfied: Unsatisfied[];
+}
+
+/** The published RPMs a build of `pkg` installs into its build root. */
+export function rootFor(view: RepoView, pkg: SourcePackage, isHost: (name: string) => boolean): RootPlan {
+  const closure = installClosure(pkg.buildRequires, {
+    index: view.index,
+    isHost,
+    requiresOf: (p) => {
+      let r = view.requires.get(p);
+      if (!r)
+        view.requires.set(
+          p,
+          (r = parseRequirements(JSON.parse(view.rpms.get(p)?.requires ?? "[]") as string[])),
+        );
+      return r;
+    },
+  });
+  const packages = closure.chosen
+    .map((p) => view.rpms.get(p)!)
+    .map((a) => ({ sha256: a.sha256, filename: a.filename }))
+    .sort((a, b) => (a.filename < b.filename ? -1 : 1));
+  return { packages, unsatisfied: closure.unsatisfied };
+}

@@ -1,0 +1,56 @@
+// A finished build's outputs into the artifact store, and their rows into the database.
+import { insertArtifacts } from "../db/builds.js";
+import type { NewArtifact } from "../db/schema.js";
+import type { RpmHeader } from "../rpm/rpm-query.js";
+import type { Workspace } from "./workspace.js";
+
+/** Stores the RPMs, the SRPM and the log; says whether there was any binary RPM to keep. */
+export async function storeArtifacts(
+  ws: Workspace,
+  buildId: number,
+  rpms: RpmHeader[],
+  srpm: RpmHeader | undefined,
+  logPath: string,
+): Promise<boolean> {
+  const rows: NewArtifact[] = [];
+  for (const h of [...rpms, ...(srpm ? [srpm] : [])]) {
+    const stored = await ws.store.put(h.file);
+    rows.push({
+      build_id: buildId,
+      kind: h.source ? "srpm" : "rpm",
+      filename: h.file.slice(h.file.lastIndexOf("/") + 1),
+      sha256: stored.sha256,
+      size: stored.size,
+      name: h.name,
+      epoch: h.evr.epoch ?? null,
+      version: h.evr.version,
+      release: h.evr.release ?? null,
+      arch: h.arch,
+      provides: h.source ? null : JSON.stringify(h.provides),
+      requires: JSON.stringify(h.requires),
+      files: h.source ? null : JSON.stringify(h.files),
+    });
+  }
+  try {
+    const log = await ws.store.put(logPath);
+    rows.push({
+      build_id: buildId,
+      kind: "log",
+      filename: "build.log",
+      sha256: log.sha256,
+      size: log.size,
+      name: null,
+      epoch: null,
+      version: null,
+      release: null,
+      arch: null,
+      provides: null,
+      requires: null,
+      files: null,
+    });
+  } catch {
+    // No log (the build never started): nothing to keep.
+  }
+  await insertArtifacts(ws.db, rows);
+  return rpms.length > 0;
+}

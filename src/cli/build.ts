@@ -1,0 +1,87 @@
+// `kiln build [PKG…]`: build what is not up to date, in dependency order, and publish it.
+import type { Command } from "commander";
+import pc from "picocolors";
+import { buildSet, type BuildSummary } from "../build/build-set.js";
+import type { Workspace } from "../build/workspace.js";
+import { defaultJobs, positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
+import { printError, shown } from "./output.js";
+import { createProgress, terminalArea } from "./progress.js";
+
+interface BuildCliOptions extends SetOptions {
+  jobs: number;
+  force?: boolean;
+}
+
+export function registerBuild(program: Command, setStatus: (s: number) => void): void {
+  setOptions(
+    program
+      .command("build")
+      .description("build the named packages (default: all that are not up to date) and what they need")
+      .argument("[packages...]", "source package names"),
+  )
+    .option("-j, --jobs <n>", "builds to run at once", positiveInt, defaultJobs())
+    .option("--force", "rebuild the named packages even when they are up to date")
+    .action(async (packages: string[], o: BuildCliOptions) => {
+      const ws = await workspaceFor(o, true);
+      const live = process.stderr.isTTY ? await terminalArea(process.stderr) : undefined;
+      const progress = createProgress({ ...(live ? { live } : {}), setDir: ws.setDir });
+      const abort = new AbortController();
+      const onSignal = (): void => abort.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        if (ws.sandboxNote)
+          console.error(`${pc.yellow("note:")} building without a sandbox: ${ws.sandboxNote}`);
+        const summary = await buildSet(ws, {
+          targets: packages,
+          jobs: o.jobs,
+          ...(o.force ? { force: true } : {}),
+          signal: abort.signal,
+          onEvent: (e) => progress.onEvent(e),
+        });
+        progress.stop();
+        report(ws, summary);
+        setStatus(
+          abort.signal.aborted
+            ? 130
+            : summary.failed.length + summary.blocked.length + summary.invalid.length > 0 ||
+                summary.snapshotError !== undefined
+              ? 1
+              : 0,
+        );
+      } catch (e) {
+        progress.stop();
+        printError(e, ws.setDir);
+        setStatus(2);
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        await ws.close();
+      }
+    });
+}
+
+function report(ws: Workspace, s: BuildSummary): void {
+  const parts = [
+    `built ${s.built.length}`,
+    `up to date ${s.upToDate.length}`,
+    `failed ${s.failed.length}`,
+    `blocked ${s.blocked.length}`,
+  ];
+  if (s.invalid.length) parts.push(`invalid ${s.invalid.length}`);
+  if (s.cancelled.length) parts.push(`cancelled ${s.cancelled.length}`);
+  console.log(parts.join(", "));
+  if (s.failed.length) console.log(`failed: ${s.failed.join(", ")}`);
+  if (s.blocked.length) console.log(`blocked: ${s.blocked.join(", ")}`);
+  if (s.invalid.length) console.log(`invalid (see the errors above): ${s.invalid.join(", ")}`);
+  if (s.snapshotError) {
+    console.error(
+      `error: the repository on disk could not be updated (the next run tries again): ${s.snapshotError}`,
+    );
+  }
+  console.log(`repository ${s.repo}: ${shown(s.repoPath)}`);
+  const packages = s.top.length > 0 && s.top.length <= 5 ? s.top.join(" ") : "PACKAGE…";
+  console.log(
+    `install from it with:\n  dnf --installroot=/tmp/${ws.config.name}-root --repofrompath=${s.repo},file://${s.repoPath} --repo=${s.repo} --setopt=gpgcheck=0 install -y ${packages}`,
+  );
+}

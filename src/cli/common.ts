@@ -1,0 +1,39 @@
+// Options every command that works on a package set takes.
+import { availableParallelism } from "node:os";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { openWorkspace, type SandboxMode, type Workspace } from "../build/workspace.js";
+
+export interface SetOptions {
+  set: string;
+  data?: string;
+  sandbox?: SandboxMode;
+}
+
+export function setOptions(cmd: Command): Command {
+  return cmd
+    .option("--set <dir>", "the package set (a directory with kiln.yaml and packages/)", ".")
+    .option("--data <dir>", "Kiln's data directory (default: .kiln/ inside the set)")
+    .addOption(
+      new Option(
+        "--sandbox <mode>",
+        "build inside bubblewrap: auto, required or off (default: kiln.yaml's build.sandbox)",
+      ).choices(["auto", "required", "off"]),
+    );
+}
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
+  return n;
+}
+
+export const defaultJobs = (): number => availableParallelism();
+
+export function workspaceFor(o: SetOptions, lock: boolean): Promise<Workspace> {
+  return openWorkspace({
+    setDir: o.set,
+    ...(o.data !== undefined ? { dataDir: o.data } : {}),
+    ...(o.sandbox !== undefined ? { sandbox: o.sandbox } : {}),
+    lock,
+  });
+}

@@ -1,0 +1,125 @@
+// Progress of `kiln build`: on a terminal, a live status block (what is building and for how long,
+// how many are done, blocked and left) under the lines that matter; elsewhere one plain line per event.
+import pc from "picocolors";
+import type { BuildEvent } from "../build/build-set.js";
+import { formatUserError, shown } from "./output.js";
+
+export interface Progress {
+  onEvent(e: BuildEvent): void;
+  stop(): void;
+}
+
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** Redraws a block of lines in place (log-update's interface). */
+export interface LiveArea {
+  (text: string): void;
+  clear(): void;
+  done(): void;
+}
+
+/** A live area on a terminal; loaded only there, since it pulls in a dozen modules. */
+export async function terminalArea(stream: NodeJS.WriteStream): Promise<LiveArea> {
+  const { createLogUpdate } = await import("log-update");
+  return createLogUpdate(stream);
+}
+
+/** With `live`, a status block redrawn in place; without, one plain line per event. */
+export function createProgress(opts: {
+  live?: LiveArea;
+  setDir: string;
+  stream?: NodeJS.WriteStream;
+}): Progress {
+  const out = opts.stream ?? process.stderr;
+  const building = new Map<string, number>();
+  let total = 0;
+  let done = 0;
+  let upToDate = 0;
+  let failed = 0;
+  let blocked = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const live = opts.live;
+
+  const render = (): void => {
+    if (!live) return;
+    const now = performance.now();
+    const names = [...building].map(([n, t]) => `${n} ${pc.dim(secs(now - t))}`);
+    const left = Math.max(0, total - done - failed - blocked - upToDate);
+    live(
+      `${pc.cyan("building")} ${names.join(", ") || pc.dim("nothing")}\n` +
+        `${pc.green(`done ${done}`)} · up to date ${upToDate} · ${failed ? pc.red(`failed ${failed}`) : "failed 0"} · ` +
+        `${blocked ? pc.yellow(`blocked ${blocked}`) : "blocked 0"} · left ${left}`,
+    );
+  };
+  const line = (text: string): void => {
+    if (live) {
+      live.clear();
+      out.write(text + "\n");
+      render();
+    } else out.write(`kiln: ${text}\n`);
+  };
+
+  return {
+    onEvent(e) {
+      switch (e.type) {
+        case "loaded":
+          line(
+            `loaded ${e.packages} package(s) in ${secs(e.ms)} (${e.read} spec(s) read, ${e.cached} from the cache)`,
+          );
+          break;
+        case "error":
+          line(`${pc.red("invalid")} ${e.package}: ${formatUserError(e.error, opts.setDir)}`);
+          break;
+        case "plan":
+          total = e.toBuild.length;
+          line(
+            e.toBuild.length === 0
+              ? `nothing to build (${e.upToDate} up to date)`
+              : `${e.toBuild.length} to build: ${e.toBuild.join(", ")} (${e.upToDate} up to date)`,
+          );
+          if (live) timer = setInterval(render, 250);
+          break;
+        case "start":
+          building.set(e.package, performance.now());
+          if (!live) line(`start ${e.package} (build ${e.buildId}): ${e.reason}`);
+          render();
+          break;
+        case "up-to-date":
+          upToDate++;
+          line(`${e.package} is up to date (what it waited for rebuilt to the same RPMs)`);
+          break;
+        case "green":
+          building.delete(e.package);
+          done++;
+          line(`${pc.green("built")} ${e.package} (build ${e.buildId}) in ${secs(e.ms)}`);
+          break;
+        case "failed":
+          building.delete(e.package);
+          failed++;
+          line(
+            `${pc.red("FAILED")} ${e.package}${e.buildId ? ` (build ${e.buildId})` : ""}: ${e.error}` +
+              (e.logPath ? `\n  log: ${shown(e.logPath)}` : ""),
+          );
+          break;
+        case "blocked":
+          blocked++;
+          line(`${pc.yellow("blocked")} ${e.package}: needs ${e.by.join(", ")}, which cannot build`);
+          break;
+        case "cancelled":
+          building.delete(e.package);
+          line(`cancelled ${e.package}`);
+          break;
+        case "published":
+          if (!live) line(`published ${e.repo} snapshot ${e.snapshot} (${e.packages} RPMs)`);
+          break;
+      }
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      if (live) {
+        live.clear();
+        live.done();
+      }
+    },
+  };
+}

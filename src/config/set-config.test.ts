@@ -1,0 +1,295 @@
+import { describe, expect, it } from "vitest";
+import { UserError } from "../util/errors.js";
+import { parseSetConfig, type SetConfig } from "./set-config.js";
+
+const FILE = "/sets/example/kiln.yaml";
+
+function configError(text: string): UserError {
+  try {
+    parseSetConfig(text, FILE);
+  } catch (e) {
+    if (e instanceof UserError) return e;
+    throw e;
+  }
+  throw new Error(`expected ${JSON.stringify(text)} to be rejected`);
+}
+
+const DEFAULTS: Omit<SetConfig, "name"> = {
+  dist: ".kiln",
+  repositories: [{ name: "main" }],
+  host: { provides: [] },
+  build: { sandbox: "auto" },
+};
+
+describe("parseSetConfig: valid files", () => {
+  it.each<[string, string, SetConfig]>([
+    ["only a name: every default", "name: example\n", { name: "example", ...DEFAULTS }],
+    ["a name with . _ + -", "name: my.set_1+x-2\n", { name: "my.set_1+x-2", ...DEFAULTS }],
+    ["a comment and a document start", "# the set\n---\nname: x # inline\n", { name: "x", ...DEFAULTS }],
+    ["a dist tag", "name: x\ndist: .kiln1\n", { name: "x", ...DEFAULTS, dist: ".kiln1" }],
+    ["a dist tag with _ . +", "name: x\ndist: .el9_4.k+1\n", { name: "x", ...DEFAULTS, dist: ".el9_4.k+1" }],
+    [
+      "repositories, in order",
+      "name: x\nrepositories:\n  - name: testing\n    description: new builds\n  - name: stable\n",
+      {
+        name: "x",
+        ...DEFAULTS,
+        repositories: [{ name: "testing", description: "new builds" }, { name: "stable" }],
+      },
+    ],
+    [
+      "host provides with patterns",
+      "name: x\nhost:\n  provides:\n    - gcc\n    - libc.so.6*\n    - rtld(GNU_HASH)\n    - '*'\n",
+      { name: "x", ...DEFAULTS, host: { provides: ["gcc", "libc.so.6*", "rtld(GNU_HASH)", "*"] } },
+    ],
+    ["an empty host section", "name: x\nhost: {}\n", { name: "x", ...DEFAULTS }],
+    [
+      "a base repository",
+      "name: x\nhost:\n  base-repository: https://mirror.example.org/fedora/40/\n",
+      {
+        name: "x",
+        ...DEFAULTS,
+        host: { provides: [], "base-repository": "https://mirror.example.org/fedora/40/" },
+      },
+    ],
+    ...(["auto", "required", "off"] as const).map((sandbox): [string, string, SetConfig] => [
+      `sandbox ${sandbox}`,
+      `name: x\nbuild:\n  sandbox: ${sandbox}\n`,
+      { name: "x", ...DEFAULTS, build: { sandbox } },
+    ]),
+    ["an empty build section", "name: x\nbuild: {}\n", { name: "x", ...DEFAULTS }],
+    ["a description", "name: x\ndescription: A set\n", { name: "x", description: "A set", ...DEFAULTS }],
+    [
+      "flow style",
+      "{name: x, dist: .k, build: {sandbox: off}}",
+      { name: "x", ...DEFAULTS, dist: ".k", build: { sandbox: "off" } },
+    ],
+  ])("%s", (_what, text, expected) => {
+    expect(parseSetConfig(text, FILE)).toStrictEqual(expected);
+  });
+});
+
+describe("parseSetConfig: errors", () => {
+  it.each<[string, string, string, number, number]>([
+    // Invalid YAML: the parser's position.
+    [
+      "a tab as indentation",
+      "name: x\n\tdist: y\n",
+      "invalid YAML: Tabs are not allowed as indentation",
+      2,
+      1,
+    ],
+    ["a duplicate key", "name: x\ndist: .a\nname: y\n", "invalid YAML: Map keys must be unique", 3, 1],
+    [
+      "an unterminated flow sequence",
+      "name: x\nrepositories: [\n",
+      "invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      3,
+      1,
+    ],
+    [
+      "a nested mapping in a compact one",
+      "name: t\n  bad: indent\n",
+      "invalid YAML: Nested mappings are not allowed in compact mappings",
+      1,
+      7,
+    ],
+    // Unknown keys: the key itself.
+    ["an unknown top-level key", "name: x\nnmae: y\n", 'unknown key "nmae"', 2, 1],
+    [
+      "an unknown top-level key without a value",
+      "name: x\n\nrepository:\n",
+      'unknown key "repository"',
+      3,
+      1,
+    ],
+    [
+      "an unknown nested key, block style",
+      "name: x\nhost:\n  provide:\n    - gcc\n",
+      'unknown key "provide" in host',
+      3,
+      3,
+    ],
+    [
+      "an unknown nested key, flow style",
+      "name: x\nhost: {provide: [gcc]}\n",
+      'unknown key "provide" in host',
+      2,
+      8,
+    ],
+    [
+      "an unknown key in build",
+      "name: x\nbuild:\n  sandbox: off\n  jobs: 4\n",
+      'unknown key "jobs" in build',
+      4,
+      3,
+    ],
+    [
+      "an unknown key in a repository",
+      "name: x\nrepositories:\n  - name: a\n  - name: b\n    url: http://x\n",
+      'unknown key "url" in repositories.1',
+      5,
+      5,
+    ],
+    ["several unknown keys", "name: x\nfoo: 1\nbar: 2\n", 'unknown key "foo", "bar"', 2, 1],
+    // Wrong types: the value.
+    [
+      "repositories not a list",
+      "name: x\nrepositories: foo\n",
+      "repositories: Invalid input: expected array, received string",
+      2,
+      15,
+    ],
+    [
+      "host.provides not a list",
+      "name: x\nhost:\n  provides: gcc\n",
+      "host.provides: Invalid input: expected array, received string",
+      3,
+      13,
+    ],
+    [
+      "host not a mapping",
+      "name: x\nhost: gcc\n",
+      "host: Invalid input: expected object, received string",
+      2,
+      7,
+    ],
+    ["a number as the name", "name: 42\n", "name: Invalid input: expected string, received number", 1, 7],
+    ["a list at the top", "- name: x\n", "(top level): Invalid input: expected object, received array", 1, 1],
+    [
+      "a scalar at the top",
+      "just text\n",
+      "(top level): Invalid input: expected object, received string",
+      1,
+      1,
+    ],
+    // Missing name: the document.
+    ["an empty file", "", "name: Invalid input: expected string, received undefined", 1, 1],
+    [
+      "no name",
+      "# comment\nhost:\n  provides: [gcc]\n",
+      "name: Invalid input: expected string, received undefined",
+      2,
+      1,
+    ],
+    // Invalid values: the value.
+    ["a name with a space", "name: 'my set'\n", "name: the set's name is letters, digits and . _ + -", 1, 7],
+    ["a name starting with -", "name: -x\n", "name: the set's name is letters, digits and . _ + -", 1, 7],
+    [
+      "a dist tag without a dot",
+      "name: x\ndist: kiln\n",
+      'dist: a dist tag starts with "." and has no spaces, e.g. ".kiln1"',
+      2,
+      7,
+    ],
+    [
+      "a dist tag with a space",
+      "name: x\ndist: '.kiln 1'\n",
+      'dist: a dist tag starts with "." and has no spaces, e.g. ".kiln1"',
+      2,
+      7,
+    ],
+    [
+      "a dist tag with a macro",
+      "name: x\ndist: '.%{x}'\n",
+      'dist: a dist tag starts with "." and has no spaces, e.g. ".kiln1"',
+      2,
+      7,
+    ],
+    [
+      "a dot alone as dist tag",
+      "name: x\ndist: .\n",
+      'dist: a dist tag starts with "." and has no spaces, e.g. ".kiln1"',
+      2,
+      7,
+    ],
+    [
+      "duplicate repository names",
+      "name: x\nrepositories:\n  - name: a\n  - name: b\n  - name: a\n",
+      "repositories: repository names must be unique",
+      3,
+      3,
+    ],
+    [
+      "no repository",
+      "name: x\nrepositories: []\n",
+      "repositories: name at least one repository; builds publish to the first",
+      2,
+      15,
+    ],
+    [
+      "a bad repository name",
+      "name: x\nrepositories:\n  - name: ok\n  - name: 'not ok'\n",
+      "repositories.1.name: a repository name is letters, digits and . _ + -",
+      4,
+      11,
+    ],
+    [
+      "a repository without a name",
+      "name: x\nrepositories:\n  - description: nameless\n",
+      "repositories.0.name: Invalid input: expected string, received undefined",
+      3,
+      5,
+    ],
+    [
+      "a host capability with a space",
+      "name: x\nhost:\n  provides:\n    - gcc\n    - gcc >= 12\n",
+      "host.provides.1: a host capability has no spaces and no % (write the name only)",
+      5,
+      7,
+    ],
+    [
+      "a host capability with a %",
+      "name: x\nhost:\n  provides: [gcc, '%{_bindir}/make']\n",
+      "host.provides.1: a host capability has no spaces and no % (write the name only)",
+      3,
+      19,
+    ],
+    [
+      "an empty host capability",
+      "name: x\nhost:\n  provides:\n    - ''\n",
+      "host.provides.0: Too small: expected string to have >=1 characters",
+      4,
+      7,
+    ],
+    [
+      "a base repository that is not a URL",
+      "name: x\nhost:\n  base-repository: not a url\n",
+      "host.base-repository: Invalid URL",
+      3,
+      20,
+    ],
+    [
+      "an unknown sandbox mode",
+      "name: x\nbuild:\n  sandbox: maybe\n",
+      'build.sandbox: Invalid option: expected one of "auto"|"required"|"off"',
+      3,
+      12,
+    ],
+    [
+      "several problems: the first, and how many more",
+      "name: x\ndist: kiln\nbuild:\n  sandbox: maybe\n",
+      'dist: a dist tag starts with "." and has no spaces, e.g. ".kiln1" (and 1 more problem(s))',
+      2,
+      7,
+    ],
+  ])("%s", (_what, text, message, line, column) => {
+    const e = configError(text);
+    expect(e.code).toBe("CONFIG_INVALID");
+    expect(e.message).toBe(message);
+    expect(e.location).toStrictEqual({ file: FILE, line, column });
+  });
+
+  it("formats as file:line:column", () => {
+    const e = configError("name: x\nhost:\n  provide:\n    - gcc\n");
+    expect(e.format()).toBe(
+      `${FILE}:3:3: unknown key "provide" in host\n  check the spelling; see README.md for the keys kiln.yaml takes`,
+    );
+  });
+
+  it("counts lines after a BOM and CRLF line ends", () => {
+    const e = configError("\ufeffname: x\r\n\r\nbogus: 1\r\n");
+    expect(e.message).toBe('unknown key "bogus"');
+    expect(e.location).toStrictEqual({ file: FILE, line: 3, column: 1 });
+  });
+});

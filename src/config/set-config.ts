@@ -1,0 +1,83 @@
+// kiln.yaml: the package set's settings. Checked by a schema at the boundary; the type is derived from it.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
+import { UserError } from "../util/errors.js";
+import { schemaError, yamlSyntaxError } from "./yaml-errors.js";
+
+const nameRe = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+
+const repository = z.strictObject({
+  name: z.string().regex(nameRe, "a repository name is letters, digits and . _ + -"),
+  description: z.string().optional(),
+});
+
+// A capability the host supplies outside Kiln's own packages: build tools that BuildRequires name
+// (gcc, make) and run-time capabilities that built packages require (libc.so.6(GLIBC_2.34)(64bit)).
+// `*` matches any run of characters.
+const hostProvide = z
+  .string()
+  .min(1)
+  .refine((s) => !/[\s%]/.test(s), "a host capability has no spaces and no % (write the name only)");
+
+export const setConfigSchema = z.strictObject({
+  name: z.string().regex(nameRe, "the set's name is letters, digits and . _ + -"),
+  description: z.string().optional(),
+  /** The dist tag rpmbuild appends to every Release (Debian's rpm has none). */
+  dist: z
+    .string()
+    .regex(/^\.[A-Za-z0-9_.+]+$/, 'a dist tag starts with "." and has no spaces, e.g. ".kiln1"')
+    .default(".kiln"),
+  repositories: z
+    .array(repository)
+    .min(1, "name at least one repository; builds publish to the first")
+    .default([{ name: "main" }])
+    .refine((r) => new Set(r.map((x) => x.name)).size === r.length, "repository names must be unique"),
+  host: z
+    .strictObject({
+      provides: z.array(hostProvide).default([]),
+      /** A repository that supplies the host capabilities to clients; without it Kiln generates a host-provides package. */
+      "base-repository": z.url().optional(),
+    })
+    .default({ provides: [] }),
+  build: z
+    .strictObject({
+      /** auto: use bubblewrap where it works; required: refuse to build without it; off: never. */
+      sandbox: z.enum(["auto", "required", "off"]).default("auto"),
+    })
+    .default({ sandbox: "auto" }),
+});
+
+export type SetConfig = z.infer<typeof setConfigSchema>;
+
+export const CONFIG_FILE = "kiln.yaml";
+
+export function parseSetConfig(text: string, file: string): SetConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) throw yamlSyntaxError(file, doc.errors[0]!);
+  const value: unknown = doc.toJS() ?? {};
+  const parsed = setConfigSchema.safeParse(value);
+  if (!parsed.success) throw schemaError(file, doc, lines, parsed.error);
+  return parsed.data;
+}
+
+export async function loadSetConfig(setDir: string): Promise<SetConfig> {
+  const file = join(setDir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new UserError(
+        "CONFIG_MISSING",
+        `no ${CONFIG_FILE} in ${setDir}`,
+        { file },
+        `a package set is a directory with ${CONFIG_FILE} and packages/<name>/<name>.spec; pass --set DIR`,
+      );
+    }
+    throw e;
+  }
+  return parseSetConfig(text, file);
+}

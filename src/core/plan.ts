@@ -1,0 +1,124 @@
+// Planning over the package graph: what is downstream of a change, what a build needs, in which
+// waves things can build, and which build goes next. Pure functions of their inputs.
+
+export type Edges = ReadonlyMap<string, ReadonlySet<string>>;
+
+/** Everything reachable from `roots` along `edges`, the roots included. */
+export function reachable(roots: Iterable<string>, edges: Edges): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    for (const m of edges.get(n) ?? []) if (!seen.has(m)) stack.push(m);
+  }
+  return seen;
+}
+
+/** The packages that build-require `roots`, transitively, and the roots themselves. */
+export function downstream(roots: Iterable<string>, rdeps: Edges): Set<string> {
+  return reachable(roots, rdeps);
+}
+
+/** Order `nodes` by an edge set restricted to them (edges point at prerequisites): dependencies first. */
+export function topoOrder(nodes: ReadonlySet<string>, order: Edges): string[] {
+  return waves(nodes, order).flat();
+}
+
+/**
+ * Waves: wave 0 holds what needs nothing else in `nodes`; wave k what needs something in wave k-1.
+ * Everything in a wave can build in parallel. Nodes on a cycle of `order` (which a valid graph
+ * has none of among buildable packages) are left out.
+ */
+export function waves(nodes: ReadonlySet<string>, order: Edges): string[][] {
+  const pending = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const n of nodes) {
+    let count = 0;
+    for (const d of order.get(n) ?? []) {
+      if (d === n || !nodes.has(d)) continue;
+      count++;
+      let l = dependents.get(d);
+      if (!l) dependents.set(d, (l = []));
+      l.push(n);
+    }
+    pending.set(n, count);
+  }
+  const out: string[][] = [];
+  let current = [...nodes].filter((n) => pending.get(n) === 0).sort();
+  while (current.length > 0) {
+    out.push(current);
+    const next: string[] = [];
+    for (const n of current) {
+      for (const m of dependents.get(n) ?? []) {
+        const left = pending.get(m)! - 1;
+        pending.set(m, left);
+        if (left === 0) next.push(m);
+      }
+    }
+    current = next.sort();
+  }
+  return out;
+}
+
+/**
+ * The length of the longest chain of work that still hangs below each node inside `nodes`: its
+ * own duration plus the longest of its dependents'. Building the node with the longest remaining
+ * chain first keeps the critical path moving.
+ */
+export function remainingChain(
+  nodes: ReadonlySet<string>,
+  order: Edges,
+  duration: (n: string) => number,
+): Map<string, number> {
+  const rev = new Map<string, string[]>();
+  for (const n of nodes) {
+    for (const d of order.get(n) ?? []) {
+      if (d === n || !nodes.has(d)) continue;
+      let l = rev.get(d);
+      if (!l) rev.set(d, (l = []));
+      l.push(n);
+    }
+  }
+  const chain = new Map<string, number>();
+  for (const n of topoOrder(nodes, order).reverse()) {
+    let best = 0;
+    for (const m of rev.get(n) ?? []) best = Math.max(best, chain.get(m) ?? 0);
+    chain.set(n, duration(n) + best);
+  }
+  return chain;
+}
+
+/** The critical path length of `nodes`: the longest chain of durations through them. */
+export function criticalPath(
+  nodes: ReadonlySet<string>,
+  order: Edges,
+  duration: (n: string) => number,
+): number {
+  let best = 0;
+  for (const v of remainingChain(nodes, order, duration).values()) best = Math.max(best, v);
+  return best;
+}
+
+/**
+ * The scheduler's choice among ready builds: the longest remaining chain first; on a tie (as when
+ * no durations are known yet) the one more packages wait for (`waiting`); then by name.
+ */
+export function pickNext(
+  ready: Iterable<string>,
+  chain: ReadonlyMap<string, number>,
+  waiting?: ReadonlyMap<string, number>,
+): string | undefined {
+  let best: string | undefined;
+  for (const n of ready) {
+    if (best === undefined) {
+      best = n;
+      continue;
+    }
+    const dv = (chain.get(n) ?? 0) - (chain.get(best) ?? 0);
+    const dw = (waiting?.get(n) ?? 0) - (waiting?.get(best) ?? 0);
+    if (dv > 0 || (dv === 0 && (dw > 0 || (dw === 0 && n < best)))) best = n;
+  }
+  return best;
+}

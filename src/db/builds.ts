@@ -1,0 +1,138 @@
+// Builds and their artifacts. Every function takes the connection (or transaction) it runs on.
+import type { Kysely } from "kysely";
+import type { BuiltBinary } from "../core/package.js";
+import type { ArtifactRow, BuildRow, BuildStatus, Database, NewArtifact } from "./schema.js";
+
+type Conn = Kysely<Database>;
+
+export async function createBuild(
+  db: Conn,
+  b: {
+    package: string;
+    reason: string;
+    inputKey: string;
+    inputs: string;
+    evr: string;
+    /** Where its log goes, from its id. */
+    logPath: (id: number) => string;
+  },
+): Promise<number> {
+  const now = new Date().toISOString();
+  return db.transaction().execute(async (tx) => {
+    const { id } = await tx
+      .insertInto("builds")
+      .values({
+        package: b.package,
+        status: "running",
+        reason: b.reason,
+        input_key: b.inputKey,
+        inputs: b.inputs,
+        evr: b.evr,
+        log_path: "",
+        error: null,
+        created_at: now,
+        started_at: now,
+        finished_at: null,
+        duration_ms: null,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await tx
+      .updateTable("builds")
+      .set({ log_path: b.logPath(id) })
+      .where("id", "=", id)
+      .execute();
+    return id;
+  });
+}
+
+export async function finishBuild(
+  db: Conn,
+  id: number,
+  status: Exclude<BuildStatus, "running">,
+  durationMs: number,
+  error: string | null,
+): Promise<void> {
+  await db
+    .updateTable("builds")
+    .set({ status, duration_ms: Math.round(durationMs), error, finished_at: new Date().toISOString() })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** A build left "running" by a process that died (kill -9, power loss) did not finish. */
+export async function abandonRunningBuilds(db: Conn): Promise<number> {
+  const r = await db
+    .updateTable("builds")
+    .set({
+      status: "cancelled",
+      error: "interrupted: the kiln process running it stopped",
+      finished_at: new Date().toISOString(),
+    })
+    .where("status", "=", "running")
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** The latest green build of every package. */
+export async function latestGreenBuilds(db: Conn): Promise<Map<string, BuildRow>> {
+  const rows = await db
+    .selectFrom("builds")
+    .selectAll()
+    .where("status", "=", "green")
+    .where("id", "in", (q) =>
+      q
+        .selectFrom("builds")
+        .select((e) => e.fn.max("id").as("id"))
+        .where("status", "=", "green")
+        .groupBy("package"),
+    )
+    .execute();
+  return new Map(rows.map((r) => [r.package, r]));
+}
+
+/** The last known duration of each package's builds (green or failed), for the scheduler. */
+export async function lastDurations(db: Conn): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom("builds")
+    .select(["package", "duration_ms"])
+    .where("id", "in", (q) =>
+      q
+        .selectFrom("builds")
+        .select((e) => e.fn.max("id").as("id"))
+        .where("duration_ms", "is not", null)
+        .groupBy("package"),
+    )
+    .execute();
+  return new Map(rows.map((r) => [r.package, r.duration_ms ?? 0]));
+}
+
+export async function insertArtifacts(db: Conn, rows: NewArtifact[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto("artifacts").values(rows).execute();
+}
+
+export async function artifactsOf(db: Conn, buildIds: number[]): Promise<ArtifactRow[]> {
+  if (buildIds.length === 0) return [];
+  return db
+    .selectFrom("artifacts")
+    .selectAll()
+    .where("build_id", "in", buildIds)
+    .orderBy("build_id")
+    .orderBy("filename")
+    .execute();
+}
+
+export function toBuiltBinary(a: ArtifactRow): BuiltBinary {
+  return {
+    name: a.name ?? "",
+    evr: {
+      version: a.version ?? "",
+      ...(a.release !== null ? { release: a.release } : {}),
+      ...(a.epoch !== null ? { epoch: a.epoch } : {}),
+    },
+    arch: a.arch ?? "",
+    provides: JSON.parse(a.provides ?? "[]") as string[],
+    requires: JSON.parse(a.requires ?? "[]") as string[],
+    files: JSON.parse(a.files ?? "[]") as string[],
+  };
+}

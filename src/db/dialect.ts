@@ -1,0 +1,19 @@
+// The few things that differ between SQLite and PostgreSQL, in one place.
+import { sql, type ColumnDefinitionBuilder, type Kysely, type RawBuilder } from "kysely";
+
+export type DialectKind = "sqlite" | "postgres";
+
+export interface DialectFeatures {
+  kind: DialectKind;
+  /** Column type and modifiers of an auto-numbered primary key. */
+  idColumn: RawBuilder<unknown>;
+  idModifiers: (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+}
+
+export function dialectFeatures(kind: DialectKind): DialectFeatures {
+  return kind === "sqlite"
+    ? { kind, idColumn: sql`integer`, idModifiers: (c) => c.primaryKey().autoIncrement() }
+    : { kind, idColumn: sql`integer`, idModifiers: (c) => c.primaryKey().generatedByDefaultAsIdentity() };
+}
+
+export type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,0 +1,30 @@
+// Numbered, append-only migrations, run by Kysely's Migrator for both back ends.
+import { Migrator, type Migration, type MigrationProvider } from "kysely";
+import type { AnyDb, DialectFeatures } from "./dialect.js";
+import * as m0001 from "./migrations/0001-initial.js";
+import * as m0002 from "./migrations/0002-set-snapshots.js";
+
+type Step = { up: (db: AnyDb, d: DialectFeatures) => Promise<void> };
+const steps: Record<string, Step> = {
+  "0001-initial": m0001,
+  "0002-set-snapshots": m0002,
+};
+
+export async function migrateToLatest(db: AnyDb, features: DialectFeatures): Promise<void> {
+  const provider: MigrationProvider = {
+    getMigrations: () =>
+      Promise.resolve(
+        Object.fromEntries(
+          Object.entries(steps).map(([name, s]): [string, Migration] => [
+            name,
+            { up: (tx) => s.up(tx, features) },
+          ]),
+        ),
+      ),
+  };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    throw new Error(`database migration ${failed ?? ""} failed: ${String(error)}`, { cause: error });
+  }
+}

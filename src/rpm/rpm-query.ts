@@ -1,0 +1,61 @@
+// Reads binary and source RPM headers with `rpm -qp`: one process for many files.
+import type { Evr } from "../core/types.js";
+import { exec } from "../util/exec.js";
+
+export interface RpmHeader {
+  file: string;
+  name: string;
+  evr: Evr;
+  arch: string;
+  /** True for a source RPM. */
+  source: boolean;
+  provides: string[];
+  requires: string[];
+  files: string[];
+}
+
+// One value per line, each line tagged, so file names and dependencies need no escaping.
+const QF =
+  "@ %{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCEPACKAGE}\\n" +
+  "[P %{PROVIDENEVRS}\\n][R %{REQUIRENEVRS}\\n][F %{FILENAMES}\\n]";
+
+export async function queryRpms(files: string[]): Promise<RpmHeader[]> {
+  if (files.length === 0) return [];
+  const { stdout } = await exec(["rpm", "-qp", "--nosignature", "--qf", QF, ...files], { env: rpmEnv() });
+  const out: RpmHeader[] = [];
+  let cur: RpmHeader | undefined;
+  for (const line of stdout.split("\n")) {
+    if (line.startsWith("@ ")) {
+      const [name, epoch, version, release, arch, srcpkg] = line.slice(2).split("\t");
+      const file = files[out.length];
+      if (!file) throw new Error("rpm -qp printed more packages than it was given");
+      cur = {
+        file,
+        name: name!,
+        evr: {
+          version: version!,
+          release: release!,
+          ...(epoch && epoch !== "(none)" ? { epoch: Number(epoch) } : {}),
+        },
+        arch: arch!,
+        source: srcpkg === "1",
+        provides: [],
+        requires: [],
+        files: [],
+      };
+      out.push(cur);
+    } else if (cur && line.length > 2) {
+      const v = line.slice(2);
+      if (line[0] === "P") cur.provides.push(v);
+      else if (line[0] === "R") cur.requires.push(v);
+      else if (line[0] === "F") cur.files.push(v);
+    }
+  }
+  if (out.length !== files.length) throw new Error(`rpm -qp read ${out.length} of ${files.length} packages`);
+  return out;
+}
+
+/** rpm keeps its database under $HOME unless told otherwise; never touch the user's. */
+export function rpmEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", HOME: "/nonexistent" };
+}

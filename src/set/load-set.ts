@@ -1,0 +1,245 @@
+// Loads a package set: kiln.yaml, then every packages/<name>/<name>.spec read by librpm (or taken
+// from the spec cache when its content is unchanged). A bad spec is reported and the others load.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Kysely } from "kysely";
+import type { SetConfig } from "../config/set-config.js";
+import type { SourcePackage } from "../core/package.js";
+import { getCachedSpecs, getSetSnapshot, putCachedSpecs, putSetSnapshot } from "../db/spec-cache.js";
+import type { Database } from "../db/schema.js";
+import { readSpecs, SPEC_READER_VERSION } from "../rpm/spec-reader.js";
+import { rpmVersion } from "../rpm/rpm-version.js";
+import { UserError } from "../util/errors.js";
+import { sha256 } from "../util/hash.js";
+import {
+  deserializeInterpreted,
+  interpretedFromJson,
+  interpretedToJson,
+  INTERPRETER_VERSION,
+  interpretSpec,
+  missingSources,
+  serializeInterpreted,
+  type Interpreted,
+} from "./interpret-spec.js";
+import { stamp, unchanged, type SetSnapshot, type SnapshotEntry, type Stamp } from "./set-snapshot.js";
+
+export interface LoadedSet {
+  dir: string;
+  config: SetConfig;
+  packages: SourcePackage[];
+  /** Packages whose spec could not be used, by directory name. */
+  broken: Map<string, { specFile: string }>;
+  /** Errors by package (directory) name. */
+  errors: Map<string, UserError[]>;
+  stats: { specs: number; cached: number; read: number; ms: number };
+}
+
+export interface LoadOptions {
+  /** The set's kiln.yaml, already loaded. */
+  config: SetConfig;
+  db: Kysely<Database>;
+  sandbox: boolean;
+}
+
+export async function loadSet(setDir: string, opts: LoadOptions): Promise<LoadedSet> {
+  const started = performance.now();
+  const config = opts.config;
+  const packagesDir = join(setDir, "packages");
+  let dirs: string[];
+  try {
+    dirs = readdirSync(packagesDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+  } catch {
+    throw new UserError(
+      "SET_INVALID",
+      `${packagesDir} does not exist`,
+      { file: packagesDir },
+      "a package set keeps one directory per package: packages/<name>/<name>.spec",
+    );
+  }
+
+  const errors = new Map<string, UserError[]>();
+  const broken = new Map<string, { specFile: string }>();
+  const fail = (pkg: string, specFile: string, e: UserError | UserError[]): void => {
+    errors.set(pkg, [...(errors.get(pkg) ?? []), ...(Array.isArray(e) ? e : [e])]);
+    broken.set(pkg, { specFile });
+  };
+
+  const defines = { dist: config.dist };
+  const salt = `${SPEC_READER_VERSION}.${INTERPRETER_VERSION}\0${await rpmVersion()}\0${JSON.stringify(defines)}\0`;
+  interface Entry {
+    dir: string;
+    specFile: string;
+    text: Buffer;
+    sha256: string;
+    key: string;
+    spec: Stamp;
+    dirStamp: Stamp;
+    verifiedAt: number;
+  }
+  // Specs whose stat is as the set's snapshot recorded are neither read nor hashed again.
+  const snapText = await getSetSnapshot(opts.db, setDir);
+  let old = snapText ? (JSON.parse(snapText) as SetSnapshot) : undefined;
+  if (old?.salt !== salt) old = undefined;
+  const next: SetSnapshot = { salt, entries: {} };
+  let snapshotChanged = !old;
+  const reused: { dir: string; specFile: string; entry: SnapshotEntry }[] = [];
+  const entries: Entry[] = [];
+  for (const dir of dirs) {
+    const specFile = `packages/${dir}/${dir}.spec`;
+    const specPath = join(setDir, specFile);
+    const verifiedAt = Date.now();
+    const st = statSync(specPath, { throwIfNoEntry: false });
+    if (!st?.isFile()) {
+      const specs = readdirSync(join(packagesDir, dir)).filter((f) => f.endsWith(".spec"));
+      fail(
+        dir,
+        specFile,
+        new UserError(
+          "SPEC_MISSING",
+          `packages/${dir}/ has no ${dir}.spec${specs.length ? ` (it has ${specs.join(", ")})` : ""}`,
+          { file: `packages/${dir}` },
+          `name the spec after its directory: packages/${dir}/${dir}.spec`,
+        ),
+      );
+      continue;
+    }
+    const spec = stamp(st);
+    const dirStamp = stamp(statSync(join(packagesDir, dir)));
+    const entry = unchanged(old?.entries[dir], spec, dirStamp);
+    if (entry) {
+      reused.push({ dir, specFile, entry });
+      next.entries[dir] = entry;
+      continue;
+    }
+    snapshotChanged = true;
+    const text = readFileSync(specPath);
+    const hash = sha256(text);
+    entries.push({
+      dir,
+      specFile,
+      text,
+      sha256: hash,
+      key: sha256(`${salt}${specFile}\0${hash}`),
+      spec,
+      dirStamp,
+      verifiedAt,
+    });
+  }
+  if (old && Object.keys(old.entries).length !== reused.length + entries.length) snapshotChanged = true;
+
+  const cached = await getCachedSpecs(
+    opts.db,
+    entries.map((e) => e.key),
+  );
+  const toRead = entries.filter((e) => !cached.has(e.key));
+  const read = await readSpecs(
+    toRead.map((e) => e.specFile),
+    { baseDir: setDir, defines, sandbox: opts.sandbox },
+  );
+  const fresh: { key: string; data: string }[] = [];
+  const readByFile = new Map(read.map((r) => [r.file, r]));
+
+  const packages: SourcePackage[] = [];
+  const accept = (dir: string, specFile: string, result: Interpreted, sourcesOk: boolean): boolean => {
+    if (!result.ok) {
+      fail(dir, specFile, result.errors);
+      return false;
+    }
+    const missing = sourcesOk
+      ? []
+      : missingSources(result.pkg, dir, (name) => existsSync(join(packagesDir, dir, name)));
+    if (missing.length > 0) {
+      fail(dir, specFile, missing);
+      return false;
+    }
+    packages.push(result.pkg);
+    return true;
+  };
+  for (const { dir, specFile, entry } of reused) {
+    // An unchanged directory has the files it had: sources that were there still are.
+    accept(dir, specFile, interpretedFromJson(entry.result), entry.sourcesOk);
+  }
+  for (const e of entries) {
+    const hit = cached.get(e.key);
+    let result: Interpreted;
+    let cacheable = true;
+    if (hit) result = deserializeInterpreted(hit);
+    else {
+      const raw = readByFile.get(e.specFile)!;
+      result = interpretSpec(raw, {
+        specFile: e.specFile,
+        dirName: e.dir,
+        text: e.text.toString("utf8"),
+        sha256: e.sha256,
+      });
+      // A spec that failed without rpm saying why is not cached: the cause may be passing.
+      cacheable = raw.ok || /error: /.test(raw.messages);
+      if (cacheable) fresh.push({ key: e.key, data: serializeInterpreted(result) });
+    }
+    const sourcesOk = accept(e.dir, e.specFile, result, false);
+    if (cacheable) {
+      next.entries[e.dir] = {
+        spec: e.spec,
+        dir: e.dirStamp,
+        key: e.key,
+        sha256: e.sha256,
+        verifiedAt: e.verifiedAt,
+        result: interpretedToJson(result),
+        sourcesOk,
+      };
+    }
+  }
+  await putCachedSpecs(opts.db, fresh);
+  if (snapshotChanged) await putSetSnapshot(opts.db, setDir, JSON.stringify(next));
+
+  // A binary package built by two specs is a clash: neither can be trusted until one is renamed.
+  const owner = new Map<string, SourcePackage>();
+  for (const p of packages) {
+    for (const b of p.binaries) {
+      const other = owner.get(b.name);
+      if (other && other !== p) {
+        for (const [x, y] of [
+          [p, other],
+          [other, p],
+        ] as const) {
+          fail(
+            x.name,
+            x.specFile,
+            new UserError(
+              "PACKAGE_DUPLICATE",
+              `binary package "${b.name}" is also built by ${y.specFile}`,
+              { file: x.specFile },
+              "rename one of the two (%package -n or Name)",
+            ),
+          );
+        }
+      } else owner.set(b.name, p);
+    }
+  }
+  const usable = packages.filter((p) => !broken.has(p.name));
+  return {
+    dir: setDir,
+    config,
+    packages: usable,
+    broken,
+    errors,
+    stats: {
+      specs: reused.length + entries.length,
+      cached: reused.length + entries.length - toRead.length,
+      read: toRead.length,
+      ms: performance.now() - started,
+    },
+  };
+}
+
+/** The set's directory must exist and hold kiln.yaml; a clear error otherwise. */
+export function checkSetDir(setDir: string): void {
+  try {
+    if (!statSync(setDir).isDirectory()) throw new Error();
+  } catch {
+    throw new UserError("SET_INVALID", `${setDir} is not a directory`, { file: setDir }, "pass --set DIR");
+  }
+}

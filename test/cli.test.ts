@@ -1,0 +1,98 @@
+// `kiln graph` and `kiln plan` on the example set, in every format.
+import { beforeAll, describe, expect, it } from "vitest";
+import { copyExamples, kiln } from "./helpers/kiln.js";
+
+describe("kiln graph and kiln plan on the example set", () => {
+  let set: string;
+  beforeAll(() => {
+    set = copyExamples();
+  });
+
+  it("graph --format text: each package with what it needs and what needs it", async () => {
+    const r = await kiln(["graph", "--set", set]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain(
+      "libupper 1.0-1.kiln1\n  needs: greet-data, libgreet\n  from the host: gcc, make, pkgconf\n  needed by: hello\n",
+    );
+    // Before any build only the specs speak: what libupper, libframe and libstats need at run time
+    // (libgreet.so.1, libcount.so.1) are automatic Requires that exist once they are built.
+    expect(r.stdout).toContain("hello 1.0-1.kiln1\n  needs: libframe, libstats, libupper\n");
+    expect(r.stdout).not.toContain("cycles");
+  });
+
+  it("graph --format json: packages with their BuildRequires resolved", async () => {
+    const r = await kiln(["graph", "--set", set, "--format", "json"]);
+    expect(r.code).toBe(0);
+    const g = JSON.parse(r.stdout) as {
+      packages: {
+        name: string;
+        binaries: string[];
+        buildRequires: { text: string; line: number; providers: string[]; host: boolean }[];
+      }[];
+      cycles: string[][];
+      errors: unknown[];
+    };
+    expect(g.packages.map((p) => p.name).sort()).toEqual([
+      "greet-data",
+      "hello",
+      "libcount",
+      "libframe",
+      "libgreet",
+      "libstats",
+      "libupper",
+    ]);
+    const hello = g.packages.find((p) => p.name === "hello")!;
+    expect(hello.binaries).toEqual(["hello"]);
+    expect(hello.buildRequires).toContainEqual({
+      text: "pkgconfig(frame)",
+      line: expect.any(Number),
+      providers: ["libframe"],
+      host: false,
+    });
+    expect(hello.buildRequires).toContainEqual({
+      text: "libstats-devel >= 1.0",
+      line: expect.any(Number),
+      providers: ["libstats"],
+      host: false,
+    });
+    expect(hello.buildRequires).toContainEqual({
+      text: "gcc",
+      line: expect.any(Number),
+      providers: [],
+      host: true,
+    });
+    expect(g.cycles).toEqual([]);
+    expect(g.errors).toEqual([]);
+  });
+
+  it("graph --format dot: a Graphviz digraph with edges downstream", async () => {
+    const r = await kiln(["graph", "--set", set, "--format", "dot"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^digraph kiln \{/);
+    expect(r.stdout).toContain('"libgreet" -> "libupper";');
+    expect(r.stdout).toContain('"libstats" -> "hello";');
+    expect(r.stdout.trim().endsWith("}")).toBe(true);
+  });
+
+  it("plan: the downstream of a change, in waves", async () => {
+    const r = await kiln(["plan", "--set", set, "libgreet"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("a change to libgreet rebuilds 4 package(s) in 3 wave(s)");
+    expect(r.stdout).toContain("  wave 1: libgreet\n  wave 2: libframe, libupper\n  wave 3: hello\n");
+    const j = await kiln(["plan", "--set", set, "--format", "json", "libcount", "greet-data"]);
+    expect(JSON.parse(j.stdout)).toEqual({
+      packages: ["greet-data", "libcount", "libframe", "libstats", "libupper", "hello"],
+      waves: [["greet-data", "libcount"], ["libframe", "libstats", "libupper"], ["hello"]],
+    });
+  });
+
+  it("usage errors exit 2 with commander's message", async () => {
+    const r = await kiln(["graph", "--set", set, "--format", "svg"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("argument 'svg' is invalid");
+    const j = await kiln(["build", "--set", set, "--jobs", "0"]);
+    expect(j.code).toBe(2);
+    expect(j.stderr).toContain("expected a whole number of at least 1");
+  });
+});
