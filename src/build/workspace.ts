@@ -33,6 +33,8 @@ export interface WorkspaceOptions {
   setDir: string;
   /** Default: .kiln/ inside the set. */
   dataDir?: string;
+  /** The database URL (src/db/connect.ts). Default: sqlite:kiln.db in the data directory. */
+  dbUrl?: string;
   /** Overrides kiln.yaml's build.sandbox. */
   sandbox?: SandboxMode;
   /** Take the data directory for this process (for commands that write). */
@@ -48,7 +50,7 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
   const unlock = opts.lock ? data.lock() : () => {};
   try {
     if (opts.lock) cleanStaleTemporaries(data);
-    const { db, close } = await openDatabase(data.dbUrl);
+    const { db, close } = await openDatabase(opts.dbUrl ?? data.dbUrl);
     await ensureRepositories(
       db,
       config.repositories.map((r) => r.name),

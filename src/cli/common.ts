@@ -6,6 +6,7 @@ import { openWorkspace, type SandboxMode, type Workspace } from "../build/worksp
 export interface SetOptions {
   set: string;
   data?: string;
+  db?: string;
   sandbox?: SandboxMode;
 }
 
@@ -13,6 +14,10 @@ export function setOptions(cmd: Command): Command {
   return cmd
     .option("--set <dir>", "the package set (a directory with kiln.yaml and packages/)", ".")
     .option("--data <dir>", "Kiln's data directory (default: .kiln/ inside the set)")
+    .option(
+      "--db <url>",
+      "the database: sqlite:PATH or postgres://USER@HOST:PORT/DATABASE (default: sqlite:kiln.db in the data directory)",
+    )
     .addOption(
       new Option(
         "--sandbox <mode>",
@@ -33,6 +38,7 @@ export function workspaceFor(o: SetOptions, lock: boolean): Promise<Workspace> {
   return openWorkspace({
     setDir: o.set,
     ...(o.data !== undefined ? { dataDir: o.data } : {}),
+    ...(o.db !== undefined ? { dbUrl: o.db } : {}),
     ...(o.sandbox !== undefined ? { sandbox: o.sandbox } : {}),
     lock,
   });

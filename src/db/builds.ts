@@ -34,6 +34,7 @@ export async function createBuild(
         started_at: now,
         finished_at: null,
         duration_ms: null,
+        steps: null,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
@@ -113,13 +114,12 @@ export async function insertArtifacts(db: Conn, rows: NewArtifact[]): Promise<vo
 
 export async function artifactsOf(db: Conn, buildIds: number[]): Promise<ArtifactRow[]> {
   if (buildIds.length === 0) return [];
-  return db
-    .selectFrom("artifacts")
-    .selectAll()
-    .where("build_id", "in", buildIds)
-    .orderBy("build_id")
-    .orderBy("filename")
-    .execute();
+  const rows = await db.selectFrom("artifacts").selectAll().where("build_id", "in", buildIds).execute();
+  // Ordered here rather than by ORDER BY: PostgreSQL orders text by the database's collation (en_US
+  // puts "B" after "a" and ignores "-"), SQLite by code point; the order must not depend on the back end.
+  return rows.sort(
+    (a, b) => a.build_id - b.build_id || (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0),
+  );
 }
 
 export function toBuiltBinary(a: ArtifactRow): BuiltBinary {

@@ -1,7 +1,9 @@
-// Opens Kiln's database from a URL: `sqlite:PATH` (the embedded default). PostgreSQL comes with the farm.
+// Opens Kiln's database from a URL: `sqlite:PATH` (the embedded default) or
+// `postgres://USER@HOST:PORT/DATABASE` (`postgresql://` too). Both run the same migrations and queries.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
 import { UserError } from "../util/errors.js";
 import { dialectFeatures, type DialectFeatures } from "./dialect.js";
 import { migrateToLatest } from "./migrate.js";
@@ -14,15 +16,65 @@ export interface Db {
   close(): Promise<void>;
 }
 
+const ACCEPTED = "use sqlite:PATH or postgres://USER@HOST:PORT/DATABASE (postgresql:// also works)";
+
 export async function openDatabase(url: string): Promise<Db> {
-  if (!url.startsWith("sqlite:")) {
-    throw new UserError("USAGE", `unsupported database URL "${url}"`, undefined, "use sqlite:PATH");
-  }
-  const path = url.slice("sqlite:".length);
+  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length));
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  throw new UserError("USAGE", `unsupported database URL "${url}"`, undefined, ACCEPTED);
+}
+
+async function openSqlite(path: string): Promise<Db> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const database = openNodeSqlite(path);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   const features = dialectFeatures("sqlite");
   await migrateToLatest(db, features);
+  return { db, features, close: () => db.destroy() };
+}
+
+// pg hands int8 (bigint: 64-bit sizes, count(*)) and numeric back as strings, so that no value loses
+// precision. Kiln's ids, sizes and counts stay far below 2^53: they come back as numbers, like
+// SQLite's. Set on this pool only, not on pg's global types.
+const pgTypes = new pg.TypeOverrides();
+pgTypes.setTypeParser(pg.types.builtins.INT8, Number);
+pgTypes.setTypeParser(pg.types.builtins.NUMERIC, Number);
+
+async function openPostgres(url: string): Promise<Db> {
+  let where: string;
+  try {
+    const u = new URL(url);
+    where = `${u.hostname || "localhost"}:${u.port || "5432"}${u.pathname}`;
+  } catch {
+    throw new UserError("USAGE", `malformed database URL "${url}"`, undefined, ACCEPTED);
+  }
+  const pool = new pg.Pool({ connectionString: url, types: pgTypes, connectionTimeoutMillis: 10_000 });
+  // A pooled connection the server drops while idle (a restart) is replaced on next use; without a
+  // listener, pg's "error" event would end the process.
+  pool.on("error", () => {});
+  // Connect once up front, so that a server that is down, a database that does not exist or a
+  // refused login is one clear message rather than a stack trace from the first query.
+  try {
+    (await pool.connect()).release();
+  } catch (e) {
+    await pool.end();
+    const err = e as Error & { code?: string };
+    // An AggregateError (localhost: both ::1 and 127.0.0.1 refused) has an empty message.
+    const why = err.message || (err as Partial<AggregateError>).errors?.[0]?.message || err.code || String(e);
+    throw new UserError(
+      "DATABASE_UNAVAILABLE",
+      `cannot connect to PostgreSQL at ${where}: ${why}`,
+      undefined,
+      "check that the server runs and accepts this user, and that the database exists",
+    );
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const features = dialectFeatures("postgres");
+  try {
+    await migrateToLatest(db, features);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
   return { db, features, close: () => db.destroy() };
 }

@@ -8,12 +8,24 @@ export interface DialectFeatures {
   /** Column type and modifiers of an auto-numbered primary key. */
   idColumn: RawBuilder<unknown>;
   idModifiers: (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+  /** A 64-bit integer (file sizes): SQLite's integer already is one, PostgreSQL's is 32-bit. */
+  int64Column: "integer" | "bigint";
 }
 
 export function dialectFeatures(kind: DialectKind): DialectFeatures {
   return kind === "sqlite"
-    ? { kind, idColumn: sql`integer`, idModifiers: (c) => c.primaryKey().autoIncrement() }
-    : { kind, idColumn: sql`integer`, idModifiers: (c) => c.primaryKey().generatedByDefaultAsIdentity() };
+    ? {
+        kind,
+        idColumn: sql`integer`,
+        idModifiers: (c) => c.primaryKey().autoIncrement(),
+        int64Column: "integer",
+      }
+    : {
+        kind,
+        idColumn: sql`integer`,
+        idModifiers: (c) => c.primaryKey().generatedByDefaultAsIdentity(),
+        int64Column: "bigint",
+      };
 }
 
 export type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

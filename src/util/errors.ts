@@ -33,6 +33,7 @@ export type UserErrorCode =
   | "DATA_LOCKED"
   | "REPO_CLOSURE"
   | "SANDBOX_UNAVAILABLE"
+  | "DATABASE_UNAVAILABLE"
   | "USAGE";
 
 export class UserError extends Error {

@@ -38,7 +38,8 @@ export async function up(db: AnyDb, d: DialectFeatures): Promise<void> {
     .addColumn("kind", "text", (c) => c.notNull())
     .addColumn("filename", "text", (c) => c.notNull())
     .addColumn("sha256", "text", (c) => c.notNull())
-    .addColumn("size", "integer", (c) => c.notNull())
+    // 64-bit: "integer" on SQLite as released, "bigint" on PostgreSQL (which never ran the original).
+    .addColumn("size", d.int64Column, (c) => c.notNull())
     .addColumn("name", "text")
     .addColumn("epoch", "integer")
     .addColumn("version", "text")
