@@ -33,6 +33,18 @@ export class ArtifactStore {
 
   /** Copies a file into the store (checking `expected` when given) and returns its address. */
   async put(file: string, expected?: string): Promise<StoredArtifact> {
+    return this.putStream(createReadStream(file), expected, file);
+  }
+
+  /**
+   * Stores what `source` yields, hashing as it is written; with `expected`, nothing is stored
+   * unless the bytes have that sha256 (an upload from an agent, say).
+   */
+  async putStream(
+    source: AsyncIterable<Buffer>,
+    expected?: string,
+    what = "upload",
+  ): Promise<StoredArtifact> {
     const tmpDir = join(this.dir, "tmp");
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, randomUUID());
@@ -40,9 +52,9 @@ export class ArtifactStore {
     let size = 0;
     try {
       await pipeline(
-        createReadStream(file),
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
+        source,
+        async function* (input: AsyncIterable<Buffer>) {
+          for await (const chunk of input) {
             hash.update(chunk);
             size += chunk.length;
             yield chunk;
@@ -52,7 +64,7 @@ export class ArtifactStore {
       );
       const sha256 = hash.digest("hex");
       if (expected && expected !== sha256) {
-        throw new ChecksumMismatchError(`${file}: sha256 is ${sha256}, expected ${expected}`);
+        throw new ChecksumMismatchError(`${what}: sha256 is ${sha256}, expected ${expected}`);
       }
       const dest = this.path(sha256);
       await mkdir(dirname(dest), { recursive: true });

@@ -6,22 +6,35 @@ import type { Workspace } from "../build/workspace.js";
 import { defaultJobs, positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
 import { printError, shown } from "./output.js";
 import { createProgress, terminalArea } from "./progress.js";
+import { cliError, remoteBuild, serverOptions, type ServerOptions } from "./remote.js";
 
-interface BuildCliOptions extends SetOptions {
+interface BuildCliOptions extends SetOptions, ServerOptions {
   jobs: number;
   force?: boolean;
+  wait: boolean;
 }
 
 export function registerBuild(program: Command, setStatus: (s: number) => void): void {
-  setOptions(
-    program
-      .command("build")
-      .description("build the named packages (default: all that are not up to date) and what they need")
-      .argument("[packages...]", "source package names"),
+  serverOptions(
+    setOptions(
+      program
+        .command("build")
+        .description("build the named packages (default: all that are not up to date) and what they need")
+        .argument("[packages...]", "source package names"),
+    ),
   )
     .option("-j, --jobs <n>", "builds to run at once", positiveInt, defaultJobs())
     .option("--force", "rebuild the named packages even when they are up to date")
+    .option("--no-wait", "with --server: queue the builds and return at once")
     .action(async (packages: string[], o: BuildCliOptions) => {
+      if (o.server) {
+        try {
+          setStatus(await remoteBuild(o, packages));
+        } catch (e) {
+          throw cliError(e);
+        }
+        return;
+      }
       const ws = await workspaceFor(o, true);
       const live = process.stderr.isTTY ? await terminalArea(process.stderr) : undefined;
       const progress = createProgress({ ...(live ? { live } : {}), setDir: ws.setDir });

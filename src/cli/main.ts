@@ -1,10 +1,15 @@
 // The `kiln` command line: one file per command, registered here.
 import { Command, CommanderError } from "commander";
 import { UserError } from "../util/errors.js";
+import { registerAgent } from "./agent.js";
 import { registerBuild } from "./build.js";
 import { registerGraph } from "./graph.js";
 import { printError } from "./output.js";
 import { registerPlan } from "./plan.js";
+import { registerServe } from "./serve.js";
+import { registerStatus } from "./status.js";
+import { registerLogs } from "./logs.js";
+import { registerCancel } from "./cancel.js";
 
 /** Exit statuses: 0 fine, 1 something failed to build, 2 bad input or usage, 130 interrupted. */
 export async function main(argv: string[]): Promise<number> {
@@ -19,6 +24,11 @@ export async function main(argv: string[]): Promise<number> {
   registerBuild(program, setStatus);
   registerGraph(program, setStatus);
   registerPlan(program, setStatus);
+  registerServe(program, setStatus);
+  registerAgent(program, setStatus);
+  registerStatus(program);
+  registerLogs(program, setStatus);
+  registerCancel(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return status;

@@ -45,6 +45,13 @@ export const setConfigSchema = z.strictObject({
     .strictObject({
       /** auto: use bubblewrap where it works; required: refuse to build without it; off: never. */
       sandbox: z.enum(["auto", "required", "off"]).default("auto"),
+      /** Labels an agent must have to take this set's builds (default: the server's arch and os). */
+      labels: z
+        .record(
+          z.string().regex(/^[A-Za-z0-9_.-]+$/, "a label name is letters, digits, . _ -"),
+          z.string().min(1),
+        )
+        .optional(),
     })
     .default({ sandbox: "auto" }),
 });

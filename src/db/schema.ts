@@ -27,6 +27,8 @@ export interface BuildsTable {
   started_at: string | null;
   finished_at: string | null;
   duration_ms: number | null;
+  /** JSON array of BuildStep (src/api/schemas.ts); null before the build ends. */
+  steps: string | null;
 }
 
 export type ArtifactKind = "rpm" | "srpm" | "log";
@@ -81,6 +83,84 @@ export interface SetSnapshotsTable {
   updated_at: string;
 }
 
+export type RequestStatus = "active" | "done" | "cancelled";
+
+/** One submission of builds (`kiln build --server`, the API): its jobs are built together. */
+export interface RequestsTable {
+  id: Generated<number>;
+  /** JSON array of the packages asked for; empty means everything not up to date. */
+  targets: string;
+  force: number;
+  /** JSON array of the packages in scope that were up to date when it was submitted. */
+  up_to_date: string;
+  status: RequestStatus;
+  /** The token's name that submitted it. */
+  created_by: string;
+  created_at: string;
+  finished_at: string | null;
+}
+
+/**
+ * queued: waits for its dependencies or an agent; leased: an agent builds it; the rest are final.
+ * up-to-date: when its turn came, the inputs matched its last green build (nothing to build).
+ */
+export type JobStatus = "queued" | "leased" | "green" | "up-to-date" | "failed" | "blocked" | "cancelled";
+
+export interface JobsTable {
+  id: Generated<number>;
+  request_id: number;
+  package: string;
+  /** A shell command job (no package build): what the agent runs with sh -c. */
+  command: string | null;
+  status: JobStatus;
+  /** Why it builds, in words. */
+  reason: string;
+  /** JSON object of the labels an agent must have (arch, os, …). */
+  labels: string;
+  /** Longest chain of work below it in ms, from the last known durations: higher goes first. */
+  priority: number;
+  build_id: number | null;
+  agent_id: number | null;
+  /** A fresh random value per lease: a result must carry it. */
+  lease_token: string | null;
+  lease_expires_at: string | null;
+  cancel_requested: number;
+  /** How many leases it has had (more than one: an agent was lost). */
+  attempts: number;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface JobDepsTable {
+  job_id: number;
+  dep_job_id: number;
+}
+
+export interface AgentsTable {
+  id: Generated<number>;
+  name: string;
+  /** sha256 of the agent's own credential. */
+  token_hash: string;
+  /** JSON object of labels. */
+  labels: string;
+  slots: number;
+  enrolled_at: string;
+  last_seen_at: string;
+  disabled: number;
+}
+
+export type Role = "viewer" | "maintainer" | "admin" | "enrol";
+
+export interface TokensTable {
+  id: Generated<number>;
+  name: string;
+  /** sha256 of the token: the token itself is never stored. */
+  token_hash: string;
+  role: Role;
+  created_at: string;
+}
+
 export interface Database {
   spec_cache: SpecCacheTable;
   builds: BuildsTable;
@@ -88,6 +168,11 @@ export interface Database {
   repo_packages: RepoPackagesTable;
   repositories: RepositoriesTable;
   set_snapshots: SetSnapshotsTable;
+  requests: RequestsTable;
+  jobs: JobsTable;
+  job_deps: JobDepsTable;
+  agents: AgentsTable;
+  tokens: TokensTable;
 }
 
 export type BuildRow = Selectable<BuildsTable>;
@@ -95,3 +180,6 @@ export type NewBuild = Insertable<BuildsTable>;
 export type ArtifactRow = Selectable<ArtifactsTable>;
 export type NewArtifact = Insertable<ArtifactsTable>;
 export type RepositoryRow = Selectable<RepositoriesTable>;
+export type JobRow = Selectable<JobsTable>;
+export type AgentRow = Selectable<AgentsTable>;
+export type RequestRow = Selectable<RequestsTable>;

@@ -1,0 +1,450 @@
+// `kiln agent`: enrols with a server (once; the credential is kept in its work directory), then
+// leases jobs that match its labels, builds each with the same executor as a local `kiln build`,
+// streams the log while it runs, uploads the artifacts with their sha256 and reports the result.
+// It shares no disk with the server: spec, sources and build-root RPMs come over HTTP, each
+// checked against its sha256. When the server is unreachable it keeps building and retries.
+import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { chmod, mkdir, open, rm, stat, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { ApiClient, ApiError } from "../api/client.js";
+import {
+  EnrolResponse,
+  HeartbeatResponse,
+  LeaseResponse,
+  ResultResponse,
+  type BuildStep,
+  type ResultBody,
+  type LeasedJob,
+} from "../api/schemas.js";
+import { ArtifactStore } from "../artifacts/store.js";
+import { BuildRootCache } from "../buildroot/buildroot-cache.js";
+import { executeBuild } from "../build/execute-build.js";
+import { probeSandbox } from "../sandbox/bubblewrap.js";
+import { exec, ExecError } from "../util/exec.js";
+import { sha256File } from "../util/hash.js";
+
+export interface AgentOptions {
+  server: string;
+  /** The enrolment token (needed only until the agent has its own credential). */
+  enrolToken?: string;
+  name?: string;
+  slots: number;
+  workdir: string;
+  labels: Record<string, string>;
+  /** Stop after the running jobs end when this process is gone (agents started by `kiln serve`). */
+  parentPid?: number;
+  log: (line: string) => void;
+  signal: AbortSignal;
+}
+
+interface Credential {
+  server: string;
+  agent: number;
+  name: string;
+  token: string;
+}
+
+interface Running {
+  leased: LeasedJob;
+  abort: AbortController;
+  /** Lost: the server gave the job to someone else; do not report. */
+  lost: boolean;
+  done: Promise<void>;
+}
+
+export class Agent {
+  private readonly api: ApiClient;
+  private readonly store: ArtifactStore;
+  private readonly roots: BuildRootCache;
+  private readonly running = new Map<number, Running>();
+  private sandbox: Promise<{ available: boolean; reason?: string }> | undefined;
+  private name = "";
+
+  constructor(private readonly o: AgentOptions) {
+    this.o = { ...o, workdir: resolve(o.workdir) };
+    this.api = new ApiClient(o.server);
+    this.store = new ArtifactStore(join(this.o.workdir, "artifacts"));
+    this.roots = new BuildRootCache(join(this.o.workdir, "buildroots"), this.store);
+  }
+
+  async run(): Promise<void> {
+    await mkdir(this.o.workdir, { recursive: true });
+    await rm(join(this.o.workdir, "jobs"), { recursive: true, force: true });
+    const cred = await this.credential();
+    this.api.token = cred.token;
+    this.name = cred.name;
+    this.o.log(
+      `agent ${cred.name} (#${cred.agent}) ready: ${this.o.slots} slot(s), labels ${JSON.stringify(this.o.labels)}, server ${this.o.server}`,
+    );
+    const heart = this.heartbeats();
+    let backoff = 250;
+    while (!this.o.signal.aborted && !this.parentGone()) {
+      const free = this.o.slots - this.running.size;
+      if (free <= 0) {
+        await Promise.race([...[...this.running.values()].map((r) => r.done), this.sleep(5000)]);
+        continue;
+      }
+      try {
+        const { jobs } = await this.api.json(
+          LeaseResponse,
+          "POST",
+          "/agent/lease",
+          { free, waitMs: 10_000 },
+          {},
+          this.o.signal,
+        );
+        backoff = 250;
+        for (const j of jobs) this.start(j);
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) throw e;
+        if (this.o.signal.aborted) break;
+        this.o.log(`lease: ${(e as Error).message}; retrying`);
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+    // Stopping: the jobs under way finish and report first (Ctrl-C twice kills).
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await heart.catch(() => {});
+  }
+
+  private parentGone(): boolean {
+    if (this.o.parentPid === undefined) return false;
+    try {
+      process.kill(this.o.parentPid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((r) => {
+      const t = setTimeout(r, ms);
+      this.o.signal.addEventListener("abort", () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
+
+  /** Its own credential: kept from an earlier enrolment with this server, or enrolled now. */
+  private async credential(): Promise<Credential> {
+    const file = join(this.o.workdir, "agent.json");
+    if (existsSync(file)) {
+      const c = JSON.parse(readFileSync(file, "utf8")) as Credential;
+      if (c.server === this.api.base) {
+        const probe = new ApiClient(this.o.server, c.token);
+        try {
+          await probe.json(HeartbeatResponse, "POST", "/agent/heartbeat", { jobs: [] });
+          return c;
+        } catch (e) {
+          if (!(e instanceof ApiError && e.status === 401)) throw e;
+          this.o.log("the server no longer knows this agent's credential: enrolling again");
+        }
+      }
+    }
+    if (!this.o.enrolToken) {
+      throw new ApiError(
+        401,
+        "this agent is not enrolled: pass the server's enrolment token with --token (or KILN_TOKEN)",
+      );
+    }
+    const name = this.o.name ?? hostname();
+    const enrol = new ApiClient(this.o.server, this.o.enrolToken);
+    const r = await enrol.json(EnrolResponse, "POST", "/agents", {
+      name,
+      labels: this.o.labels,
+      slots: this.o.slots,
+    });
+    const c: Credential = { server: this.api.base, agent: r.agent, name, token: r.token };
+    await writeFile(file, JSON.stringify(c), { mode: 0o600 });
+    await chmod(file, 0o600);
+    return c;
+  }
+
+  private async heartbeats(): Promise<void> {
+    while (!(this.o.signal.aborted || this.parentGone()) || this.running.size > 0) {
+      const interval = Math.min(
+        5000,
+        ...[...this.running.values()].map((r) => (r.leased.leaseSeconds * 1000) / 3),
+      );
+      await new Promise((r) => setTimeout(r, interval));
+      const held = [...this.running.values()].filter((r) => !r.lost);
+      try {
+        const res = await this.api.json(HeartbeatResponse, "POST", "/agent/heartbeat", {
+          jobs: held.map((r) => ({ job: r.leased.job, leaseToken: r.leased.leaseToken })),
+        });
+        for (const id of res.cancel) this.running.get(id)?.abort.abort();
+        for (const id of res.lost) {
+          const r = this.running.get(id);
+          if (!r) continue;
+          this.o.log(`job ${id}: the server gave it to another agent; stopping it`);
+          r.lost = true;
+          r.abort.abort();
+        }
+      } catch (e) {
+        this.o.log(`heartbeat: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private start(leased: LeasedJob): void {
+    const abort = new AbortController();
+    const entry: Running = { leased, abort, lost: false, done: Promise.resolve() };
+    this.running.set(leased.job, entry);
+    entry.done = this.build(entry)
+      .catch((e: unknown) => this.o.log(`job ${leased.job} (${leased.package}): ${(e as Error).message}`))
+      .finally(() => this.running.delete(leased.job));
+  }
+
+  private async build(r: Running): Promise<void> {
+    const j = r.leased;
+    const lease = { "x-kiln-lease": j.leaseToken };
+    const dir = join(this.o.workdir, "jobs", `${j.job}-${j.build}`);
+    const buildDir = join(dir, "build");
+    const steps: BuildStep[] = [];
+    const t0 = performance.now();
+    this.o.log(`job ${j.job}: building ${j.package} (build ${j.build})`);
+    let logStream: LogStreamer | undefined;
+    if (j.command !== undefined) {
+      await this.runCommand(r, j.command, t0);
+      return;
+    }
+    try {
+      // Inputs: the spec and sources, then the build root's RPMs, each checked by sha256.
+      let t = performance.now();
+      const pkgDir = join(dir, "set", "packages", j.package);
+      await mkdir(pkgDir, { recursive: true });
+      for (const f of j.files) {
+        const res = await this.retrying(() =>
+          this.api.fetch(`/agent/jobs/${j.job}/files/${encodeURIComponent(f.name)}`, { headers: lease }),
+        );
+        const path = join(pkgDir, f.name);
+        await writeFile(path, Buffer.from(await res.arrayBuffer()));
+        const actual = await sha256File(path);
+        if (actual !== f.sha256)
+          throw new Error(
+            `${f.name} changed on the server since the job was leased (sha256 ${actual}, expected ${f.sha256})`,
+          );
+      }
+      for (const p of j.rootPackages) {
+        if (await this.store.has(p.sha256)) continue;
+        const res = await this.retrying(() => this.api.fetch(`/artifacts/${p.sha256}`));
+        if (!res.body) throw new Error(`the server sent no body for ${p.filename}`);
+        await this.store.putStream(
+          Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
+          p.sha256,
+          p.filename,
+        );
+      }
+      steps.push({ name: "fetch inputs", status: "ok", ms: Math.round(performance.now() - t) });
+
+      const sandbox = await this.sandboxFor(j.sandbox);
+      await mkdir(buildDir, { recursive: true });
+      logStream = new LogStreamer(this.api, j, join(buildDir, "build.log"), this.o.log);
+      logStream.start();
+      const res = await executeBuild({
+        pkg: { name: j.package, specFile: j.specFile, sources: j.files.filter((f) => f.kind === "source") },
+        setDir: join(dir, "set"),
+        dist: j.dist,
+        rootPackages: j.rootPackages,
+        roots: this.roots,
+        buildDir,
+        sandbox,
+        signal: r.abort.signal,
+      });
+      steps.push(...res.steps);
+      await logStream.stop();
+      const { ok, error } = res;
+      if (r.lost) return;
+
+      // Upload what it made, then the log; each upload is refused by the server unless its bytes
+      // have the sha256 computed here.
+      t = performance.now();
+      const files = [...res.rpms.map((h) => h.file), ...(res.srpm ? [res.srpm.file] : [])];
+      const uploaded: { filename: string; sha256: string }[] = [];
+      for (const f of [...files, res.logPath]) {
+        if (!existsSync(f)) continue;
+        const filename = f === res.logPath ? "build.log" : f.slice(f.lastIndexOf("/") + 1);
+        uploaded.push({ filename, sha256: await this.upload(j, f, filename) });
+      }
+      steps.push({ name: "upload", status: "ok", ms: Math.round(performance.now() - t) });
+      await this.report(j, {
+        ok,
+        cancelled: r.abort.signal.aborted,
+        error: ok ? null : (error ?? "failed"),
+        durationMs: performance.now() - t0,
+        steps,
+        artifacts: uploaded,
+      });
+      if (ok) await rm(dir, { recursive: true, force: true });
+    } catch (e) {
+      await logStream?.stop();
+      if (r.lost || (e instanceof ApiError && e.status === 409)) {
+        this.o.log(`job ${j.job}: the lease is gone (${(e as Error).message}); dropping it`);
+        return;
+      }
+      const message = (e as Error).message;
+      this.o.log(`job ${j.job}: ${message}`);
+      await this.report(j, {
+        ok: false,
+        cancelled: r.abort.signal.aborted,
+        error: `agent ${this.name}: ${message}`,
+        durationMs: performance.now() - t0,
+        steps,
+        artifacts: [],
+      }).catch((err: unknown) => this.o.log(`job ${j.job}: could not report: ${(err as Error).message}`));
+    }
+  }
+
+  /** A command job: `sh -c COMMAND` in an empty directory; green when it exits 0. */
+  private async runCommand(r: Running, command: string, t0: number): Promise<void> {
+    const dir = join(this.o.workdir, "jobs", `${r.leased.job}-command`);
+    await mkdir(dir, { recursive: true });
+    let error: string | null = null;
+    try {
+      await exec(["sh", "-c", command], { cwd: dir, signal: r.abort.signal });
+    } catch (e) {
+      error = e instanceof ExecError ? `exit status ${String(e.code ?? e.signalName)}` : (e as Error).message;
+    }
+    await rm(dir, { recursive: true, force: true });
+    if (r.lost) return;
+    const ms = performance.now() - t0;
+    await this.report(r.leased, {
+      ok: error === null,
+      cancelled: r.abort.signal.aborted,
+      error,
+      durationMs: ms,
+      steps: [{ name: "command", status: error === null ? "ok" : "failed", ms: Math.round(ms) }],
+      artifacts: [],
+    });
+  }
+
+  private async sandboxFor(mode: LeasedJob["sandbox"]): Promise<boolean> {
+    if (mode === "off") return false;
+    this.sandbox ??= probeSandbox();
+    const probe = await this.sandbox;
+    if (!probe.available && mode === "required") {
+      throw new Error(
+        `build.sandbox is "required" but bubblewrap does not work on this agent: ${probe.reason ?? "unknown reason"}`,
+      );
+    }
+    return probe.available;
+  }
+
+  /** Uploads one file; a refused checksum (bytes damaged on the way) is retried. */
+  private async upload(j: LeasedJob, path: string, filename: string): Promise<string> {
+    const sha256 = await sha256File(path);
+    const size = (await stat(path)).size;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.retrying(() =>
+          this.api.fetch(`/agent/jobs/${j.job}/artifacts/${encodeURIComponent(filename)}`, {
+            method: "PUT",
+            headers: {
+              "x-kiln-lease": j.leaseToken,
+              "x-kiln-sha256": sha256,
+              "content-type": "application/octet-stream",
+              "content-length": String(size),
+            },
+            body: Readable.toWeb(createReadStream(path)) as unknown as RequestInit["body"],
+            duplex: "half",
+          } as RequestInit & { headers: Record<string, string> }),
+        );
+        return sha256;
+      } catch (e) {
+        if (e instanceof ApiError && e.code === "CHECKSUM" && attempt < 5) {
+          this.o.log(`job ${j.job}: upload of ${filename} refused (${e.message}); sending it again`);
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Reports the result until the server takes it; a retried report is harmless on the server. */
+  private async report(j: LeasedJob, body: Omit<ResultBody, "leaseToken">): Promise<void> {
+    const r = await this.retrying(() =>
+      this.api.json(ResultResponse, "POST", `/agent/jobs/${j.job}/result`, {
+        leaseToken: j.leaseToken,
+        ...body,
+      }),
+    );
+    this.o.log(`job ${j.job}: ${j.package} ${r.status}${r.duplicate ? " (already reported)" : ""}`);
+  }
+
+  /** Runs `fn` until it succeeds or fails for a reason other than the server being away. */
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    let backoff = 250;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!(e instanceof ApiError && e.transient)) throw e;
+        this.o.log(`${e.message}; retrying in ${backoff} ms`);
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+  }
+}
+
+/** Sends the build log to the server as it grows, from the byte offset the server has. */
+class LogStreamer {
+  private offset = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly j: LeasedJob,
+    private readonly path: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.sending = this.sending.then(() => this.send());
+    }, 300);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sending;
+    await this.send();
+  }
+
+  private async send(): Promise<void> {
+    const fh = await open(this.path, "r").catch(() => undefined);
+    if (!fh) return;
+    try {
+      for (;;) {
+        const buf = Buffer.alloc(256 * 1024);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
+        if (bytesRead === 0) return;
+        try {
+          const res = await this.api.fetch(`/agent/jobs/${this.j.job}/log?offset=${this.offset}`, {
+            method: "POST",
+            headers: { "x-kiln-lease": this.j.leaseToken, "content-type": "text/plain" },
+            body: buf.subarray(0, bytesRead),
+          });
+          this.offset = ((await res.json()) as { size: number }).size;
+        } catch (e) {
+          const m = e instanceof ApiError ? /^LOG_OFFSET:(\d+)$/.exec(e.code ?? "") : null;
+          if (m) this.offset = Number(m[1]);
+          else {
+            // The server is away or the lease is gone: the whole log is uploaded at the end anyway.
+            if (!(e instanceof ApiError && e.transient)) this.log(`log: ${(e as Error).message}`);
+            return;
+          }
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+}

@@ -1,0 +1,81 @@
+// A small typed client of the farm's API over fetch, for agents and the CLI.
+import type { z } from "zod";
+import { API_PREFIX } from "./schemas.js";
+
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(
+    /** 0 when the server could not be reached at all. */
+    readonly status: number,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+  /** Worth trying again later: the server is down, restarting or overloaded. */
+  get transient(): boolean {
+    return this.status === 0 || this.status === 502 || this.status === 503 || this.status === 504;
+  }
+}
+
+export class ApiClient {
+  readonly base: string;
+  constructor(
+    server: string,
+    public token?: string,
+  ) {
+    this.base = server.replace(/\/+$/, "");
+  }
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
+  }
+
+  /** A request to an API path; errors become ApiError with the server's own message. */
+  async fetch(
+    path: string,
+    init: RequestInit & { headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    const url = `${this.base}${path.startsWith("/api") ? "" : API_PREFIX}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { ...init, headers: this.headers(init.headers ?? {}) });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new ApiError(
+        0,
+        `cannot reach the Kiln server at ${this.base}: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+      );
+    }
+    if (!res.ok) {
+      let message = `${res.status} ${res.statusText}`;
+      let code: string | undefined;
+      try {
+        const body = (await res.json()) as { error?: string; code?: string };
+        if (body.error) message = body.error;
+        code = body.code;
+      } catch {
+        // not JSON: keep the status line
+      }
+      throw new ApiError(res.status, message, code);
+    }
+    return res;
+  }
+
+  async json<S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    signal?: AbortSignal,
+  ): Promise<z.output<S>> {
+    const res = await this.fetch(path, {
+      method,
+      ...(signal ? { signal } : {}),
+      headers: body !== undefined ? { "content-type": "application/json", ...headers } : headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return schema.parse(await res.json());
+  }
+}

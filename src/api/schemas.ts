@@ -1,0 +1,226 @@
+// The farm's HTTP API: every request and response body, as zod schemas. The server validates with
+// them and publishes them as OpenAPI; the agent and the CLI type their calls with them.
+import { z } from "zod";
+
+export const API_PREFIX = "/api/v1";
+
+const packageName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "not a package name")
+  .max(200);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "not a sha256 (64 lower-case hex digits)");
+/** A file name an agent may upload: no directories, no hidden names. */
+export const artifactFilename = z
+  .string()
+  .max(255)
+  .regex(
+    /^[A-Za-z0-9_+~^][A-Za-z0-9._+~^-]*\.(rpm|log)$/,
+    "not an artifact file name (NAME.rpm or NAME.log)",
+  );
+const labels = z.record(
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .max(64),
+  z.string().max(128),
+);
+
+export const ErrorBody = z.object({ error: z.string(), code: z.string().optional() });
+
+export const IdParams = z.object({ id: z.coerce.number().int().positive() });
+
+// ---- builds and jobs ----
+
+export const SubmitBody = z.object({
+  /** Packages to build; empty: every package that is not up to date. */
+  packages: z.array(packageName).max(100_000).default([]),
+  /** Rebuild the named packages even when they are up to date. */
+  force: z.boolean().default(false),
+});
+
+export const CommandBody = z.object({
+  /** Run with sh -c on an agent; the job is green when it exits 0. */
+  command: z.string().min(1).max(10_000),
+  count: z.number().int().min(1).max(100_000).default(1),
+});
+
+export const JobStatus = z.enum([
+  "queued",
+  "leased",
+  "green",
+  "up-to-date",
+  "failed",
+  "blocked",
+  "cancelled",
+]);
+
+export const JobView = z.object({
+  id: z.number(),
+  request: z.number(),
+  package: z.string(),
+  status: JobStatus,
+  /** Why it builds. */
+  reason: z.string(),
+  /** Why it is in its state now: what it waits for, or what happened. */
+  why: z.string(),
+  build: z.number().nullable(),
+  agent: z.string().nullable(),
+  attempts: z.number(),
+  labels: labels,
+  priorityMs: z.number(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type JobView = z.infer<typeof JobView>;
+
+export const RequestView = z.object({
+  id: z.number(),
+  targets: z.array(z.string()),
+  force: z.boolean(),
+  status: z.enum(["active", "done", "cancelled"]),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  jobs: z.array(JobView),
+  /** Packages in scope that were already up to date when it was submitted. */
+  upToDate: z.array(z.string()),
+});
+export type RequestView = z.infer<typeof RequestView>;
+
+export const BuildStep = z.object({
+  name: z.string(),
+  status: z.enum(["ok", "failed", "skipped"]),
+  ms: z.number(),
+});
+export type BuildStep = z.infer<typeof BuildStep>;
+
+export const ArtifactView = z.object({
+  kind: z.enum(["rpm", "srpm", "log"]),
+  filename: z.string(),
+  sha256: z.string(),
+  size: z.number(),
+  url: z.string(),
+});
+
+export const BuildView = z.object({
+  id: z.number(),
+  package: z.string(),
+  status: z.enum(["running", "green", "failed", "cancelled"]),
+  evr: z.string(),
+  reason: z.string(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  job: z.number().nullable(),
+  agent: z.string().nullable(),
+  steps: z.array(BuildStep),
+  artifacts: z.array(ArtifactView),
+});
+export type BuildView = z.infer<typeof BuildView>;
+
+export const BuildListQuery = z.object({
+  package: packageName.optional(),
+  status: z.enum(["running", "green", "failed", "cancelled"]).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+});
+
+export const LogQuery = z.object({
+  follow: z.enum(["0", "1", "true", "false"]).optional(),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+// ---- agents ----
+
+export const AgentView = z.object({
+  id: z.number(),
+  name: z.string(),
+  labels: labels,
+  slots: z.number(),
+  state: z.enum(["idle", "busy", "offline", "disabled"]),
+  lastSeenAt: z.string(),
+  running: z.array(z.object({ job: z.number(), package: z.string(), build: z.number().nullable() })),
+});
+export type AgentView = z.infer<typeof AgentView>;
+
+export const EnrolBody = z.object({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, . _ -")
+    .max(100),
+  labels: labels,
+  slots: z.number().int().min(1).max(256),
+});
+export const EnrolResponse = z.object({ agent: z.number(), token: z.string() });
+
+export const LeaseBody = z.object({
+  /** Free slots: at most this many jobs are handed out. */
+  free: z.number().int().min(1).max(256),
+  /** Wait up to this long for a job when none is ready (long poll). */
+  waitMs: z.number().int().min(0).max(30_000).default(0),
+});
+
+export const LeasedJob = z.object({
+  job: z.number(),
+  /** A shell command to run instead of a package build (its build is 0, its files empty). */
+  command: z.string().optional(),
+  build: z.number(),
+  leaseToken: z.string(),
+  leaseSeconds: z.number(),
+  package: z.string(),
+  /** packages/<name>/<name>.spec, relative to the set. */
+  specFile: z.string(),
+  dist: z.string(),
+  /** The spec and each source, fetched from the server and checked against these. */
+  files: z.array(z.object({ name: z.string(), sha256, size: z.number(), kind: z.enum(["spec", "source"]) })),
+  /** The RPMs its build root holds, fetched from /artifacts/SHA256. */
+  rootPackages: z.array(z.object({ sha256, filename: z.string() })),
+  sandbox: z.enum(["auto", "required", "off"]),
+});
+export type LeasedJob = z.infer<typeof LeasedJob>;
+export const LeaseResponse = z.object({ jobs: z.array(LeasedJob) });
+
+export const HeartbeatBody = z.object({
+  jobs: z.array(z.object({ job: z.number(), leaseToken: z.string() })).max(256),
+});
+export const HeartbeatResponse = z.object({
+  /** Jobs to stop: cancelled by a user. */
+  cancel: z.array(z.number()),
+  /** Jobs whose lease is gone (expired and requeued): stop them, their result would be refused. */
+  lost: z.array(z.number()),
+});
+
+export const LeaseHeaders = z.object({ "x-kiln-lease": z.string().min(1) });
+
+export const LogAppendQuery = z.object({ offset: z.coerce.number().int().min(0) });
+
+export const UploadParams = z.object({ id: z.coerce.number().int().positive(), filename: artifactFilename });
+export const UploadHeaders = z.object({ "x-kiln-lease": z.string().min(1), "x-kiln-sha256": sha256 });
+
+export const ResultBody = z.object({
+  leaseToken: z.string(),
+  ok: z.boolean(),
+  cancelled: z.boolean().default(false),
+  error: z.string().max(10_000).nullable().default(null),
+  durationMs: z.number().min(0),
+  steps: z.array(BuildStep).max(100).default([]),
+  /** What was uploaded, by name and sha256 (each one already verified on upload). */
+  artifacts: z.array(z.object({ filename: artifactFilename, sha256 })).max(10_000),
+});
+export type ResultBody = z.infer<typeof ResultBody>;
+export const ResultResponse = z.object({ status: JobStatus, duplicate: z.boolean() });
+
+// ---- tokens ----
+
+export const TokenBody = z.object({
+  name: z.string().min(1).max(100),
+  role: z.enum(["viewer", "maintainer", "admin", "enrol"]),
+});
+export const TokenResponse = z.object({
+  id: z.number(),
+  name: z.string(),
+  role: z.string(),
+  token: z.string(),
+});

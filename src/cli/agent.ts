@@ -1,0 +1,75 @@
+// `kiln agent`: a build agent that leases jobs from a server.
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { InvalidArgumentError, type Command } from "commander";
+import { Agent } from "../agent/agent.js";
+import { hostLabels, parseLabel } from "../core/labels.js";
+import { positiveInt } from "./common.js";
+
+interface AgentCliOptions {
+  server: string;
+  token?: string;
+  slots: number;
+  workdir: string;
+  label: [string, string][];
+  name?: string;
+}
+
+function collectLabel(value: string, prev: [string, string][]): [string, string][] {
+  const l = parseLabel(value);
+  if (!l) throw new InvalidArgumentError(`"${value}" is not a label: use KEY=VALUE (letters, digits, . _ -)`);
+  return [...prev, l];
+}
+
+export function registerAgent(program: Command, setStatus: (s: number) => void): void {
+  program
+    .command("agent")
+    .description("run a build agent: lease jobs from a Kiln server and build them")
+    .requiredOption("--server <url>", "the server's URL", process.env.KILN_SERVER)
+    .option("--token <token>", "the server's enrolment token (default: $KILN_TOKEN; needed only to enrol)")
+    .option(
+      "--slots <n>",
+      "builds to run at once",
+      positiveInt,
+      Math.max(1, Math.floor(availableParallelism() / 2)),
+    )
+    .option(
+      "--workdir <dir>",
+      "where the agent keeps its credential, caches and builds",
+      join(process.cwd(), ".kiln-agent"),
+    )
+    .option(
+      "--label <K=V>",
+      "a label jobs can ask for (repeatable; arch and os are set from this machine)",
+      collectLabel,
+      [],
+    )
+    .option("--name <name>", "the agent's name (default: the host name)")
+    .action(async (o: AgentCliOptions) => {
+      const abort = new AbortController();
+      let stops = 0;
+      const onSignal = (): void => {
+        stops++;
+        if (stops > 1) process.exit(130);
+        console.error("kiln agent: finishing the running builds (again to stop at once)");
+        abort.abort();
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      const parent = Number(process.env.KILN_AGENT_PARENT_PID);
+      const token = o.token ?? process.env.KILN_TOKEN;
+      const agent = new Agent({
+        server: o.server,
+        ...(token ? { enrolToken: token } : {}),
+        ...(o.name ? { name: o.name } : {}),
+        slots: o.slots,
+        workdir: o.workdir,
+        labels: { ...hostLabels(process.arch, process.platform), ...Object.fromEntries(o.label) },
+        ...(parent > 0 ? { parentPid: parent } : {}),
+        log: (line) => console.error(`${new Date().toISOString()} ${line}`),
+        signal: abort.signal,
+      });
+      await agent.run();
+      setStatus(abort.signal.aborted ? 130 : 0);
+    });
+}

@@ -1,0 +1,30 @@
+// `kiln cancel BUILD` (or `--request ID`): stop a build or a whole rebuild on a server.
+import type { Command } from "commander";
+import { UserError } from "../util/errors.js";
+import { positiveInt } from "./common.js";
+import { cliError, remoteCancel, serverOptions, type ServerOptions } from "./remote.js";
+
+export function registerCancel(program: Command): void {
+  serverOptions(
+    program
+      .command("cancel")
+      .description("cancel a build on a server (or, with --request, everything a build request queued)")
+      .argument("<id>", "build id (or request id with --request)", positiveInt),
+  )
+    .option("--request", "the id is a build request: cancel all of its jobs")
+    .action(async (id: number, o: ServerOptions & { request?: boolean }) => {
+      if (!o.server) {
+        throw new UserError(
+          "USAGE",
+          "kiln cancel needs --server (or KILN_SERVER)",
+          undefined,
+          "a local kiln build is stopped with Ctrl-C",
+        );
+      }
+      try {
+        await remoteCancel(o, id);
+      } catch (e) {
+        throw cliError(e);
+      }
+    });
+}

@@ -1,0 +1,40 @@
+// `kiln logs BUILD [--follow]`: a build's log, from a server (followed live) or the local data directory.
+import { existsSync, readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { UserError } from "../util/errors.js";
+import { positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
+import { cliError, remoteLogs, serverOptions, type ServerOptions } from "./remote.js";
+
+export function registerLogs(program: Command, setStatus: (s: number) => void): void {
+  serverOptions(
+    setOptions(
+      program.command("logs").description("print a build's log").argument("<build>", "build id", positiveInt),
+    ),
+  )
+    .option("-f, --follow", "keep printing as the build runs, until it ends (with --server)")
+    .action(async (build: number, o: SetOptions & ServerOptions & { follow?: boolean }) => {
+      if (o.server) {
+        try {
+          setStatus(await remoteLogs(o, build));
+        } catch (e) {
+          throw cliError(e);
+        }
+        return;
+      }
+      const ws = await workspaceFor(o, false);
+      try {
+        const path = ws.data.buildDir(build) + "/build.log";
+        if (!existsSync(path)) {
+          throw new UserError(
+            "USAGE",
+            `build ${build} has no log in ${ws.data.root}`,
+            undefined,
+            "`kiln status` lists the builds",
+          );
+        }
+        process.stdout.write(readFileSync(path));
+      } finally {
+        await ws.close();
+      }
+    });
+}

@@ -1,0 +1,201 @@
+// The CLI as a client of a Kiln server: `kiln build --server`, `kiln status`, `kiln logs`, `kiln cancel`.
+import { Option, type Command } from "commander";
+import pc from "picocolors";
+import { z } from "zod";
+import { ApiClient, ApiError } from "../api/client.js";
+import { AgentView, BuildView, JobView, RequestView } from "../api/schemas.js";
+import { UserError } from "../util/errors.js";
+
+export interface ServerOptions {
+  server?: string;
+  token?: string;
+}
+
+export function serverOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--server <url>", "a Kiln server's URL (default: $KILN_SERVER)").env("KILN_SERVER"))
+    .addOption(new Option("--token <token>", "an API token (default: $KILN_TOKEN)").env("KILN_TOKEN"));
+}
+
+export function client(o: ServerOptions): ApiClient {
+  return new ApiClient(o.server!, o.token);
+}
+
+/** An API error as the CLI reports it: a UserError (exit status 2) for what the caller got wrong. */
+export function cliError(e: unknown): unknown {
+  if (e instanceof ApiError) {
+    const hint =
+      e.status === 401
+        ? "pass --token or set KILN_TOKEN (the server wrote an admin token to admin.token in its data directory)"
+        : undefined;
+    return new UserError("USAGE", `server: ${e.message}`, undefined, hint);
+  }
+  return e;
+}
+
+const FINAL = new Set(["green", "up-to-date", "failed", "blocked", "cancelled"]);
+
+/** Submits a build and, unless told not to, follows it to the end. Returns the exit status. */
+export async function remoteBuild(
+  o: ServerOptions & { wait: boolean; force?: boolean },
+  packages: string[],
+): Promise<number> {
+  const api = client(o);
+  const req = await api.json(RequestView, "POST", "/requests", { packages, force: o.force === true });
+  console.log(
+    `request ${req.id}: ${req.jobs.length} job(s)${req.upToDate.length ? `, ${req.upToDate.length} up to date` : ""} on ${api.base}`,
+  );
+  if (!o.wait) {
+    console.log(`follow it with: kiln status --server ${api.base} --request ${req.id}`);
+    return 0;
+  }
+  const seen = new Map<number, string>();
+  let stop = false;
+  const onSignal = (): void => {
+    stop = true;
+  };
+  process.once("SIGINT", onSignal);
+  try {
+    let last = req;
+    for (;;) {
+      for (const j of last.jobs) {
+        const key = `${j.status}:${j.build ?? ""}`;
+        if (seen.get(j.id) === key) continue;
+        seen.set(j.id, key);
+        if (j.status === "queued" && j.attempts === 0) continue;
+        if (j.status === "leased" && j.build === null) continue; // being prepared: shown with its build
+        console.error(jobLine(j));
+      }
+      if (last.status !== "active" || stop) break;
+      await new Promise((r) => setTimeout(r, 500));
+      last = await api.json(RequestView, "GET", `/requests/${req.id}`);
+    }
+    if (stop && last.status === "active") {
+      console.log(
+        `stopped waiting; request ${req.id} goes on (kiln cancel --server ${api.base} --request ${req.id} stops it)`,
+      );
+      return 130;
+    }
+    const count = (s: string): number => last.jobs.filter((j) => j.status === s).length;
+    const parts = [
+      `built ${count("green")}`,
+      `up to date ${count("up-to-date") + last.upToDate.length}`,
+      `failed ${count("failed")}`,
+      `blocked ${count("blocked")}`,
+    ];
+    if (count("cancelled")) parts.push(`cancelled ${count("cancelled")}`);
+    console.log(parts.join(", "));
+    for (const j of last.jobs.filter((x) => x.status === "failed")) {
+      console.log(
+        `failed: ${j.package}${j.build ? ` (build ${j.build}: kiln logs --server ${api.base} ${j.build})` : ""}: ${j.error ?? ""}`,
+      );
+    }
+    return last.jobs.some((j) => j.status === "failed" || j.status === "blocked" || j.status === "cancelled")
+      ? 1
+      : 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+  }
+}
+
+function jobLine(j: JobView): string {
+  const what = j.status === "leased" ? "start" : j.status === "queued" ? "requeued" : j.status;
+  const colour =
+    j.status === "green"
+      ? pc.green
+      : j.status === "failed" || j.status === "blocked"
+        ? pc.red
+        : (s: string) => s;
+  const detail =
+    j.status === "leased"
+      ? ` (build ${j.build ?? "?"} on ${j.agent ?? "?"})`
+      : j.status === "queued"
+        ? `: ${j.why}`
+        : FINAL.has(j.status) && j.error
+          ? `: ${j.error}`
+          : j.build
+            ? ` (build ${j.build})`
+            : "";
+  return `${colour(what)} ${j.package}${detail}`;
+}
+
+export async function remoteStatus(o: ServerOptions & { request?: number }): Promise<void> {
+  const api = client(o);
+  if (o.request !== undefined) {
+    const r = await api.json(RequestView, "GET", `/requests/${o.request}`);
+    console.log(`request ${r.id} (${r.status}), by ${r.createdBy} at ${r.createdAt}`);
+    for (const j of r.jobs) console.log(`  ${j.package.padEnd(24)} ${j.status.padEnd(10)} ${j.why}`);
+    return;
+  }
+  const { agents } = await api.json(z.object({ agents: z.array(AgentView) }), "GET", "/agents");
+  console.log(`agents (${agents.length}):`);
+  for (const a of agents) {
+    const running = a.running.map((r) => `${r.package} (build ${r.build ?? "?"})`).join(", ");
+    console.log(
+      `  ${a.name.padEnd(20)} ${a.state.padEnd(8)} ${a.running.length}/${a.slots} slots${running ? `: ${running}` : ""}`,
+    );
+  }
+  const { jobs } = await api.json(
+    z.object({ jobs: z.array(JobView) }),
+    "GET",
+    "/jobs?status=active&limit=1000",
+  );
+  console.log(`queue (${jobs.length} active):`);
+  for (const j of [...jobs].reverse())
+    console.log(`  ${j.package.padEnd(24)} ${j.status.padEnd(8)} ${j.why}`);
+  const { builds } = await api.json(z.object({ builds: z.array(BuildView) }), "GET", "/builds?limit=10");
+  console.log("recent builds:");
+  for (const b of builds) {
+    const secs = b.durationMs !== null ? ` ${(b.durationMs / 1000).toFixed(1)} s` : "";
+    console.log(
+      `  ${String(b.id).padStart(6)} ${b.package.padEnd(24)} ${b.status.padEnd(9)}${secs}${b.agent ? ` on ${b.agent}` : ""}`,
+    );
+  }
+}
+
+/** Prints a build's log; with follow, streams it (server-sent events) until the build ends. */
+export async function remoteLogs(o: ServerOptions & { follow?: boolean }, build: number): Promise<number> {
+  const api = client(o);
+  if (!o.follow) {
+    const res = await api.fetch(`/builds/${build}/log`);
+    process.stdout.write(Buffer.from(await res.arrayBuffer()));
+    return 0;
+  }
+  const res = await api.fetch(`/builds/${build}/log?follow=1`, { headers: { accept: "text/event-stream" } });
+  if (!res.body) return 1;
+  const decoder = new TextDecoder();
+  let buf = "";
+  let status = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buf += decoder.decode(chunk, { stream: true });
+    let i: number;
+    while ((i = buf.indexOf("\n\n")) >= 0) {
+      const event = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const type = /^event: (.*)$/m.exec(event)?.[1];
+      const data = /^data: (.*)$/m.exec(event)?.[1];
+      if (type === "log" && data) process.stdout.write(JSON.parse(data) as string);
+      if (type === "end" && data) {
+        const end = JSON.parse(data) as { status: string; error: string | null };
+        console.error(`build ${build} ${end.status}${end.error ? `: ${end.error}` : ""}`);
+        status = end.status === "green" ? 0 : 1;
+      }
+    }
+  }
+  return status;
+}
+
+export async function remoteCancel(o: ServerOptions & { request?: boolean }, id: number): Promise<void> {
+  const api = client(o);
+  if (o.request) {
+    const r = await api.json(RequestView, "POST", `/requests/${id}/cancel`);
+    console.log(
+      `request ${id}: ${r.status}; ${r.jobs.filter((j) => j.status === "cancelled").length} job(s) cancelled`,
+    );
+    return;
+  }
+  const r = await api.json(z.object({ status: z.string() }), "POST", `/builds/${id}/cancel`);
+  console.log(
+    `build ${id}: ${r.status === "leased" ? "cancelling (its agent stops it at its next heartbeat)" : r.status}`,
+  );
+}

@@ -1,0 +1,155 @@
+// `kiln serve`: the farm's server (HTTP API, durable queue, publishing), and by default one agent
+// on the same machine, so that a single command is a whole farm.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { InvalidArgumentError, type Command } from "commander";
+import pc from "picocolors";
+import { hostLabels } from "../core/labels.js";
+import { createToken, hasTokenWithRole } from "../db/tokens.js";
+import { buildApp } from "../server/app.js";
+import { Farm } from "../server/farm.js";
+import { packageRoot } from "../util/package-root.js";
+import { setOptions, workspaceFor, type SetOptions } from "./common.js";
+import { shown } from "./output.js";
+
+interface ServeOptions extends SetOptions {
+  host: string;
+  port: number;
+  localAgents: number;
+  leaseTimeout: number;
+  maxUploadMb: number;
+  build?: boolean;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
+  return n;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number of seconds above 0");
+  return n;
+}
+
+export function registerServe(program: Command, setStatus: (s: number) => void): void {
+  setOptions(program.command("serve").description("run the build farm's server (and local agents)"))
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--port <n>", "port to listen on (0: any free port)", nonNegativeInt, 8080)
+    .option("--local-agents <n>", "agents to start on this machine", nonNegativeInt, 1)
+    .option("--lease-timeout <seconds>", "an agent silent this long loses its jobs to the queue", seconds, 60)
+    .option("--max-upload-mb <n>", "largest artifact an agent may upload", nonNegativeInt, 2048)
+    .option("--build", "queue a build of everything not up to date at start")
+    .action(async (o: ServeOptions) => {
+      const sqlite = o.db === undefined || o.db.startsWith("sqlite:");
+      // Several servers may share one PostgreSQL database; one SQLite file belongs to one server.
+      const ws = await workspaceFor(o, sqlite);
+      const farm = new Farm(ws, sqlite ? "sqlite" : "postgres", {
+        leaseMs: o.leaseTimeout * 1000,
+        jobLabels: ws.config.build.labels ?? hostLabels(process.arch, process.platform),
+        log: (line) => console.error(`${new Date().toISOString()} ${line}`),
+      });
+      await farm.open();
+      const tokens = await firstStartTokens(ws);
+      const app = await buildApp({ farm, maxUploadBytes: o.maxUploadMb * 1024 * 1024, version: "0.1.0" });
+      const address = await app.listen({ host: o.host, port: o.port });
+      const url = address.replace("://[::1]", "://localhost");
+      console.log(`kiln serve: ${url} (API ${url}/api/v1, OpenAPI ${url}/api/openapi.json)`);
+      console.log(`database: ${o.db ?? `sqlite:${shown(join(ws.data.root, "kiln.db"))}`}`);
+      for (const line of tokens) console.log(line);
+      if (ws.sandboxNote)
+        console.error(
+          `${pc.yellow("note:")} builds on local agents may run without a sandbox: ${ws.sandboxNote}`,
+        );
+
+      const agents: ChildProcess[] = [];
+      for (let i = 1; i <= o.localAgents; i++) {
+        agents.push(startLocalAgent(ws.data.root, i, url, tokens.enrolToken));
+      }
+      if (o.localAgents > 0)
+        console.log(`${o.localAgents} local agent(s); their logs: ${shown(join(ws.data.root, "agents"))}`);
+      if (o.build) {
+        const id = await farm.submit([], false, "kiln serve --build");
+        console.log(
+          `queued request ${id}: everything not up to date (follow it: kiln status --server ${url})`,
+        );
+      }
+      const repo = ws.config.repositories[0]!.name;
+      console.log(`repository ${repo}: ${shown(ws.data.repoPath(repo))}`);
+
+      await new Promise<void>((resolve) => {
+        const stop = (): void => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      console.error("kiln serve: stopping");
+      for (const a of agents) a.kill("SIGTERM");
+      farm.stopLeasing();
+      await app.close();
+      await farm.close();
+      await ws.close();
+      setStatus(0);
+    });
+}
+
+/** On the first start: an admin token and an enrolment token, in files only their owner can read. */
+async function firstStartTokens(
+  ws: Awaited<ReturnType<typeof workspaceFor>>,
+): Promise<string[] & { enrolToken: string | undefined }> {
+  const out = [] as unknown as string[] & { enrolToken: string | undefined };
+  out.enrolToken = undefined;
+  for (const [role, file] of [
+    ["admin", "admin.token"],
+    ["enrol", "enrol.token"],
+  ] as const) {
+    const path = join(ws.data.root, file);
+    if (!(await hasTokenWithRole(ws.db, role))) {
+      const { token } = await createToken(ws.db, role === "admin" ? "admin" : "enrolment", role);
+      writeFileSync(path, `${token}\n`, { mode: 0o600 });
+      out.push(
+        `${role === "admin" ? "admin API token" : "agent enrolment token"} written to ${shown(path)} (mode 0600)`,
+      );
+    } else if (existsSync(path)) {
+      out.push(`${role === "admin" ? "admin API token" : "agent enrolment token"}: ${shown(path)}`);
+    }
+    if (role === "enrol" && existsSync(path)) {
+      const { readFileSync } = await import("node:fs");
+      out.enrolToken = readFileSync(path, "utf8").trim();
+    }
+  }
+  return out;
+}
+
+function startLocalAgent(
+  dataRoot: string,
+  n: number,
+  url: string,
+  enrolToken: string | undefined,
+): ChildProcess {
+  const dir = join(dataRoot, "agents");
+  mkdirSync(dir, { recursive: true });
+  const log = createWriteStream(join(dir, `local-${n}.log`), { flags: "a" });
+  const child = spawn(
+    process.execPath,
+    [
+      join(packageRoot(), "bin", "kiln.js"),
+      "agent",
+      "--server",
+      url,
+      "--workdir",
+      join(dir, `local-${n}`),
+      "--name",
+      `local-${n}`,
+    ],
+    {
+      // The token goes by environment, never on a command line that `ps` shows.
+      env: { ...process.env, KILN_TOKEN: enrolToken ?? "", KILN_AGENT_PARENT_PID: String(process.pid) },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { hostLabels, labelsMatch, parseLabel } from "./labels.js";
+import { whyWaiting, type AgentState, type WaitingJob } from "./why-waiting.js";
+
+const x86 = { arch: "x86_64", os: "linux" };
+const job = (over: Partial<WaitingJob> = {}): WaitingJob => ({
+  package: "hello",
+  status: "queued",
+  labels: x86,
+  deps: [],
+  ...over,
+});
+const agent = (over: Partial<AgentState> = {}): AgentState => ({
+  name: "a1",
+  labels: x86,
+  slots: 1,
+  running: 0,
+  online: true,
+  ...over,
+});
+
+describe("labels", () => {
+  it("parses K=V and refuses anything else", () => {
+    expect(parseLabel("arch=x86_64")).toEqual(["arch", "x86_64"]);
+    expect(parseLabel("arch")).toBeUndefined();
+    expect(parseLabel("=x")).toBeUndefined();
+    expect(parseLabel("a=b=c")).toBeUndefined();
+  });
+  it("an agent matches when it has every wanted label", () => {
+    expect(labelsMatch({ ...x86, gpu: "yes" }, x86)).toBe(true);
+    expect(labelsMatch({ arch: "aarch64", os: "linux" }, x86)).toBe(false);
+    expect(labelsMatch({ arch: "x86_64" }, x86)).toBe(false);
+    expect(labelsMatch({}, {})).toBe(true);
+  });
+  it("names the machine's architecture as rpm does", () => {
+    expect(hostLabels("x64", "linux")).toEqual(x86);
+    expect(hostLabels("arm64", "linux")).toEqual({ arch: "aarch64", os: "linux" });
+  });
+});
+
+describe("why a job waits", () => {
+  it("names the dependencies it waits for and where they are", () => {
+    const j = job({
+      deps: [
+        { package: "libgreet", status: "leased", agent: "a2" },
+        { package: "libupper", status: "queued" },
+        { package: "greet-data", status: "green" },
+      ],
+    });
+    expect(whyWaiting(j, [agent()])).toBe("waits for libgreet (building on a2), libupper (queued)");
+  });
+  it("names the label no online agent has", () => {
+    expect(whyWaiting(job({ labels: { arch: "aarch64", os: "linux" } }), [agent()])).toBe(
+      "ready, but no online agent has label arch=aarch64",
+    );
+    const split = [
+      agent({ labels: { arch: "aarch64", os: "linux" } }),
+      agent({ labels: { arch: "x86_64", os: "freebsd" } }),
+    ];
+    expect(whyWaiting(job(), split)).toBe("ready, but no online agent has all of arch=x86_64, os=linux");
+  });
+  it("says when every matching agent is busy, and how many go first", () => {
+    const agents = [agent({ running: 1 }), agent({ name: "a2", slots: 2, running: 2 })];
+    expect(whyWaiting(job(), agents)).toBe("ready; all 2 matching agents are busy (a1 1/1, a2 2/2)");
+    expect(whyWaiting(job({ ahead: 3 }), agents)).toBe(
+      "ready; all 2 matching agents are busy (a1 1/1, a2 2/2); 3 ready jobs go first",
+    );
+  });
+  it("tells agents that are offline or missing apart", () => {
+    expect(whyWaiting(job(), [])).toBe("ready, but no agent has enrolled");
+    expect(whyWaiting(job(), [agent({ online: false })])).toMatch(/no agent is online \(1 enrolled/);
+  });
+  it("a ready job with an idle agent is next, unless longer chains go first", () => {
+    expect(whyWaiting(job(), [agent()])).toBe("ready: the next lease by a1 takes it");
+    expect(whyWaiting(job({ ahead: 1 }), [agent()])).toMatch(
+      /1 ready job with a longer chain below goes first/,
+    );
+  });
+  it("final and running states say what happened", () => {
+    expect(whyWaiting(job({ status: "leased", agent: "a1" }), [])).toBe("building on agent a1");
+    expect(whyWaiting(job({ status: "blocked", error: "libgreet failed" }), [])).toBe(
+      "blocked: libgreet failed",
+    );
+  });
+});

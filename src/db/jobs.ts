@@ -1,0 +1,317 @@
+// The durable job queue: requests, their jobs and what each waits for, and leases. Every state
+// change is one conditional UPDATE, so that several servers on one PostgreSQL database (or a
+// server and a late agent) can never both win: a job is leased only if it is still queued, and a
+// result counts only if it carries the job's current lease token.
+import { randomUUID } from "node:crypto";
+import { sql, type Kysely } from "kysely";
+import type { DialectKind } from "./dialect.js";
+import type { Database, JobRow, JobStatus } from "./schema.js";
+
+type Conn = Kysely<Database>;
+
+export const FINAL: readonly JobStatus[] = ["green", "up-to-date", "failed", "blocked", "cancelled"];
+const DONE: readonly JobStatus[] = ["green", "up-to-date"];
+
+export interface NewJob {
+  package: string;
+  command?: string;
+  reason: string;
+  labels: Record<string, string>;
+  priority: number;
+  /** Packages of this request it needs first. */
+  needs: string[];
+  /** Jobs of earlier requests, still under way, it needs first. */
+  needsJobs: number[];
+  /** Created already final (blocked, failed) with this error. */
+  final?: { status: JobStatus; error: string };
+}
+
+export async function insertRequest(
+  db: Conn,
+  r: { targets: string[]; force: boolean; createdBy: string; upToDate: string[]; jobs: NewJob[] },
+): Promise<{ id: number; jobs: Map<string, number> }> {
+  const now = new Date().toISOString();
+  return db.transaction().execute(async (tx) => {
+    const { id } = await tx
+      .insertInto("requests")
+      .values({
+        targets: JSON.stringify(r.targets),
+        force: r.force ? 1 : 0,
+        up_to_date: JSON.stringify(r.upToDate),
+        status: r.jobs.some((j) => !j.final) ? "active" : "done",
+        created_by: r.createdBy,
+        created_at: now,
+        finished_at: r.jobs.some((j) => !j.final) ? null : now,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const ids = new Map<string, number>();
+    for (const j of r.jobs) {
+      const row = await tx
+        .insertInto("jobs")
+        .values({
+          request_id: id,
+          package: j.package,
+          command: j.command ?? null,
+          status: j.final?.status ?? "queued",
+          reason: j.reason,
+          labels: JSON.stringify(j.labels),
+          priority: Math.round(j.priority),
+          build_id: null,
+          agent_id: null,
+          lease_token: null,
+          lease_expires_at: null,
+          cancel_requested: 0,
+          attempts: 0,
+          error: j.final?.error ?? null,
+          created_at: now,
+          updated_at: now,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      if (!j.command) ids.set(j.package, row.id);
+    }
+    const deps = r.jobs.flatMap((j) => [
+      ...j.needs.map((n) => ({ job_id: ids.get(j.package)!, dep_job_id: ids.get(n)! })),
+      ...j.needsJobs.map((d) => ({ job_id: ids.get(j.package)!, dep_job_id: d })),
+    ]);
+    for (let i = 0; i < deps.length; i += 500) {
+      await tx
+        .insertInto("job_deps")
+        .values(deps.slice(i, i + 500))
+        .execute();
+    }
+    return { id, jobs: ids };
+  });
+}
+
+/** Jobs queued or leased now, by package (the newest when there are several). */
+export async function activeJobs(db: Conn): Promise<Map<string, JobRow>> {
+  const rows = await db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("status", "in", ["queued", "leased"])
+    .orderBy("id")
+    .execute();
+  return new Map(rows.map((r) => [r.package, r]));
+}
+
+/**
+ * Ready jobs (queued, every job they need done), best first: the longest chain below first, then
+ * the oldest. On PostgreSQL rows another server is claiming are skipped, not waited for.
+ */
+export async function readyJobs(db: Conn, kind: DialectKind, limit: number): Promise<JobRow[]> {
+  let q = db
+    .selectFrom("jobs as j")
+    .selectAll("j")
+    .where("j.status", "=", "queued")
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("job_deps as d")
+            .innerJoin("jobs as dj", "dj.id", "d.dep_job_id")
+            .select("d.job_id")
+            .whereRef("d.job_id", "=", "j.id")
+            .where("dj.status", "not in", DONE),
+        ),
+      ),
+    )
+    .orderBy("j.priority", "desc")
+    .orderBy("j.id")
+    .limit(limit);
+  if (kind === "postgres") q = q.forUpdate("j").skipLocked();
+  return q.execute();
+}
+
+/** Leases `job` to an agent if it is still queued; undefined when someone else took it first. */
+export async function claimJob(
+  db: Conn,
+  jobId: number,
+  agentId: number,
+  leaseMs: number,
+): Promise<JobRow | undefined> {
+  const now = new Date();
+  return db
+    .updateTable("jobs")
+    .set((eb) => ({
+      status: "leased",
+      agent_id: agentId,
+      lease_token: randomUUID(),
+      lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
+      attempts: eb("attempts", "+", 1),
+      updated_at: now.toISOString(),
+    }))
+    .where("id", "=", jobId)
+    .where("status", "=", "queued")
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function getJob(db: Conn, id: number): Promise<JobRow | undefined> {
+  return db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function setJobBuild(db: Conn, jobId: number, buildId: number, reason: string): Promise<void> {
+  await db
+    .updateTable("jobs")
+    .set({ build_id: buildId, reason, updated_at: new Date().toISOString() })
+    .where("id", "=", jobId)
+    .execute();
+}
+
+/**
+ * Ends a job. With `leaseToken`, only if it still holds that lease (a result from an expired lease
+ * changes nothing). Says whether it changed the job.
+ */
+export async function finishJob(
+  db: Conn,
+  jobId: number,
+  status: JobStatus,
+  error: string | null,
+  leaseToken?: string,
+): Promise<boolean> {
+  let q = db
+    .updateTable("jobs")
+    .set({ status, error, lease_expires_at: null, updated_at: new Date().toISOString() })
+    .where("id", "=", jobId)
+    .where("status", "in", ["queued", "leased"]);
+  if (leaseToken !== undefined) q = q.where("lease_token", "=", leaseToken);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Every job still queued that needs `jobId`, directly or not: blocked (or cancelled) with it. */
+export async function settleDependents(
+  db: Conn,
+  jobId: number,
+  status: "blocked" | "cancelled",
+  error: string,
+): Promise<string[]> {
+  const settled: string[] = [];
+  let frontier = [jobId];
+  const seen = new Set(frontier);
+  while (frontier.length > 0) {
+    const next = await db
+      .selectFrom("job_deps as d")
+      .innerJoin("jobs as j", "j.id", "d.job_id")
+      .select(["j.id", "j.package", "j.status"])
+      .where("d.dep_job_id", "in", frontier)
+      .execute();
+    frontier = [];
+    for (const j of next) {
+      if (seen.has(j.id)) continue;
+      seen.add(j.id);
+      frontier.push(j.id);
+      if (j.status === "queued" && (await finishJob(db, j.id, status, error))) settled.push(j.package);
+    }
+  }
+  return settled;
+}
+
+/**
+ * An agent's heartbeat: extends the leases it still holds. Returns the jobs it must stop: cancelled
+ * by a user, or lost (the lease expired and the job went back to the queue).
+ */
+export async function renewLeases(
+  db: Conn,
+  agentId: number,
+  held: { job: number; leaseToken: string }[],
+  leaseMs: number,
+): Promise<{ cancel: number[]; lost: number[] }> {
+  const cancel: number[] = [];
+  const lost: number[] = [];
+  const expires = new Date(Date.now() + leaseMs).toISOString();
+  for (const h of held) {
+    const r = await db
+      .updateTable("jobs")
+      .set({ lease_expires_at: expires })
+      .where("id", "=", h.job)
+      .where("status", "=", "leased")
+      .where("agent_id", "=", agentId)
+      .where("lease_token", "=", h.leaseToken)
+      .returning(["cancel_requested"])
+      .executeTakeFirst();
+    if (!r) lost.push(h.job);
+    else if (r.cancel_requested) cancel.push(h.job);
+  }
+  return { cancel, lost };
+}
+
+/** Leases past their expiry go back to the queue; returns them as they were. */
+export async function expireLeases(db: Conn, now = new Date()): Promise<JobRow[]> {
+  const expired = await db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("status", "=", "leased")
+    .where("lease_expires_at", "<", now.toISOString())
+    .execute();
+  const requeued: JobRow[] = [];
+  for (const j of expired) {
+    const r = await db
+      .updateTable("jobs")
+      .set({
+        status: j.cancel_requested ? "cancelled" : "queued",
+        agent_id: null,
+        lease_token: null,
+        lease_expires_at: null,
+        build_id: null,
+        error: j.cancel_requested ? "cancelled" : null,
+        updated_at: now.toISOString(),
+      })
+      .where("id", "=", j.id)
+      .where("lease_token", "=", j.lease_token)
+      .where("status", "=", "leased")
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) > 0) requeued.push(j);
+  }
+  return requeued;
+}
+
+/** After a server restart: every lease gets a full timeout again, for its agent to reconnect. */
+export async function graceLeases(db: Conn, leaseMs: number): Promise<number> {
+  const r = await db
+    .updateTable("jobs")
+    .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
+    .where("status", "=", "leased")
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Marks the request done once none of its jobs is queued or leased. */
+export async function closeRequestIfDone(db: Conn, requestId: number): Promise<boolean> {
+  const open = await db
+    .selectFrom("jobs")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("request_id", "=", requestId)
+    .where("status", "in", ["queued", "leased"])
+    .executeTakeFirstOrThrow();
+  if (Number(open.n) > 0) return false;
+  const r = await db
+    .updateTable("requests")
+    .set({
+      status: sql`case when status = 'cancelled' then 'cancelled' else 'done' end`,
+      finished_at: new Date().toISOString(),
+    })
+    .where("id", "=", requestId)
+    .where("finished_at", "is", null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Jobs the given jobs need, with their state (for saying why they wait). */
+export async function depsOf(
+  db: Conn,
+  jobIds: number[],
+): Promise<Map<number, { package: string; status: JobStatus; agent_id: number | null }[]>> {
+  const out = new Map<number, { package: string; status: JobStatus; agent_id: number | null }[]>();
+  for (let i = 0; i < jobIds.length; i += 500) {
+    const rows = await db
+      .selectFrom("job_deps as d")
+      .innerJoin("jobs as j", "j.id", "d.dep_job_id")
+      .select(["d.job_id", "j.package", "j.status", "j.agent_id"])
+      .where("d.job_id", "in", jobIds.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.set(r.job_id, [...(out.get(r.job_id) ?? []), r]);
+  }
+  return out;
+}

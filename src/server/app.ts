@@ -1,0 +1,85 @@
+// The HTTP application: Fastify with zod validation (the same schemas produce the OpenAPI
+// description at /api/openapi.json), auth, and one route module per resource.
+import fastifySwagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance } from "fastify";
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import { UserError } from "../util/errors.js";
+import { Auth } from "./auth.js";
+import type { Farm } from "./farm.js";
+import { HttpError } from "./http-error.js";
+import { agentRoutes } from "./routes/agent-api.js";
+import { buildRoutes } from "./routes/builds.js";
+import { farmRoutes } from "./routes/farm.js";
+
+export interface AppOptions {
+  farm: Farm;
+  /** Largest artifact an agent may upload, in bytes. */
+  maxUploadBytes: number;
+  version: string;
+}
+
+export type App = FastifyInstance;
+
+export async function buildApp(o: AppOptions): Promise<App> {
+  const app = Fastify({ bodyLimit: 1024 * 1024, logger: false }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Logs arrive as raw bytes; artifacts as a stream the route reads itself (hashing as it goes).
+  app.addContentTypeParser(
+    "text/plain",
+    { parseAs: "buffer", bodyLimit: 4 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
+  );
+  app.addContentTypeParser("application/octet-stream", (_req, payload, done) => done(null, payload));
+
+  app.setErrorHandler((err, req, reply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const where = err.validationContext ?? "request";
+      const what = err.validation
+        .map(
+          (v) =>
+            `${where}${v.instancePath ? v.instancePath.replaceAll("/", ".") : ""}: ${v.message ?? "invalid"}`,
+        )
+        .join("; ");
+      return reply.code(400).send({ error: what, code: "INVALID_REQUEST" });
+    }
+    if (err instanceof HttpError) return reply.code(err.status).send({ error: err.message, code: err.code });
+    if (err instanceof UserError) {
+      return reply.code(400).send({ error: err.format(), code: err.code });
+    }
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply
+        .code(status)
+        .send({ error: (err as Error).message, code: (err as { code?: string }).code });
+    }
+    req.log.error(err);
+    process.stderr.write(`kiln serve: ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}\n`);
+    return reply.code(500).send({ error: `internal error: ${(err as Error).message}`, code: "INTERNAL" });
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: "Kiln build farm API", version: o.version },
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  const auth = new Auth(o.farm.ws.db);
+  await app.register(farmRoutes, { farm: o.farm, auth });
+  await app.register(buildRoutes, { farm: o.farm, auth });
+  await app.register(agentRoutes, { farm: o.farm, auth, maxUploadBytes: o.maxUploadBytes });
+
+  app.get("/api/openapi.json", { schema: { hide: true } }, () => app.swagger());
+  app.get("/healthz", { schema: { hide: true } }, () => ({ ok: true }));
+  return app;
+}

@@ -1,0 +1,213 @@
+// What agents call, with their own credential: lease jobs, heartbeat, fetch a job's spec and
+// sources, stream the log, upload artifacts (sha256 verified while receiving), report the result.
+import { createReadStream } from "node:fs";
+import { mkdir, open } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import {
+  API_PREFIX,
+  ErrorBody,
+  HeartbeatBody,
+  HeartbeatResponse,
+  IdParams,
+  LeaseBody,
+  LeaseHeaders,
+  LeaseResponse,
+  LogAppendQuery,
+  ResultBody,
+  ResultResponse,
+  UploadHeaders,
+  UploadParams,
+} from "../../api/schemas.js";
+import { ChecksumMismatchError } from "../../artifacts/store.js";
+import { touchAgent } from "../../db/tokens.js";
+import { agentOf, type Auth } from "../auth.js";
+import type { Farm } from "../farm.js";
+import { HttpError } from "../http-error.js";
+
+const errors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  413: ErrorBody,
+  422: ErrorBody,
+};
+
+export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUploadBytes: number }> = async (
+  app,
+  { farm, auth, maxUploadBytes },
+) => {
+  const db = farm.ws.db;
+  const agentOnly = { preHandler: auth.requireAgent() };
+  const security = [{ bearer: [] }];
+
+  app.post(
+    `${API_PREFIX}/agent/lease`,
+    {
+      ...agentOnly,
+      schema: {
+        summary: "Lease ready jobs matching this agent's labels",
+        body: LeaseBody,
+        response: { 200: LeaseResponse, ...errors },
+        security,
+      },
+    },
+    async (req) => {
+      const agent = agentOf(req);
+      await touchAgent(db, agent.id);
+      // An agent that hangs up while waiting never sees its leases: they expire and are requeued.
+      return { jobs: await farm.lease(agent, req.body.free, req.body.waitMs) };
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/agent/heartbeat`,
+    {
+      ...agentOnly,
+      schema: {
+        summary: "Renew the leases this agent holds",
+        body: HeartbeatBody,
+        response: { 200: HeartbeatResponse, ...errors },
+        security,
+      },
+    },
+    async (req) => {
+      const agent = agentOf(req);
+      await touchAgent(db, agent.id);
+      return farm.heartbeat(agent, req.body.jobs);
+    },
+  );
+
+  app.get(
+    `${API_PREFIX}/agent/jobs/:id/files/:name`,
+    {
+      ...agentOnly,
+      schema: {
+        summary: "A leased job's spec or source file",
+        params: z.object({ id: z.coerce.number().int().positive(), name: z.string().max(255) }),
+        headers: LeaseHeaders,
+        security,
+      },
+    },
+    async (req, reply) => {
+      const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
+      const pkg = farm.graph.graph.packages.get(job.package);
+      const allowed = new Set([`${job.package}.spec`, ...(pkg?.sources.map((s) => s.name) ?? [])]);
+      // Only the names the spec itself lists: never a path from the request.
+      if (!allowed.has(req.params.name)) {
+        throw new HttpError(404, `${req.params.name} is not a file of ${job.package}`, "NOT_FOUND");
+      }
+      const path = join(farm.ws.setDir, "packages", job.package, req.params.name);
+      return reply.type("application/octet-stream").send(createReadStream(path));
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/agent/jobs/:id/log`,
+    {
+      ...agentOnly,
+      schema: {
+        summary: "Append to a running build's log at a byte offset (a repeated chunk is ignored)",
+        params: IdParams,
+        querystring: LogAppendQuery,
+        headers: LeaseHeaders,
+        response: { 200: z.object({ size: z.number() }), ...errors },
+        security,
+      },
+    },
+    async (req, reply) => {
+      const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
+      if (!Buffer.isBuffer(req.body)) throw new HttpError(415, "send the log as text/plain", "BAD_TYPE");
+      const body = req.body;
+      const path = farm.logPath(job.build_id!);
+      await mkdir(dirname(path), { recursive: true });
+      const fh = await open(path, "a+");
+      try {
+        const size = (await fh.stat()).size;
+        const offset = req.query.offset;
+        if (offset > size) {
+          return reply
+            .code(409)
+            .send({ error: `the log has ${size} bytes; send from there`, code: `LOG_OFFSET:${size}` });
+        }
+        const fresh = body.subarray(size - offset);
+        if (fresh.length > 0) await fh.write(fresh);
+        farm.events.emit(`log:${job.build_id}`);
+        return { size: size + fresh.length };
+      } finally {
+        await fh.close();
+      }
+    },
+  );
+
+  app.put(
+    `${API_PREFIX}/agent/jobs/:id/artifacts/:filename`,
+    {
+      ...agentOnly,
+      schema: {
+        summary: "Upload one artifact; refused unless its bytes have the sha256 in X-Kiln-Sha256",
+        params: UploadParams,
+        headers: UploadHeaders,
+        response: { 201: z.object({ sha256: z.string(), size: z.number() }), ...errors },
+        security,
+      },
+    },
+    async (req, reply) => {
+      await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
+      const declared = Number(req.headers["content-length"] ?? 0);
+      if (declared > maxUploadBytes) {
+        throw new HttpError(
+          413,
+          `${req.params.filename} is ${declared} bytes; the limit is ${maxUploadBytes}`,
+          "TOO_LARGE",
+        );
+      }
+      const stream = req.body as Readable | undefined;
+      if (!stream || typeof (stream as Readable).pipe !== "function") {
+        throw new HttpError(415, "send the artifact as application/octet-stream", "BAD_TYPE");
+      }
+      try {
+        const stored = await farm.ws.store.putStream(
+          limited(stream, maxUploadBytes, req.params.filename),
+          req.headers["x-kiln-sha256"],
+        );
+        return reply.code(201).send(stored);
+      } catch (e) {
+        if (e instanceof ChecksumMismatchError) {
+          throw new HttpError(422, `${req.params.filename}: ${e.message}; nothing was stored`, "CHECKSUM");
+        }
+        throw e;
+      }
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/agent/jobs/:id/result`,
+    {
+      ...agentOnly,
+      schema: {
+        summary: "Report a job's result (idempotent: a repeated report is answered, not applied twice)",
+        params: IdParams,
+        body: ResultBody,
+        response: { 200: ResultResponse, ...errors },
+        security,
+      },
+    },
+    async (req) => farm.result(agentOf(req), req.params.id, req.body),
+  );
+};
+
+/** Passes the stream through, failing it once more than `max` bytes came. */
+async function* limited(stream: AsyncIterable<Buffer>, max: number, name: string): AsyncGenerator<Buffer> {
+  let n = 0;
+  for await (const chunk of stream) {
+    n += chunk.length;
+    if (n > max)
+      throw new HttpError(413, `${name} is larger than the upload limit of ${max} bytes`, "TOO_LARGE");
+    yield chunk;
+  }
+}

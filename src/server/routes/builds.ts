@@ -1,0 +1,229 @@
+// Builds: list, one with its steps and artifacts, its log (whole or followed live as server-sent
+// events), artifact downloads (checksum verified before a byte is sent), cancel.
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import type { FastifyReply } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { API_PREFIX, BuildListQuery, BuildView, ErrorBody, IdParams, LogQuery } from "../../api/schemas.js";
+import { sha256File } from "../../util/hash.js";
+import type { Auth } from "../auth.js";
+import type { Farm } from "../farm.js";
+import { HttpError } from "../http-error.js";
+import { buildView } from "../views.js";
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+export const buildRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async (app, { farm, auth }) => {
+  const db = farm.ws.db;
+  const store = farm.ws.store;
+
+  app.get(
+    `${API_PREFIX}/builds`,
+    {
+      schema: {
+        summary: "Builds, newest first, filtered by package and status",
+        querystring: BuildListQuery,
+        response: { 200: z.object({ builds: z.array(BuildView) }), ...errors },
+      },
+    },
+    async (req) => {
+      let q = db.selectFrom("builds").select("id").orderBy("id", "desc").limit(req.query.limit);
+      if (req.query.package) q = q.where("package", "=", req.query.package);
+      if (req.query.status) q = q.where("status", "=", req.query.status);
+      const ids = await q.execute();
+      const builds: BuildView[] = [];
+      for (const { id } of ids) builds.push((await buildView(db, id))!);
+      return { builds };
+    },
+  );
+
+  app.get(
+    `${API_PREFIX}/builds/:id`,
+    {
+      schema: {
+        summary: "One build with its steps and artifacts",
+        params: IdParams,
+        response: { 200: BuildView, ...errors },
+      },
+    },
+    async (req) => {
+      const b = await buildView(db, req.params.id);
+      if (!b) throw new HttpError(404, `no build ${req.params.id}`, "NOT_FOUND");
+      return b;
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/builds/:id/cancel`,
+    {
+      preHandler: auth.requireRole("maintainer"),
+      schema: {
+        summary: "Cancel a build (its job)",
+        params: IdParams,
+        response: { 200: z.object({ status: z.string() }), ...errors },
+      },
+    },
+    async (req) => {
+      const job = await db
+        .selectFrom("jobs")
+        .select("id")
+        .where("build_id", "=", req.params.id)
+        .executeTakeFirst();
+      if (!job) {
+        const b = await buildView(db, req.params.id);
+        if (!b) throw new HttpError(404, `no build ${req.params.id}`, "NOT_FOUND");
+        throw new HttpError(409, `build ${req.params.id} is ${b.status}: nothing to cancel`, "NOT_RUNNING");
+      }
+      return { status: await farm.cancelJob(job.id) };
+    },
+  );
+
+  app.get(
+    `${API_PREFIX}/builds/:id/log`,
+    {
+      schema: {
+        summary: "The build's log: text, or with follow=1 server-sent events (`log` chunks, then `end`)",
+        params: IdParams,
+        querystring: LogQuery,
+      },
+    },
+    async (req, reply) => {
+      const id = req.params.id;
+      const b = await buildView(db, id);
+      if (!b) throw new HttpError(404, `no build ${id}`, "NOT_FOUND");
+      const path = farm.logPath(id);
+      const follow = req.query.follow === "1" || req.query.follow === "true";
+      if (!follow) {
+        const size = await stat(path).then(
+          (s) => s.size,
+          () => -1,
+        );
+        if (size < 0) throw new HttpError(404, `build ${id} has no log (yet)`, "NOT_FOUND");
+        return reply
+          .type("text/plain; charset=utf-8")
+          .send(createReadStream(path, { start: req.query.offset }));
+      }
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+      });
+      let offset = req.query.offset;
+      let closed = false;
+      req.raw.on("close", () => (closed = true));
+      const pump = async (): Promise<void> => {
+        const fh = await open(path, "r").catch(() => undefined);
+        if (!fh) return;
+        try {
+          for (;;) {
+            const buf = Buffer.alloc(64 * 1024);
+            const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+            if (bytesRead === 0) break;
+            // Only whole UTF-8 characters: cut before a trailing partial sequence.
+            let end = bytesRead;
+            while (end > 0 && end > bytesRead - 4 && (buf[end - 1]! & 0xc0) === 0x80) end--;
+            if (end > 0 && buf[end - 1]! >= 0xc0) end--;
+            if (end === 0) end = bytesRead;
+            res.write(
+              `event: log\nid: ${offset + end}\ndata: ${JSON.stringify(buf.subarray(0, end).toString("utf8"))}\n\n`,
+            );
+            offset += end;
+          }
+        } finally {
+          await fh.close();
+        }
+      };
+      const wake = (): void => void 0;
+      let notify: () => void = wake;
+      const onLog = (): void => notify();
+      farm.events.on(`log:${id}`, onLog);
+      farm.events.on("change", onLog);
+      try {
+        for (;;) {
+          await pump();
+          const now = await buildView(db, id);
+          if (closed) break;
+          if (now && now.status !== "running") {
+            await pump();
+            res.write(`event: end\ndata: ${JSON.stringify({ status: now.status, error: now.error })}\n\n`);
+            break;
+          }
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, 1000);
+            notify = () => {
+              clearTimeout(t);
+              r();
+            };
+          });
+          res.write(": keep-alive\n\n");
+        }
+      } finally {
+        farm.events.off(`log:${id}`, onLog);
+        farm.events.off("change", onLog);
+        res.end();
+      }
+    },
+  );
+
+  app.get(
+    `${API_PREFIX}/builds/:id/artifacts/:filename`,
+    {
+      schema: {
+        summary: "Download one artifact of a build; its sha256 is in the X-Kiln-Sha256 header",
+        params: z.object({ id: z.coerce.number().int().positive(), filename: z.string().max(255) }),
+      },
+    },
+    async (req, reply) => {
+      const a = await db
+        .selectFrom("artifacts")
+        .selectAll()
+        .where("build_id", "=", req.params.id)
+        .where("filename", "=", req.params.filename)
+        .executeTakeFirst();
+      if (!a)
+        throw new HttpError(
+          404,
+          `build ${req.params.id} has no artifact ${req.params.filename}`,
+          "NOT_FOUND",
+        );
+      return sendVerified(reply, store.path(a.sha256), a.sha256, a.filename);
+    },
+  );
+
+  app.get(
+    `${API_PREFIX}/artifacts/:sha256`,
+    {
+      schema: {
+        summary: "Download a stored artifact by its sha256 (verified before it is sent)",
+        params: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, "not a sha256") }),
+      },
+    },
+    async (req, reply) => {
+      if (!(await store.has(req.params.sha256)))
+        throw new HttpError(404, `no artifact ${req.params.sha256}`, "NOT_FOUND");
+      return sendVerified(reply, store.path(req.params.sha256), req.params.sha256);
+    },
+  );
+};
+
+async function sendVerified(
+  reply: FastifyReply,
+  path: string,
+  sha256: string,
+  filename?: string,
+): Promise<unknown> {
+  const actual = await sha256File(path);
+  if (actual !== sha256) {
+    throw new HttpError(
+      500,
+      `stored artifact ${sha256} is corrupted (its sha256 is now ${actual}); it is not served`,
+      "CORRUPT",
+    );
+  }
+  reply.header("x-kiln-sha256", sha256);
+  if (filename) reply.header("content-disposition", `attachment; filename="${filename}"`);
+  return reply.type("application/octet-stream").send(createReadStream(path));
+}

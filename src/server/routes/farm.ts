@@ -1,0 +1,178 @@
+// Submitting and following build requests, the queue, agents and tokens.
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import {
+  AgentView,
+  API_PREFIX,
+  CommandBody,
+  EnrolBody,
+  EnrolResponse,
+  ErrorBody,
+  IdParams,
+  JobView,
+  RequestView,
+  SubmitBody,
+  TokenBody,
+  TokenResponse,
+} from "../../api/schemas.js";
+import { createAgent, createToken } from "../../db/tokens.js";
+import type { Auth } from "../auth.js";
+import { userName } from "../auth.js";
+import type { Farm } from "../farm.js";
+import { HttpError } from "../http-error.js";
+import { agentViews, jobViews, requestView } from "../views.js";
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+export const farmRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async (app, { farm, auth }) => {
+  const db = farm.ws.db;
+  const leaseMs = farm.opts.leaseMs;
+
+  app.post(
+    `${API_PREFIX}/requests`,
+    {
+      preHandler: auth.requireRole("maintainer"),
+      schema: {
+        summary: "Submit builds: the named packages, or everything not up to date",
+        body: SubmitBody,
+        response: { 201: RequestView, ...errors },
+        security: [{ bearer: [] }],
+      },
+    },
+    async (req, reply) => {
+      const id = await farm.submit(req.body.packages, req.body.force, userName(req));
+      return reply.code(201).send((await requestView(db, id, leaseMs))!);
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/commands`,
+    {
+      preHandler: auth.requireRole("maintainer"),
+      schema: {
+        summary: "Queue jobs that each run a shell command on an agent (no package build)",
+        body: CommandBody,
+        response: { 201: RequestView, ...errors },
+        security: [{ bearer: [] }],
+      },
+    },
+    async (req, reply) => {
+      const id = await farm.submitCommands(req.body.command, req.body.count, userName(req));
+      return reply.code(201).send((await requestView(db, id, leaseMs))!);
+    },
+  );
+
+  app.get(
+    `${API_PREFIX}/requests/:id`,
+    {
+      schema: {
+        summary: "One build request with its jobs",
+        params: IdParams,
+        response: { 200: RequestView, ...errors },
+      },
+    },
+    async (req) => {
+      const r = await requestView(db, req.params.id, leaseMs);
+      if (!r) throw new HttpError(404, `no request ${req.params.id}`, "NOT_FOUND");
+      return r;
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/requests/:id/cancel`,
+    {
+      preHandler: auth.requireRole("maintainer"),
+      schema: {
+        summary: "Cancel a whole request (a rebuild)",
+        params: IdParams,
+        response: { 200: RequestView, ...errors },
+      },
+    },
+    async (req) => {
+      if (!(await requestView(db, req.params.id, leaseMs)))
+        throw new HttpError(404, `no request ${req.params.id}`, "NOT_FOUND");
+      await farm.cancelRequest(req.params.id);
+      return (await requestView(db, req.params.id, leaseMs))!;
+    },
+  );
+
+  app.get(
+    `${API_PREFIX}/jobs`,
+    {
+      schema: {
+        summary: "Jobs, newest first, each with why it is in its state (what it waits for)",
+        querystring: z.object({
+          status: z
+            .enum(["queued", "leased", "green", "up-to-date", "failed", "blocked", "cancelled", "active"])
+            .optional(),
+          limit: z.coerce.number().int().min(1).max(10_000).default(200),
+        }),
+        response: { 200: z.object({ jobs: z.array(JobView) }), ...errors },
+      },
+    },
+    async (req) => {
+      let q = db.selectFrom("jobs").selectAll().orderBy("id", "desc").limit(req.query.limit);
+      if (req.query.status === "active") q = q.where("status", "in", ["queued", "leased"]);
+      else if (req.query.status) q = q.where("status", "=", req.query.status);
+      return { jobs: await jobViews(db, await q.execute(), leaseMs) };
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/jobs/:id/cancel`,
+    {
+      preHandler: auth.requireRole("maintainer"),
+      schema: {
+        summary: "Cancel one job",
+        params: IdParams,
+        response: { 200: z.object({ status: z.string() }), ...errors },
+      },
+    },
+    async (req) => ({ status: await farm.cancelJob(req.params.id) }),
+  );
+
+  app.get(
+    `${API_PREFIX}/agents`,
+    {
+      schema: {
+        summary: "Agents with their state",
+        response: { 200: z.object({ agents: z.array(AgentView) }) },
+      },
+    },
+    async () => ({ agents: await agentViews(db, leaseMs) }),
+  );
+
+  app.post(
+    `${API_PREFIX}/agents`,
+    {
+      preHandler: auth.requireRole("enrol"),
+      schema: {
+        summary: "Enrol an agent (with the enrolment token): returns the agent's own credential",
+        body: EnrolBody,
+        response: { 201: EnrolResponse, ...errors },
+        security: [{ bearer: [] }],
+      },
+    },
+    async (req, reply) => {
+      const a = await createAgent(db, req.body);
+      return reply.code(201).send({ agent: a.id, token: a.token });
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/tokens`,
+    {
+      preHandler: auth.requireRole("admin"),
+      schema: {
+        summary: "Create an API token with a role (shown once; stored hashed)",
+        body: TokenBody,
+        response: { 201: TokenResponse, ...errors },
+        security: [{ bearer: [] }],
+      },
+    },
+    async (req, reply) => {
+      const t = await createToken(db, req.body.name, req.body.role);
+      return reply.code(201).send({ id: t.id, name: req.body.name, role: req.body.role, token: t.token });
+    },
+  );
+};

@@ -1,0 +1,158 @@
+// Database rows as the API shows them, with each waiting job's reason in words.
+import type { Kysely } from "kysely";
+import type { AgentView, BuildStep, BuildView, JobView, RequestView } from "../api/schemas.js";
+import { API_PREFIX } from "../api/schemas.js";
+import type { Labels } from "../core/labels.js";
+import { whyWaiting, type AgentState } from "../core/why-waiting.js";
+import { depsOf } from "../db/jobs.js";
+import type { AgentRow, Database, JobRow } from "../db/schema.js";
+
+type Conn = Kysely<Database>;
+
+/** An agent not heard from for this long is shown offline. */
+export function onlineWindowMs(leaseMs: number): number {
+  return Math.max(leaseMs, 10_000);
+}
+
+export async function agentStates(
+  db: Conn,
+  leaseMs: number,
+): Promise<{ rows: AgentRow[]; states: AgentState[]; running: JobRow[] }> {
+  const rows = await db.selectFrom("agents").selectAll().orderBy("id").execute();
+  const running = await db.selectFrom("jobs").selectAll().where("status", "=", "leased").execute();
+  const now = Date.now();
+  const states = rows.map((a) => ({
+    name: a.name,
+    labels: JSON.parse(a.labels) as Labels,
+    slots: a.slots,
+    running: running.filter((j) => j.agent_id === a.id).length,
+    online: !a.disabled && now - Date.parse(a.last_seen_at) < onlineWindowMs(leaseMs),
+  }));
+  return { rows, states, running };
+}
+
+export async function agentViews(db: Conn, leaseMs: number): Promise<AgentView[]> {
+  const { rows, states, running } = await agentStates(db, leaseMs);
+  return rows.map((a, i) => {
+    const s = states[i]!;
+    const mine = running.filter((j) => j.agent_id === a.id);
+    return {
+      id: a.id,
+      name: a.name,
+      labels: s.labels,
+      slots: a.slots,
+      state: a.disabled ? "disabled" : !s.online ? "offline" : mine.length > 0 ? "busy" : "idle",
+      lastSeenAt: a.last_seen_at,
+      running: mine.map((j) => ({ job: j.id, package: j.package, build: j.build_id })),
+    };
+  });
+}
+
+export async function jobViews(db: Conn, jobs: JobRow[], leaseMs: number): Promise<JobView[]> {
+  const { rows: agents, states } = await agentStates(db, leaseMs);
+  const agentName = new Map(agents.map((a) => [a.id, a.name]));
+  const deps = await depsOf(
+    db,
+    jobs.filter((j) => j.status === "queued").map((j) => j.id),
+  );
+  // How many ready jobs go before each ready one: those with a longer chain, then older.
+  const ready = jobs
+    .filter(
+      (j) =>
+        j.status === "queued" &&
+        (deps.get(j.id) ?? []).every((d) => d.status === "green" || d.status === "up-to-date"),
+    )
+    .sort((a, b) => b.priority - a.priority || a.id - b.id);
+  const ahead = new Map(ready.map((j, i) => [j.id, i]));
+  return jobs.map((j) => {
+    const labels = JSON.parse(j.labels) as Labels;
+    const why = whyWaiting(
+      {
+        package: j.package,
+        status: j.status,
+        labels,
+        deps: (deps.get(j.id) ?? []).map((d) => ({
+          package: d.package,
+          status: d.status,
+          agent: d.agent_id !== null ? agentName.get(d.agent_id) : undefined,
+        })),
+        error: j.error,
+        agent: j.agent_id !== null ? agentName.get(j.agent_id) : undefined,
+        ahead: ahead.get(j.id) ?? 0,
+      },
+      states,
+    );
+    return {
+      id: j.id,
+      request: j.request_id,
+      package: j.package,
+      status: j.status,
+      reason: j.reason,
+      why,
+      build: j.build_id,
+      agent: j.agent_id !== null ? (agentName.get(j.agent_id) ?? null) : null,
+      attempts: j.attempts,
+      labels,
+      priorityMs: j.priority,
+      error: j.error,
+      createdAt: j.created_at,
+      updatedAt: j.updated_at,
+    };
+  });
+}
+
+export async function requestView(db: Conn, id: number, leaseMs: number): Promise<RequestView | undefined> {
+  const r = await db.selectFrom("requests").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!r) return undefined;
+  const jobs = await db.selectFrom("jobs").selectAll().where("request_id", "=", id).orderBy("id").execute();
+  return {
+    id: r.id,
+    targets: JSON.parse(r.targets) as string[],
+    force: r.force === 1,
+    status: r.status,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    finishedAt: r.finished_at,
+    jobs: await jobViews(db, jobs, leaseMs),
+    upToDate: JSON.parse(r.up_to_date) as string[],
+  };
+}
+
+export async function buildView(db: Conn, id: number): Promise<BuildView | undefined> {
+  const b = await db.selectFrom("builds").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!b) return undefined;
+  const job = await db
+    .selectFrom("jobs")
+    .leftJoin("agents", "agents.id", "jobs.agent_id")
+    .select(["jobs.id", "agents.name"])
+    .where("jobs.build_id", "=", id)
+    .executeTakeFirst();
+  const artifacts = await db
+    .selectFrom("artifacts")
+    .selectAll()
+    .where("build_id", "=", id)
+    .orderBy("id")
+    .execute();
+  return {
+    id: b.id,
+    package: b.package,
+    status: b.status,
+    evr: b.evr,
+    reason: b.reason,
+    error: b.error,
+    createdAt: b.created_at,
+    startedAt: b.started_at,
+    finishedAt: b.finished_at,
+    durationMs: b.duration_ms,
+    job: job?.id ?? null,
+    agent: job?.name ?? null,
+    steps: b.steps ? (JSON.parse(b.steps) as BuildStep[]) : [],
+    artifacts: artifacts.map((a) => ({
+      kind: a.kind,
+      filename: a.filename,
+      sha256: a.sha256,
+      size: a.size,
+      url: `${API_PREFIX}/builds/${b.id}/artifacts/${encodeURIComponent(a.filename)}`,
+    })),
+  };
+}
