@@ -9,6 +9,8 @@ import { hostLabels } from "../core/labels.js";
 import { createToken, hasTokenWithRole } from "../db/tokens.js";
 import { buildApp } from "../server/app.js";
 import { Farm } from "../server/farm.js";
+import { requestView } from "../server/views.js";
+import { UserError } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
 import { setOptions, workspaceFor, type SetOptions } from "./common.js";
 import { shown } from "./output.js";
@@ -54,7 +56,23 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
       await farm.open();
       const tokens = await firstStartTokens(ws);
       const app = await buildApp({ farm, maxUploadBytes: o.maxUploadMb * 1024 * 1024, version: "0.1.0" });
-      const address = await app.listen({ host: o.host, port: o.port });
+      let address: string;
+      try {
+        address = await app.listen({ host: o.host, port: o.port });
+      } catch (e) {
+        await farm.close();
+        await ws.close();
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EADDRINUSE" || code === "EACCES") {
+          throw new UserError(
+            "USAGE",
+            `cannot listen on ${o.host}:${o.port}: ${code === "EADDRINUSE" ? "the port is in use" : "permission denied"}`,
+            undefined,
+            "pass another --port (0 picks a free one)",
+          );
+        }
+        throw e;
+      }
       const url = address.replace("://[::1]", "://localhost");
       console.log(`kiln serve: ${url} (API ${url}/api/v1, OpenAPI ${url}/api/openapi.json)`);
       console.log(`database: ${o.db ?? `sqlite:${shown(join(ws.data.root, "kiln.db"))}`}`);
@@ -73,8 +91,9 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
       if (o.build) {
         const id = await farm.submit([], false, "kiln serve --build");
         console.log(
-          `queued request ${id}: everything not up to date (follow it: kiln status --server ${url})`,
+          `queued request ${id}: everything not up to date (follow it: kiln status --server ${url} --request ${id})`,
         );
+        reportWhenDone(farm, id, ws.data.repoPath(ws.config.repositories[0]!.name));
       }
       const repo = ws.config.repositories[0]!.name;
       console.log(`repository ${repo}: ${shown(ws.data.repoPath(repo))}`);
@@ -152,4 +171,23 @@ function startLocalAgent(
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   return child;
+}
+
+/** Prints one summary line when a request's jobs have all ended (what `npm start` shows). */
+function reportWhenDone(farm: Farm, id: number, repoPath: string): void {
+  const check = async (): Promise<void> => {
+    const r = await requestView(farm.ws.db, id, farm.opts.leaseMs);
+    if (!r || r.status === "active") return;
+    farm.events.off("change", onChange);
+    const n = (s: string): number => r.jobs.filter((j) => j.status === s).length;
+    console.log(
+      `request ${id} ${r.status}: built ${n("green")}, up to date ${n("up-to-date") + r.upToDate.length}, failed ${n("failed")}, blocked ${n("blocked")}`,
+    );
+    console.log(`the repository is at ${shown(repoPath)} (the server keeps running; Ctrl-C stops it)`);
+  };
+  const onChange = (): void => {
+    check().catch(() => {});
+  };
+  farm.events.on("change", onChange);
+  onChange();
 }

@@ -1,0 +1,203 @@
+// Faults with real processes: an agent killed mid-build, a server killed mid-build, an upload
+// damaged on the way. Each time the work finishes, once, with every artifact intact.
+import { readFileSync } from "node:fs";
+import { createServer, request, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { openDatabase } from "../src/db/connect.js";
+import { sha256 } from "../src/util/hash.js";
+import { backends, freshDatabaseUrl } from "./helpers/databases.js";
+import { api, startAgent, startServer, waitForRequest } from "./helpers/farm.js";
+import { KILN_YAML, makeSet, noarchSpec, tempDir } from "./helpers/kiln.js";
+
+/** first → slow (its %build sleeps) → last. */
+function slowSet(seconds: number): string {
+  return makeSet({
+    "kiln.yaml": KILN_YAML,
+    "packages/first/first.spec": noarchSpec("first"),
+    "packages/slow/slow.spec": noarchSpec("slow", { buildRequires: ["first"] }).replace(
+      "%install\n",
+      `%build\necho slow-build-running; sleep ${seconds}\n\n%install\n`,
+    ),
+    "packages/last/last.spec": noarchSpec("last", { buildRequires: ["slow"] }),
+  });
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Every artifact row's file is in the store with its sha256; returns builds per package by status. */
+async function checkStore(dbUrl: string, data: string): Promise<Record<string, string[]>> {
+  const { db, close } = await openDatabase(dbUrl);
+  try {
+    for (const a of await db.selectFrom("artifacts").selectAll().execute()) {
+      const path = join(data, "artifacts", "sha256", a.sha256.slice(0, 2), a.sha256);
+      expect(sha256(readFileSync(path)), a.filename).toBe(a.sha256);
+    }
+    const builds = await db.selectFrom("builds").select(["package", "status"]).orderBy("id").execute();
+    const out: Record<string, string[]> = {};
+    for (const b of builds) (out[b.package] ??= []).push(b.status);
+    return out;
+  } finally {
+    await close();
+  }
+}
+
+describe("farm faults", () => {
+  it("an agent killed mid-build loses its lease; the job is requeued and finished by another; a late result is refused", async () => {
+    const set = slowSet(4);
+    const data = tempDir("kiln-farm-data-");
+    const server = await startServer({ set, data, leaseTimeout: 2 });
+    const aDir = tempDir("kiln-agent-");
+    const a = startAgent({ url: server.url, token: server.enrol, workdir: aDir, name: "doomed" });
+    await a.waitFor(/ready/);
+    const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    await a.waitFor(/building slow/);
+    await new Promise((r) => setTimeout(r, 800)); // rpmbuild is running
+    const { db, close } = await openDatabase(`sqlite:${join(data, "kiln.db")}`);
+    const lost = await db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("package", "=", "slow")
+      .executeTakeFirstOrThrow();
+    await close();
+    expect(lost.status).toBe("leased");
+    await a.kill9();
+
+    const b = startAgent({
+      url: server.url,
+      token: server.enrol,
+      workdir: tempDir("kiln-agent-"),
+      name: "rescuer",
+    });
+    await server.waitFor(
+      /job \d+ \(slow\): agent doomed stopped responding \(no heartbeat for 2 s\); requeued/,
+    );
+    const done = await waitForRequest(server.url, req.body.id);
+    expect(
+      done.jobs.map((j: { package: string; status: string }) => `${j.package}:${j.status}`).sort(),
+    ).toEqual(["first:green", "last:green", "slow:green"]);
+    const slow = done.jobs.find((j: { package: string }) => j.package === "slow");
+    expect(slow.attempts).toBe(2);
+    expect(slow.agent).toBe("rescuer");
+
+    // The dead agent's build is recorded as lost, not as a failure of the package.
+    const builds = await api(server.url, "GET", "/builds?package=slow");
+    expect(builds.body.builds.map((x: { status: string }) => x.status)).toEqual(["green", "cancelled"]);
+    expect(builds.body.builds[1].error).toMatch(/^lost: agent doomed stopped responding/);
+
+    // Its result, arriving late under the old lease, changes nothing.
+    const cred = JSON.parse(readFileSync(join(aDir, "agent.json"), "utf8")) as { token: string };
+    const late = await api(server.url, "POST", `/agent/jobs/${lost.id}/result`, {
+      token: cred.token,
+      body: { leaseToken: lost.lease_token, ok: true, durationMs: 1, artifacts: [] },
+    });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe("LEASE_LOST");
+    expect(await checkStore(`sqlite:${join(data, "kiln.db")}`, data)).toEqual({
+      first: ["green"],
+      slow: ["cancelled", "green"],
+      last: ["green"],
+    });
+    b.child.kill("SIGTERM");
+    server.child.kill("SIGTERM");
+    await server.exited;
+  }, 120_000);
+
+  it.each(backends)(
+    "a server killed mid-build (%s) restarts; the agent reconnects and finishes; nothing built twice, nothing lost",
+    async (backend) => {
+      const db = await freshDatabaseUrl(backend);
+      const set = slowSet(3);
+      const data = tempDir("kiln-farm-data-");
+      const port = await freePort();
+      const first = await startServer({ set, data, db: db.url, port, leaseTimeout: 10 });
+      const agent = startAgent({
+        url: first.url,
+        token: first.enrol,
+        workdir: tempDir("kiln-agent-"),
+        name: "steady",
+      });
+      await agent.waitFor(/ready/);
+      const req = await api(first.url, "POST", "/requests", { token: first.admin, body: {} });
+      await agent.waitFor(/building slow/);
+      await first.kill9();
+      // The agent keeps building while the server is away.
+      await new Promise((r) => setTimeout(r, 1500));
+      const second = await startServer({ set, data, db: db.url, port, leaseTimeout: 10 });
+      expect(second.output()).toMatch(/1 job\(s\) leased before the restart: waiting for their agents/);
+      const done = await waitForRequest(second.url, req.body.id);
+      expect(done.jobs.map((j: { status: string }) => j.status)).toEqual(["green", "green", "green"]);
+      expect(done.jobs.every((j: { attempts: number }) => j.attempts === 1)).toBe(true);
+      expect(agent.output()).toMatch(/job \d+: slow green/);
+      expect(await checkStore(db.url, data)).toEqual({ first: ["green"], slow: ["green"], last: ["green"] });
+      agent.child.kill("SIGTERM");
+      second.child.kill("SIGTERM");
+      await second.exited;
+      await db.drop();
+    },
+    120_000,
+  );
+
+  it("an upload damaged on the way is refused, sent again, and only the right bytes are stored", async () => {
+    const set = makeSet({ "kiln.yaml": KILN_YAML, "packages/one/one.spec": noarchSpec("one") });
+    const data = tempDir("kiln-farm-data-");
+    const server = await startServer({ set, data });
+    const target = new URL(server.url);
+    // A proxy that flips one byte of the first artifact upload it carries.
+    let damaged = 0;
+    const proxy: HttpServer = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        if (req.method === "PUT" && req.url?.includes("/artifacts/") && damaged === 0 && body.length > 0) {
+          damaged++;
+          body[Math.floor(body.length / 2)]! ^= 0xff;
+        }
+        const fwd = request(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: req.url,
+            method: req.method,
+            headers: req.headers,
+          },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        );
+        fwd.on("error", () => res.destroy());
+        fwd.end(body);
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const via = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const agent = startAgent({
+      url: via,
+      token: server.enrol,
+      workdir: tempDir("kiln-agent-"),
+      name: "through-proxy",
+    });
+    await agent.waitFor(/ready/);
+    const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    const done = await waitForRequest(server.url, req.body.id);
+    expect(done.jobs[0].status).toBe("green");
+    expect(damaged).toBe(1);
+    expect(agent.output()).toMatch(
+      /upload of \S+ refused \(.*sha256 is [0-9a-f]{64}, expected [0-9a-f]{64}.*\); sending it again/,
+    );
+    expect(await checkStore(`sqlite:${join(data, "kiln.db")}`, data)).toEqual({ one: ["green"] });
+    agent.child.kill("SIGTERM");
+    await new Promise((r) => proxy.close(r));
+    server.child.kill("SIGTERM");
+    await server.exited;
+  }, 60_000);
+});
