@@ -3,7 +3,14 @@
 //   1. the example set built from scratch with --jobs 1 and --jobs 2, beside the lower bound
 //      max(critical path, total work / jobs) computed from the same run's job times;
 //   2. a build root cloned from the cache against the same root freshly installed with rpm;
-//   3. a 30,000-spec synthetic set loaded cold (every spec read by librpm) and warm (from the cache).
+//   3. a 30,000-spec synthetic set loaded cold (every spec read by librpm) and warm (from the cache);
+//   4. the build farm (farm-bench.ts): dispatch throughput with simulated agents on SQLite and
+//      PostgreSQL, the farm's own overhead per build with a real agent, and the example set built
+//      through a farm against a local build.
+//
+// --quick: fewer runs, smaller inputs. --farm-only: only the farm's figures; --no-farm: all but them.
+// $KILN_BENCH_PG: a PostgreSQL admin URL (default postgres://postgres@127.0.0.1:5432/postgres);
+// $KILN_BENCH_CPU_PROF=DIR: V8 CPU profiles of the farm's servers, for finding where time goes.
 //
 // Each figure is the median of several runs; the machine is noisy, so the spread is reported too.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -17,6 +24,7 @@ import { clone, rootKey, type RootPackage } from "../src/buildroot/buildroot-cac
 import { criticalPath } from "../src/core/plan.js";
 import { artifactsOf } from "../src/db/builds.js";
 import { packageRoot } from "../src/util/package-root.js";
+import { benchFarm, farmMarkdown, type FarmResults } from "./farm-bench.js";
 import { optimalMakespan } from "./optimal-schedule.js";
 import { writeSyntheticSet } from "./synthetic-set.js";
 
@@ -26,6 +34,8 @@ const SCRATCH = mkdtempSync(join(tmpdir(), "kiln-bench-"));
 const quick = process.argv.includes("--quick");
 const REPS = quick ? 1 : 3;
 const SPECS = quick ? 3000 : 30000;
+const farmOnly = process.argv.includes("--farm-only");
+const withFarm = !process.argv.includes("--no-farm");
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -215,8 +225,45 @@ async function benchLoad(): Promise<LoadBench> {
   return { specs: SPECS, coldMs, warmMs, warmProcessMs };
 }
 
+async function runFarm(): Promise<FarmResults> {
+  return benchFarm({
+    root: ROOT,
+    quick,
+    log,
+    ...(process.env.KILN_BENCH_PG ? { pgAdminUrl: process.env.KILN_BENCH_PG } : {}),
+    ...(process.env.KILN_BENCH_CPU_PROF ? { cpuProfDir: process.env.KILN_BENCH_CPU_PROF } : {}),
+  });
+}
+
+function header(started: Date): string[] {
+  return [
+    `# Kiln benchmark`,
+    ``,
+    `${started.toISOString()} · ${cpus()[0]?.model ?? "?"} · ${availableParallelism()} cores · Node ${process.versions.node}${quick ? " · QUICK (fewer runs, smaller set)" : ""}`,
+    ``,
+  ];
+}
+
+function writeReport(md: string, json: object): void {
+  mkdirSync(REPORT_DIR, { recursive: true });
+  writeFileSync(join(REPORT_DIR, "report.md"), md);
+  writeFileSync(join(REPORT_DIR, "report.json"), JSON.stringify(json, null, 2));
+  process.stdout.write(md + `\nwritten to ${join(REPORT_DIR, "report.md")}\n`);
+}
+
+function cleanScratch(): void {
+  for (const d of readdirSync(SCRATCH)) rmSync(join(SCRATCH, d), { recursive: true, force: true });
+  rmSync(SCRATCH, { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
   const started = new Date();
+  if (farmOnly) {
+    const farm = await runFarm();
+    writeReport([...header(started), ...farmMarkdown(farm)].join("\n"), { started, quick, farm });
+    cleanScratch();
+    return;
+  }
   const builds: SetBuild[] = [];
   for (const jobs of [1, 2]) {
     for (let i = 0; i < REPS; i++) {
@@ -232,6 +279,7 @@ async function main(): Promise<void> {
     await benchRoot("5,000 files, 40 MB", big.set, big.packages),
   ];
   const load = await benchLoad();
+  const farm = withFarm ? await runFarm() : undefined;
 
   const byJobs = (j: number): SetBuild[] => builds.filter((b) => b.jobs === j);
   const row = (j: number): string => {
@@ -241,10 +289,7 @@ async function main(): Promise<void> {
     return `| ${j} | ${sec((x) => x.wallMs)} (${spread(b.map((x) => x.wallMs))} ms) | ${sec((x) => x.lowerBoundMs)} | ${sec((x) => x.criticalPathMs)} | ${sec((x) => x.totalWorkMs)} | ${((m((x) => x.ratio) - 1) * 100).toFixed(1)} % | ${sec((x) => x.optimalMs)} | ${sec((x) => x.snapshotMs)} |`;
   };
   const md = [
-    `# Kiln benchmark`,
-    ``,
-    `${started.toISOString()} · ${cpus()[0]?.model ?? "?"} · ${availableParallelism()} cores · Node ${process.versions.node}${quick ? " · QUICK (fewer runs, smaller set)" : ""}`,
-    ``,
+    ...header(started),
     `## The example set, built from scratch (7 packages, sandboxed)`,
     ``,
     `Median of ${REPS} runs. Work of a job = its build (build root, rpmbuild, checks, storing) + recording its`,
@@ -275,16 +320,10 @@ async function main(): Promise<void> {
     `| warm: from the spec cache, in process (median, range) | ${(median(load.warmMs) / 1000).toFixed(2)} s (${spread(load.warmMs)} ms) |`,
     `| warm: a whole \`kiln graph --format json\` process (median, range) | ${(median(load.warmProcessMs) / 1000).toFixed(2)} s (${spread(load.warmProcessMs)} ms) |`,
     ``,
+    ...(farm ? farmMarkdown(farm) : []),
   ].join("\n");
-  mkdirSync(REPORT_DIR, { recursive: true });
-  writeFileSync(join(REPORT_DIR, "report.md"), md);
-  writeFileSync(
-    join(REPORT_DIR, "report.json"),
-    JSON.stringify({ started, quick, builds, roots, load }, null, 2),
-  );
-  process.stdout.write(md + `\nwritten to ${join(REPORT_DIR, "report.md")}\n`);
-  for (const d of readdirSync(SCRATCH)) rmSync(join(SCRATCH, d), { recursive: true, force: true });
-  rmSync(SCRATCH, { recursive: true, force: true });
+  writeReport(md, { started, quick, builds, roots, load, ...(farm ? { farm } : {}) });
+  cleanScratch();
 }
 
 await main();

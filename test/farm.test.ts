@@ -154,6 +154,44 @@ describe("a farm's queue", () => {
   }, 120_000);
 });
 
+describe("publishing in a farm", () => {
+  it("a green build waiting for its Requires is refused once what provides them fails, and its request ends", async () => {
+    const set = makeSet({
+      "kiln.yaml": KILN_YAML,
+      // app needs lib at run time only: it builds at once, and waits for lib to be published with it.
+      "packages/app/app.spec": noarchSpec("app", { requires: ["lib"] }),
+      "packages/lib/lib.spec": noarchSpec("lib").replace(
+        "%install\n",
+        "%build\nsleep 2; exit 1\n\n%install\n",
+      ),
+    });
+    const data = tempDir("kiln-farm-data-");
+    const server = await startServer({ set, data });
+    const agent = startAgent({
+      url: server.url,
+      token: server.enrol,
+      workdir: tempDir("kiln-agent-"),
+      name: "two-slots",
+      slots: 2,
+    });
+    await agent.waitFor(/ready/);
+    const r = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    const done = await waitForRequest(server.url, r.body.id, 60_000);
+    const byName = Object.fromEntries(
+      done.jobs.map((j: { package: string; status: string; error: string }) => [j.package, j]),
+    );
+    expect(byName.lib.status).toBe("failed");
+    expect(byName.app.status).toBe("failed");
+    expect(byName.app.error).toBe(
+      "not published: nothing in main provides lib (add it to the set, or to host.provides in kiln.yaml)",
+    );
+    expect(existsSync(join(data, "repos", "main", "repodata"))).toBe(false);
+    agent.child.kill("SIGTERM");
+    server.child.kill("SIGTERM");
+    await server.exited;
+  }, 90_000);
+});
+
 describe("the farm's security", () => {
   it("refuses anonymous and under-privileged writes, bad uploads, and keeps tokens private", async () => {
     const set = makeSet({ "kiln.yaml": KILN_YAML, "packages/one/one.spec": noarchSpec("one") });

@@ -69,9 +69,21 @@ export class Publisher {
     this.parked.clear();
   }
 
-  private async record(pkg: string, buildId: number): Promise<void> {
+  /**
+   * Looks at the parked packages again: those whose missing Requires are no longer coming (what
+   * would provide them failed or was cancelled) are refused now. For a long-running server, where
+   * there is no end of a run to refuse them at.
+   */
+  reconsider(): Promise<void> {
+    if (this.parked.size === 0) return Promise.resolve();
+    const p = this.recording.then(() => this.record());
+    this.recording = p.catch(() => {});
+    return p;
+  }
+
+  private async record(pkg?: string, buildId?: number): Promise<void> {
     const batch = new Map(this.parked);
-    batch.set(pkg, buildId);
+    if (pkg !== undefined) batch.set(pkg, buildId!);
     while (batch.size > 0) {
       try {
         const t0 = performance.now();

@@ -141,6 +141,9 @@ export class Farm {
 
   private async refreshActive(): Promise<void> {
     this.active = new Set((await activeJobs(this.ws.db)).keys());
+    // A parked build (its Requires were still building) waits no longer once they will not come.
+    // Not awaited: refreshActive runs inside publisher hooks, and this queues behind them.
+    this.publisher?.reconsider().catch((e: unknown) => this.say(`publishing: ${(e as Error).message}`));
   }
 
   // ---- submissions ----
