@@ -98,10 +98,10 @@ export async function activeJobs(db: Conn): Promise<Map<string, JobRow>> {
 
 /**
  * Ready jobs (queued, every job they need done), best first: the longest chain below first, then
- * the oldest. On PostgreSQL rows another server is claiming are skipped, not waited for.
+ * the oldest. Read without locks: `lockFirst` then takes one of them.
  */
-export async function readyJobs(db: Conn, kind: DialectKind, limit: number): Promise<JobRow[]> {
-  let q = db
+export async function readyJobs(db: Conn, limit: number): Promise<JobRow[]> {
+  return db
     .selectFrom("jobs as j")
     .selectAll("j")
     .where("j.status", "=", "queued")
@@ -118,9 +118,31 @@ export async function readyJobs(db: Conn, kind: DialectKind, limit: number): Pro
     )
     .orderBy("j.priority", "desc")
     .orderBy("j.id")
-    .limit(limit);
-  if (kind === "postgres") q = q.forUpdate("j").skipLocked();
-  return q.execute();
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * The best of `candidates` that is still queued, locked for this transaction. On PostgreSQL a row
+ * another server is claiming is skipped, not waited for (FOR UPDATE SKIP LOCKED), and only the one
+ * row taken is locked; SQLite's writers are serialized already.
+ */
+export async function lockFirst(
+  db: Conn,
+  kind: DialectKind,
+  candidates: number[],
+): Promise<number | undefined> {
+  if (candidates.length === 0) return undefined;
+  let q = db
+    .selectFrom("jobs")
+    .select("id")
+    .where("id", "in", candidates)
+    .where("status", "=", "queued")
+    .orderBy("priority", "desc")
+    .orderBy("id")
+    .limit(1);
+  if (kind === "postgres") q = q.forUpdate().skipLocked();
+  return (await q.executeTakeFirst())?.id;
 }
 
 /** Leases `job` to an agent if it is still queued; undefined when someone else took it first. */

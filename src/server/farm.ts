@@ -20,6 +20,7 @@ import {
   getJob,
   graceLeases,
   insertRequest,
+  lockFirst,
   readyJobs,
   renewLeases,
   setJobBuild,
@@ -264,11 +265,17 @@ export class Farm {
 
   private async claim(agent: AgentRow, labels: Labels): Promise<JobRow | undefined> {
     return this.ws.db.transaction().execute(async (tx) => {
-      const ready = await readyJobs(tx, this.kind, 200);
-      for (const j of ready) {
-        if (!labelsMatch(labels, JSON.parse(j.labels) as Labels)) continue;
-        const claimed = await claimJob(tx, j.id, agent.id, this.opts.leaseMs);
+      const ready = await readyJobs(tx, 200);
+      const matching = ready
+        .filter((j) => labelsMatch(labels, JSON.parse(j.labels) as Labels))
+        .map((j) => j.id);
+      // Another server may take the first; the conditional UPDATE makes sure only one wins.
+      for (let tries = 0; tries < 3; tries++) {
+        const id = await lockFirst(tx, this.kind, matching);
+        if (id === undefined) return undefined;
+        const claimed = await claimJob(tx, id, agent.id, this.opts.leaseMs);
         if (claimed) return claimed;
+        matching.splice(matching.indexOf(id), 1);
       }
       return undefined;
     });

@@ -35,8 +35,14 @@ export async function up(db: AnyDb, d: DialectFeatures): Promise<void> {
     .addColumn("created_at", "text", (c) => c.notNull())
     .addColumn("updated_at", "text", (c) => c.notNull())
     .execute();
-  await db.schema.createIndex("jobs_status_priority").on("jobs").columns(["status", "priority"]).execute();
-  await db.schema.createIndex("jobs_request").on("jobs").columns(["request_id"]).execute();
+  // The ready queue in the order leases take it (priority first, then the oldest), read off the index.
+  await db.schema
+    .createIndex("jobs_status_priority")
+    .on("jobs")
+    .columns(["status", "priority desc", "id"])
+    .execute();
+  // Whether a request still has open jobs is asked after every result: by status within the request.
+  await db.schema.createIndex("jobs_request").on("jobs").columns(["request_id", "status"]).execute();
   await db.schema.createIndex("jobs_build").on("jobs").columns(["build_id"]).execute();
 
   await db.schema
