@@ -133,7 +133,10 @@ describe("farm faults", () => {
       const second = await startServer({ set, data, db: db.url, port, leaseTimeout: 10 });
       expect(second.output()).toMatch(/1 job\(s\) leased before the restart: waiting for their agents/);
       const done = await waitForRequest(second.url, req.body.id);
-      expect(done.jobs.map((j: { status: string }) => j.status)).toEqual(["green", "green", "green"]);
+      expect(
+        done.jobs.map((j: { status: string }) => j.status),
+        `${JSON.stringify(done.jobs, null, 1)}\nagent:\n${agent.output()}\nserver:\n${second.output()}`,
+      ).toEqual(["green", "green", "green"]);
       expect(done.jobs.every((j: { attempts: number }) => j.attempts === 1)).toBe(true);
       expect(agent.output()).toMatch(/job \d+: slow green/);
       expect(await checkStore(db.url, data)).toEqual({ first: ["green"], slow: ["green"], last: ["green"] });
@@ -195,6 +198,63 @@ describe("farm faults", () => {
       /upload of \S+ refused \(.*sha256 is [0-9a-f]{64}, expected [0-9a-f]{64}.*\); sending it again/,
     );
     expect(await checkStore(`sqlite:${join(data, "kiln.db")}`, data)).toEqual({ one: ["green"] });
+    agent.child.kill("SIGTERM");
+    await new Promise((r) => proxy.close(r));
+    server.child.kill("SIGTERM");
+    await server.exited;
+  }, 60_000);
+
+  it("a download cut off half-way (the server going away) is started again, and the build goes on", async () => {
+    const set = makeSet({
+      "kiln.yaml": KILN_YAML,
+      "packages/first/first.spec": noarchSpec("first"),
+      "packages/second/second.spec": noarchSpec("second", { buildRequires: ["first"] }),
+    });
+    const data = tempDir("kiln-farm-data-");
+    const server = await startServer({ set, data });
+    const target = new URL(server.url);
+    // A proxy that sends half of the first build-root RPM it carries to the agent, then hangs up.
+    let cut = 0;
+    const proxy: HttpServer = createServer((req, res) => {
+      const fwd = request(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (up) => {
+          if (req.method === "GET" && req.url?.includes("/artifacts/") && cut === 0) {
+            cut++;
+            const chunks: Buffer[] = [];
+            up.on("data", (c: Buffer) => chunks.push(c));
+            up.on("end", () => {
+              const body = Buffer.concat(chunks);
+              res.writeHead(up.statusCode ?? 502, up.headers);
+              res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+            });
+            return;
+          }
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      fwd.on("error", () => res.destroy());
+      req.pipe(fwd);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const agent = startAgent({
+      url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      token: server.enrol,
+      workdir: tempDir("kiln-agent-"),
+      name: "flaky-line",
+    });
+    await agent.waitFor(/ready/);
+    const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    const done = await waitForRequest(server.url, req.body.id, 30_000).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\nagent:\n${agent.output()}`);
+    });
+    expect(
+      done.jobs.map((j: { status: string }) => j.status),
+      agent.output(),
+    ).toEqual(["green", "green"]);
+    expect(cut).toBe(1);
+    expect(agent.output()).toMatch(/the answer to first-1\.0-1\.kiln\.noarch\.rpm was cut off .*; retrying/);
     agent.child.kill("SIGTERM");
     await new Promise((r) => proxy.close(r));
     server.child.kill("SIGTERM");

@@ -8,8 +8,7 @@ import { chmod, mkdir, open, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { ApiClient, ApiError } from "../api/client.js";
+import { ApiClient, ApiError, cutOff } from "../api/client.js";
 import {
   EnrolResponse,
   HeartbeatResponse,
@@ -224,11 +223,15 @@ export class Agent {
       const pkgDir = join(dir, "set", "packages", j.package);
       await mkdir(pkgDir, { recursive: true });
       for (const f of j.files) {
-        const res = await this.retrying(() =>
-          this.api.fetch(`/agent/jobs/${j.job}/files/${encodeURIComponent(f.name)}`, { headers: lease }),
-        );
+        // A download cut off half-way (the server restarting) is started again, like a refused one.
+        const bytes = await this.retrying(async () => {
+          const res = await this.api.fetch(`/agent/jobs/${j.job}/files/${encodeURIComponent(f.name)}`, {
+            headers: lease,
+          });
+          return Buffer.from(await cutOff(res.arrayBuffer(), f.name));
+        });
         const path = join(pkgDir, f.name);
-        await writeFile(path, Buffer.from(await res.arrayBuffer()));
+        await writeFile(path, bytes);
         const actual = await sha256File(path);
         if (actual !== f.sha256)
           throw new Error(
@@ -237,13 +240,15 @@ export class Agent {
       }
       for (const p of j.rootPackages) {
         if (await this.store.has(p.sha256)) continue;
-        const res = await this.retrying(() => this.api.fetch(`/artifacts/${p.sha256}`));
-        if (!res.body) throw new Error(`the server sent no body for ${p.filename}`);
-        await this.store.putStream(
-          Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
-          p.sha256,
-          p.filename,
-        );
+        await this.retrying(async () => {
+          const res = await this.api.fetch(`/artifacts/${p.sha256}`);
+          if (!res.body) throw new Error(`the server sent no body for ${p.filename}`);
+          // The store keeps nothing of a download that ends early or has the wrong bytes.
+          await cutOff(
+            this.store.putStream(res.body as AsyncIterable<Uint8Array>, p.sha256, p.filename),
+            p.filename,
+          );
+        });
       }
       steps.push({ name: "fetch inputs", status: "ok", ms: Math.round(performance.now() - t) });
 

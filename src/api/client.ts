@@ -76,6 +76,26 @@ export class ApiClient {
       headers: body !== undefined ? { "content-type": "application/json", ...headers } : headers,
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-    return schema.parse(await res.json());
+    return schema.parse(await cutOff(res.json() as Promise<unknown>, `${method} ${path}`));
+  }
+}
+
+/**
+ * A response body that stops before its end (the connection dropped: the server went away
+ * half-way) becomes a transient ApiError, so that the request is worth sending again.
+ */
+export async function cutOff<T>(p: Promise<T>, what: string): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    const err = e as Error & { code?: string; cause?: { code?: string } };
+    const code = err.code ?? err.cause?.code ?? "";
+    if (
+      err.name === "TypeError" ||
+      /^(ECONNRESET|EPIPE|UND_ERR_SOCKET|ERR_STREAM_PREMATURE_CLOSE)$/.test(code)
+    ) {
+      throw new ApiError(0, `the answer to ${what} was cut off (${code || err.message})`);
+    }
+    throw e;
   }
 }

@@ -2,7 +2,7 @@
 // written under a temporary name and renamed into place, so a crash never leaves a half-written
 // artifact under a real name; an artifact is never modified once stored.
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync } from "node:fs";
 import { chmod, link, mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -41,19 +41,21 @@ export class ArtifactStore {
    * unless the bytes have that sha256 (an upload from an agent, say).
    */
   async putStream(
-    source: AsyncIterable<Buffer>,
+    source: AsyncIterable<Uint8Array>,
     expected?: string,
     what = "upload",
   ): Promise<StoredArtifact> {
+    // Nothing is awaited before the pipeline takes `source`: a network stream that fails in the
+    // meantime would emit an 'error' nobody listens to, and that ends the process.
     const tmpDir = join(this.dir, "tmp");
-    await mkdir(tmpDir, { recursive: true });
+    mkdirSync(tmpDir, { recursive: true });
     const tmp = join(tmpDir, randomUUID());
     const hash = createHash("sha256");
     let size = 0;
     try {
       await pipeline(
         source,
-        async function* (input: AsyncIterable<Buffer>) {
+        async function* (input: AsyncIterable<Uint8Array>) {
           for await (const chunk of input) {
             hash.update(chunk);
             size += chunk.length;
