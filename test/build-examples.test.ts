@@ -21,7 +21,7 @@ describe("kiln build on the example set", () => {
 
   it("builds every package green, in dependency order", async () => {
     expect(first.stderr).not.toMatch(/FAILED|blocked|invalid/);
-    expect(first.stdout).toContain("built 7, up to date 0, failed 0, blocked 0");
+    expect(first.stdout).toContain("built 7, up to date 0, cut off 0, failed 0, blocked 0");
     expect(first.code).toBe(0);
     const { db, close } = await openDatabase(`sqlite:${join(set, ".kiln", "kiln.db")}`);
     try {
@@ -127,7 +127,7 @@ describe("kiln build on the example set", () => {
   it("builds nothing when nothing changed, and reads no spec again", async () => {
     const again = await kiln(["build", "--set", set]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain("built 0, up to date 7, failed 0, blocked 0");
+    expect(again.stdout).toContain("built 0, up to date 7, cut off 0, failed 0, blocked 0");
     expect(again.stderr).toContain("(0 spec(s) read, 7 from the cache)");
   });
 
@@ -155,13 +155,18 @@ describe("kiln build on the example set", () => {
     }
   });
 
-  it("rebuilds a changed package and what depends on it, cloning cached build roots", async () => {
+  it("a comment in a spec rebuilds that package only, in a cloned build root, and cuts off there", async () => {
     appendFileSync(join(set, "packages", "libframe", "libframe.spec"), "# a comment changes the spec\n");
     const r = await kiln(["build", "--set", set]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("built 2, up to date 5, failed 0, blocked 0");
+    expect(r.stdout).toContain("built 0, up to date 6, cut off 1, failed 0, blocked 0");
     expect(r.stderr).toMatch(/start libframe \(build \d+\): spec changed/);
-    expect(r.stderr).toMatch(/start hello \(build \d+\): libframe is being rebuilt/);
+    expect(r.stderr).toMatch(
+      /cut off libframe \(build \d+\) in [\d.]+ s: same output as build \d+, not published/,
+    );
+    // hello was planned (libframe was being rebuilt) but found nothing it needs had changed.
+    expect(r.stderr).toMatch(/hello is up to date/);
+    expect(r.stderr).not.toMatch(/start hello/);
     // libframe's dependencies did not change: its new build root is the cached one, cloned.
     const { db, close } = await openDatabase(`sqlite:${join(set, ".kiln", "kiln.db")}`);
     try {
@@ -174,12 +179,17 @@ describe("kiln build on the example set", () => {
       expect(readFileSync(b.log_path, "utf8")).toMatch(
         /build root [0-9a-f]{12}: cloned from cache in \d+ ms/,
       );
+      expect(b.status).toBe("green");
+      expect(b.same_output_as).not.toBeNull();
     } finally {
       await close();
     }
     const roots = readdirSync(join(set, ".kiln", "buildroots")).filter((d) => !d.startsWith("."));
     // One root per distinct dependency set: greet-data, libgreet and libcount share the empty
-    // root; libupper and libframe share one; libstats and hello (twice: libframe changed) have theirs.
-    expect(roots).toHaveLength(5);
+    // root; libupper and libframe share one; libstats and hello have theirs.
+    expect(roots).toHaveLength(4);
+    // Nothing is left to do: the cut-off build counts as libframe's output.
+    const again = await kiln(["build", "--set", set]);
+    expect(again.stdout).toContain("built 0, up to date 7, cut off 0, failed 0, blocked 0");
   });
 });

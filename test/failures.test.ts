@@ -20,7 +20,7 @@ describe("a failed build", () => {
     });
     const r = await kiln(["build", "--set", set, "--jobs", "2"]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("built 2, up to date 0, failed 1, blocked 2");
+    expect(r.stdout).toContain("built 2, up to date 0, cut off 0, failed 1, blocked 2");
     expect(r.stdout).toContain("failed: breaks");
     expect(r.stdout).toContain("blocked: needs-breaks, top");
     expect(r.stderr).toMatch(
@@ -35,7 +35,7 @@ describe("a failed build", () => {
     const fixed = noarchSpec("breaks", { buildRequires: ["base"] });
     writeFileSync(join(set, "packages", "breaks", "breaks.spec"), fixed);
     const r2 = await kiln(["build", "--set", set]);
-    expect(r2.stdout).toContain("built 3, up to date 2, failed 0, blocked 0");
+    expect(r2.stdout).toContain("built 3, up to date 2, cut off 0, failed 0, blocked 0");
     expect(r2.code).toBe(0);
   });
 });
@@ -124,7 +124,7 @@ describe("bad input", () => {
     });
     const r = await kiln(["build", "--set", set]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("built 1, up to date 0, failed 0, blocked 1");
+    expect(r.stdout).toContain("built 1, up to date 0, cut off 0, failed 0, blocked 1");
     expect(r.stdout).toContain("invalid (see the errors above): bogus");
     expect(r.stderr).toContain("blocked needs-bogus: needs bogus, which cannot build");
     expect(r.stderr).toMatch(/invalid bogus: \S+bogus\.spec:6: rpm cannot parse the spec: Unknown tag/);

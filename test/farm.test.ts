@@ -53,7 +53,7 @@ describe.each(backends)("a farm on %s", (backend) => {
     const out = await kiln(["build", "--server", server.url, "--token", server.admin]);
     expect(out.code, out.stdout + out.stderr).toBe(0);
     expect(out.stdout).toMatch(/^request \d+: 7 job\(s\)/m);
-    expect(out.stdout).toContain("built 7, up to date 0, failed 0, blocked 0");
+    expect(out.stdout).toContain("built 7, up to date 0, cut off 0, failed 0, blocked 0");
     // Progress is polled: a short build may show only its end.
     expect(out.stderr).toMatch(/^start \S+ \(build \d+ on agent-\d\)$/m);
     for (const p of ["greet-data", "libgreet", "hello"])
@@ -90,7 +90,7 @@ describe.each(backends)("a farm on %s", (backend) => {
     // A second submission finds everything up to date, and builds nothing.
     const again = await kiln(["build", "--server", server.url, "--token", server.admin]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain("built 0, up to date 7, failed 0, blocked 0");
+    expect(again.stdout).toContain("built 0, up to date 7, cut off 0, failed 0, blocked 0");
 
     // The log, whole and followed, is the agent's log.
     const logs = await kiln(["logs", "--server", server.url, String(hello.id)]);

@@ -1,7 +1,7 @@
 // An interrupted `kiln build` (Ctrl-C, kill -9) leaves the last good repository intact, and the
 // next run finishes the work.
 import { execFileSync } from "node:child_process";
-import { appendFileSync, existsSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -88,7 +88,7 @@ describe("an interrupted kiln build", () => {
     expect(dnfList(repo)).toMatch(/^first\.noarch/m);
 
     const again = await kiln(["build", "--set", set]);
-    expect(again.stdout).toContain("built 2, up to date 1, failed 0, blocked 0");
+    expect(again.stdout).toContain("built 2, up to date 1, cut off 0, failed 0, blocked 0");
     expect(again.code).toBe(0);
     expect(checkRepository(repo)).toBe(3);
     const { db, close } = await openDatabase(`sqlite:${join(set, ".kiln", "kiln.db")}`);
@@ -115,11 +115,11 @@ describe("an interrupted kiln build", () => {
     // Each run is killed a little after it publishes its first snapshot (or at once, or when it ends),
     // so every run makes progress whatever the machine's speed, and kills land at varied moments:
     // during a build, between record and write, while createrepo_c runs. Before each run the bottom
-    // library's spec changes (a comment), so every run has work and publishes, even where the first
-    // run, on a fast machine, built and published everything before its kill.
+    // library's Release goes up, so every run has new output to publish, even where the first run,
+    // on a fast machine, built and published everything before its kill.
     const libgreet = join(set, "packages", "libgreet", "libgreet.spec");
     for (const [i, after] of [0, 30, 120, 250, -1].entries()) {
-      appendFileSync(libgreet, `# interrupted run ${i}\n`);
+      writeFileSync(libgreet, readFileSync(libgreet, "utf8").replace(/^Release: *\d+/m, `Release: ${i + 2}`));
       let err = "";
       const run = kiln(["build", "--set", set, "--jobs", "2"], { onStderr: (c) => (err += c) });
       if (after >= 0) {
@@ -163,7 +163,7 @@ describe("an interrupted kiln build", () => {
     await db.updateTable("repositories").set({ snapshot_content_version: 0 }).execute();
     await close();
     const r = await kiln(["build", "--set", set]);
-    expect(r.stdout).toContain("built 0, up to date 2, failed 0, blocked 0");
+    expect(r.stdout).toContain("built 0, up to date 2, cut off 0, failed 0, blocked 0");
     expect(r.code).toBe(0);
     expect(checkRepository(repo)).toBe(2);
   });
@@ -177,7 +177,7 @@ describe("an interrupted kiln build", () => {
     process.kill(run.pid()!, "SIGINT");
     const r = await run;
     expect(r.code).toBe(130);
-    expect(r.stdout).toContain("built 1, up to date 0, failed 0, blocked 0, cancelled 2");
+    expect(r.stdout).toContain("built 1, up to date 0, cut off 0, failed 0, blocked 0, cancelled 2");
     expect(checkRepository(join(set, ".kiln", "repos", "main"))).toBe(1);
   });
 });

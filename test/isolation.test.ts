@@ -79,7 +79,7 @@ describe.runIf(isRoot)("a host copy of a library is never used", () => {
       const set = copyExamples();
       const r = await kiln(["build", "--set", set, "--jobs", "2", "--sandbox", sandbox]);
       expect(r.stderr).not.toMatch(/FAILED/);
-      expect(r.stdout).toContain("built 7, up to date 0, failed 0, blocked 0");
+      expect(r.stdout).toContain("built 7, up to date 0, cut off 0, failed 0, blocked 0");
       if (sandbox === "off") expect(r.stderr).toContain("building without a sandbox");
       else expect(r.stderr).not.toContain("building without a sandbox");
 

@@ -115,6 +115,6 @@ describe("the build root path check", () => {
     );
     const log = /log: (\S+)/.exec(r.stderr)![1]!;
     expect(readFileSync(resolve(ROOT, log), "utf8")).toContain("contains the build root path");
-    expect(r.stdout).toContain("built 1, up to date 0, failed 1, blocked 0");
+    expect(r.stdout).toContain("built 1, up to date 0, cut off 0, failed 1, blocked 0");
   });
 });

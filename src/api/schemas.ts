@@ -48,6 +48,7 @@ export const JobStatus = z.enum([
   "queued",
   "leased",
   "green",
+  "cut-off",
   "up-to-date",
   "failed",
   "blocked",
@@ -74,8 +75,35 @@ export const JobView = z.object({
 });
 export type JobView = z.infer<typeof JobView>;
 
+/** What made a request: a commit of the set, a manual rebuild, or a plain submission. */
+export const RequestCause = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("commit"),
+    commit: z.string(),
+    /** The commit it follows (what had been built before), when there was one. */
+    previous: z.string().nullable(),
+    /** The packages whose directory (or spec) the commits changed. */
+    changed: z.array(z.string()),
+    /** The first line of the commit message. */
+    subject: z.string(),
+  }),
+  z.object({ kind: z.literal("rebuild"), packages: z.array(z.string()), downstream: z.boolean() }),
+  z.object({ kind: z.literal("submit") }),
+]);
+export type RequestCause = z.infer<typeof RequestCause>;
+
+/** Why one build started: the request's cause, and the upstream builds whose new output it takes. */
+export const BuildTrigger = z.object({
+  request: z.number().nullable(),
+  cause: RequestCause.nullable(),
+  /** Builds of packages it build-requires, in the same flow, that published new output. */
+  upstream: z.array(z.object({ package: z.string(), build: z.number() })),
+});
+export type BuildTrigger = z.infer<typeof BuildTrigger>;
+
 export const RequestView = z.object({
   id: z.number(),
+  cause: RequestCause.nullable(),
   targets: z.array(z.string()),
   force: z.boolean(),
   status: z.enum(["active", "done", "cancelled"]),
@@ -114,6 +142,9 @@ export const BuildView = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   durationMs: z.number().nullable(),
+  /** Early cutoff: its output was equivalent to this published build, so it was not published. */
+  sameOutputAs: z.number().nullable(),
+  trigger: BuildTrigger.nullable(),
   job: z.number().nullable(),
   agent: z.string().nullable(),
   steps: z.array(BuildStep),

@@ -8,6 +8,7 @@ import { hostMatcher } from "../core/providers.js";
 import { formatEvr } from "../core/rpmvercmp.js";
 import { abandonRunningBuilds, createBuild, finishBuild, lastDurations } from "../db/builds.js";
 import { UserError } from "../util/errors.js";
+import { checkCutoff } from "./cutoff.js";
 import { executeBuild } from "./execute-build.js";
 import { graphErrors, loadGraph } from "./load-graph.js";
 import { planRun, rootCauses, type RunState } from "./plan-run.js";
@@ -22,7 +23,9 @@ export type BuildEvent =
   | { type: "plan"; toBuild: string[]; upToDate: number; blocked: number }
   | { type: "start"; package: string; buildId: number; reason: string }
   | { type: "up-to-date"; package: string }
-  | { type: "green"; package: string; buildId: number; ms: number }
+  | { type: "green"; package: string; buildId: number; ms: number; changed?: string[] }
+  /** Early cutoff: its output equals the published build `sameAs`; not published. */
+  | { type: "cut-off"; package: string; buildId: number; ms: number; sameAs: number }
   | { type: "failed"; package: string; buildId?: number; error: string; logPath?: string }
   | { type: "blocked"; package: string; by: string[] }
   | { type: "published"; repo: string; snapshot: number; packages: number }
@@ -41,6 +44,8 @@ export interface BuildOptions {
 export interface BuildSummary {
   built: string[];
   upToDate: string[];
+  /** Rebuilt with an output equivalent to what was published: not published (early cutoff). */
+  cutOff: string[];
   failed: string[];
   blocked: string[];
   /** Packages whose spec or dependencies are wrong (they could not be planned). */
@@ -86,6 +91,8 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
   const hashes: SourceHashes = new Map();
   const running = new Map<string, Promise<void>>();
   const durations = new Map<string, number>();
+  /** What differs from the published output, for packages that rebuilt to a new one. */
+  const changes = new Map<string, string[]>();
   const publisher = new Publisher(
     { db: ws.db, data: ws.data, store: ws.store, config: ws.config },
     repo,
@@ -97,7 +104,14 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
       published: async (pkg, id) => {
         await finishBuild(ws.db, id, "green", durations.get(pkg) ?? 0, null);
         settle(pkg, "green");
-        emit({ type: "green", package: pkg, buildId: id, ms: durations.get(pkg) ?? 0 });
+        const changed = changes.get(pkg);
+        emit({
+          type: "green",
+          package: pkg,
+          buildId: id,
+          ms: durations.get(pkg) ?? 0,
+          ...(changed ? { changed } : {}),
+        });
       },
       refused: async (pkg, id, message) => {
         await finishBuild(ws.db, id, "failed", durations.get(pkg) ?? 0, message);
@@ -141,7 +155,7 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
 
   function settle(name: string, s: RunState): void {
     state.set(name, s);
-    if (s === "green" || s === "up-to-date") {
+    if (s === "green" || s === "cut-off" || s === "up-to-date") {
       for (const d of dependents.get(name) ?? []) {
         const left = waitsFor.get(d)! - 1;
         waitsFor.set(d, left);
@@ -228,8 +242,23 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
         emit({ type: "failed", package: name, buildId, error: res.error ?? "failed", logPath: res.logPath });
       return;
     }
+    // Early cutoff: an output equivalent to the published one is not published, and what depends
+    // on it finds its inputs unchanged.
+    const cut = await checkCutoff(
+      ws,
+      publisher.view,
+      name,
+      res.rpms.map((h) => h.file),
+    );
     // Its RPMs are in the artifact store now; the rpmbuild tree is only kept when a build fails.
     await rm(join(buildDir, "top"), { recursive: true, force: true });
+    if (cut?.comparison.equivalent) {
+      await finishBuild(ws.db, buildId, "green", ms, null, cut.published);
+      settle(name, "cut-off");
+      emit({ type: "cut-off", package: name, buildId, ms, sameAs: cut.published });
+      return;
+    }
+    if (cut) changes.set(name, cut.comparison.differences);
     // Recording the publication takes milliseconds; the build keeps its slot until then, so that
     // what it unblocks is ready when the slot frees. Snapshots are written beside the builds.
     await publisher.publish(name, buildId);
@@ -266,6 +295,7 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
   return {
     built: pick("green"),
     upToDate: pick("up-to-date"),
+    cutOff: pick("cut-off"),
     failed: pick("failed"),
     blocked: pick("blocked"),
     invalid: pick("invalid"),

@@ -42,13 +42,22 @@ export async function prepareBuild(
   return { inputs, key: inputKey(inputs), packages: root.packages, unsatisfied: root.unsatisfied };
 }
 
-/** Up to date: its last green build had these very inputs, and the repository holds that build. */
+/**
+ * Whether the repository holds `last`'s output: that build itself, or (after an early cutoff) the
+ * published build whose output it equals.
+ */
+export function holdsOutputOf(view: RepoView, last: BuildRow): boolean {
+  const held = view.content.get(last.package);
+  return held !== undefined && (held === last.id || held === last.same_output_as);
+}
+
+/** Up to date: its last green build had these very inputs, and the repository holds its output. */
 export function isUpToDate(last: BuildRow | undefined, prepared: Prepared, view: RepoView): boolean {
-  return last !== undefined && last.input_key === prepared.key && view.content.get(last.package) === last.id;
+  return last !== undefined && last.input_key === prepared.key && holdsOutputOf(view, last);
 }
 
 /** Why it is not up to date, in words. */
 export function whyNotUpToDate(last: BuildRow | undefined, prepared: Prepared, view: RepoView): string {
-  if (last && view.content.get(last.package) !== last.id) return "its last build is not published";
+  if (last && !holdsOutputOf(view, last)) return "its last build is not published";
   return whatChanged(last ? (JSON.parse(last.inputs) as BuildInputs) : undefined, prepared.inputs);
 }

@@ -5,6 +5,7 @@ import { buildSet, type BuildSummary } from "../build/build-set.js";
 import type { Workspace } from "../build/workspace.js";
 import { defaultJobs, positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
 import { printError, shown } from "./output.js";
+import { summaryLine } from "./summary.js";
 import { createProgress, terminalArea } from "./progress.js";
 import { cliError, remoteBuild, serverOptions, type ServerOptions } from "./remote.js";
 
@@ -75,15 +76,18 @@ export function registerBuild(program: Command, setStatus: (s: number) => void):
 }
 
 function report(ws: Workspace, s: BuildSummary): void {
-  const parts = [
-    `built ${s.built.length}`,
-    `up to date ${s.upToDate.length}`,
-    `failed ${s.failed.length}`,
-    `blocked ${s.blocked.length}`,
-  ];
-  if (s.invalid.length) parts.push(`invalid ${s.invalid.length}`);
-  if (s.cancelled.length) parts.push(`cancelled ${s.cancelled.length}`);
-  console.log(parts.join(", "));
+  console.log(
+    summaryLine({
+      built: s.built.length,
+      upToDate: s.upToDate.length,
+      cutOff: s.cutOff.length,
+      failed: s.failed.length,
+      blocked: s.blocked.length,
+      invalid: s.invalid.length,
+      cancelled: s.cancelled.length,
+    }),
+  );
+  if (s.cutOff.length) console.log(`cut off (same output as what is published): ${s.cutOff.join(", ")}`);
   if (s.failed.length) console.log(`failed: ${s.failed.join(", ")}`);
   if (s.blocked.length) console.log(`blocked: ${s.blocked.join(", ")}`);
   if (s.invalid.length) console.log(`invalid (see the errors above): ${s.invalid.join(", ")}`);

@@ -35,6 +35,7 @@ export function createProgress(opts: {
   let total = 0;
   let done = 0;
   let upToDate = 0;
+  let cutOff = 0;
   let failed = 0;
   let blocked = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -44,10 +45,10 @@ export function createProgress(opts: {
     if (!live) return;
     const now = performance.now();
     const names = [...building].map(([n, t]) => `${n} ${pc.dim(secs(now - t))}`);
-    const left = Math.max(0, total - done - failed - blocked - upToDate);
+    const left = Math.max(0, total - done - cutOff - failed - blocked - upToDate);
     live(
       `${pc.cyan("building")} ${names.join(", ") || pc.dim("nothing")}\n` +
-        `${pc.green(`done ${done}`)} · up to date ${upToDate} · ${failed ? pc.red(`failed ${failed}`) : "failed 0"} · ` +
+        `${pc.green(`done ${done}`)} · up to date ${upToDate} · cut off ${cutOff} · ${failed ? pc.red(`failed ${failed}`) : "failed 0"} · ` +
         `${blocked ? pc.yellow(`blocked ${blocked}`) : "blocked 0"} · left ${left}`,
     );
   };
@@ -86,12 +87,24 @@ export function createProgress(opts: {
           break;
         case "up-to-date":
           upToDate++;
-          line(`${e.package} is up to date (what it waited for rebuilt to the same RPMs)`);
+          line(`${e.package} is up to date (what it needs rebuilt to the same output)`);
           break;
         case "green":
           building.delete(e.package);
           done++;
-          line(`${pc.green("built")} ${e.package} (build ${e.buildId}) in ${secs(e.ms)}`);
+          line(
+            `${pc.green("built")} ${e.package} (build ${e.buildId}) in ${secs(e.ms)}` +
+              (e.changed?.length
+                ? `: new output (${e.changed.slice(0, 3).join("; ")}${e.changed.length > 3 ? "; …" : ""})`
+                : ""),
+          );
+          break;
+        case "cut-off":
+          building.delete(e.package);
+          cutOff++;
+          line(
+            `${pc.cyan("cut off")} ${e.package} (build ${e.buildId}) in ${secs(e.ms)}: same output as build ${e.sameAs}, not published`,
+          );
           break;
         case "failed":
           building.delete(e.package);

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { ApiClient, ApiError } from "../api/client.js";
 import { AgentView, BuildView, JobView, RequestView } from "../api/schemas.js";
 import { UserError } from "../util/errors.js";
+import { requestCounts, summaryLine } from "./summary.js";
 
 export interface ServerOptions {
   server?: string;
@@ -33,7 +34,7 @@ export function cliError(e: unknown): unknown {
   return e;
 }
 
-const FINAL = new Set(["green", "up-to-date", "failed", "blocked", "cancelled"]);
+const FINAL = new Set(["green", "cut-off", "up-to-date", "failed", "blocked", "cancelled"]);
 
 /** Submits a build and, unless told not to, follows it to the end. Returns the exit status. */
 export async function remoteBuild(
@@ -76,15 +77,7 @@ export async function remoteBuild(
       );
       return 130;
     }
-    const count = (s: string): number => last.jobs.filter((j) => j.status === s).length;
-    const parts = [
-      `built ${count("green")}`,
-      `up to date ${count("up-to-date") + last.upToDate.length}`,
-      `failed ${count("failed")}`,
-      `blocked ${count("blocked")}`,
-    ];
-    if (count("cancelled")) parts.push(`cancelled ${count("cancelled")}`);
-    console.log(parts.join(", "));
+    console.log(summaryLine(requestCounts(last.jobs, last.upToDate.length)));
     for (const j of last.jobs.filter((x) => x.status === "failed")) {
       console.log(
         `failed: ${j.package}${j.build ? ` (build ${j.build}: kiln logs --server ${api.base} ${j.build})` : ""}: ${j.error ?? ""}`,
@@ -99,7 +92,14 @@ export async function remoteBuild(
 }
 
 function jobLine(j: JobView): string {
-  const what = j.status === "leased" ? "start" : j.status === "queued" ? "requeued" : j.status;
+  const what =
+    j.status === "leased"
+      ? "start"
+      : j.status === "queued"
+        ? "requeued"
+        : j.status === "cut-off"
+          ? "cut off"
+          : j.status;
   const colour =
     j.status === "green"
       ? pc.green

@@ -14,6 +14,7 @@ import { UserError } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
 import { setOptions, workspaceFor, type SetOptions } from "./common.js";
 import { shown } from "./output.js";
+import { requestCounts, summaryLine } from "./summary.js";
 
 interface ServeOptions extends SetOptions {
   host: string;
@@ -179,10 +180,7 @@ function reportWhenDone(farm: Farm, id: number, repoPath: string): void {
     const r = await requestView(farm.ws.db, id, farm.opts.leaseMs);
     if (!r || r.status === "active") return;
     farm.events.off("change", onChange);
-    const n = (s: string): number => r.jobs.filter((j) => j.status === s).length;
-    console.log(
-      `request ${id} ${r.status}: built ${n("green")}, up to date ${n("up-to-date") + r.upToDate.length}, failed ${n("failed")}, blocked ${n("blocked")}`,
-    );
+    console.log(`request ${id} ${r.status}: ${summaryLine(requestCounts(r.jobs, r.upToDate.length))}`);
     console.log(`the repository is at ${shown(repoPath)} (the server keeps running; Ctrl-C stops it)`);
   };
   const onChange = (): void => {

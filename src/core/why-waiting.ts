@@ -24,7 +24,7 @@ export interface AgentState {
   online: boolean;
 }
 
-const DONE = new Set(["green", "up-to-date"]);
+const DONE = new Set(["green", "cut-off", "up-to-date"]);
 
 export function whyWaiting(job: WaitingJob, agents: readonly AgentState[]): string {
   switch (job.status) {
@@ -32,6 +32,8 @@ export function whyWaiting(job: WaitingJob, agents: readonly AgentState[]): stri
       return `building on agent ${job.agent ?? "?"}`;
     case "green":
       return "built";
+    case "cut-off":
+      return "built, with the same output as its published build: cut off, not published";
     case "up-to-date":
       return "up to date: its inputs match its last green build";
     case "failed":

@@ -15,6 +15,8 @@ export async function createBuild(
     evr: string;
     /** Where its log goes, from its id. */
     logPath: (id: number) => string;
+    /** JSON of a BuildTrigger: why it started. */
+    trigger?: string | null;
   },
 ): Promise<number> {
   const now = new Date().toISOString();
@@ -35,6 +37,8 @@ export async function createBuild(
         finished_at: null,
         duration_ms: null,
         steps: null,
+        same_output_as: null,
+        trigger: b.trigger ?? null,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
@@ -53,10 +57,18 @@ export async function finishBuild(
   status: Exclude<BuildStatus, "running">,
   durationMs: number,
   error: string | null,
+  /** Early cutoff: the published build whose output this one's equals (it is not published). */
+  sameOutputAs: number | null = null,
 ): Promise<void> {
   await db
     .updateTable("builds")
-    .set({ status, duration_ms: Math.round(durationMs), error, finished_at: new Date().toISOString() })
+    .set({
+      status,
+      duration_ms: Math.round(durationMs),
+      error,
+      same_output_as: sameOutputAs,
+      finished_at: new Date().toISOString(),
+    })
     .where("id", "=", id)
     .execute();
 }

@@ -9,8 +9,16 @@ import type { Database, JobRow, JobStatus } from "./schema.js";
 
 type Conn = Kysely<Database>;
 
-export const FINAL: readonly JobStatus[] = ["green", "up-to-date", "failed", "blocked", "cancelled"];
-const DONE: readonly JobStatus[] = ["green", "up-to-date"];
+export const FINAL: readonly JobStatus[] = [
+  "green",
+  "cut-off",
+  "up-to-date",
+  "failed",
+  "blocked",
+  "cancelled",
+];
+/** A job whose dependents may start: its output is published, or nothing new had to be. */
+const DONE: readonly JobStatus[] = ["green", "cut-off", "up-to-date"];
 
 export interface NewJob {
   package: string;

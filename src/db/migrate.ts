@@ -4,12 +4,14 @@ import type { AnyDb, DialectFeatures } from "./dialect.js";
 import * as m0001 from "./migrations/0001-initial.js";
 import * as m0002 from "./migrations/0002-set-snapshots.js";
 import * as m0003 from "./migrations/0003-farm.js";
+import * as m0004 from "./migrations/0004-flow.js";
 
 type Step = { up: (db: AnyDb, d: DialectFeatures) => Promise<void> };
 const steps: Record<string, Step> = {
   "0001-initial": m0001,
   "0002-set-snapshots": m0002,
   "0003-farm": m0003,
+  "0004-flow": m0004,
 };
 
 export async function migrateToLatest(db: AnyDb, features: DialectFeatures): Promise<void> {

@@ -29,6 +29,13 @@ export interface BuildsTable {
   duration_ms: number | null;
   /** JSON array of BuildStep (src/api/schemas.ts); null before the build ends. */
   steps: string | null;
+  /**
+   * Early cutoff: a green build whose output was equivalent to this published build of the same
+   * package (src/core/equivalence.ts). It was not published; what depends on it did not rebuild.
+   */
+  same_output_as: number | null;
+  /** JSON of a BuildTrigger: what started it (a commit, upstream builds, a user). */
+  trigger: string | null;
 }
 
 export type ArtifactKind = "rpm" | "srpm" | "log";
@@ -98,13 +105,25 @@ export interface RequestsTable {
   created_by: string;
   created_at: string;
   finished_at: string | null;
+  /** JSON of a RequestCause: what made it (a commit, a manual rebuild, a submission). */
+  cause: string | null;
+}
+
+export interface SetHeadsTable {
+  set_dir: string;
+  /** The last commit of the set's git repository that the server has acted on. */
+  commit: string;
+  updated_at: string;
 }
 
 /**
  * queued: waits for its dependencies or an agent; leased: an agent builds it; the rest are final.
  * up-to-date: when its turn came, the inputs matched its last green build (nothing to build).
+ * cut-off: built green, its output equivalent to the published build: not published, and what
+ * depends on it finds its inputs unchanged.
  */
-export type JobStatus = "queued" | "leased" | "green" | "up-to-date" | "failed" | "blocked" | "cancelled";
+export type JobStatus =
+  "queued" | "leased" | "green" | "cut-off" | "up-to-date" | "failed" | "blocked" | "cancelled";
 
 export interface JobsTable {
   id: Generated<number>;
@@ -173,6 +192,7 @@ export interface Database {
   job_deps: JobDepsTable;
   agents: AgentsTable;
   tokens: TokensTable;
+  set_heads: SetHeadsTable;
 }
 
 export type BuildRow = Selectable<BuildsTable>;

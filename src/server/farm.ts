@@ -32,6 +32,7 @@ import { queryRpms } from "../rpm/rpm-query.js";
 import { graphErrors, loadGraph, type LoadedGraph } from "../build/load-graph.js";
 import { planRun } from "../build/plan-run.js";
 import { isUpToDate, prepareBuild, whyNotUpToDate, type SourceHashes } from "../build/prepare-build.js";
+import { checkCutoff } from "../build/cutoff.js";
 import { Publisher } from "../build/publisher.js";
 import type { Workspace } from "../build/workspace.js";
 import type { LeasedJob, ResultBody } from "../api/schemas.js";
@@ -530,6 +531,23 @@ export class Farm {
       await this.refreshActive();
       this.changed();
       return { status, duplicate: false };
+    }
+    // Early cutoff: an output equivalent to the published one is not published; what depends on
+    // it finds its inputs unchanged when its turn comes.
+    const cut = await checkCutoff(
+      ws,
+      this.publisher.view,
+      job.package,
+      rows.filter((r) => r.kind === "rpm").map((r) => ws.store.path(r.sha256)),
+    );
+    if (cut?.comparison.equivalent) {
+      await finishBuild(db, buildId, "green", body.durationMs, null, cut.published);
+      await finishJob(db, job.id, "cut-off", null, job.lease_token!);
+      await closeRequestIfDone(db, job.request_id);
+      await this.refreshActive();
+      this.changed();
+      this.say(`job ${job.id} (${job.package}): same output as build ${cut.published}; cut off`);
+      return { status: "cut-off", duplicate: false };
     }
     this.publishing.set(buildId, { job, ms: body.durationMs });
     await this.publisher.publish(job.package, buildId);

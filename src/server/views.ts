@@ -1,6 +1,14 @@
 // Database rows as the API shows them, with each waiting job's reason in words.
 import type { Kysely } from "kysely";
-import type { AgentView, BuildStep, BuildView, JobView, RequestView } from "../api/schemas.js";
+import type {
+  AgentView,
+  BuildStep,
+  BuildTrigger,
+  BuildView,
+  JobView,
+  RequestCause,
+  RequestView,
+} from "../api/schemas.js";
 import { API_PREFIX } from "../api/schemas.js";
 import type { Labels } from "../core/labels.js";
 import { whyWaiting, type AgentState } from "../core/why-waiting.js";
@@ -60,7 +68,9 @@ export async function jobViews(db: Conn, jobs: JobRow[], leaseMs: number): Promi
     .filter(
       (j) =>
         j.status === "queued" &&
-        (deps.get(j.id) ?? []).every((d) => d.status === "green" || d.status === "up-to-date"),
+        (deps.get(j.id) ?? []).every(
+          (d) => d.status === "green" || d.status === "cut-off" || d.status === "up-to-date",
+        ),
     )
     .sort((a, b) => b.priority - a.priority || a.id - b.id);
   const ahead = new Map(ready.map((j, i) => [j.id, i]));
@@ -107,6 +117,7 @@ export async function requestView(db: Conn, id: number, leaseMs: number): Promis
   const jobs = await db.selectFrom("jobs").selectAll().where("request_id", "=", id).orderBy("id").execute();
   return {
     id: r.id,
+    cause: r.cause ? (JSON.parse(r.cause) as RequestCause) : null,
     targets: JSON.parse(r.targets) as string[],
     force: r.force === 1,
     status: r.status,
@@ -144,6 +155,8 @@ export async function buildView(db: Conn, id: number): Promise<BuildView | undef
     startedAt: b.started_at,
     finishedAt: b.finished_at,
     durationMs: b.duration_ms,
+    sameOutputAs: b.same_output_as,
+    trigger: b.trigger ? (JSON.parse(b.trigger) as BuildTrigger) : null,
     job: job?.id ?? null,
     agent: job?.name ?? null,
     steps: b.steps ? (JSON.parse(b.steps) as BuildStep[]) : [],

@@ -103,7 +103,17 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = asy
         summary: "Jobs, newest first, each with why it is in its state (what it waits for)",
         querystring: z.object({
           status: z
-            .enum(["queued", "leased", "green", "up-to-date", "failed", "blocked", "cancelled", "active"])
+            .enum([
+              "queued",
+              "leased",
+              "green",
+              "cut-off",
+              "up-to-date",
+              "failed",
+              "blocked",
+              "cancelled",
+              "active",
+            ])
             .optional(),
           limit: z.coerce.number().int().min(1).max(10_000).default(200),
         }),

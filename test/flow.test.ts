@@ -1,0 +1,135 @@
+// Rebuilds that flow downstream and stop early: a change whose output is equivalent to what is
+// published is cut off there; a change of output rebuilds the direct dependents, and the wave goes
+// on below them only where their own output changed. Real rpmbuild, real RPMs compared.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { openDatabase } from "../src/db/connect.js";
+import { copyExamples, KILN_YAML, kiln, makeSet, noarchSpec } from "./helpers/kiln.js";
+
+/** a → b → c and a → d; b ships a copy of a file of a, so b's output follows a's content. */
+function chainSet(): string {
+  const a = noarchSpec("a").replace(
+    "echo a > %{buildroot}%{_datadir}/a/a.txt",
+    "echo a-content-1 > %{buildroot}%{_datadir}/a/a.txt",
+  );
+  const b = noarchSpec("b", { buildRequires: ["a"] }).replace(
+    "%files",
+    "cp $KILN_BUILDROOT/usr/share/a/a.txt %{buildroot}%{_datadir}/b/from-a.txt\n\n%files",
+  );
+  return makeSet({
+    "kiln.yaml": KILN_YAML,
+    "packages/a/a.spec": a,
+    "packages/b/b.spec": b,
+    "packages/c/c.spec": noarchSpec("c", { buildRequires: ["b"] }),
+    "packages/d/d.spec": noarchSpec("d", { buildRequires: ["a"] }),
+  });
+}
+
+function edit(set: string, pkg: string, f: (spec: string) => string): void {
+  const file = join(set, "packages", pkg, `${pkg}.spec`);
+  writeFileSync(file, f(readFileSync(file, "utf8")));
+}
+
+/** Builds per package since build id `after`, with what became of each. */
+async function buildsSince(set: string, after: number): Promise<Record<string, string[]>> {
+  const { db, close } = await openDatabase(`sqlite:${join(set, ".kiln", "kiln.db")}`);
+  try {
+    const rows = await db.selectFrom("builds").selectAll().where("id", ">", after).orderBy("id").execute();
+    const out: Record<string, string[]> = {};
+    for (const b of rows) (out[b.package] ??= []).push(b.same_output_as !== null ? "cut-off" : b.status);
+    return out;
+  } finally {
+    await close();
+  }
+}
+
+async function lastBuildId(set: string): Promise<number> {
+  const { db, close } = await openDatabase(`sqlite:${join(set, ".kiln", "kiln.db")}`);
+  try {
+    const r = await db.selectFrom("builds").select("id").orderBy("id", "desc").executeTakeFirst();
+    return r?.id ?? 0;
+  } finally {
+    await close();
+  }
+}
+
+describe("early cutoff", () => {
+  it("stops where the output does not change, and goes on where it does, each package built at most once", async () => {
+    const set = chainSet();
+    const first = await kiln(["build", "--set", set]);
+    expect(first.stdout).toContain("built 4, up to date 0, cut off 0, failed 0, blocked 0");
+
+    // The upper bound of any change to a: everything below it.
+    const plan = await kiln(["plan", "--set", set, "--format", "json", "a"]);
+    expect(JSON.parse(plan.stdout)).toMatchObject({
+      packages: ["a", "b", "d", "c"],
+      waves: [["a"], ["b", "d"], ["c"]],
+    });
+
+    // 1. A comment: a rebuilds, to the same output; nothing below it builds.
+    let since = await lastBuildId(set);
+    edit(set, "a", (s) => `${s}# a comment\n`);
+    const comment = await kiln(["build", "--set", set]);
+    expect(comment.stdout).toContain("built 0, up to date 3, cut off 1, failed 0, blocked 0");
+    expect(comment.stdout).toContain("cut off (same output as what is published): a");
+    expect(await buildsSince(set, since)).toEqual({ a: ["cut-off"] });
+
+    // 2. New content in a, which b copies and d does not: a and b publish new output; c rebuilds
+    //    (b changed) and d rebuilds (a changed), and both cut off.
+    since = await lastBuildId(set);
+    edit(set, "a", (s) => s.replace("a-content-1", "a-content-2"));
+    const content = await kiln(["build", "--set", set]);
+    expect(content.stdout).toContain("built 2, up to date 0, cut off 2, failed 0, blocked 0");
+    expect(content.stderr).toMatch(
+      /built a \(build \d+\) in [\d.]+ s: new output \(a\.noarch: \/usr\/share\/a\/a\.txt: content differs\)/,
+    );
+    expect(content.stderr).toMatch(
+      /built b \(build \d+\) in [\d.]+ s: new output \(b\.noarch: \/usr\/share\/b\/from-a\.txt: content differs\)/,
+    );
+    expect(await buildsSince(set, since)).toEqual({
+      a: ["green"],
+      b: ["green"],
+      d: ["cut-off"],
+      c: ["cut-off"],
+    });
+
+    // 3. A Release bump: a's own Provides change, so its direct dependents rebuild; their output is
+    //    the same, so the wave stops at them and c is not rebuilt.
+    since = await lastBuildId(set);
+    edit(set, "a", (s) => s.replace(/^Release: *1/m, "Release: 2"));
+    const bump = await kiln(["build", "--set", set]);
+    expect(bump.stdout).toContain("built 1, up to date 1, cut off 2, failed 0, blocked 0");
+    expect(bump.stderr).toMatch(
+      /built a \(build \d+\) in [\d.]+ s: new output \(a\.noarch: provides differ \(\+a = 1\.0-2\.kiln, -a = 1\.0-1\.kiln\)\)/,
+    );
+    expect(await buildsSince(set, since)).toEqual({ a: ["green"], b: ["cut-off"], d: ["cut-off"] });
+
+    // And then there is nothing left to do.
+    const again = await kiln(["build", "--set", set]);
+    expect(again.stdout).toContain("built 0, up to date 4, cut off 0, failed 0, blocked 0");
+  }, 120_000);
+
+  it("a Release bump of a C library in the example set: its dependents rebuild against it and cut off", async () => {
+    const set = copyExamples();
+    expect((await kiln(["build", "--set", set, "--jobs", "2"])).code).toBe(0);
+    const since = await lastBuildId(set);
+    edit(set, "libgreet", (s) => s.replace(/^Release: *1/m, "Release: 2"));
+    const r = await kiln(["build", "--set", set, "--jobs", "2"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("built 1, up to date 3, cut off 3, failed 0, blocked 0");
+    const builds = await buildsSince(set, since);
+    expect(builds).toEqual({
+      libgreet: ["green"],
+      libframe: ["cut-off"],
+      libupper: ["cut-off"],
+      hello: ["cut-off"],
+    });
+    // The repository has the new libgreet and the earlier builds of what is linked against it.
+    const dnf = await kiln(["graph", "--set", set, "--format", "json"]);
+    const evr = (JSON.parse(dnf.stdout) as { packages: { name: string; evr: string }[] }).packages.find(
+      (p) => p.name === "libgreet",
+    )?.evr;
+    expect(evr).toBe("1.0-2.kiln1");
+  }, 120_000);
+});
