@@ -1,4 +1,6 @@
 // `kiln graph` and `kiln plan` on the example set, in every format.
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { copyExamples, kiln } from "./helpers/kiln.js";
 
@@ -78,13 +80,48 @@ describe("kiln graph and kiln plan on the example set", () => {
   it("plan: the downstream of a change, in waves", async () => {
     const r = await kiln(["plan", "--set", set, "libgreet"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("a change to libgreet rebuilds 4 package(s) in 3 wave(s)");
+    expect(r.stdout).toContain(
+      "a change to libgreet rebuilds at most 4 package(s) in 3 wave(s) (no build times known yet)",
+    );
     expect(r.stdout).toContain("  wave 1: libgreet\n  wave 2: libframe, libupper\n  wave 3: hello\n");
     const j = await kiln(["plan", "--set", set, "--format", "json", "libcount", "greet-data"]);
-    expect(JSON.parse(j.stdout)).toEqual({
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      changed: ["libcount", "greet-data"],
       packages: ["greet-data", "libcount", "libframe", "libstats", "libupper", "hello"],
       waves: [["greet-data", "libcount"], ["libframe", "libstats", "libupper"], ["hello"]],
     });
+    // A manual rebuild of libgreet alone, and with everything below it.
+    const alone = await kiln(["plan", "--set", set, "--format", "json", "--downstream", "none", "libgreet"]);
+    expect(JSON.parse(alone.stdout)).toMatchObject({ packages: ["libgreet"], waves: [["libgreet"]] });
+  });
+
+  it("plan: each package's rebuild mode limits the wave; a bad package kiln.yaml is named with its line", async () => {
+    writeFileSync(join(set, "packages", "libgreet", "kiln.yaml"), "rebuild: direct\n");
+    writeFileSync(join(set, "packages", "libcount", "kiln.yaml"), "rebuild: none\n");
+    try {
+      const j = await kiln(["plan", "--set", set, "--format", "json", "libgreet", "libcount"]);
+      expect(JSON.parse(j.stdout)).toMatchObject({
+        packages: ["libcount", "libgreet", "libframe", "libupper"],
+        waves: [
+          ["libcount", "libgreet"],
+          ["libframe", "libupper"],
+        ],
+      });
+      // --downstream all ignores the modes (kiln rebuild --downstream).
+      const all = await kiln(["plan", "--set", set, "--format", "json", "--downstream", "all", "libcount"]);
+      expect(JSON.parse(all.stdout)).toMatchObject({ packages: ["libcount", "libstats", "hello"] });
+    } finally {
+      rmSync(join(set, "packages", "libgreet", "kiln.yaml"));
+      rmSync(join(set, "packages", "libcount", "kiln.yaml"));
+    }
+    const bad = join(set, "packages", "libstats", "kiln.yaml");
+    writeFileSync(bad, "rebuild: later\n");
+    try {
+      const r = await kiln(["graph", "--set", set]);
+      expect(r.stderr).toMatch(/packages\/libstats\/kiln\.yaml:1:10: rebuild: Invalid option/);
+    } finally {
+      rmSync(bad);
+    }
   });
 
   it("usage errors exit 2 with commander's message", async () => {

@@ -62,10 +62,20 @@ describe("early cutoff", () => {
 
     // The upper bound of any change to a: everything below it.
     const plan = await kiln(["plan", "--set", set, "--format", "json", "a"]);
-    expect(JSON.parse(plan.stdout)).toMatchObject({
+    const upper = JSON.parse(plan.stdout) as { criticalPathMs: number; totalWorkMs: number };
+    expect(upper).toMatchObject({
+      changed: ["a"],
       packages: ["a", "b", "d", "c"],
       waves: [["a"], ["b", "d"], ["c"]],
+      unknown: [],
     });
+    // From the durations of the first build: a, then b or d, then c.
+    expect(upper.criticalPathMs).toBeGreaterThan(0);
+    expect(upper.totalWorkMs).toBeGreaterThan(upper.criticalPathMs);
+    const text = await kiln(["plan", "--set", set, "a"]);
+    expect(text.stdout).toMatch(
+      /^a change to a rebuilds at most 4 package\(s\) in 3 wave\(s\), about [\d.]+ s with enough agents, [\d.]+ s on one$/m,
+    );
 
     // 1. A comment: a rebuilds, to the same output; nothing below it builds.
     let since = await lastBuildId(set);
@@ -108,6 +118,18 @@ describe("early cutoff", () => {
     // And then there is nothing left to do.
     const again = await kiln(["build", "--set", set]);
     expect(again.stdout).toContain("built 0, up to date 4, cut off 0, failed 0, blocked 0");
+
+    // A manual rebuild: a alone, then a and everything below it; a's output is the same each time,
+    // so nothing below it builds.
+    since = await lastBuildId(set);
+    const alone = await kiln(["rebuild", "--set", set, "a"]);
+    expect(alone.stdout).toContain("built 0, up to date 0, cut off 1, failed 0, blocked 0");
+    const down = await kiln(["rebuild", "--set", set, "--downstream", "a"]);
+    expect(down.stdout).toContain("built 0, up to date 3, cut off 1, failed 0, blocked 0");
+    expect(await buildsSince(set, since)).toEqual({ a: ["cut-off", "cut-off"] });
+    const unknown = await kiln(["rebuild", "--set", set, "--downstream", "nosuch"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("no package named nosuch in the set");
   }, 120_000);
 
   it("a Release bump of a C library in the example set: its dependents rebuild against it and cut off", async () => {

@@ -38,6 +38,33 @@ export const SubmitBody = z.object({
   force: z.boolean().default(false),
 });
 
+export const RebuildBody = z.object({
+  /** Rebuilt even when up to date. */
+  packages: z.array(packageName).min(1).max(100_000),
+  /** Then everything below them, whatever its rebuild mode (early cutoff still applies). */
+  downstream: z.boolean().default(false),
+});
+
+export const PlanQuery = z.object({
+  /** Comma-separated package names. */
+  packages: z
+    .string()
+    .min(1)
+    .transform((s) => s.split(",").filter(Boolean))
+    .pipe(z.array(packageName).min(1)),
+  /** How far: by each package's rebuild mode (a change), all of it, or the packages alone. */
+  downstream: z.enum(["modes", "all", "none"]).default("modes"),
+});
+
+export const ChangePlanView = z.object({
+  changed: z.array(z.string()),
+  packages: z.array(z.string()),
+  waves: z.array(z.array(z.string())),
+  criticalPathMs: z.number(),
+  totalWorkMs: z.number(),
+  unknown: z.array(z.string()),
+});
+
 export const CommandBody = z.object({
   /** Run with sh -c on an agent; the job is green when it exits 0. */
   command: z.string().min(1).max(10_000),
@@ -105,7 +132,8 @@ export const RequestView = z.object({
   id: z.number(),
   cause: RequestCause.nullable(),
   targets: z.array(z.string()),
-  force: z.boolean(),
+  /** Rebuilt even when up to date. */
+  forced: z.array(z.string()),
   status: z.enum(["active", "done", "cancelled"]),
   createdBy: z.string(),
   createdAt: z.string(),

@@ -35,8 +35,8 @@ export interface BuildOptions {
   /** Packages to build; empty means every package that is not up to date. */
   targets: string[];
   jobs: number;
-  /** Rebuild the named targets even when they are up to date. */
-  force?: boolean;
+  /** Packages to rebuild even when they are up to date. */
+  forced?: readonly string[];
   signal?: AbortSignal;
   onEvent?: (e: BuildEvent) => void;
 }
@@ -125,7 +125,7 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
 
   const plan = await planRun(ws, g, publisher.view, errors, {
     targets: opts.targets,
-    force: opts.force === true,
+    forced: new Set(opts.forced ?? []),
     isHost,
     hashes,
   });
@@ -196,7 +196,7 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
       return;
     }
     const last = g.greens.get(name);
-    if (!(opts.force && opts.targets.includes(name)) && isUpToDate(last, prepared, view)) {
+    if (!opts.forced?.includes(name) && isUpToDate(last, prepared, view)) {
       // What it was waiting for rebuilt to the very same RPMs: nothing to do.
       settle(name, "up-to-date");
       emit({ type: "up-to-date", package: name });

@@ -1,5 +1,6 @@
 // The package set loaded and resolved into its dependency graph, with what the database knows
 // (last green builds, what is published): shared by `kiln build`, `kiln graph` and `kiln plan`.
+import type { RebuildMode } from "../core/flow.js";
 import { resolveGraph, type PackageGraph } from "../core/graph.js";
 import type { BuiltBinary } from "../core/package.js";
 import type { ProviderIndex } from "../core/providers.js";
@@ -47,4 +48,9 @@ export function graphErrors(g: LoadedGraph): Map<string, UserError[]> {
     for (const [pkg, list] of m) out.set(pkg, [...(out.get(pkg) ?? []), ...list]);
   }
   return out;
+}
+
+/** Each package's rebuild mode: its own kiln.yaml's, else the set's. */
+export function modeOf(ws: Workspace, g: LoadedGraph): (pkg: string) => RebuildMode {
+  return (pkg) => g.set.packageConfigs.get(pkg)?.rebuild ?? ws.config.rebuild;
 }

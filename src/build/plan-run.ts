@@ -26,8 +26,8 @@ export interface RunPlan {
 export interface PlanOptions {
   /** Packages asked for; empty means all. What they need comes with them. */
   targets: readonly string[];
-  /** Rebuild the targets even when they are up to date. */
-  force: boolean;
+  /** Packages to rebuild even when they are up to date. */
+  forced: ReadonlySet<string>;
   isHost: (name: string) => boolean;
   hashes: SourceHashes;
 }
@@ -67,11 +67,11 @@ export async function planRun(
       continue;
     }
     const prepared = await prepareBuild(ws, view, g.graph.packages.get(name)!, opts.isHost, opts.hashes);
-    const forced = opts.force && opts.targets.includes(name);
+    const forced = opts.forced.has(name);
     if (!forced && isUpToDate(last, prepared, view)) state.set(name, "up-to-date");
     else {
       state.set(name, "pending");
-      reason.set(name, forced ? "rebuild requested (--force)" : whyNotUpToDate(last, prepared, view));
+      reason.set(name, forced ? "rebuild requested" : whyNotUpToDate(last, prepared, view));
     }
   }
   const names = [...scope].sort();

@@ -36,43 +36,53 @@ export function registerBuild(program: Command, setStatus: (s: number) => void):
         }
         return;
       }
-      const ws = await workspaceFor(o, true);
-      const live = process.stderr.isTTY ? await terminalArea(process.stderr) : undefined;
-      const progress = createProgress({ ...(live ? { live } : {}), setDir: ws.setDir });
-      const abort = new AbortController();
-      const onSignal = (): void => abort.abort();
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
-      try {
-        if (ws.sandboxNote)
-          console.error(`${pc.yellow("note:")} building without a sandbox: ${ws.sandboxNote}`);
-        const summary = await buildSet(ws, {
-          targets: packages,
-          jobs: o.jobs,
-          ...(o.force ? { force: true } : {}),
-          signal: abort.signal,
-          onEvent: (e) => progress.onEvent(e),
-        });
-        progress.stop();
-        report(ws, summary);
-        setStatus(
-          abort.signal.aborted
-            ? 130
-            : summary.failed.length + summary.blocked.length + summary.invalid.length > 0 ||
-                summary.snapshotError !== undefined
-              ? 1
-              : 0,
-        );
-      } catch (e) {
-        progress.stop();
-        printError(e, ws.setDir);
-        setStatus(2);
-      } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-        await ws.close();
-      }
+      setStatus(await localBuild(o, packages, o.force ? packages : []));
     });
+}
+
+/**
+ * A build in this process: `targets` (every package not up to date when empty) and what they need,
+ * `forced` rebuilt even when up to date. Returns the exit status.
+ */
+export async function localBuild(
+  o: SetOptions & { jobs: number },
+  targets: string[],
+  forced: string[],
+  expand?: (ws: Workspace) => Promise<string[]>,
+): Promise<number> {
+  const ws = await workspaceFor(o, true);
+  const live = process.stderr.isTTY ? await terminalArea(process.stderr) : undefined;
+  const progress = createProgress({ ...(live ? { live } : {}), setDir: ws.setDir });
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    if (ws.sandboxNote) console.error(`${pc.yellow("note:")} building without a sandbox: ${ws.sandboxNote}`);
+    const summary = await buildSet(ws, {
+      targets: expand ? await expand(ws) : targets,
+      forced,
+      jobs: o.jobs,
+      signal: abort.signal,
+      onEvent: (e) => progress.onEvent(e),
+    });
+    progress.stop();
+    report(ws, summary);
+    return abort.signal.aborted
+      ? 130
+      : summary.failed.length + summary.blocked.length + summary.invalid.length > 0 ||
+          summary.snapshotError !== undefined
+        ? 1
+        : 0;
+  } catch (e) {
+    progress.stop();
+    printError(e, ws.setDir);
+    return 2;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await ws.close();
+  }
 }
 
 function report(ws: Workspace, s: BuildSummary): void {

@@ -6,6 +6,7 @@ import { registerBuild } from "./build.js";
 import { registerGraph } from "./graph.js";
 import { printError } from "./output.js";
 import { registerPlan } from "./plan.js";
+import { registerRebuild } from "./rebuild.js";
 import { registerServe } from "./serve.js";
 import { registerStatus } from "./status.js";
 import { registerLogs } from "./logs.js";
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   registerBuild(program, setStatus);
   registerGraph(program, setStatus);
   registerPlan(program, setStatus);
+  registerRebuild(program, setStatus);
   registerServe(program, setStatus);
   registerAgent(program, setStatus);
   registerStatus(program);

@@ -1,13 +1,15 @@
-// `kiln plan PKG…`: what a change to these packages would rebuild downstream, in waves.
+// `kiln plan PKG…`: what a change to these packages (or a manual rebuild of them) would rebuild
+// downstream, in waves, with the time it should take, without building anything.
 import { Option, type Command } from "commander";
-import { loadGraph } from "../build/load-graph.js";
+import { loadGraph, modeOf } from "../build/load-graph.js";
+import { planChange, type ChangePlan } from "../core/flow.js";
 import { lastDurations } from "../db/builds.js";
-import { downstream, waves } from "../core/plan.js";
 import { UserError } from "../util/errors.js";
 import { setOptions, workspaceFor, type SetOptions } from "./common.js";
 
 interface PlanOptions extends SetOptions {
   format: "text" | "json";
+  downstream: "modes" | "all" | "none";
 }
 
 export function registerPlan(program: Command, setStatus: (s: number) => void): void {
@@ -18,6 +20,14 @@ export function registerPlan(program: Command, setStatus: (s: number) => void): 
       .argument("<packages...>", "changed source packages"),
   )
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option(
+        "--downstream <how>",
+        "how far: by each package's rebuild mode (a change), all of it (kiln rebuild --downstream), none",
+      )
+        .choices(["modes", "all", "none"])
+        .default("modes"),
+    )
     .action(async (changed: string[], o: PlanOptions) => {
       const ws = await workspaceFor(o, false);
       try {
@@ -31,25 +41,31 @@ export function registerPlan(program: Command, setStatus: (s: number) => void): 
             "`kiln graph` lists the packages",
           );
         }
-        const affected = downstream(changed, g.graph.rdeps);
-        const ws_ = waves(affected, g.graph.order);
-        const packages = ws_.flat();
-        const durations = await lastDurations(ws.db);
-        if (o.format === "json") {
-          process.stdout.write(JSON.stringify({ packages, waves: ws_ }, null, 2) + "\n");
-        } else {
-          const known = ws_.map((w) => Math.max(0, ...w.map((n) => durations.get(n) ?? 0)));
-          console.log(
-            `a change to ${changed.join(", ")} rebuilds ${packages.length} package(s) in ${ws_.length} wave(s)` +
-              (known.some((k) => k > 0)
-                ? `, about ${(known.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s with enough agents`
-                : ""),
-          );
-          ws_.forEach((w, i) => console.log(`  wave ${i + 1}: ${w.join(", ")}`));
-        }
+        const plan = planChange(changed, {
+          rdeps: g.graph.rdeps,
+          order: g.graph.order,
+          modeOf: modeOf(ws, g),
+          durations: await lastDurations(ws.db),
+          downstream: o.downstream,
+        });
+        if (o.format === "json") process.stdout.write(JSON.stringify(plan, null, 2) + "\n");
+        else printPlan(plan);
         setStatus(0);
       } finally {
         await ws.close();
       }
     });
+}
+
+function printPlan(p: ChangePlan): void {
+  const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  const time =
+    p.unknown.length === p.packages.length
+      ? " (no build times known yet)"
+      : `, about ${secs(p.criticalPathMs)} with enough agents, ${secs(p.totalWorkMs)} on one` +
+        (p.unknown.length ? ` (${p.unknown.length} never built, counted at the typical time)` : "");
+  console.log(
+    `a change to ${p.changed.join(", ")} rebuilds at most ${p.packages.length} package(s) in ${p.waves.length} wave(s)${time}`,
+  );
+  p.waves.forEach((w, i) => console.log(`  wave ${i + 1}: ${w.join(", ")}`));
 }

@@ -41,8 +41,27 @@ export async function remoteBuild(
   o: ServerOptions & { wait: boolean; force?: boolean },
   packages: string[],
 ): Promise<number> {
+  return followRequest(o, (api) =>
+    api.json(RequestView, "POST", "/requests", { packages, force: o.force === true }),
+  );
+}
+
+/** Submits a rebuild (`kiln rebuild --server`) and follows it like a build. */
+export async function remoteRebuild(
+  o: ServerOptions & { wait: boolean; downstream?: boolean },
+  packages: string[],
+): Promise<number> {
+  return followRequest(o, (api) =>
+    api.json(RequestView, "POST", "/rebuilds", { packages, downstream: o.downstream === true }),
+  );
+}
+
+async function followRequest(
+  o: ServerOptions & { wait: boolean },
+  submit: (api: ApiClient) => Promise<RequestView>,
+): Promise<number> {
   const api = client(o);
-  const req = await api.json(RequestView, "POST", "/requests", { packages, force: o.force === true });
+  const req = await submit(api);
   console.log(
     `request ${req.id}: ${req.jobs.length} job(s)${req.upToDate.length ? `, ${req.upToDate.length} up to date` : ""} on ${api.base}`,
   );

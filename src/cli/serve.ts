@@ -90,7 +90,7 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
       if (o.localAgents > 0)
         console.log(`${o.localAgents} local agent(s); their logs: ${shown(join(ws.data.root, "agents"))}`);
       if (o.build) {
-        const id = await farm.submit([], false, "kiln serve --build");
+        const id = await farm.submit({ targets: [], createdBy: "kiln serve --build" });
         console.log(
           `queued request ${id}: everything not up to date (follow it: kiln status --server ${url} --request ${id})`,
         );

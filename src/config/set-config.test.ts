@@ -18,6 +18,7 @@ const DEFAULTS: Omit<SetConfig, "name"> = {
   dist: ".kiln",
   repositories: [{ name: "main" }],
   host: { provides: [] },
+  rebuild: "transitive",
   build: { sandbox: "auto" },
 };
 
@@ -52,6 +53,11 @@ describe("parseSetConfig: valid files", () => {
         host: { provides: [], "base-repository": "https://mirror.example.org/fedora/40/" },
       },
     ],
+    ...(["transitive", "direct", "none"] as const).map((rebuild): [string, string, SetConfig] => [
+      `rebuild ${rebuild}`,
+      `name: x\nrebuild: ${rebuild}\n`,
+      { name: "x", ...DEFAULTS, rebuild },
+    ]),
     ...(["auto", "required", "off"] as const).map((sandbox): [string, string, SetConfig] => [
       `sandbox ${sandbox}`,
       `name: x\nbuild:\n  sandbox: ${sandbox}\n`,
@@ -96,6 +102,13 @@ describe("parseSetConfig: errors", () => {
     ],
     // Unknown keys: the key itself.
     ["an unknown top-level key", "name: x\nnmae: y\n", 'unknown key "nmae"', 2, 1],
+    [
+      "a rebuild mode that does not exist",
+      "name: x\nrebuild: always\n",
+      'rebuild: Invalid option: expected one of "transitive"|"direct"|"none"',
+      2,
+      10,
+    ],
     [
       "an unknown top-level key without a value",
       "name: x\n\nrepository:\n",

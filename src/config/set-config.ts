@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { REBUILD_MODES } from "../core/flow.js";
 import { UserError } from "../util/errors.js";
 import { schemaError, yamlSyntaxError } from "./yaml-errors.js";
 
@@ -41,6 +42,8 @@ export const setConfigSchema = z.strictObject({
       "base-repository": z.url().optional(),
     })
     .default({ provides: [] }),
+  /** What a new build of a package sets off downstream (per package: packages/<name>/kiln.yaml). */
+  rebuild: z.enum(REBUILD_MODES).default("transitive"),
   build: z
     .strictObject({
       /** auto: use bubblewrap where it works; required: refuse to build without it; off: never. */

@@ -4,6 +4,7 @@
 // result counts only if it carries the job's current lease token.
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
+import type { RequestCause } from "../api/schemas.js";
 import type { DialectKind } from "./dialect.js";
 import type { Database, JobRow, JobStatus } from "./schema.js";
 
@@ -36,7 +37,14 @@ export interface NewJob {
 
 export async function insertRequest(
   db: Conn,
-  r: { targets: string[]; force: boolean; createdBy: string; upToDate: string[]; jobs: NewJob[] },
+  r: {
+    targets: string[];
+    forced: string[];
+    createdBy: string;
+    upToDate: string[];
+    jobs: NewJob[];
+    cause?: RequestCause;
+  },
 ): Promise<{ id: number; jobs: Map<string, number> }> {
   const now = new Date().toISOString();
   return db.transaction().execute(async (tx) => {
@@ -44,7 +52,8 @@ export async function insertRequest(
       .insertInto("requests")
       .values({
         targets: JSON.stringify(r.targets),
-        force: r.force ? 1 : 0,
+        forced: JSON.stringify(r.forced),
+        cause: r.cause ? JSON.stringify(r.cause) : null,
         up_to_date: JSON.stringify(r.upToDate),
         status: r.jobs.some((j) => !j.final) ? "active" : "done",
         created_by: r.createdBy,

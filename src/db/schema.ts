@@ -97,7 +97,8 @@ export interface RequestsTable {
   id: Generated<number>;
   /** JSON array of the packages asked for; empty means everything not up to date. */
   targets: string;
-  force: number;
+  /** JSON array of the packages rebuilt even when they are up to date. */
+  forced: string;
   /** JSON array of the packages in scope that were up to date when it was submitted. */
   up_to_date: string;
   status: RequestStatus;

@@ -29,13 +29,14 @@ import {
 } from "../db/jobs.js";
 import type { AgentRow, BuildRow, JobRow, NewArtifact } from "../db/schema.js";
 import { queryRpms } from "../rpm/rpm-query.js";
-import { graphErrors, loadGraph, type LoadedGraph } from "../build/load-graph.js";
+import { graphErrors, loadGraph, modeOf, type LoadedGraph } from "../build/load-graph.js";
 import { planRun } from "../build/plan-run.js";
 import { isUpToDate, prepareBuild, whyNotUpToDate, type SourceHashes } from "../build/prepare-build.js";
 import { checkCutoff } from "../build/cutoff.js";
 import { Publisher } from "../build/publisher.js";
 import type { Workspace } from "../build/workspace.js";
-import type { LeasedJob, ResultBody } from "../api/schemas.js";
+import type { LeasedJob, RequestCause, ResultBody } from "../api/schemas.js";
+import { planChange, type ChangePlan } from "../core/flow.js";
 import { sha256File } from "../util/hash.js";
 import { HttpError } from "./http-error.js";
 
@@ -150,24 +151,39 @@ export class Farm {
 
   // ---- submissions ----
 
-  /** Plans a build of `targets` (or everything not up to date) and queues its jobs. */
-  async submit(targets: string[], force: boolean, createdBy: string): Promise<number> {
+  /**
+   * Plans a build and queues its jobs: `targets` and what they need (everything not up to date
+   * when empty), `forced` rebuilt even when up to date; for a change or a rebuild with its
+   * downstream, what may rebuild below them (`downstream`, per planChange) joins the targets.
+   */
+  async submit(r: {
+    targets: string[];
+    forced?: string[];
+    downstream?: "modes" | "all" | "none";
+    createdBy: string;
+    cause?: RequestCause;
+  }): Promise<number> {
     const ws = this.ws;
     this.graph = await loadGraph(ws);
     const g = this.graph;
-    const unknown = targets.filter((t) => !g.graph.names.includes(t));
+    const unknown = r.targets.filter((t) => !g.graph.names.includes(t));
     if (unknown.length > 0) {
       throw new HttpError(404, `no package named ${unknown.join(", ")} in the set`, "PACKAGE_UNKNOWN");
     }
+    const known = await lastDurations(ws.db);
+    const targets =
+      r.downstream && r.downstream !== "none" && r.targets.length > 0
+        ? this.planChange(r.targets, r.downstream, known).packages
+        : r.targets;
+    const forced = r.forced ?? [];
     const errors = graphErrors(g);
     const plan = await planRun(ws, g, this.publisher.view, errors, {
       targets,
-      force,
+      forced: new Set(forced),
       isHost: this.isHost,
       hashes: new Map(),
     });
     const active = await activeJobs(ws.db);
-    const known = await lastDurations(ws.db);
     const typical = known.size > 0 ? [...known.values()].reduce((a, b) => a + b, 0) / known.size : 1000;
     const building = new Set(plan.toBuild.filter((n) => !active.has(n)));
     const chain = remainingChain(new Set(plan.toBuild), g.graph.order, (n) => known.get(n) ?? typical);
@@ -208,7 +224,14 @@ export class Farm {
       }
     }
     const upToDate = plan.names.filter((n) => plan.state.get(n) === "up-to-date");
-    const { id } = await insertRequest(ws.db, { targets, force, createdBy, upToDate, jobs });
+    const { id } = await insertRequest(ws.db, {
+      targets,
+      forced,
+      createdBy: r.createdBy,
+      upToDate,
+      jobs,
+      cause: r.cause ?? { kind: "submit" },
+    });
     await this.refreshActive();
     this.changed();
     return id;
@@ -227,13 +250,35 @@ export class Farm {
     }));
     const { id } = await insertRequest(this.ws.db, {
       targets: [],
-      force: false,
+      forced: [],
       createdBy,
       upToDate: [],
       jobs,
     });
     this.changed();
     return id;
+  }
+
+  /** The set as it is on disk now (specs and package configs re-read where they changed). */
+  async reloadGraph(): Promise<LoadedGraph> {
+    this.graph = await loadGraph(this.ws);
+    return this.graph;
+  }
+
+  /** What a change to (or a rebuild of) `changed` would rebuild, by the set's rebuild modes. */
+  planChange(
+    changed: string[],
+    downstream: "modes" | "all" | "none",
+    durations: Map<string, number>,
+  ): ChangePlan {
+    const g = this.graph;
+    return planChange(changed, {
+      rdeps: g.graph.rdeps,
+      order: g.graph.order,
+      modeOf: modeOf(this.ws, g),
+      durations,
+      downstream,
+    });
   }
 
   // ---- leasing ----
@@ -333,13 +378,13 @@ export class Farm {
         .selectAll()
         .where("id", "=", job.request_id)
         .executeTakeFirstOrThrow();
-      const forced = request.force === 1 && (JSON.parse(request.targets) as string[]).includes(job.package);
+      const forced = (JSON.parse(request.forced) as string[]).includes(job.package);
       const last = await latestGreen(ws, job.package);
       if (!forced && isUpToDate(last, prepared, view)) {
         await end("up-to-date", null);
         return undefined;
       }
-      const reason = forced ? "rebuild requested (--force)" : whyNotUpToDate(last, prepared, view);
+      const reason = forced ? "rebuild requested" : whyNotUpToDate(last, prepared, view);
       const buildId = await createBuild(db, {
         package: job.package,
         reason,

@@ -119,7 +119,7 @@ export async function requestView(db: Conn, id: number, leaseMs: number): Promis
     id: r.id,
     cause: r.cause ? (JSON.parse(r.cause) as RequestCause) : null,
     targets: JSON.parse(r.targets) as string[],
-    force: r.force === 1,
+    forced: JSON.parse(r.forced) as string[],
     status: r.status,
     createdBy: r.created_by,
     createdAt: r.created_at,

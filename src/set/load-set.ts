@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
+import { PACKAGE_CONFIG_FILE, readPackageConfig, type PackageConfig } from "../config/package-config.js";
 import type { SetConfig } from "../config/set-config.js";
 import type { SourcePackage } from "../core/package.js";
 import { getCachedSpecs, getSetSnapshot, putCachedSpecs, putSetSnapshot } from "../db/spec-cache.js";
@@ -31,6 +32,8 @@ export interface LoadedSet {
   broken: Map<string, { specFile: string }>;
   /** Errors by package (directory) name. */
   errors: Map<string, UserError[]>;
+  /** packages/<name>/kiln.yaml of the packages that have one. */
+  packageConfigs: Map<string, PackageConfig>;
   stats: { specs: number; cached: number; read: number; ms: number };
 }
 
@@ -219,6 +222,21 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
       } else owner.set(b.name, p);
     }
   }
+  // Each package's own kiln.yaml, read every time (it is small; a stat would cost as much): a bad
+  // one makes its package unusable, as a bad spec does.
+  const packageConfigs = new Map<string, PackageConfig>();
+  await Promise.all(
+    dirs.map(async (dir) => {
+      const file = `packages/${dir}/${PACKAGE_CONFIG_FILE}`;
+      try {
+        const c = await readPackageConfig(join(setDir, file), file);
+        if (c) packageConfigs.set(dir, c);
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        fail(dir, `packages/${dir}/${dir}.spec`, e);
+      }
+    }),
+  );
   const usable = packages.filter((p) => !broken.has(p.name));
   return {
     dir: setDir,
@@ -226,6 +244,7 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
     packages: usable,
     broken,
     errors,
+    packageConfigs,
     stats: {
       specs: reused.length + entries.length,
       cached: reused.length + entries.length - toRead.length,

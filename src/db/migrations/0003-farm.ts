@@ -7,7 +7,8 @@ export async function up(db: AnyDb, d: DialectFeatures): Promise<void> {
     .createTable("requests")
     .addColumn("id", d.idColumn, d.idModifiers)
     .addColumn("targets", "text", (c) => c.notNull())
-    .addColumn("force", "integer", (c) => c.notNull())
+    // JSON array of the packages rebuilt even when up to date.
+    .addColumn("forced", "text", (c) => c.notNull())
     .addColumn("up_to_date", "text", (c) => c.notNull())
     .addColumn("status", "text", (c) => c.notNull())
     .addColumn("created_by", "text", (c) => c.notNull())

@@ -4,17 +4,21 @@ import { z } from "zod";
 import {
   AgentView,
   API_PREFIX,
+  ChangePlanView,
   CommandBody,
   EnrolBody,
   EnrolResponse,
   ErrorBody,
   IdParams,
   JobView,
+  PlanQuery,
+  RebuildBody,
   RequestView,
   SubmitBody,
   TokenBody,
   TokenResponse,
 } from "../../api/schemas.js";
+import { lastDurations } from "../../db/builds.js";
 import { createAgent, createToken } from "../../db/tokens.js";
 import type { Auth } from "../auth.js";
 import { userName } from "../auth.js";
@@ -40,8 +44,57 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = asy
       },
     },
     async (req, reply) => {
-      const id = await farm.submit(req.body.packages, req.body.force, userName(req));
+      const id = await farm.submit({
+        targets: req.body.packages,
+        forced: req.body.force ? req.body.packages : [],
+        createdBy: userName(req),
+      });
       return reply.code(201).send((await requestView(db, id, leaseMs))!);
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/rebuilds`,
+    {
+      preHandler: auth.requireRole("maintainer"),
+      schema: {
+        summary: "Rebuild packages even when up to date, optionally with everything downstream of them",
+        body: RebuildBody,
+        response: { 201: RequestView, ...errors },
+        security: [{ bearer: [] }],
+      },
+    },
+    async (req, reply) => {
+      const { packages, downstream } = req.body;
+      const id = await farm.submit({
+        targets: packages,
+        forced: packages,
+        downstream: downstream ? "all" : "none",
+        createdBy: userName(req),
+        cause: { kind: "rebuild", packages, downstream },
+      });
+      return reply.code(201).send((await requestView(db, id, leaseMs))!);
+    },
+  );
+
+  app.get(
+    `${API_PREFIX}/plan`,
+    {
+      schema: {
+        summary:
+          "What a change to (or a rebuild of) packages would rebuild, in waves, with the expected time",
+        querystring: PlanQuery,
+        response: { 200: ChangePlanView, ...errors },
+      },
+    },
+    async (req) => {
+      const { packages, downstream } = req.query;
+      const g = await farm.reloadGraph();
+      const unknown = packages.filter((p) => !g.graph.names.includes(p));
+      if (unknown.length > 0) {
+        throw new HttpError(404, `no package named ${unknown.join(", ")} in the set`, "PACKAGE_UNKNOWN");
+      }
+      return farm.planChange(packages, downstream, await lastDurations(db));
     },
   );
 
