@@ -8,6 +8,7 @@ import { hostMatcher } from "../core/providers.js";
 import { formatEvr } from "../core/rpmvercmp.js";
 import { abandonRunningBuilds, createBuild, finishBuild, lastDurations } from "../db/builds.js";
 import { UserError } from "../util/errors.js";
+import type { BuildTrigger } from "../api/schemas.js";
 import { checkCutoff } from "./cutoff.js";
 import { executeBuild } from "./execute-build.js";
 import { graphErrors, loadGraph } from "./load-graph.js";
@@ -91,6 +92,8 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
   const hashes: SourceHashes = new Map();
   const running = new Map<string, Promise<void>>();
   const durations = new Map<string, number>();
+  /** Builds of this run that published new output, by package. */
+  const builtIds = new Map<string, number>();
   /** What differs from the published output, for packages that rebuilt to a new one. */
   const changes = new Map<string, string[]>();
   const publisher = new Publisher(
@@ -103,6 +106,7 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
       coming: (source) => state.get(source) === "pending" || state.get(source) === "running",
       published: async (pkg, id) => {
         await finishBuild(ws.db, id, "green", durations.get(pkg) ?? 0, null);
+        builtIds.set(pkg, id);
         settle(pkg, "green");
         const changed = changes.get(pkg);
         emit({
@@ -203,7 +207,16 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
       return;
     }
     const reason = plan.reason.get(name) ?? whyNotUpToDate(last, prepared, view);
+    const trigger: BuildTrigger = {
+      request: null,
+      cause: null,
+      upstream: [...(g.graph.order.get(name) ?? [])]
+        .filter((d) => d !== name && builtIds.has(d))
+        .sort()
+        .map((d) => ({ package: d, build: builtIds.get(d)! })),
+    };
     const buildId = await createBuild(ws.db, {
+      trigger: JSON.stringify(trigger),
       package: name,
       reason,
       inputKey: prepared.key,

@@ -7,6 +7,7 @@ import { registerGraph } from "./graph.js";
 import { printError } from "./output.js";
 import { registerPlan } from "./plan.js";
 import { registerRebuild } from "./rebuild.js";
+import { registerWhy } from "./why.js";
 import { registerServe } from "./serve.js";
 import { registerStatus } from "./status.js";
 import { registerLogs } from "./logs.js";
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   registerGraph(program, setStatus);
   registerPlan(program, setStatus);
   registerRebuild(program, setStatus);
+  registerWhy(program, setStatus);
   registerServe(program, setStatus);
   registerAgent(program, setStatus);
   registerStatus(program);

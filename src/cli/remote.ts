@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ApiClient, ApiError } from "../api/client.js";
 import { AgentView, BuildView, JobView, RequestView } from "../api/schemas.js";
 import { UserError } from "../util/errors.js";
-import { requestCounts, summaryLine } from "./summary.js";
+import { describeCause, requestCounts, summaryLine } from "./summary.js";
 
 export interface ServerOptions {
   server?: string;
@@ -142,7 +142,9 @@ export async function remoteStatus(o: ServerOptions & { request?: number }): Pro
   const api = client(o);
   if (o.request !== undefined) {
     const r = await api.json(RequestView, "GET", `/requests/${o.request}`);
-    console.log(`request ${r.id} (${r.status}), by ${r.createdBy} at ${r.createdAt}`);
+    console.log(
+      `request ${r.id} (${r.status}), by ${r.createdBy} at ${r.createdAt}${r.cause ? `: ${describeCause(r.cause)}` : ""}`,
+    );
     for (const j of r.jobs) console.log(`  ${j.package.padEnd(24)} ${j.status.padEnd(10)} ${j.why}`);
     return;
   }

@@ -9,6 +9,7 @@ import { hostLabels } from "../core/labels.js";
 import { createToken, hasTokenWithRole } from "../db/tokens.js";
 import { buildApp } from "../server/app.js";
 import { Farm } from "../server/farm.js";
+import { SourceWatcher } from "../server/source-watch.js";
 import { requestView } from "../server/views.js";
 import { UserError } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
@@ -23,11 +24,18 @@ interface ServeOptions extends SetOptions {
   leaseTimeout: number;
   maxUploadMb: number;
   build?: boolean;
+  poll: number;
 }
 
 function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
+  return n;
+}
+
+function secondsOrZero(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of seconds (0: off)");
   return n;
 }
 
@@ -45,6 +53,12 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
     .option("--lease-timeout <seconds>", "an agent silent this long loses its jobs to the queue", seconds, 60)
     .option("--max-upload-mb <n>", "largest artifact an agent may upload", nonNegativeInt, 2048)
     .option("--build", "queue a build of everything not up to date at start")
+    .option(
+      "--poll <seconds>",
+      "look for new commits of the set's git repository this often (0: never; the webhook still asks)",
+      secondsOrZero,
+      30,
+    )
     .action(async (o: ServeOptions) => {
       const sqlite = o.db === undefined || o.db.startsWith("sqlite:");
       // Several servers may share one PostgreSQL database; one SQLite file belongs to one server.
@@ -56,7 +70,16 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
       });
       await farm.open();
       const tokens = await firstStartTokens(ws);
-      const app = await buildApp({ farm, maxUploadBytes: o.maxUploadMb * 1024 * 1024, version: "0.1.0" });
+      const source = new SourceWatcher(farm, {
+        pollMs: o.poll * 1000,
+        log: (line) => console.error(`${new Date().toISOString()} ${line}`),
+      });
+      const app = await buildApp({
+        farm,
+        source,
+        maxUploadBytes: o.maxUploadMb * 1024 * 1024,
+        version: "0.1.0",
+      });
       let address: string;
       try {
         address = await app.listen({ host: o.host, port: o.port });
@@ -98,6 +121,7 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
       }
       const repo = ws.config.repositories[0]!.name;
       console.log(`repository ${repo}: ${shown(ws.data.repoPath(repo))}`);
+      source.start();
 
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();
@@ -105,6 +129,7 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
         process.once("SIGTERM", stop);
       });
       console.error("kiln serve: stopping");
+      source.stop();
       for (const a of agents) a.kill("SIGTERM");
       farm.stopLeasing();
       await app.close();

@@ -1,4 +1,6 @@
-// The one-line summary every build command ends with, locally and through a server.
+// The one-line summary every build command ends with, locally and through a server, and what set
+// a request off, in words.
+import type { RequestCause } from "../api/schemas.js";
 
 export interface Counts {
   built: number;
@@ -35,4 +37,16 @@ export function requestCounts(jobs: readonly { status: string }[], upToDateAtSub
     blocked: n("blocked"),
     cancelled: n("cancelled"),
   };
+}
+
+/** What set a request off, in words. */
+export function describeCause(c: RequestCause): string {
+  switch (c.kind) {
+    case "commit":
+      return `commit ${c.commit.slice(0, 12)} "${c.subject}", which changed ${c.changed.join(", ")}`;
+    case "rebuild":
+      return `a rebuild of ${c.packages.join(", ")}${c.downstream ? " and everything below" : ""}`;
+    case "submit":
+      return "a build request";
+  }
 }

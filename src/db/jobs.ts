@@ -21,6 +21,11 @@ export const FINAL: readonly JobStatus[] = [
 /** A job whose dependents may start: its output is published, or nothing new had to be. */
 const DONE: readonly JobStatus[] = ["green", "cut-off", "up-to-date"];
 
+/** A trigger another server (or an earlier run) acted on already: nothing was queued. */
+export class ClaimLostError extends Error {
+  override readonly name = "ClaimLostError";
+}
+
 export interface NewJob {
   package: string;
   command?: string;
@@ -44,10 +49,16 @@ export async function insertRequest(
     upToDate: string[];
     jobs: NewJob[];
     cause?: RequestCause;
+    /**
+     * Runs first in the same transaction; when it says no, nothing is inserted and ClaimLostError
+     * is thrown (another server took the same trigger first).
+     */
+    claim?: (tx: Conn) => Promise<boolean>;
   },
 ): Promise<{ id: number; jobs: Map<string, number> }> {
   const now = new Date().toISOString();
   return db.transaction().execute(async (tx) => {
+    if (r.claim && !(await r.claim(tx))) throw new ClaimLostError();
     const { id } = await tx
       .insertInto("requests")
       .values({

@@ -16,12 +16,16 @@ import { HttpError } from "./http-error.js";
 import { agentRoutes } from "./routes/agent-api.js";
 import { buildRoutes } from "./routes/builds.js";
 import { farmRoutes } from "./routes/farm.js";
+import { hookRoutes } from "./routes/hooks.js";
+import type { SourceWatcher } from "./source-watch.js";
 
 export interface AppOptions {
   farm: Farm;
   /** Largest artifact an agent may upload, in bytes. */
   maxUploadBytes: number;
   version: string;
+  /** Watches the set's git repository (source triggers); absent with --poll 0. */
+  source?: SourceWatcher;
 }
 
 export type App = FastifyInstance;
@@ -78,6 +82,7 @@ export async function buildApp(o: AppOptions): Promise<App> {
   await app.register(farmRoutes, { farm: o.farm, auth });
   await app.register(buildRoutes, { farm: o.farm, auth });
   await app.register(agentRoutes, { farm: o.farm, auth, maxUploadBytes: o.maxUploadBytes });
+  await app.register(hookRoutes, { source: o.source, auth });
 
   app.get("/api/openapi.json", { schema: { hide: true } }, () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, () => ({ ok: true }));

@@ -17,11 +17,18 @@ export class Auth {
   constructor(private readonly db: Kysely<Database>) {}
 
   async identify(req: FastifyRequest): Promise<Principal | undefined> {
+    // Authorization: Bearer TOKEN; or, for webhooks that can only send a secret header,
+    // X-Kiln-Token or X-Gitlab-Token.
     const header = req.headers.authorization;
-    if (!header) return undefined;
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) throw new HttpError(401, "the Authorization header must be `Bearer TOKEN`", "UNAUTHORIZED");
-    const hash = tokenHash(m[1]!);
+    const secret = req.headers["x-kiln-token"] ?? req.headers["x-gitlab-token"];
+    let token: string;
+    if (header) {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m) throw new HttpError(401, "the Authorization header must be `Bearer TOKEN`", "UNAUTHORIZED");
+      token = m[1]!;
+    } else if (typeof secret === "string" && secret.length > 0) token = secret;
+    else return undefined;
+    const hash = tokenHash(token);
     const hit = this.cache.get(hash);
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.who;
     const user = await tokenByHash(this.db, hash);

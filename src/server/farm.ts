@@ -5,6 +5,7 @@
 import { EventEmitter } from "node:events";
 import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { loadSetConfig } from "../config/set-config.js";
 import { formatEvr } from "../core/rpmvercmp.js";
 import { labelsMatch, type Labels } from "../core/labels.js";
 import { remainingChain } from "../core/plan.js";
@@ -27,7 +28,8 @@ import {
   settleDependents,
   type NewJob,
 } from "../db/jobs.js";
-import type { AgentRow, BuildRow, JobRow, NewArtifact } from "../db/schema.js";
+import type { Kysely } from "kysely";
+import type { AgentRow, BuildRow, Database, JobRow, NewArtifact } from "../db/schema.js";
 import { queryRpms } from "../rpm/rpm-query.js";
 import { graphErrors, loadGraph, modeOf, type LoadedGraph } from "../build/load-graph.js";
 import { planRun } from "../build/plan-run.js";
@@ -35,7 +37,7 @@ import { isUpToDate, prepareBuild, whyNotUpToDate, type SourceHashes } from "../
 import { checkCutoff } from "../build/cutoff.js";
 import { Publisher } from "../build/publisher.js";
 import type { Workspace } from "../build/workspace.js";
-import type { LeasedJob, RequestCause, ResultBody } from "../api/schemas.js";
+import type { BuildTrigger, LeasedJob, RequestCause, ResultBody } from "../api/schemas.js";
 import { planChange, type ChangePlan } from "../core/flow.js";
 import { sha256File } from "../util/hash.js";
 import { HttpError } from "./http-error.js";
@@ -63,7 +65,7 @@ export class Farm {
   private active = new Set<string>();
   private reaper: NodeJS.Timeout | undefined;
   private closing = false;
-  private readonly isHost: (name: string) => boolean;
+  private isHost: (name: string) => boolean;
 
   constructor(
     readonly ws: Workspace,
@@ -162,6 +164,8 @@ export class Farm {
     downstream?: "modes" | "all" | "none";
     createdBy: string;
     cause?: RequestCause;
+    /** See insertRequest: taken in the same transaction as the request, or nothing is queued. */
+    claim?: (tx: Kysely<Database>) => Promise<boolean>;
   }): Promise<number> {
     const ws = this.ws;
     this.graph = await loadGraph(ws);
@@ -231,6 +235,7 @@ export class Farm {
       upToDate,
       jobs,
       cause: r.cause ?? { kind: "submit" },
+      ...(r.claim ? { claim: r.claim } : {}),
     });
     await this.refreshActive();
     this.changed();
@@ -257,6 +262,16 @@ export class Farm {
     });
     this.changed();
     return id;
+  }
+
+  /**
+   * Reads kiln.yaml again. A file that is wrong now changes nothing: the error is thrown and the
+   * farm goes on with the last valid configuration.
+   */
+  async reloadConfig(): Promise<void> {
+    const config = await loadSetConfig(this.ws.setDir);
+    this.ws.config = config;
+    this.isHost = hostMatcher(config.host.provides);
   }
 
   /** The set as it is on disk now (specs and package configs re-read where they changed). */
@@ -385,7 +400,24 @@ export class Farm {
         return undefined;
       }
       const reason = forced ? "rebuild requested" : whyNotUpToDate(last, prepared, view);
+      // Why it started, for following the chain back: the request's cause, and the builds of what
+      // it needs that published new output in this flow.
+      const upstream = await db
+        .selectFrom("job_deps as d")
+        .innerJoin("jobs as j", "j.id", "d.dep_job_id")
+        .select(["j.package", "j.build_id"])
+        .where("d.job_id", "=", job.id)
+        .where("j.status", "=", "green")
+        .where("j.build_id", "is not", null)
+        .orderBy("j.package")
+        .execute();
+      const trigger: BuildTrigger = {
+        request: job.request_id,
+        cause: request.cause ? (JSON.parse(request.cause) as RequestCause) : null,
+        upstream: upstream.map((u) => ({ package: u.package, build: u.build_id! })),
+      };
       const buildId = await createBuild(db, {
+        trigger: JSON.stringify(trigger),
         package: job.package,
         reason,
         inputKey: prepared.key,

@@ -1,0 +1,85 @@
+// `kiln why BUILD`: why a build started, followed back: the upstream builds whose new output it
+// took, why those started, down to the commit or the person that set the flow off.
+import type { Command } from "commander";
+import { BuildView, type BuildTrigger } from "../api/schemas.js";
+import { UserError } from "../util/errors.js";
+import { positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
+import { client, cliError, serverOptions, type ServerOptions } from "./remote.js";
+import { describeCause } from "./summary.js";
+
+interface Step {
+  id: number;
+  package: string;
+  evr: string;
+  status: string;
+  reason: string;
+  sameOutputAs: number | null;
+  trigger: BuildTrigger | null;
+}
+
+export function registerWhy(program: Command, setStatus: (s: number) => void): void {
+  serverOptions(
+    setOptions(
+      program
+        .command("why")
+        .description("why a build started: the upstream builds and the commit behind it, followed back")
+        .argument("<build>", "build id", positiveInt),
+    ),
+  ).action(async (build: number, o: SetOptions & ServerOptions) => {
+    if (o.server) {
+      const api = client(o);
+      try {
+        await printChain(build, async (id) => {
+          const b = await api.json(BuildView, "GET", `/builds/${id}`);
+          return { ...b, trigger: b.trigger };
+        });
+      } catch (e) {
+        throw cliError(e);
+      }
+      setStatus(0);
+      return;
+    }
+    const ws = await workspaceFor(o, false);
+    try {
+      await printChain(build, async (id) => {
+        const b = await ws.db.selectFrom("builds").selectAll().where("id", "=", id).executeTakeFirst();
+        if (!b) throw new UserError("USAGE", `no build ${id} in ${ws.data.root}`);
+        return {
+          id: b.id,
+          package: b.package,
+          evr: b.evr,
+          status: b.status,
+          reason: b.reason,
+          sameOutputAs: b.same_output_as,
+          trigger: b.trigger ? (JSON.parse(b.trigger) as BuildTrigger) : null,
+        };
+      });
+      setStatus(0);
+    } finally {
+      await ws.close();
+    }
+  });
+}
+
+async function printChain(first: number, get: (id: number) => Promise<Step>): Promise<void> {
+  const seen = new Set<number>();
+  const queue = [first];
+  while (queue.length > 0 && seen.size < 100) {
+    const id = queue.shift()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const b = await get(id);
+    const outcome = b.sameOutputAs !== null ? `cut off (same output as build ${b.sameOutputAs})` : b.status;
+    console.log(`build ${b.id}: ${b.package} ${b.evr}, ${outcome}`);
+    console.log(`  why: ${b.reason}`);
+    const up = b.trigger?.upstream ?? [];
+    if (up.length > 0) {
+      console.log(`  after new output of: ${up.map((u) => `${u.package} (build ${u.build})`).join(", ")}`);
+      queue.push(...up.map((u) => u.build));
+    } else if (b.trigger?.cause) {
+      console.log(
+        `  set off by: ${describeCause(b.trigger.cause)}${b.trigger.request ? ` (request ${b.trigger.request})` : ""}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,64 @@
+// The package set as a git repository: its current commit, what a range of commits changed, and
+// fetching from its upstream. The set may be a subdirectory of a larger repository; paths are
+// relative to the set.
+import { exec, ExecError } from "../util/exec.js";
+
+const env = (): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  HOME: process.env.HOME ?? "/nonexistent",
+  LANG: "C.UTF-8",
+  GIT_TERMINAL_PROMPT: "0",
+});
+
+async function git(dir: string, args: string[]): Promise<string> {
+  const r = await exec(["git", "-C", dir, ...args], { env: env() });
+  return r.stdout.trim();
+}
+
+/** The commit checked out in the set's repository; undefined when the set is not in one. */
+export async function headCommit(dir: string): Promise<string | undefined> {
+  try {
+    return await git(dir, ["rev-parse", "--verify", "HEAD"]);
+  } catch (e) {
+    if (e instanceof ExecError) return undefined;
+    throw e;
+  }
+}
+
+export interface CommitRange {
+  /** Source packages (directories under packages/) with a file added, changed or removed. */
+  packages: string[];
+  /** Whether the set's kiln.yaml changed. */
+  config: boolean;
+  /** The newest commit's subject line. */
+  subject: string;
+}
+
+/** What changed in the set between two commits. */
+export async function changedBetween(dir: string, from: string, to: string): Promise<CommitRange> {
+  const names = await git(dir, ["diff", "--name-only", "--relative", "--no-renames", from, to, "--", "."]);
+  const packages = new Set<string>();
+  let config = false;
+  for (const path of names.split("\n").filter(Boolean)) {
+    const m = /^packages\/([^/]+)\//.exec(path);
+    if (m) packages.add(m[1]!);
+    else if (path === "kiln.yaml") config = true;
+  }
+  const subject = await git(dir, ["log", "-1", "--format=%s", to]);
+  return { packages: [...packages].sort(), config, subject };
+}
+
+/**
+ * Brings the working tree up to its upstream branch (`git pull --ff-only`) when it has one; says
+ * what happened. A set without an upstream is where its maintainers commit: nothing to fetch.
+ */
+export async function pullUpstream(dir: string): Promise<"pulled" | "no upstream"> {
+  try {
+    await git(dir, ["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"]);
+  } catch (e) {
+    if (e instanceof ExecError) return "no upstream";
+    throw e;
+  }
+  await git(dir, ["pull", "--ff-only", "--quiet"]);
+  return "pulled";
+}
