@@ -3,7 +3,8 @@
 //   1. the example set built from scratch with --jobs 1 and --jobs 2, beside the lower bound
 //      max(critical path, total work / jobs) computed from the same run's job times;
 //   2. a build root cloned from the cache against the same root freshly installed with rpm;
-//   3. a 30,000-spec synthetic set loaded cold (every spec read by librpm) and warm (from the cache);
+//   3. a 30,000-spec synthetic set loaded cold (every spec read by librpm) and warm (from the cache),
+//      and what a change to its bottom package would rebuild, planned on it;
 //   4. the build farm (farm-bench.ts): dispatch throughput with simulated agents on SQLite and
 //      PostgreSQL, the farm's own overhead per build with a real agent, and the example set built
 //      through a farm against a local build.
@@ -18,15 +19,16 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeF
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSet } from "../src/build/build-set.js";
-import { loadGraph } from "../src/build/load-graph.js";
+import { loadGraph, modeOf } from "../src/build/load-graph.js";
 import { openWorkspace } from "../src/build/workspace.js";
 import { clone, rootKey, type RootPackage } from "../src/buildroot/buildroot-cache.js";
+import { planChange } from "../src/core/flow.js";
 import { criticalPath } from "../src/core/plan.js";
-import { artifactsOf } from "../src/db/builds.js";
+import { artifactsOf, lastDurations } from "../src/db/builds.js";
 import { packageRoot } from "../src/util/package-root.js";
 import { benchFarm, farmMarkdown, type FarmResults } from "./farm-bench.js";
 import { optimalMakespan } from "./optimal-schedule.js";
-import { writeSyntheticSet } from "./synthetic-set.js";
+import { syntheticName, writeSyntheticSet } from "./synthetic-set.js";
 
 const ROOT = packageRoot();
 const REPORT_DIR = join(ROOT, "bench", "report");
@@ -186,6 +188,18 @@ interface LoadBench {
   coldMs: number;
   warmMs: number[];
   warmProcessMs: number[];
+  plan: PlanBench;
+}
+
+interface PlanBench {
+  /** The package changed: the bottom of the graph (everything depends on it, directly or not). */
+  changed: string;
+  downstream: number;
+  waves: number;
+  /** planChange over the loaded graph (affected set, waves, critical path), in process. */
+  inProcessMs: number[];
+  /** A whole `kiln plan PKG --format json` process (Node's start and the warm load included). */
+  processMs: number[];
 }
 
 async function benchLoad(): Promise<LoadBench> {
@@ -222,7 +236,51 @@ async function benchLoad(): Promise<LoadBench> {
     if (r.status !== 0) throw new Error("kiln graph failed on the synthetic set");
     warmProcessMs.push(performance.now() - t0);
   }
-  return { specs: SPECS, coldMs, warmMs, warmProcessMs };
+  return { specs: SPECS, coldMs, warmMs, warmProcessMs, plan: await benchPlan(set) };
+}
+
+/** What a change to the bottom package of the synthetic set rebuilds, computed on the loaded graph. */
+async function benchPlan(set: string): Promise<PlanBench> {
+  const changed = syntheticName(0);
+  log(`planning a change to ${changed} on the ${SPECS}-package graph`);
+  const ws = await openWorkspace({ setDir: set });
+  try {
+    const g = await loadGraph(ws);
+    const durations = await lastDurations(ws.db);
+    const inProcessMs: number[] = [];
+    let plan = planChange([changed], {
+      rdeps: g.graph.rdeps,
+      order: g.graph.order,
+      modeOf: modeOf(ws, g),
+      durations,
+      downstream: "modes",
+    });
+    for (let i = 0; i < Math.max(5, REPS); i++) {
+      const t0 = performance.now();
+      plan = planChange([changed], {
+        rdeps: g.graph.rdeps,
+        order: g.graph.order,
+        modeOf: modeOf(ws, g),
+        durations,
+        downstream: "modes",
+      });
+      inProcessMs.push(performance.now() - t0);
+    }
+    const processMs: number[] = [];
+    for (let i = 0; i < REPS; i++) {
+      const t0 = performance.now();
+      const r = spawnSync(
+        process.execPath,
+        [join(ROOT, "bin", "kiln.js"), "plan", "--set", set, "--format", "json", changed],
+        { stdio: ["ignore", "ignore", "inherit"] },
+      );
+      if (r.status !== 0) throw new Error("kiln plan failed on the synthetic set");
+      processMs.push(performance.now() - t0);
+    }
+    return { changed, downstream: plan.packages.length, waves: plan.waves.length, inProcessMs, processMs };
+  } finally {
+    await ws.close();
+  }
 }
 
 async function runFarm(): Promise<FarmResults> {
@@ -319,6 +377,15 @@ async function main(): Promise<void> {
     `| cold: every spec read by librpm (${availableParallelism()} reader processes, sandboxed) | ${(load.coldMs / 1000).toFixed(1)} s |`,
     `| warm: from the spec cache, in process (median, range) | ${(median(load.warmMs) / 1000).toFixed(2)} s (${spread(load.warmMs)} ms) |`,
     `| warm: a whole \`kiln graph --format json\` process (median, range) | ${(median(load.warmProcessMs) / 1000).toFixed(2)} s (${spread(load.warmProcessMs)} ms) |`,
+    ``,
+    `## Planning a change on the ${load.specs.toLocaleString("en")}-package graph`,
+    ``,
+    `A change to ${load.plan.changed}, at the bottom of the graph: it may rebuild ${load.plan.downstream.toLocaleString("en")} packages in ${load.plan.waves} waves.`,
+    ``,
+    `| | time (median, range) |`,
+    `| --- | --- |`,
+    `| downstream set, waves and critical path, in process | ${median(load.plan.inProcessMs).toFixed(1)} ms (${spread(load.plan.inProcessMs)} ms) |`,
+    `| a whole \`kiln plan ${load.plan.changed} --format json\` process (warm load included) | ${(median(load.plan.processMs) / 1000).toFixed(2)} s (${spread(load.plan.processMs)} ms) |`,
     ``,
     ...(farm ? farmMarkdown(farm) : []),
   ].join("\n");
