@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_PIPELINE_INPUT } from "../core/pipeline.js";
 import { UserError } from "../util/errors.js";
 import { parsePackageConfig } from "./package-config.js";
 
@@ -6,7 +7,7 @@ const FILE = "packages/libgreet/kiln.yaml";
 
 function rejected(text: string): UserError {
   try {
-    parsePackageConfig(text, FILE);
+    parsePackageConfig(text, FILE, DEFAULT_PIPELINE_INPUT);
   } catch (e) {
     if (e instanceof UserError) return e;
     throw e;
@@ -16,9 +17,11 @@ function rejected(text: string): UserError {
 
 describe("a package's kiln.yaml", () => {
   it("may be empty, or set the rebuild mode", () => {
-    expect(parsePackageConfig("", FILE)).toEqual({});
-    expect(parsePackageConfig("# nothing yet\n", FILE)).toEqual({});
-    expect(parsePackageConfig("rebuild: direct\n", FILE)).toEqual({ rebuild: "direct" });
+    expect(parsePackageConfig("", FILE, DEFAULT_PIPELINE_INPUT)).toEqual({});
+    expect(parsePackageConfig("# nothing yet\n", FILE, DEFAULT_PIPELINE_INPUT)).toEqual({});
+    expect(parsePackageConfig("rebuild: direct\n", FILE, DEFAULT_PIPELINE_INPUT)).toEqual({
+      rebuild: "direct",
+    });
   });
 
   it("names the file, line and column of what is wrong", () => {
@@ -32,5 +35,61 @@ describe("a package's kiln.yaml", () => {
     const syntax = rejected("rebuild: [none\n");
     expect(syntax.message).toMatch(/^invalid YAML: /);
     expect(syntax.location?.file).toBe(FILE);
+  });
+});
+
+describe("a package's pipeline", () => {
+  it("extends the set's with a stage and a step", () => {
+    const c = parsePackageConfig(
+      `pipeline:
+  extends: set
+  insert:
+    - after: build
+      stages:
+        - name: test
+          jobs: [{ name: smoke, steps: [{ run: make check }] }]
+  add:
+    - job: build/rpm
+      steps: [{ run: ls }]
+`,
+      FILE,
+      DEFAULT_PIPELINE_INPUT,
+    );
+    expect(c.pipeline!.stages.map((s) => s.name)).toEqual(["build", "test", "publish"]);
+    expect(c.pipeline!.stages[0]!.jobs[0]!.steps.at(-1)).toEqual({ run: "ls" });
+  });
+
+  it("replaces it with stages of its own", () => {
+    const c = parsePackageConfig(
+      `pipeline:
+  stages:
+    - name: all
+      jobs: [{ name: rpm, steps: [sources, build-dependencies, rpmbuild] }]
+    - name: out
+      jobs: [{ name: p, steps: [publish] }]
+`,
+      FILE,
+      DEFAULT_PIPELINE_INPUT,
+    );
+    expect(c.pipeline!.stages.map((s) => s.name)).toEqual(["all", "out"]);
+  });
+
+  it("a stage the set's pipeline lacks, a rule broken by stages of its own: named where written", () => {
+    const ref = rejected(
+      "pipeline:\n  extends: set\n  insert:\n    - after: tests\n      stages: [{ name: x, jobs: [{ name: y, steps: [{ run: z }] }] }]\n",
+    );
+    expect(ref.message).toMatch(
+      /^pipeline: no stage named "tests" in the set's pipeline \(it has build, publish\)/,
+    );
+    expect(ref.location).toEqual({ file: FILE, line: 4, column: 14 });
+    const rule = rejected(
+      "pipeline:\n  stages:\n    - name: a\n      jobs: [{ name: rpm, steps: [sources, rpmbuild] }]\n    - name: b\n      jobs: [{ name: p, steps: [publish] }]\n",
+    );
+    expect(rule.message).toMatch(
+      /^pipeline: rpmbuild needs the build-dependencies step before it, in the same job/,
+    );
+    expect(rule.location).toEqual({ file: FILE, line: 4, column: 44 });
+    const extendsWhat = rejected("pipeline:\n  extends: other\n");
+    expect(extendsWhat.message).toMatch(/^pipeline\.extends: extends: set/);
   });
 });

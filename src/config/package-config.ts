@@ -4,29 +4,68 @@ import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { REBUILD_MODES } from "../core/flow.js";
-import { schemaError, yamlSyntaxError } from "./yaml-errors.js";
+import {
+  checkPipeline,
+  PipelineError,
+  resolvePackagePipeline,
+  type PipelineInput,
+} from "../core/pipeline.js";
+import { packagePipelineSchema } from "./pipeline-schema.js";
+import { errorAt, schemaError, yamlSyntaxError } from "./yaml-errors.js";
 
 export const packageConfigSchema = z.strictObject({
   /** What a new build of this package sets off downstream; default: the set's `rebuild`. */
   rebuild: z.enum(REBUILD_MODES).optional(),
+  /** Its own pipeline: stages replacing the set's, or `extends: set` with stages and steps added. */
+  pipeline: packagePipelineSchema.optional(),
 });
 
-export type PackageConfig = z.infer<typeof packageConfigSchema>;
+export interface PackageConfig {
+  rebuild?: z.infer<typeof packageConfigSchema>["rebuild"];
+  /** The package's pipeline, resolved against the set's and checked; absent: the set's. */
+  pipeline?: PipelineInput;
+}
 
 export const PACKAGE_CONFIG_FILE = "kiln.yaml";
 
-/** Parses a package's kiln.yaml; `file` is how errors name it (relative to the set). */
-export function parsePackageConfig(text: string, file: string): PackageConfig {
+/**
+ * Parses a package's kiln.yaml; `file` is how errors name it (relative to the set). Its pipeline is
+ * resolved against the set's and checked here, so a wrong stage reference points at its line.
+ */
+export function parsePackageConfig(text: string, file: string, setPipeline: PipelineInput): PackageConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) throw yamlSyntaxError(file, doc.errors[0]!);
   const parsed = packageConfigSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) throw schemaError(file, doc, lines, parsed.error);
-  return parsed.data;
+  const out: PackageConfig = {};
+  if (parsed.data.rebuild) out.rebuild = parsed.data.rebuild;
+  if (parsed.data.pipeline) {
+    let pipeline: PipelineInput;
+    try {
+      pipeline = resolvePackagePipeline(setPipeline, parsed.data.pipeline);
+    } catch (e) {
+      if (e instanceof PipelineError)
+        throw errorAt(file, doc, lines, e.problem.path, `pipeline: ${e.problem.message}`);
+      throw e;
+    }
+    const problem = checkPipeline(pipeline);
+    if (problem) {
+      // Stages of its own are checked where they are written; an extended pipeline as a whole.
+      const at = "extends" in parsed.data.pipeline ? ["pipeline"] : ["pipeline", ...problem.path];
+      throw errorAt(file, doc, lines, at, `pipeline: ${problem.message}`);
+    }
+    out.pipeline = pipeline;
+  }
+  return out;
 }
 
 /** Reads `path` if it exists; undefined when it does not. */
-export async function readPackageConfig(path: string, file: string): Promise<PackageConfig | undefined> {
+export async function readPackageConfig(
+  path: string,
+  file: string,
+  setPipeline: PipelineInput,
+): Promise<PackageConfig | undefined> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -34,5 +73,5 @@ export async function readPackageConfig(path: string, file: string): Promise<Pac
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
   }
-  return parsePackageConfig(text, file);
+  return parsePackageConfig(text, file, setPipeline);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_PIPELINE_INPUT } from "../core/pipeline.js";
 import { UserError } from "../util/errors.js";
 import { parseSetConfig, type SetConfig } from "./set-config.js";
 
@@ -19,7 +20,8 @@ const DEFAULTS: Omit<SetConfig, "name"> = {
   repositories: [{ name: "main" }],
   host: { provides: [] },
   rebuild: "transitive",
-  build: { sandbox: "auto" },
+  build: { sandbox: "auto", rpmlint: "report" },
+  pipeline: DEFAULT_PIPELINE_INPUT,
 };
 
 describe("parseSetConfig: valid files", () => {
@@ -61,14 +63,14 @@ describe("parseSetConfig: valid files", () => {
     ...(["auto", "required", "off"] as const).map((sandbox): [string, string, SetConfig] => [
       `sandbox ${sandbox}`,
       `name: x\nbuild:\n  sandbox: ${sandbox}\n`,
-      { name: "x", ...DEFAULTS, build: { sandbox } },
+      { name: "x", ...DEFAULTS, build: { sandbox, rpmlint: "report" } },
     ]),
     ["an empty build section", "name: x\nbuild: {}\n", { name: "x", ...DEFAULTS }],
     ["a description", "name: x\ndescription: A set\n", { name: "x", description: "A set", ...DEFAULTS }],
     [
       "flow style",
       "{name: x, dist: .k, build: {sandbox: off}}",
-      { name: "x", ...DEFAULTS, dist: ".k", build: { sandbox: "off" } },
+      { name: "x", ...DEFAULTS, dist: ".k", build: { sandbox: "off", rpmlint: "report" } },
     ],
   ])("%s", (_what, text, expected) => {
     expect(parseSetConfig(text, FILE)).toStrictEqual(expected);
@@ -304,5 +306,108 @@ describe("parseSetConfig: errors", () => {
     const e = configError("\ufeffname: x\r\n\r\nbogus: 1\r\n");
     expect(e.message).toBe('unknown key "bogus"');
     expect(e.location).toStrictEqual({ file: FILE, line: 3, column: 1 });
+  });
+});
+
+describe("parseSetConfig: pipelines", () => {
+  const PIPELINE = `name: x
+pipeline:
+  stages:
+    - name: build
+      jobs:
+        - name: rpm
+          steps:
+            - sources
+            - build-dependencies
+            - rpmbuild: { timeout: 600, env: { CFLAGS: -O1 } }
+            - check
+    - name: test
+      jobs:
+        - name: smoke
+          steps:
+            - run: ./smoke.sh
+              timeout: 60
+          artifacts: [smoke.log]
+    - name: release
+      approval: manual
+      jobs:
+        - { name: publish, steps: [publish] }
+`;
+
+  it("a pipeline of stages, jobs and steps", () => {
+    const c = parseSetConfig(PIPELINE, "kiln.yaml");
+    expect(c.pipeline.stages.map((s) => s.name)).toEqual(["build", "test", "release"]);
+    expect(c.pipeline.stages[0]!.jobs[0]!.steps[2]).toEqual({
+      rpmbuild: { timeout: 600, env: { CFLAGS: "-O1" } },
+    });
+    expect(c.pipeline.stages[1]!.jobs[0]).toEqual({
+      name: "smoke",
+      steps: [{ run: "./smoke.sh", timeout: 60 }],
+      artifacts: ["smoke.log"],
+    });
+    expect(c.pipeline.stages[2]!.approval).toBe("manual");
+  });
+
+  it.each<[string, (t: string) => string, RegExp, number, number]>([
+    [
+      "a misspelt step",
+      (t) => t.replace("- rpmbuild:", "- rpmbiuld:"),
+      /^pipeline\.stages\.0\.jobs\.0\.steps\.2: a step is one of sources, build-dependencies, rpmbuild, check, publish/,
+      10,
+      15,
+    ],
+    [
+      "an unknown step name",
+      (t) => t.replace("- sources", "- fetch"),
+      /^pipeline\.stages\.0\.jobs\.0\.steps\.0: unknown step "fetch"/,
+      8,
+      15,
+    ],
+    [
+      "a negative timeout",
+      (t) => t.replace("timeout: 60\n", "timeout: -1\n"),
+      /^pipeline\.stages\.1\.jobs\.0\.steps\.0\.timeout: a timeout is a number of seconds above 0/,
+      17,
+      24,
+    ],
+    [
+      "an unknown key in a job",
+      (t) => t.replace("artifacts:", "artefacts:"),
+      /^unknown key "artefacts" in pipeline\.stages\.1\.jobs\.0/,
+      18,
+      11,
+    ],
+    [
+      "an approval that is not manual",
+      (t) => t.replace("approval: manual", "approval: auto"),
+      /^pipeline\.stages\.2\.approval: approval is "manual"/,
+      20,
+      17,
+    ],
+    [
+      "publish missing",
+      (t) => t.replace("{ name: publish, steps: [publish] }", '{ name: p, steps: [{ run: "true" }] }'),
+      /^pipeline: no job publishes/,
+      4,
+      5,
+    ],
+    [
+      "check before rpmbuild",
+      (t) => t.replace("- sources\n", "- sources\n            - check\n"),
+      /^pipeline: check looks at what rpmbuild made/,
+      9,
+      15,
+    ],
+    [
+      "two stages of one name",
+      (t) => t.replace("- name: test", "- name: build"),
+      /^pipeline: a second stage named "build"/,
+      12,
+      13,
+    ],
+  ])("%s: named at its line and column", (_what, edit, message, line, column) => {
+    const e = configError(edit(PIPELINE));
+    expect(e.message).toMatch(message);
+    expect(e.location).toEqual({ file: FILE, line, column });
   });
 });

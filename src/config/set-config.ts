@@ -5,7 +5,9 @@ import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { REBUILD_MODES } from "../core/flow.js";
 import { UserError } from "../util/errors.js";
-import { schemaError, yamlSyntaxError } from "./yaml-errors.js";
+import { checkPipeline, DEFAULT_PIPELINE_INPUT } from "../core/pipeline.js";
+import { pipelineSchema } from "./pipeline-schema.js";
+import { errorAt, schemaError, yamlSyntaxError } from "./yaml-errors.js";
 
 const nameRe = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
@@ -49,6 +51,8 @@ export const setConfigSchema = z.strictObject({
       /** auto: use bubblewrap where it works; required: refuse to build without it; off: never. */
       sandbox: z.enum(["auto", "required", "off"]).default("auto"),
       /** Labels an agent must have to take this set's builds (default: the server's arch and os). */
+      /** rpmlint in the check step: report what it finds, fail on its errors, or do not run it. */
+      rpmlint: z.enum(["report", "errors", "off"]).default("report"),
       labels: z
         .record(
           z.string().regex(/^[A-Za-z0-9_.-]+$/, "a label name is letters, digits, . _ -"),
@@ -56,7 +60,9 @@ export const setConfigSchema = z.strictObject({
         )
         .optional(),
     })
-    .default({ sandbox: "auto" }),
+    .default({ sandbox: "auto", rpmlint: "report" }),
+  /** The package pipeline (stages → jobs → steps) of every package without one of its own. */
+  pipeline: pipelineSchema.default(DEFAULT_PIPELINE_INPUT),
 });
 
 export type SetConfig = z.infer<typeof setConfigSchema>;
@@ -70,6 +76,8 @@ export function parseSetConfig(text: string, file: string): SetConfig {
   const value: unknown = doc.toJS() ?? {};
   const parsed = setConfigSchema.safeParse(value);
   if (!parsed.success) throw schemaError(file, doc, lines, parsed.error);
+  const problem = checkPipeline(parsed.data.pipeline);
+  if (problem) throw errorAt(file, doc, lines, ["pipeline", ...problem.path], `pipeline: ${problem.message}`);
   return parsed.data;
 }
 

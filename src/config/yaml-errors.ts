@@ -42,6 +42,18 @@ function locate(
   return { line: pos.line, column: pos.col };
 }
 
+/** An error about the value at `path` of a parsed file, pointing at its line and column. */
+export function errorAt(
+  file: string,
+  doc: Document,
+  lines: LineCounter,
+  path: PropertyKey[],
+  message: string,
+  hint?: string,
+): UserError {
+  return new UserError("CONFIG_INVALID", message, { file, ...locate(doc, lines, path) }, hint);
+}
+
 export function schemaError(file: string, doc: Document, lines: LineCounter, err: ZodError): UserError {
   const issue = err.issues[0]!;
   const path = issue.path;

@@ -229,7 +229,7 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
     dirs.map(async (dir) => {
       const file = `packages/${dir}/${PACKAGE_CONFIG_FILE}`;
       try {
-        const c = await readPackageConfig(join(setDir, file), file);
+        const c = await readPackageConfig(join(setDir, file), file, config.pipeline);
         if (c) packageConfigs.set(dir, c);
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
