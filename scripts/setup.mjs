@@ -36,6 +36,8 @@ const tools = [
   { check: ["dnf", "--version"], pkg: "dnf" },
   { check: ["cpio", "--version"], pkg: "cpio" },
   { check: ["bwrap", "--version"], pkg: "bubblewrap" },
+  // The default pipeline's check step runs rpmlint on what a build made.
+  { check: ["rpmlint", "--version"], pkg: "rpmlint" },
   // The spec reader uses librpm's own parser through Debian's python3-rpm binding.
   { check: ["/usr/bin/python3", "-c", "import rpm"], pkg: "python3-rpm" },
   // Host-provided build tools of the bundled example set.

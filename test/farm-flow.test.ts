@@ -57,8 +57,8 @@ function edit(set: string, path: string, f: (text: string) => string): void {
   writeFileSync(file, f(readFileSync(file, "utf8")));
 }
 
-const statuses = (r: { jobs: { package: string; status: string }[] }): Record<string, string> =>
-  Object.fromEntries(r.jobs.map((j) => [j.package, j.status]));
+const statuses = (r: { packages: { package: string; status: string }[] }): Record<string, string> =>
+  Object.fromEntries(r.packages.map((j) => [j.package, j.status]));
 
 async function hook(server: Server): Promise<{ commit: string; request: number | null; changed: string[] }> {
   // As GitLab sends it: the secret in X-Gitlab-Token, a JSON body the server does not need.
@@ -118,12 +118,12 @@ describe("rebuilds set off by commits", () => {
     const h2 = await hook(server);
     const r2 = await waitForRequest(server.url, h2.request!);
     expect(statuses(r2)).toEqual({ a: "green", b: "green", c: "cut-off", d: "cut-off" });
-    const cBuild = r2.jobs.find((j: { package: string }) => j.package === "c").build as number;
+    const cBuild = r2.packages.find((j: { package: string }) => j.package === "c").build as number;
     // c's build says why it started, back to the commit.
     const why = await kiln(["why", "--server", server.url, String(cBuild)]);
     expect(why.code, why.stderr).toBe(0);
-    const bBuild = r2.jobs.find((j: { package: string }) => j.package === "b").build as number;
-    const aBuild = r2.jobs.find((j: { package: string }) => j.package === "a").build as number;
+    const bBuild = r2.packages.find((j: { package: string }) => j.package === "b").build as number;
+    const aBuild = r2.packages.find((j: { package: string }) => j.package === "a").build as number;
     expect(why.stdout).toContain(`build ${cBuild}: c 1.0-1.kiln, cut off (same output as build `);
     expect(why.stdout).toContain(`  after new output of: b (build ${bBuild})`);
     expect(why.stdout).toContain(`  after new output of: a (build ${aBuild})`);

@@ -52,7 +52,7 @@ describe.each(backends)("a farm on %s", (backend) => {
 
     const out = await kiln(["build", "--server", server.url, "--token", server.admin]);
     expect(out.code, out.stdout + out.stderr).toBe(0);
-    expect(out.stdout).toMatch(/^request \d+: 7 job\(s\)/m);
+    expect(out.stdout).toMatch(/^request \d+: 7 package\(s\), 14 job\(s\)/m);
     expect(out.stdout).toContain("built 7, up to date 0, cut off 0, failed 0, blocked 0");
     // Progress is polled: a short build may show only its end.
     expect(out.stderr).toMatch(/^start \S+ \(build \d+ on agent-\d\)$/m);
@@ -80,8 +80,8 @@ describe.each(backends)("a farm on %s", (backend) => {
     expect(res.headers.get("x-kiln-sha256")).toBe(rpm.sha256);
     expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(rpm.sha256);
     expect(hello.steps.map((s: { name: string }) => s.name)).toEqual([
-      "fetch inputs",
-      "build root",
+      "sources",
+      "build-dependencies",
       "rpmbuild",
       "check",
       "upload",
@@ -129,7 +129,9 @@ describe("a farm's queue", () => {
     const r = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
     expect(r.status).toBe(201);
     const why = Object.fromEntries(
-      r.body.jobs.map((j: { package: string; why: string }) => [j.package, j.why]),
+      r.body.jobs
+        .filter((j: { runsOn: string }) => j.runsOn === "agent")
+        .map((j: { package: string; why: string }) => [j.package, j.why]),
     );
     expect(why.base).toBe("ready, but no online agent has label arch=riscv64");
     expect(why.top).toBe("waits for base (queued)");
@@ -145,8 +147,9 @@ describe("a farm's queue", () => {
       labels: ["arch=riscv64"],
     });
     const done = await waitForRequest(server.url, r.body.id);
-    expect(done.jobs.map((j: { status: string }) => j.status)).toEqual(["green", "green"]);
-    expect(done.jobs.every((j: { agent: string }) => j.agent === "riscv")).toBe(true);
+    expect(done.packages.map((j: { status: string }) => j.status)).toEqual(["green", "green"]);
+    const onAgents = done.jobs.filter((j: { runsOn: string }) => j.runsOn === "agent");
+    expect(onAgents.every((j: { agent: string }) => j.agent === "riscv")).toBe(true);
     riscv.child.kill("SIGTERM");
     agent.child.kill("SIGTERM");
     server.child.kill("SIGTERM");
@@ -178,7 +181,7 @@ describe("publishing in a farm", () => {
     const r = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
     const done = await waitForRequest(server.url, r.body.id, 60_000);
     const byName = Object.fromEntries(
-      done.jobs.map((j: { package: string; status: string; error: string }) => [j.package, j]),
+      done.packages.map((j: { package: string; status: string; error: string }) => [j.package, j]),
     );
     expect(byName.lib.status).toBe("failed");
     expect(byName.app.status).toBe("failed");

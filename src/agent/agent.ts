@@ -6,7 +6,7 @@
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, open, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { ApiClient, ApiError, cutOff } from "../api/client.js";
 import {
@@ -20,7 +20,8 @@ import {
 } from "../api/schemas.js";
 import { ArtifactStore } from "../artifacts/store.js";
 import { BuildRootCache } from "../buildroot/buildroot-cache.js";
-import { executeBuild } from "../build/execute-build.js";
+import { runJob } from "../build/run-job.js";
+import type { JobDef } from "../core/pipeline.js";
 import { probeSandbox } from "../sandbox/bubblewrap.js";
 import { exec, ExecError } from "../util/exec.js";
 import { sha256File } from "../util/hash.js";
@@ -208,89 +209,97 @@ export class Agent {
     const j = r.leased;
     const lease = { "x-kiln-lease": j.leaseToken };
     const dir = join(this.o.workdir, "jobs", `${j.job}-${j.build}`);
-    const buildDir = join(dir, "build");
-    const steps: BuildStep[] = [];
     const t0 = performance.now();
-    this.o.log(`job ${j.job}: building ${j.package} (build ${j.build})`);
+    this.o.log(
+      `job ${j.job}: building ${j.package}${j.definition && j.stage ? ` ${j.stage}/${j.definition.name}` : ""} (build ${j.build})`,
+    );
     let logStream: LogStreamer | undefined;
-    if (j.command !== undefined) {
-      await this.runCommand(r, j.command, t0);
+    if (j.command !== undefined || !j.definition) {
+      await this.runCommand(r, j.command ?? "true", t0);
       return;
     }
+    const steps: BuildStep[] = [];
     try {
-      // Inputs: the spec and sources, then the build root's RPMs, each checked by sha256.
-      let t = performance.now();
-      const pkgDir = join(dir, "set", "packages", j.package);
-      await mkdir(pkgDir, { recursive: true });
-      for (const f of j.files) {
-        // A download cut off half-way (the server restarting) is started again, like a refused one.
-        const bytes = await this.retrying(async () => {
-          const res = await this.api.fetch(`/agent/jobs/${j.job}/files/${encodeURIComponent(f.name)}`, {
-            headers: lease,
-          });
-          return Buffer.from(await cutOff(res.arrayBuffer(), f.name));
-        });
-        const path = join(pkgDir, f.name);
-        await writeFile(path, bytes);
-        const actual = await sha256File(path);
-        if (actual !== f.sha256)
-          throw new Error(
-            `${f.name} changed on the server since the job was leased (sha256 ${actual}, expected ${f.sha256})`,
-          );
-      }
-      for (const p of j.rootPackages) {
-        if (await this.store.has(p.sha256)) continue;
-        await this.retrying(async () => {
-          const res = await this.api.fetch(`/artifacts/${p.sha256}`);
-          if (!res.body) throw new Error(`the server sent no body for ${p.filename}`);
-          // The store keeps nothing of a download that ends early or has the wrong bytes.
-          await cutOff(
-            this.store.putStream(res.body as AsyncIterable<Uint8Array>, p.sha256, p.filename),
-            p.filename,
-          );
-        });
-      }
-      steps.push({ name: "fetch inputs", status: "ok", ms: Math.round(performance.now() - t) });
-
       const sandbox = await this.sandboxFor(j.sandbox);
-      await mkdir(buildDir, { recursive: true });
-      logStream = new LogStreamer(this.api, j, join(buildDir, "build.log"), this.o.log);
+      await mkdir(dir, { recursive: true });
+      logStream = new LogStreamer(this.api, j, join(dir, j.logName), this.o.log);
       logStream.start();
-      const res = await executeBuild({
-        pkg: { name: j.package, specFile: j.specFile, sources: j.files.filter((f) => f.kind === "source") },
-        setDir: join(dir, "set"),
+      const res = await runJob({
+        pkg: { name: j.package, specFile: j.specFile },
+        job: j.definition as JobDef,
+        jobDir: dir,
+        logName: j.logName,
         dist: j.dist,
         rootPackages: j.rootPackages,
         roots: this.roots,
-        buildDir,
         sandbox,
+        rpmlint: j.rpmlint,
+        // The spec and sources, each checked by sha256; a download cut off half-way (the server
+        // restarting) is started again, like a refused one.
+        fetchSources: async (specs, sources) => {
+          for (const f of j.files) {
+            const bytes = await this.retrying(async () => {
+              const res = await this.api.fetch(`/agent/jobs/${j.job}/files/${encodeURIComponent(f.name)}`, {
+                headers: lease,
+              });
+              return Buffer.from(await cutOff(res.arrayBuffer(), f.name));
+            });
+            const path = join(f.kind === "spec" ? specs : sources, f.name);
+            await writeFile(path, bytes);
+            const actual = await sha256File(path);
+            if (actual !== f.sha256)
+              throw new Error(
+                `${f.name} changed on the server since the job was leased (sha256 ${actual}, expected ${f.sha256})`,
+              );
+          }
+        },
+        // The build root's RPMs this agent does not have yet.
+        beforeRoot: async () => {
+          for (const p of j.rootPackages) await this.fetchArtifact(p.sha256, p.filename);
+        },
+        ...(j.inputs.length > 0
+          ? {
+              fetchInputs: async (inputs: string) => {
+                for (const a of j.inputs) {
+                  await this.fetchArtifact(a.sha256, a.filename);
+                  await this.store.materialize(
+                    a.sha256,
+                    join(inputs, a.kind === "rpm" ? "rpms" : "files", a.filename),
+                  );
+                }
+              },
+            }
+          : {}),
         signal: r.abort.signal,
       });
       steps.push(...res.steps);
       await logStream.stop();
-      const { ok, error } = res;
       if (r.lost) return;
 
       // Upload what it made, then the log; each upload is refused by the server unless its bytes
       // have the sha256 computed here.
-      t = performance.now();
-      const files = [...res.rpms.map((h) => h.file), ...(res.srpm ? [res.srpm.file] : [])];
+      const t = performance.now();
+      const uploads: { path: string; name: string }[] = [
+        ...res.rpms.map((h) => ({ path: h.file, name: basename(h.file) })),
+        ...(res.srpm ? [{ path: res.srpm.file, name: basename(res.srpm.file) }] : []),
+        ...res.files,
+        { path: res.logPath, name: j.logName },
+      ];
       const uploaded: { filename: string; sha256: string }[] = [];
-      for (const f of [...files, res.logPath]) {
-        if (!existsSync(f)) continue;
-        const filename = f === res.logPath ? "build.log" : f.slice(f.lastIndexOf("/") + 1);
-        uploaded.push({ filename, sha256: await this.upload(j, f, filename) });
+      for (const f of uploads) {
+        if (!existsSync(f.path)) continue;
+        uploaded.push({ filename: f.name, sha256: await this.upload(j, f.path, f.name) });
       }
       steps.push({ name: "upload", status: "ok", ms: Math.round(performance.now() - t) });
       await this.report(j, {
-        ok,
+        ok: res.ok,
         cancelled: r.abort.signal.aborted,
-        error: ok ? null : (error ?? "failed"),
+        error: res.ok ? null : (res.error ?? "failed"),
         durationMs: performance.now() - t0,
         steps,
         artifacts: uploaded,
       });
-      if (ok) await rm(dir, { recursive: true, force: true });
+      if (res.ok) await rm(dir, { recursive: true, force: true });
     } catch (e) {
       await logStream?.stop();
       if (r.lost || (e instanceof ApiError && e.status === 409)) {
@@ -308,6 +317,17 @@ export class Agent {
         artifacts: [],
       }).catch((err: unknown) => this.o.log(`job ${j.job}: could not report: ${(err as Error).message}`));
     }
+  }
+
+  /** An artifact of the server's store into this agent's, checked by sha256 (if not there yet). */
+  private async fetchArtifact(sha256: string, filename: string): Promise<void> {
+    if (await this.store.has(sha256)) return;
+    await this.retrying(async () => {
+      const res = await this.api.fetch(`/artifacts/${sha256}`);
+      if (!res.body) throw new Error(`the server sent no body for ${filename}`);
+      // The store keeps nothing of a download that ends early or has the wrong bytes.
+      await cutOff(this.store.putStream(res.body as AsyncIterable<Uint8Array>, sha256, filename), filename);
+    });
   }
 
   /** A command job: `sh -c COMMAND` in an empty directory; green when it exits 0. */

@@ -14,8 +14,8 @@ export const artifactFilename = z
   .string()
   .max(255)
   .regex(
-    /^[A-Za-z0-9_+~^][A-Za-z0-9._+~^-]*\.(rpm|log)$/,
-    "not an artifact file name (NAME.rpm or NAME.log)",
+    /^[A-Za-z0-9_+~^][A-Za-z0-9._+~^-]*$/,
+    "not an artifact file name (letters, digits and . _ + ~ ^ -, not starting with . or -)",
   );
 const labels = z.record(
   z
@@ -86,6 +86,14 @@ export const JobView = z.object({
   id: z.number(),
   request: z.number(),
   package: z.string(),
+  /** Its stage and name in the package's pipeline ("" for command jobs). */
+  stage: z.string(),
+  name: z.string(),
+  /** agent: leased to an agent; server: the server runs it (publish). */
+  runsOn: z.enum(["agent", "server"]),
+  /** manual: its stage waits for approval; approvedBy says who gave it. */
+  approval: z.enum(["manual"]).nullable(),
+  approvedBy: z.string().nullable(),
   status: JobStatus,
   /** Why it builds. */
   reason: z.string(),
@@ -99,8 +107,19 @@ export const JobView = z.object({
   error: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  steps: z.array(z.object({ name: z.string(), status: z.enum(["ok", "failed", "skipped"]), ms: z.number() })),
+  /** Its log (an API path), once it has a build. */
+  log: z.string().nullable(),
 });
 export type JobView = z.infer<typeof JobView>;
+
+/** A package of a request, by the job that publishes it: built, cut off, failed, … */
+export const RequestPackage = z.object({
+  package: z.string(),
+  status: JobStatus,
+  build: z.number().nullable(),
+  error: z.string().nullable(),
+});
 
 /** What made a request: a commit of the set, a manual rebuild, or a plain submission. */
 export const RequestCause = z.discriminatedUnion("kind", [
@@ -139,6 +158,8 @@ export const RequestView = z.object({
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
   jobs: z.array(JobView),
+  /** Each package (or command job) of the request, with where it ended or stands. */
+  packages: z.array(RequestPackage),
   /** Packages in scope that were already up to date when it was submitted. */
   upToDate: z.array(z.string()),
 });
@@ -152,7 +173,7 @@ export const BuildStep = z.object({
 export type BuildStep = z.infer<typeof BuildStep>;
 
 export const ArtifactView = z.object({
-  kind: z.enum(["rpm", "srpm", "log"]),
+  kind: z.enum(["rpm", "srpm", "log", "file"]),
   filename: z.string(),
   sha256: z.string(),
   size: z.number(),
@@ -221,10 +242,32 @@ export const LeaseBody = z.object({
   waitMs: z.number().int().min(0).max(30_000).default(0),
 });
 
+const StepDefView = z.object({
+  kind: z.enum(["sources", "build-dependencies", "rpmbuild", "check", "publish", "run"]),
+  name: z.string(),
+  command: z.string().optional(),
+  timeoutSec: z.number(),
+  env: z.record(z.string(), z.string()),
+});
+export const JobDefView = z.object({
+  name: z.string(),
+  steps: z.array(StepDefView),
+  labels: z.record(z.string(), z.string()),
+  artifacts: z.array(z.string()),
+});
+
 export const LeasedJob = z.object({
   job: z.number(),
   /** A shell command to run instead of a package build (its build is 0, its files empty). */
   command: z.string().optional(),
+  /** The pipeline job to run: its stage, its steps, the artifacts it declares. */
+  stage: z.string().default(""),
+  definition: JobDefView.optional(),
+  /** The name its log is uploaded under. */
+  logName: z.string().default("build.log"),
+  /** What earlier stages handed on: the package's RPMs and the files jobs declared. */
+  inputs: z.array(z.object({ filename: z.string(), sha256, kind: z.enum(["rpm", "file"]) })).default([]),
+  rpmlint: z.enum(["report", "errors", "off"]).default("report"),
   build: z.number(),
   leaseToken: z.string(),
   leaseSeconds: z.number(),

@@ -6,16 +6,21 @@ import { join } from "node:path";
 import { pickNext, remainingChain } from "../core/plan.js";
 import { hostMatcher } from "../core/providers.js";
 import { formatEvr } from "../core/rpmvercmp.js";
-import { abandonRunningBuilds, createBuild, finishBuild, lastDurations } from "../db/builds.js";
+import {
+  abandonRunningBuilds,
+  createBuild,
+  finishBuild,
+  lastDurations,
+  setBuildSteps,
+} from "../db/builds.js";
 import { UserError } from "../util/errors.js";
 import type { BuildTrigger } from "../api/schemas.js";
 import { checkCutoff } from "./cutoff.js";
-import { executeBuild } from "./execute-build.js";
-import { graphErrors, loadGraph } from "./load-graph.js";
+import { runLocalPipeline, type JobEvent } from "./local-pipeline.js";
+import { graphErrors, loadGraph, pipelineOf } from "./load-graph.js";
 import { planRun, rootCauses, type RunState } from "./plan-run.js";
 import { isUpToDate, prepareBuild, whyNotUpToDate, type SourceHashes } from "./prepare-build.js";
 import { Publisher } from "./publisher.js";
-import { storeArtifacts } from "./store-artifacts.js";
 import type { Workspace } from "./workspace.js";
 
 export type BuildEvent =
@@ -30,7 +35,10 @@ export type BuildEvent =
   | { type: "failed"; package: string; buildId?: number; error: string; logPath?: string }
   | { type: "blocked"; package: string; by: string[] }
   | { type: "published"; repo: string; snapshot: number; packages: number }
-  | { type: "cancelled"; package: string; buildId?: number };
+  | { type: "cancelled"; package: string; buildId?: number }
+  /** One job of a package's pipeline ended (pipelines with more than the build job). */
+  | { type: "job"; package: string; stage: string; job: string; ok: boolean; ms: number; error?: string }
+  | { type: "awaiting-approval"; package: string; buildId: number; stage: string };
 
 export interface BuildOptions {
   /** Packages to build; empty means every package that is not up to date. */
@@ -38,6 +46,8 @@ export interface BuildOptions {
   jobs: number;
   /** Packages to rebuild even when they are up to date. */
   forced?: readonly string[];
+  /** Run the pipeline stages that need approval (without it, a package stops before them). */
+  approve?: boolean;
   signal?: AbortSignal;
   onEvent?: (e: BuildEvent) => void;
 }
@@ -47,6 +57,8 @@ export interface BuildSummary {
   upToDate: string[];
   /** Rebuilt with an output equivalent to what was published: not published (early cutoff). */
   cutOff: string[];
+  /** Stopped before a pipeline stage that needs approval (kiln build --approve runs it). */
+  awaitingApproval: string[];
   failed: string[];
   blocked: string[];
   /** Packages whose spec or dependencies are wrong (they could not be planned). */
@@ -89,6 +101,7 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
   }
 
   const isHost = hostMatcher(ws.config.host.provides);
+  const pipelines = pipelineOf(ws, g);
   const hashes: SourceHashes = new Map();
   const running = new Map<string, Promise<void>>();
   const durations = new Map<string, number>();
@@ -167,7 +180,7 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
       }
       return;
     }
-    if (s !== "failed" && s !== "cancelled") return;
+    if (s !== "failed" && s !== "cancelled" && s !== "awaiting-approval") return;
     // What depends on it in this run is blocked by it (not failed), or cancelled with it.
     for (const n of downstreamIn(name, dependents)) {
       if (n === name || state.get(n) !== "pending") continue;
@@ -227,20 +240,31 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
     const buildDir = ws.data.buildDir(buildId);
     emit({ type: "start", package: name, buildId, reason });
     const t0 = performance.now();
-    const res = await executeBuild({
+    const pipeline = pipelines(name);
+    const res = await runLocalPipeline(ws, {
       pkg,
-      setDir: ws.setDir,
-      dist: ws.config.dist,
-      rootPackages: prepared.packages,
-      roots: ws.roots,
+      pipeline,
+      buildId,
       buildDir,
-      sandbox: ws.sandbox,
+      rootPackages: prepared.packages,
+      approve: opts.approve === true,
       ...(opts.signal ? { signal: opts.signal } : {}),
+      // The jobs of a pipeline with more than the build job are shown one by one.
+      ...(pipeline.stages.length > 2 || pipeline.stages[0]!.jobs.length > 1
+        ? { onJob: (j: JobEvent) => emit({ type: "job", package: name, ...j }) }
+        : {}),
     });
-    const stored = await storeArtifacts(ws, buildId, res.rpms, res.srpm, res.logPath);
     const ms = performance.now() - t0;
     durations.set(name, ms);
-    if (!res.ok || !stored) {
+    await setBuildSteps(ws.db, buildId, res.steps);
+    if (res.awaiting !== undefined) {
+      const why = `stopped before stage ${res.awaiting}, which needs approval (kiln build --approve)`;
+      await finishBuild(ws.db, buildId, "cancelled", ms, why);
+      settle(name, "awaiting-approval");
+      emit({ type: "awaiting-approval", package: name, buildId, stage: res.awaiting });
+      return;
+    }
+    if (!res.ok) {
       const cancelled = opts.signal?.aborted === true;
       await finishBuild(
         ws.db,
@@ -263,6 +287,7 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
       name,
       res.rpms.map((h) => h.file),
     );
+    for (const dir of res.jobDirs) if (dir !== buildDir) await rm(dir, { recursive: true, force: true });
     // Its RPMs are in the artifact store now; the rpmbuild tree is only kept when a build fails.
     await rm(join(buildDir, "top"), { recursive: true, force: true });
     if (cut?.comparison.equivalent) {
@@ -309,6 +334,7 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
     built: pick("green"),
     upToDate: pick("up-to-date"),
     cutOff: pick("cut-off"),
+    awaitingApproval: pick("awaiting-approval"),
     failed: pick("failed"),
     blocked: pick("blocked"),
     invalid: pick("invalid"),

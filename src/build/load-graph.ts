@@ -2,6 +2,7 @@
 // (last green builds, what is published): shared by `kiln build`, `kiln graph` and `kiln plan`.
 import type { RebuildMode } from "../core/flow.js";
 import { resolveGraph, type PackageGraph } from "../core/graph.js";
+import { normalizePipeline, type Pipeline } from "../core/pipeline.js";
 import type { BuiltBinary } from "../core/package.js";
 import type { ProviderIndex } from "../core/providers.js";
 import { artifactsOf, latestGreenBuilds, toBuiltBinary } from "../db/builds.js";
@@ -48,6 +49,17 @@ export function graphErrors(g: LoadedGraph): Map<string, UserError[]> {
     for (const [pkg, list] of m) out.set(pkg, [...(out.get(pkg) ?? []), ...list]);
   }
   return out;
+}
+
+/** Each package's pipeline: its own kiln.yaml's, else the set's. */
+export function pipelineOf(ws: Workspace, g: LoadedGraph): (pkg: string) => Pipeline {
+  const cache = new Map<string, Pipeline>();
+  return (pkg) => {
+    let p = cache.get(pkg);
+    if (!p)
+      cache.set(pkg, (p = normalizePipeline(g.set.packageConfigs.get(pkg)?.pipeline ?? ws.config.pipeline)));
+    return p;
+  };
 }
 
 /** Each package's rebuild mode: its own kiln.yaml's, else the set's. */

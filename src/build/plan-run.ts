@@ -9,7 +9,16 @@ import type { RepoView } from "./repo-view.js";
 import type { Workspace } from "./workspace.js";
 
 export type RunState =
-  "pending" | "running" | "green" | "cut-off" | "up-to-date" | "failed" | "blocked" | "invalid" | "cancelled";
+  | "pending"
+  | "running"
+  | "green"
+  | "cut-off"
+  | "awaiting-approval"
+  | "up-to-date"
+  | "failed"
+  | "blocked"
+  | "invalid"
+  | "cancelled";
 
 export interface RunPlan {
   /** The packages in scope, by name. */

@@ -12,6 +12,7 @@ import { cliError, remoteBuild, serverOptions, type ServerOptions } from "./remo
 interface BuildCliOptions extends SetOptions, ServerOptions {
   jobs: number;
   force?: boolean;
+  approve?: boolean;
   wait: boolean;
 }
 
@@ -26,6 +27,7 @@ export function registerBuild(program: Command, setStatus: (s: number) => void):
   )
     .option("-j, --jobs <n>", "builds to run at once", positiveInt, defaultJobs())
     .option("--force", "rebuild the named packages even when they are up to date")
+    .option("--approve", "run the pipeline stages that need approval (locally)")
     .option("--no-wait", "with --server: queue the builds and return at once")
     .action(async (packages: string[], o: BuildCliOptions) => {
       if (o.server) {
@@ -36,7 +38,7 @@ export function registerBuild(program: Command, setStatus: (s: number) => void):
         }
         return;
       }
-      setStatus(await localBuild(o, packages, o.force ? packages : []));
+      setStatus(await localBuild(o, packages, o.force ? packages : [], undefined, o.approve === true));
     });
 }
 
@@ -49,6 +51,7 @@ export async function localBuild(
   targets: string[],
   forced: string[],
   expand?: (ws: Workspace) => Promise<string[]>,
+  approve = false,
 ): Promise<number> {
   const ws = await workspaceFor(o, true);
   const live = process.stderr.isTTY ? await terminalArea(process.stderr) : undefined;
@@ -62,6 +65,7 @@ export async function localBuild(
     const summary = await buildSet(ws, {
       targets: expand ? await expand(ws) : targets,
       forced,
+      approve,
       jobs: o.jobs,
       signal: abort.signal,
       onEvent: (e) => progress.onEvent(e),
@@ -95,8 +99,11 @@ function report(ws: Workspace, s: BuildSummary): void {
       blocked: s.blocked.length,
       invalid: s.invalid.length,
       cancelled: s.cancelled.length,
+      awaitingApproval: s.awaitingApproval.length,
     }),
   );
+  if (s.awaitingApproval.length)
+    console.log(`awaiting approval (run kiln build --approve): ${s.awaitingApproval.join(", ")}`);
   if (s.cutOff.length) console.log(`cut off (same output as what is published): ${s.cutOff.join(", ")}`);
   if (s.failed.length) console.log(`failed: ${s.failed.join(", ")}`);
   if (s.blocked.length) console.log(`blocked: ${s.blocked.join(", ")}`);

@@ -8,11 +8,15 @@ import { cliError, remoteLogs, serverOptions, type ServerOptions } from "./remot
 export function registerLogs(program: Command, setStatus: (s: number) => void): void {
   serverOptions(
     setOptions(
-      program.command("logs").description("print a build's log").argument("<build>", "build id", positiveInt),
+      program
+        .command("logs")
+        .description("print a build's log (or, with --job, one pipeline job's)")
+        .argument("<id>", "build id (job id with --job)", positiveInt),
     ),
   )
     .option("-f, --follow", "keep printing as the build runs, until it ends (with --server)")
-    .action(async (build: number, o: SetOptions & ServerOptions & { follow?: boolean }) => {
+    .option("--job", "the id is a pipeline job's (with --server): its own log")
+    .action(async (build: number, o: SetOptions & ServerOptions & { follow?: boolean; job?: boolean }) => {
       if (o.server) {
         try {
           setStatus(await remoteLogs(o, build));
@@ -21,6 +25,13 @@ export function registerLogs(program: Command, setStatus: (s: number) => void): 
         }
         return;
       }
+      if (o.job)
+        throw new UserError(
+          "USAGE",
+          "--job needs --server: job ids are a server's",
+          undefined,
+          "locally, a job's log is builds/<build>/<stage>-<job>.log in the data directory",
+        );
       const ws = await workspaceFor(o, false);
       try {
         const path = ws.data.buildDir(build) + "/build.log";

@@ -36,6 +36,7 @@ export function createProgress(opts: {
   let done = 0;
   let upToDate = 0;
   let cutOff = 0;
+  let awaiting = 0;
   let failed = 0;
   let blocked = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -45,7 +46,7 @@ export function createProgress(opts: {
     if (!live) return;
     const now = performance.now();
     const names = [...building].map(([n, t]) => `${n} ${pc.dim(secs(now - t))}`);
-    const left = Math.max(0, total - done - cutOff - failed - blocked - upToDate);
+    const left = Math.max(0, total - done - cutOff - awaiting - failed - blocked - upToDate);
     live(
       `${pc.cyan("building")} ${names.join(", ") || pc.dim("nothing")}\n` +
         `${pc.green(`done ${done}`)} · up to date ${upToDate} · cut off ${cutOff} · ${failed ? pc.red(`failed ${failed}`) : "failed 0"} · ` +
@@ -121,6 +122,19 @@ export function createProgress(opts: {
         case "cancelled":
           building.delete(e.package);
           line(`cancelled ${e.package}`);
+          break;
+        case "job":
+          if (!live || !e.ok)
+            line(
+              `  ${e.package} ${e.stage}/${e.job}: ${e.ok ? "ok" : pc.red(`failed: ${e.error ?? "?"}`)} in ${secs(e.ms)}`,
+            );
+          break;
+        case "awaiting-approval":
+          building.delete(e.package);
+          awaiting++;
+          line(
+            `${pc.yellow("awaits approval")} ${e.package} (build ${e.buildId}): stage ${e.stage} runs with kiln build --approve`,
+          );
           break;
         case "published":
           if (!live) line(`published ${e.repo} snapshot ${e.snapshot} (${e.packages} RPMs)`);

@@ -63,7 +63,7 @@ async function followRequest(
   const api = client(o);
   const req = await submit(api);
   console.log(
-    `request ${req.id}: ${req.jobs.length} job(s)${req.upToDate.length ? `, ${req.upToDate.length} up to date` : ""} on ${api.base}`,
+    `request ${req.id}: ${req.packages.length} package(s), ${req.jobs.length} job(s)${req.upToDate.length ? `, ${req.upToDate.length} up to date` : ""} on ${api.base}`,
   );
   if (!o.wait) {
     console.log(`follow it with: kiln status --server ${api.base} --request ${req.id}`);
@@ -77,6 +77,10 @@ async function followRequest(
   process.once("SIGINT", onSignal);
   try {
     let last = req;
+    // A package's jobs are named by stage and job when its pipeline has more than one on agents.
+    const agentJobs = new Map<string, number>();
+    for (const j of req.jobs)
+      if (j.runsOn === "agent") agentJobs.set(j.package, (agentJobs.get(j.package) ?? 0) + 1);
     for (;;) {
       for (const j of last.jobs) {
         const key = `${j.status}:${j.build ?? ""}`;
@@ -84,7 +88,18 @@ async function followRequest(
         seen.set(j.id, key);
         if (j.status === "queued" && j.attempts === 0) continue;
         if (j.status === "leased" && j.build === null) continue; // being prepared: shown with its build
-        console.error(jobLine(j));
+        // A package's ending is its publish job's; an agent job's is shown when it is not the only one.
+        if (
+          j.runsOn === "agent" &&
+          (agentJobs.get(j.package) ?? 1) === 1 &&
+          j.status !== "leased" &&
+          j.status !== "queued" &&
+          j.status !== "failed" &&
+          j.status !== "cancelled"
+        )
+          continue;
+        if (j.runsOn === "server" && j.status === "leased") continue;
+        console.error(jobLine(j, (agentJobs.get(j.package) ?? 1) > 1 && j.runsOn === "agent"));
       }
       if (last.status !== "active" || stop) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -96,13 +111,23 @@ async function followRequest(
       );
       return 130;
     }
-    console.log(summaryLine(requestCounts(last.jobs, last.upToDate.length)));
-    for (const j of last.jobs.filter((x) => x.status === "failed")) {
+    console.log(summaryLine(requestCounts(last.packages, last.upToDate.length)));
+    for (const p of last.packages.filter((x) => x.status === "failed")) {
+      // The job that failed first (an agent's), else the package's own failure (publishing).
+      const jobs = last.jobs.filter((x) => x.package === p.package && x.status === "failed");
+      const j =
+        jobs.find((x) => x.runsOn === "agent" && x.steps.length > 0) ??
+        jobs.find((x) => x.runsOn === "server");
+      const log = j?.log?.includes("/jobs/")
+        ? `kiln logs --server ${api.base} --job ${j.id}`
+        : `kiln logs --server ${api.base} ${p.build ?? ""}`;
       console.log(
-        `failed: ${j.package}${j.build ? ` (build ${j.build}: kiln logs --server ${api.base} ${j.build})` : ""}: ${j.error ?? ""}`,
+        `failed: ${p.package}${p.build ? ` (build ${p.build}: ${log})` : ""}: ${j?.error ?? p.error ?? ""}`,
       );
     }
-    return last.jobs.some((j) => j.status === "failed" || j.status === "blocked" || j.status === "cancelled")
+    return last.packages.some(
+      (j) => j.status === "failed" || j.status === "blocked" || j.status === "cancelled",
+    )
       ? 1
       : 0;
   } finally {
@@ -110,7 +135,7 @@ async function followRequest(
   }
 }
 
-function jobLine(j: JobView): string {
+function jobLine(j: JobView, named: boolean): string {
   const what =
     j.status === "leased"
       ? "start"
@@ -135,7 +160,7 @@ function jobLine(j: JobView): string {
           : j.build
             ? ` (build ${j.build})`
             : "";
-  return `${colour(what)} ${j.package}${detail}`;
+  return `${colour(what)} ${j.package}${named ? ` ${j.stage}/${j.name}` : ""}${detail}`;
 }
 
 export async function remoteStatus(o: ServerOptions & { request?: number }): Promise<void> {
@@ -175,14 +200,18 @@ export async function remoteStatus(o: ServerOptions & { request?: number }): Pro
 }
 
 /** Prints a build's log; with follow, streams it (server-sent events) until the build ends. */
-export async function remoteLogs(o: ServerOptions & { follow?: boolean }, build: number): Promise<number> {
+export async function remoteLogs(
+  o: ServerOptions & { follow?: boolean; job?: boolean },
+  build: number,
+): Promise<number> {
   const api = client(o);
+  const path = o.job ? `/jobs/${build}/log` : `/builds/${build}/log`;
   if (!o.follow) {
-    const res = await api.fetch(`/builds/${build}/log`);
+    const res = await api.fetch(path);
     process.stdout.write(Buffer.from(await res.arrayBuffer()));
     return 0;
   }
-  const res = await api.fetch(`/builds/${build}/log?follow=1`, { headers: { accept: "text/event-stream" } });
+  const res = await api.fetch(`${path}?follow=1`, { headers: { accept: "text/event-stream" } });
   if (!res.body) return 1;
   const decoder = new TextDecoder();
   let buf = "";
@@ -198,8 +227,10 @@ export async function remoteLogs(o: ServerOptions & { follow?: boolean }, build:
       if (type === "log" && data) process.stdout.write(JSON.parse(data) as string);
       if (type === "end" && data) {
         const end = JSON.parse(data) as { status: string; error: string | null };
-        console.error(`build ${build} ${end.status}${end.error ? `: ${end.error}` : ""}`);
-        status = end.status === "green" ? 0 : 1;
+        console.error(
+          `${o.job ? "job" : "build"} ${build} ${end.status}${end.error ? `: ${end.error}` : ""}`,
+        );
+        status = end.status === "green" || end.status === "cut-off" ? 0 : 1;
       }
     }
   }

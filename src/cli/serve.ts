@@ -205,7 +205,7 @@ function reportWhenDone(farm: Farm, id: number, repoPath: string): void {
     const r = await requestView(farm.ws.db, id, farm.opts.leaseMs);
     if (!r || r.status === "active") return;
     farm.events.off("change", onChange);
-    console.log(`request ${id} ${r.status}: ${summaryLine(requestCounts(r.jobs, r.upToDate.length))}`);
+    console.log(`request ${id} ${r.status}: ${summaryLine(requestCounts(r.packages, r.upToDate.length))}`);
     console.log(`the repository is at ${shown(repoPath)} (the server keeps running; Ctrl-C stops it)`);
   };
   const onChange = (): void => {

@@ -10,6 +10,7 @@ export interface Counts {
   blocked: number;
   invalid?: number;
   cancelled?: number;
+  awaitingApproval?: number;
 }
 
 /** `built N, up to date N, cut off N, failed N, blocked N` (then invalid and cancelled when any). */
@@ -21,6 +22,7 @@ export function summaryLine(c: Counts): string {
     `failed ${c.failed}`,
     `blocked ${c.blocked}`,
   ];
+  if (c.awaitingApproval) parts.push(`awaiting approval ${c.awaitingApproval}`);
   if (c.invalid) parts.push(`invalid ${c.invalid}`);
   if (c.cancelled) parts.push(`cancelled ${c.cancelled}`);
   return parts.join(", ");

@@ -128,6 +128,12 @@ describe("checking a pipeline", () => {
       /publish must come in a stage after the one that runs rpmbuild \("build"\)/,
     ],
     [
+      "another job beside publish",
+      (p) => p.stages[2]!.jobs.push({ name: "mail", steps: [{ run: "true" }] }),
+      ["stages", 2, "jobs", 1, "name"],
+      /publish ends the pipeline alone: move job "mail" to an earlier stage/,
+    ],
+    [
       "a stage after publish",
       (p) => p.stages.push({ name: "notify", jobs: [{ name: "mail", steps: [{ run: "true" }] }] }),
       ["stages", 3, "name"],

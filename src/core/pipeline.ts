@@ -238,6 +238,13 @@ export function checkPipeline(p: PipelineInput): PipelineProblem | undefined {
     };
   }
   // What depends on a package waits for its publication, and a package is done when published.
+  if (p.stages[publish.stage]!.jobs.length > 1) {
+    const other = p.stages[publish.stage]!.jobs.findIndex((_, ji) => ji !== publish!.job);
+    return {
+      path: ["stages", publish.stage, "jobs", other, "name"],
+      message: `publish ends the pipeline alone: move job "${p.stages[publish.stage]!.jobs[other]!.name}" to an earlier stage`,
+    };
+  }
   if (publish.stage !== p.stages.length - 1) {
     return {
       path: ["stages", publish.stage + 1, "name"],

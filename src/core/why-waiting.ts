@@ -6,12 +6,19 @@ export interface WaitingJob {
   package: string;
   status: string;
   labels: Labels;
-  /** Jobs of the same request it needs, with their state. */
-  deps: { package: string; status: string; agent?: string | undefined }[];
+  /**
+   * Jobs it needs, with their state: another package's publication, or (`job` set) an earlier
+   * stage's job of its own package's pipeline.
+   */
+  deps: { package: string; status: string; agent?: string | undefined; job?: string | undefined }[];
   error?: string | null | undefined;
   agent?: string | undefined;
   /** Ready jobs that go before it (a longer chain below them). */
   ahead?: number;
+  /** The server runs it (publish): no agent is needed. */
+  runsOnServer?: boolean;
+  /** Its stage waits for a maintainer's approval, not given yet (`kiln approve JOB`). */
+  approvalOf?: { stage: string; job: number };
 }
 
 export interface AgentState {
@@ -29,7 +36,7 @@ const DONE = new Set(["green", "cut-off", "up-to-date"]);
 export function whyWaiting(job: WaitingJob, agents: readonly AgentState[]): string {
   switch (job.status) {
     case "leased":
-      return `building on agent ${job.agent ?? "?"}`;
+      return job.runsOnServer ? "being published by the server" : `building on agent ${job.agent ?? "?"}`;
     case "green":
       return "built";
     case "cut-off":
@@ -41,14 +48,21 @@ export function whyWaiting(job: WaitingJob, agents: readonly AgentState[]): stri
     case "cancelled":
       return job.error ? `${job.status}: ${job.error}` : job.status;
   }
+  const approval = job.approvalOf
+    ? `approval of stage ${job.approvalOf.stage} (kiln approve ${job.approvalOf.job})`
+    : undefined;
   const pending = job.deps.filter((d) => !DONE.has(d.status));
   if (pending.length > 0) {
-    const say = (d: WaitingJob["deps"][number]): string =>
-      d.status === "leased"
-        ? `${d.package} (building on ${d.agent ?? "an agent"})`
-        : `${d.package} (${d.status === "queued" ? "queued" : d.status})`;
-    return `waits for ${pending.map(say).join(", ")}`;
+    const say = (d: WaitingJob["deps"][number]): string => {
+      const who = d.job ?? d.package;
+      return d.status === "leased"
+        ? `${who} (${d.agent ? `building on ${d.agent}` : "being published"})`
+        : `${who} (${d.status === "queued" ? "queued" : d.status})`;
+    };
+    return `waits for ${pending.map(say).join(", ")}${approval ? `, then for ${approval}` : ""}`;
   }
+  if (approval) return `waits for ${approval}`;
+  if (job.runsOnServer) return "ready: the server publishes it next";
   const online = agents.filter((a) => a.online);
   if (online.length === 0) {
     return agents.length === 0

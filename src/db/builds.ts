@@ -51,6 +51,10 @@ export async function createBuild(
   });
 }
 
+export async function getBuild(db: Conn, id: number): Promise<BuildRow | undefined> {
+  return db.selectFrom("builds").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
 export async function finishBuild(
   db: Conn,
   id: number,
@@ -69,6 +73,19 @@ export async function finishBuild(
       same_output_as: sameOutputAs,
       finished_at: new Date().toISOString(),
     })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** What the build did, step by step (JSON of BuildStep[]). */
+export async function setBuildSteps(
+  db: Conn,
+  id: number,
+  steps: readonly { name: string; status: string; ms: number }[],
+): Promise<void> {
+  await db
+    .updateTable("builds")
+    .set({ steps: JSON.stringify(steps) })
     .where("id", "=", id)
     .execute();
 }

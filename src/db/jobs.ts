@@ -27,12 +27,21 @@ export class ClaimLostError extends Error {
 }
 
 export interface NewJob {
+  /** Unique within the request; what `needs` names. */
+  key: string;
   package: string;
   command?: string;
   reason: string;
   labels: Record<string, string>;
   priority: number;
-  /** Packages of this request it needs first. */
+  stage?: number;
+  stageName?: string;
+  name?: string;
+  /** JSON of the JobDef it runs. */
+  definition?: string;
+  approval?: "manual";
+  runsOn?: "agent" | "server";
+  /** Keys of jobs of this request it needs first. */
   needs: string[];
   /** Jobs of earlier requests, still under way, it needs first. */
   needsJobs: number[];
@@ -94,14 +103,23 @@ export async function insertRequest(
           error: j.final?.error ?? null,
           created_at: now,
           updated_at: now,
+          stage: j.stage ?? 0,
+          stage_name: j.stageName ?? "",
+          name: j.name ?? "",
+          definition: j.definition ?? null,
+          approval: j.approval ?? null,
+          approved_by: null,
+          approved_at: null,
+          runs_on: j.runsOn ?? "agent",
+          steps: null,
         })
         .returning("id")
         .executeTakeFirstOrThrow();
-      if (!j.command) ids.set(j.package, row.id);
+      ids.set(j.key, row.id);
     }
     const deps = r.jobs.flatMap((j) => [
-      ...j.needs.map((n) => ({ job_id: ids.get(j.package)!, dep_job_id: ids.get(n)! })),
-      ...j.needsJobs.map((d) => ({ job_id: ids.get(j.package)!, dep_job_id: d })),
+      ...j.needs.map((n) => ({ job_id: ids.get(j.key)!, dep_job_id: ids.get(n)! })),
+      ...j.needsJobs.map((d) => ({ job_id: ids.get(j.key)!, dep_job_id: d })),
     ]);
     for (let i = 0; i < deps.length; i += 500) {
       await tx
@@ -113,41 +131,66 @@ export async function insertRequest(
   });
 }
 
-/** Jobs queued or leased now, by package (the newest when there are several). */
+/**
+ * The packages with a build under way, each with the job that publishes it (what another request's
+ * jobs wait for); the newest when there are several.
+ */
 export async function activeJobs(db: Conn): Promise<Map<string, JobRow>> {
   const rows = await db
     .selectFrom("jobs")
     .selectAll()
     .where("status", "in", ["queued", "leased"])
+    .where("runs_on", "=", "server")
     .orderBy("id")
     .execute();
   return new Map(rows.map((r) => [r.package, r]));
+}
+
+/** The jobs of one package's pipeline run in a request, in stage order. */
+export async function runJobs(db: Conn, requestId: number, pkg: string): Promise<JobRow[]> {
+  return db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("request_id", "=", requestId)
+    .where("package", "=", pkg)
+    .orderBy("stage")
+    .orderBy("id")
+    .execute();
 }
 
 /**
  * Ready jobs (queued, every job they need done), best first: the longest chain below first, then
  * the oldest. Read without locks: `lockFirst` then takes one of them.
  */
-export async function readyJobs(db: Conn, limit: number): Promise<JobRow[]> {
-  return db
-    .selectFrom("jobs as j")
-    .selectAll("j")
-    .where("j.status", "=", "queued")
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom("job_deps as d")
-            .innerJoin("jobs as dj", "dj.id", "d.dep_job_id")
-            .select("d.job_id")
-            .whereRef("d.job_id", "=", "j.id")
-            .where("dj.status", "not in", DONE),
+export async function readyJobs(
+  db: Conn,
+  limit: number,
+  runsOn: "agent" | "server" = "agent",
+): Promise<JobRow[]> {
+  return (
+    db
+      .selectFrom("jobs as j")
+      .selectAll("j")
+      .where("j.status", "=", "queued")
+      .where("j.runs_on", "=", runsOn)
+      // A stage that waits for approval has none of its jobs ready until a maintainer gives it.
+      .where((eb) => eb.or([eb("j.approval", "is", null), eb("j.approved_at", "is not", null)]))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("job_deps as d")
+              .innerJoin("jobs as dj", "dj.id", "d.dep_job_id")
+              .select("d.job_id")
+              .whereRef("d.job_id", "=", "j.id")
+              .where("dj.status", "not in", DONE),
+          ),
         ),
-      ),
-    )
-    .orderBy("j.priority", "desc")
-    .orderBy("j.id")
-    .limit(limit)
-    .execute();
+      )
+      .orderBy("j.priority", "desc")
+      .orderBy("j.id")
+      .limit(limit)
+      .execute()
+  );
 }
 
 /**
@@ -173,11 +216,14 @@ export async function lockFirst(
   return (await q.executeTakeFirst())?.id;
 }
 
-/** Leases `job` to an agent if it is still queued; undefined when someone else took it first. */
+/**
+ * Leases `job` to an agent (or, with a null agent, to the server itself) if it is still queued;
+ * undefined when someone else took it first.
+ */
 export async function claimJob(
   db: Conn,
   jobId: number,
-  agentId: number,
+  agentId: number | null,
   leaseMs: number,
 ): Promise<JobRow | undefined> {
   const now = new Date();
@@ -199,14 +245,6 @@ export async function claimJob(
 
 export async function getJob(db: Conn, id: number): Promise<JobRow | undefined> {
   return db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
-}
-
-export async function setJobBuild(db: Conn, jobId: number, buildId: number, reason: string): Promise<void> {
-  await db
-    .updateTable("jobs")
-    .set({ build_id: buildId, reason, updated_at: new Date().toISOString() })
-    .where("id", "=", jobId)
-    .execute();
 }
 
 /**
@@ -304,7 +342,6 @@ export async function expireLeases(db: Conn, now = new Date()): Promise<JobRow[]
         agent_id: null,
         lease_token: null,
         lease_expires_at: null,
-        build_id: null,
         error: j.cancel_requested ? "cancelled" : null,
         updated_at: now.toISOString(),
       })
@@ -348,17 +385,23 @@ export async function closeRequestIfDone(db: Conn, requestId: number): Promise<b
   return Number(r.numUpdatedRows) > 0;
 }
 
+export interface DepState {
+  package: string;
+  status: JobStatus;
+  agent_id: number | null;
+  stage_name: string;
+  name: string;
+  request_id: number;
+}
+
 /** Jobs the given jobs need, with their state (for saying why they wait). */
-export async function depsOf(
-  db: Conn,
-  jobIds: number[],
-): Promise<Map<number, { package: string; status: JobStatus; agent_id: number | null }[]>> {
-  const out = new Map<number, { package: string; status: JobStatus; agent_id: number | null }[]>();
+export async function depsOf(db: Conn, jobIds: number[]): Promise<Map<number, DepState[]>> {
+  const out = new Map<number, DepState[]>();
   for (let i = 0; i < jobIds.length; i += 500) {
     const rows = await db
       .selectFrom("job_deps as d")
       .innerJoin("jobs as j", "j.id", "d.dep_job_id")
-      .select(["d.job_id", "j.package", "j.status", "j.agent_id"])
+      .select(["d.job_id", "j.package", "j.status", "j.agent_id", "j.stage_name", "j.name", "j.request_id"])
       .where("d.job_id", "in", jobIds.slice(i, i + 500))
       .execute();
     for (const r of rows) out.set(r.job_id, [...(out.get(r.job_id) ?? []), r]);

@@ -38,11 +38,14 @@ export interface BuildsTable {
   trigger: string | null;
 }
 
-export type ArtifactKind = "rpm" | "srpm" | "log";
+/** file: what a pipeline job declared as its artifacts (handed to later stages). */
+export type ArtifactKind = "rpm" | "srpm" | "log" | "file";
 
 export interface ArtifactsTable {
   id: Generated<number>;
   build_id: number;
+  /** The job of the build's pipeline that made it (null: the build job, or before pipelines). */
+  job_id?: number | null;
   kind: ArtifactKind;
   filename: string;
   sha256: string;
@@ -150,6 +153,20 @@ export interface JobsTable {
   error: string | null;
   created_at: string;
   updated_at: string;
+  /** Its stage in the package's pipeline (0 first), the stage's name and its own. */
+  stage: number;
+  stage_name: string;
+  name: string;
+  /** JSON of the JobDef it runs; null for command jobs. */
+  definition: string | null;
+  /** "manual": its stage waits for a maintainer's approval. */
+  approval: string | null;
+  approved_by: string | null;
+  approved_at: string | null;
+  /** agent: leased to an agent; server: run by the server itself (publish). */
+  runs_on: "agent" | "server";
+  /** JSON array of BuildStep: what the job did, once it ended. */
+  steps: string | null;
 }
 
 export interface JobDepsTable {

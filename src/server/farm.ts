@@ -3,6 +3,7 @@
 // their results, publishes green builds, and requeues the jobs of agents that went silent. All
 // state is in the database; what is kept in memory is only a cache of it, rebuilt on start.
 import { EventEmitter } from "node:events";
+import { existsSync } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { loadSetConfig } from "../config/set-config.js";
@@ -10,7 +11,7 @@ import { formatEvr } from "../core/rpmvercmp.js";
 import { labelsMatch, type Labels } from "../core/labels.js";
 import { remainingChain } from "../core/plan.js";
 import { hostMatcher } from "../core/providers.js";
-import { createBuild, finishBuild, lastDurations } from "../db/builds.js";
+import { createBuild, finishBuild, getBuild, lastDurations } from "../db/builds.js";
 import type { DialectKind } from "../db/dialect.js";
 import {
   activeJobs,
@@ -24,23 +25,28 @@ import {
   lockFirst,
   readyJobs,
   renewLeases,
-  setJobBuild,
+  runJobs,
   settleDependents,
   type NewJob,
 } from "../db/jobs.js";
 import type { Kysely } from "kysely";
 import type { AgentRow, BuildRow, Database, JobRow, NewArtifact } from "../db/schema.js";
 import { queryRpms } from "../rpm/rpm-query.js";
-import { graphErrors, loadGraph, modeOf, type LoadedGraph } from "../build/load-graph.js";
+import { graphErrors, loadGraph, modeOf, pipelineOf, type LoadedGraph } from "../build/load-graph.js";
 import { planRun } from "../build/plan-run.js";
-import { isUpToDate, prepareBuild, whyNotUpToDate, type SourceHashes } from "../build/prepare-build.js";
+import { isUpToDate, prepareBuild, whyNotUpToDate } from "../build/prepare-build.js";
 import { checkCutoff } from "../build/cutoff.js";
 import { Publisher } from "../build/publisher.js";
 import type { Workspace } from "../build/workspace.js";
 import type { BuildTrigger, LeasedJob, RequestCause, ResultBody } from "../api/schemas.js";
 import { planChange, type ChangePlan } from "../core/flow.js";
+import type { JobDef } from "../core/pipeline.js";
+import type { RootPackage } from "../buildroot/buildroot-cache.js";
+import type { BuildInputs } from "../build/inputs.js";
 import { sha256File } from "../util/hash.js";
 import { HttpError } from "./http-error.js";
+import { logNameOf } from "./job-logs.js";
+export { logNameOf };
 
 export interface FarmOptions {
   /** An agent that has not renewed a lease for this long loses it, and the job is requeued. */
@@ -63,6 +69,11 @@ export class Farm {
   private readonly publishing = new Map<number, Publishing>();
   private readonly finishing = new Map<number, Promise<{ status: JobRow["status"]; duplicate: boolean }>>();
   private active = new Set<string>();
+  /** The loop running the server's own jobs (publish), and whether to look again when it ends. */
+  private serverLoop: Promise<void> | undefined;
+  private serverAgain = false;
+  /** Server jobs this process is running: their leases are renewed by the reaper's tick. */
+  private readonly serverHeld = new Set<number>();
   private reaper: NodeJS.Timeout | undefined;
   private closing = false;
   private isHost: (name: string) => boolean;
@@ -82,8 +93,9 @@ export class Farm {
 
   async open(): Promise<void> {
     const db = this.ws.db;
-    // Builds left running with no lease behind them were cut off by a crash of this server. Leased
-    // ones belong to agents that may still be building: they get a full lease time to reconnect.
+    // Builds left running with no job of their run still to come were cut off by a crash of this
+    // server. Leased jobs belong to agents that may still be building: they get a full lease time
+    // to reconnect.
     await db
       .updateTable("builds")
       .set({
@@ -96,7 +108,7 @@ export class Farm {
         q
           .selectFrom("jobs")
           .select("build_id")
-          .where("status", "=", "leased")
+          .where("status", "in", ["queued", "leased"])
           .where("build_id", "is not", null),
       )
       .execute();
@@ -121,7 +133,9 @@ export class Farm {
     const tick = Math.max(100, Math.min(1000, this.opts.leaseMs / 5));
     this.reaper = setInterval(() => {
       this.reap().catch((e: unknown) => this.say(`lease check failed: ${(e as Error).message}`));
+      this.kickServerJobs();
     }, tick);
+    this.kickServerJobs();
   }
 
   /** Stops handing out jobs: waiting leases return at once (so that the HTTP server can close). */
@@ -134,6 +148,7 @@ export class Farm {
     this.stopLeasing();
     clearInterval(this.reaper);
     await Promise.allSettled(this.finishing.values());
+    await this.serverLoop;
   }
 
   private say(line: string): void {
@@ -192,40 +207,57 @@ export class Farm {
     const building = new Set(plan.toBuild.filter((n) => !active.has(n)));
     const chain = remainingChain(new Set(plan.toBuild), g.graph.order, (n) => known.get(n) ?? typical);
     const jobs: NewJob[] = [];
+    const pipelines = pipelineOf(ws, g);
+    /** The key of the job that publishes a package built in this request. */
+    const publishKey = (name: string): string => {
+      const p = pipelines(name);
+      return `${name}/${p.stages.length - 1}/0`;
+    };
     for (const name of plan.names) {
       const s = plan.state.get(name);
+      if (s !== "pending" && s !== "blocked" && s !== "invalid") continue;
+      if (s === "pending" && !building.has(name)) continue;
       const needs = [...(g.graph.order.get(name) ?? [])].filter((d) => d !== name);
-      if (s === "pending" && building.has(name)) {
-        jobs.push({
-          package: name,
-          reason: plan.reason.get(name) ?? "requested",
-          labels: { ...this.opts.jobLabels },
-          priority: chain.get(name) ?? 0,
-          needs: needs.filter((d) => building.has(d)),
-          needsJobs: needs.filter((d) => active.has(d)).map((d) => active.get(d)!.id),
-        });
-      } else if (s === "blocked") {
-        jobs.push({
-          package: name,
-          reason: "requested",
-          labels: { ...this.opts.jobLabels },
-          priority: 0,
-          needs: [],
-          needsJobs: [],
-          final: { status: "blocked", error: `${plan.blockedBy.get(name)!.join(", ")} cannot build` },
-        });
-      } else if (s === "invalid") {
-        const msgs = (errors.get(name) ?? []).map((e) => e.format());
-        jobs.push({
-          package: name,
-          reason: "requested",
-          labels: { ...this.opts.jobLabels },
-          priority: 0,
-          needs: [],
-          needsJobs: [],
-          final: { status: "failed", error: msgs.join("\n") || "its spec or dependencies are wrong" },
-        });
-      }
+      const pipeline = pipelines(name);
+      const final: NewJob["final"] =
+        s === "blocked"
+          ? { status: "blocked", error: `${plan.blockedBy.get(name)!.join(", ")} cannot build` }
+          : s === "invalid"
+            ? {
+                status: "failed",
+                error:
+                  (errors.get(name) ?? []).map((e) => e.format()).join("\n") ||
+                  "its spec or dependencies are wrong",
+              }
+            : undefined;
+      pipeline.stages.forEach((stage, si) =>
+        stage.jobs.forEach((job, ji) => {
+          const server = job.steps[0]!.kind === "publish";
+          jobs.push({
+            key: `${name}/${si}/${ji}`,
+            package: name,
+            reason: final ? "requested" : (plan.reason.get(name) ?? "requested"),
+            labels: { ...this.opts.jobLabels, ...job.labels },
+            priority: final ? 0 : (chain.get(name) ?? 0),
+            stage: si,
+            stageName: stage.name,
+            name: job.name,
+            definition: JSON.stringify(job),
+            ...(stage.approval ? { approval: stage.approval } : {}),
+            runsOn: server ? "server" : "agent",
+            // The first stage waits for what the package needs to be published; each later stage
+            // for the whole stage before it.
+            needs: final
+              ? []
+              : si === 0
+                ? needs.filter((d) => building.has(d)).map(publishKey)
+                : pipeline.stages[si - 1]!.jobs.map((_, k) => `${name}/${si - 1}/${k}`),
+            needsJobs:
+              final || si > 0 ? [] : needs.filter((d) => active.has(d)).map((d) => active.get(d)!.id),
+            ...(final ? { final } : {}),
+          });
+        }),
+      );
     }
     const upToDate = plan.names.filter((n) => plan.state.get(n) === "up-to-date");
     const { id } = await insertRequest(ws.db, {
@@ -244,7 +276,8 @@ export class Farm {
 
   /** Queues `count` jobs that each run a shell command on an agent (no package build). */
   async submitCommands(command: string, count: number, createdBy: string): Promise<number> {
-    const jobs: NewJob[] = Array.from({ length: count }, () => ({
+    const jobs: NewJob[] = Array.from({ length: count }, (_, i) => ({
+      key: String(i),
       package: "(command)",
       command,
       reason: "command submitted",
@@ -342,22 +375,19 @@ export class Farm {
     });
   }
 
-  /** What the agent needs to build a claimed job; undefined when it needs no build after all. */
+  /** What the agent needs to run a claimed job; undefined when it needs no run after all. */
   private async prepare(job: JobRow): Promise<LeasedJob | undefined> {
     const ws = this.ws;
     const db = ws.db;
     const token = job.lease_token!;
-    const end = async (status: "failed" | "up-to-date", error: string | null): Promise<void> => {
-      await finishJob(db, job.id, status, error, token);
-      if (status === "failed") await settleDependents(db, job.id, "blocked", `${job.package} failed`);
-      await closeRequestIfDone(db, job.request_id);
-      await this.refreshActive();
-      this.changed();
-    };
     if (job.command !== null) {
       return {
         job: job.id,
         command: job.command,
+        stage: "",
+        logName: "command.log",
+        inputs: [],
+        rpmlint: "off",
         build: 0,
         leaseToken: token,
         leaseSeconds: this.opts.leaseMs / 1000,
@@ -372,95 +402,160 @@ export class Farm {
     try {
       const pkg = this.graph.graph.packages.get(job.package);
       if (!pkg) {
-        await end("failed", `${job.package} is no longer in the set`);
+        await this.endRun(job, "failed", `${job.package} is no longer in the set`);
         return undefined;
       }
-      const view = this.publisher.view;
-      const hashes: SourceHashes = new Map();
-      const prepared = await prepareBuild(ws, view, pkg, this.isHost, hashes);
-      if (prepared.unsatisfied.length > 0) {
-        const what = prepared.unsatisfied.map((u) =>
-          u.neededBy ? `${u.requirement} (required by ${u.neededBy})` : u.requirement,
-        );
-        await end(
-          "failed",
-          `cannot fill the build root: nothing in ${this.repo} provides ${what.join(", ")}`,
-        );
-        return undefined;
-      }
-      const request = await db
-        .selectFrom("requests")
-        .selectAll()
-        .where("id", "=", job.request_id)
-        .executeTakeFirstOrThrow();
-      const forced = (JSON.parse(request.forced) as string[]).includes(job.package);
-      const last = await latestGreen(ws, job.package);
-      if (!forced && isUpToDate(last, prepared, view)) {
-        await end("up-to-date", null);
-        return undefined;
-      }
-      const reason = forced ? "rebuild requested" : whyNotUpToDate(last, prepared, view);
-      // Why it started, for following the chain back: the request's cause, and the builds of what
-      // it needs that published new output in this flow.
-      const upstream = await db
-        .selectFrom("job_deps as d")
-        .innerJoin("jobs as j", "j.id", "d.dep_job_id")
-        .select(["j.package", "j.build_id"])
-        .where("d.job_id", "=", job.id)
-        .where("j.status", "=", "green")
-        .where("j.build_id", "is not", null)
-        .orderBy("j.package")
-        .execute();
-      const trigger: BuildTrigger = {
-        request: job.request_id,
-        cause: request.cause ? (JSON.parse(request.cause) as RequestCause) : null,
-        upstream: upstream.map((u) => ({ package: u.package, build: u.build_id! })),
-      };
-      const buildId = await createBuild(db, {
-        trigger: JSON.stringify(trigger),
-        package: job.package,
-        reason,
-        inputKey: prepared.key,
-        inputs: JSON.stringify(prepared.inputs),
-        evr: formatEvr(pkg.evr),
-        logPath: (id) => join(ws.data.buildDir(id), "build.log"),
-      });
-      await setJobBuild(db, job.id, buildId, reason);
+      const build = job.build_id !== null ? await getBuild(db, job.build_id) : await this.startRun(job);
+      if (!build) return undefined;
+      const def = JSON.parse(job.definition!) as JobDef;
       const pkgDir = join(ws.setDir, "packages", pkg.name);
       const files: LeasedJob["files"] = [];
-      const specName = `${pkg.name}.spec`;
-      files.push({
-        name: specName,
-        sha256: await sha256File(join(pkgDir, specName)),
-        size: (await stat(join(pkgDir, specName))).size,
-        kind: "spec",
-      });
-      for (const s of pkg.sources) {
-        const p = join(pkgDir, s.name);
-        files.push({
-          name: s.name,
-          sha256: await hashes.get(p)!,
-          size: (await stat(p)).size,
-          kind: "source",
-        });
+      const add = async (name: string, kind: "spec" | "source"): Promise<void> => {
+        const p = join(pkgDir, name);
+        const st = await stat(p);
+        files.push({ name, sha256: await sha256File(p), size: st.size, kind });
+      };
+      await add(`${pkg.name}.spec`, "spec");
+      for (const s of pkg.sources) await add(s.name, "source");
+      if (existsSync(join(pkgDir, `${pkg.name}.rpmlintrc`))) await add(`${pkg.name}.rpmlintrc`, "source");
+      // What earlier stages of the run handed on: the package's RPMs and the files jobs declared.
+      const inputs: LeasedJob["inputs"] = [];
+      if (job.stage > 0) {
+        const rows = await db
+          .selectFrom("artifacts as a")
+          .leftJoin("jobs as j", "j.id", "a.job_id")
+          .select(["a.filename", "a.sha256", "a.kind", "j.stage"])
+          .where("a.build_id", "=", build.id)
+          .where("a.kind", "in", ["rpm", "file"])
+          .execute();
+        for (const r of rows) {
+          if (r.stage !== null && r.stage >= job.stage) continue;
+          inputs.push({ filename: r.filename, sha256: r.sha256, kind: r.kind === "rpm" ? "rpm" : "file" });
+        }
       }
       this.changed();
       return {
         job: job.id,
-        build: buildId,
+        build: build.id,
         leaseToken: token,
         leaseSeconds: this.opts.leaseMs / 1000,
         package: pkg.name,
         specFile: pkg.specFile,
         dist: ws.config.dist,
         files,
-        rootPackages: prepared.packages,
+        rootPackages: rootOf(build),
         sandbox: ws.config.build.sandbox,
+        stage: job.stage_name,
+        definition: def,
+        logName: logNameOf(job),
+        inputs,
+        rpmlint: ws.config.build.rpmlint,
       };
     } catch (e) {
-      await end("failed", `the server could not prepare the build: ${(e as Error).message}`);
+      await this.endRun(job, "failed", `the server could not prepare the build: ${(e as Error).message}`);
       return undefined;
     }
+  }
+
+  /**
+   * The first job of a package's run to be leased decides for the whole run: there is nothing to
+   * do (up to date), it cannot build (its build root cannot be filled), or there is a new build,
+   * which every job of the run belongs to. Decided from what the repository holds now.
+   */
+  private async startRun(job: JobRow): Promise<BuildRow | undefined> {
+    const ws = this.ws;
+    const db = ws.db;
+    const pkg = this.graph.graph.packages.get(job.package)!;
+    const view = this.publisher.view;
+    const prepared = await prepareBuild(ws, view, pkg, this.isHost, new Map());
+    if (prepared.unsatisfied.length > 0) {
+      const what = prepared.unsatisfied.map((u) =>
+        u.neededBy ? `${u.requirement} (required by ${u.neededBy})` : u.requirement,
+      );
+      await this.endRun(
+        job,
+        "failed",
+        `cannot fill the build root: nothing in ${this.repo} provides ${what.join(", ")}`,
+      );
+      return undefined;
+    }
+    const request = await db
+      .selectFrom("requests")
+      .selectAll()
+      .where("id", "=", job.request_id)
+      .executeTakeFirstOrThrow();
+    const forced = (JSON.parse(request.forced) as string[]).includes(job.package);
+    const last = await latestGreen(ws, job.package);
+    if (!forced && isUpToDate(last, prepared, view)) {
+      await this.endRun(job, "up-to-date", null);
+      return undefined;
+    }
+    const reason = forced ? "rebuild requested" : whyNotUpToDate(last, prepared, view);
+    // Why it started, for following the chain back: the request's cause, and the builds of what
+    // it needs that published new output in this flow.
+    const publishers = await db
+      .selectFrom("job_deps as d")
+      .innerJoin("jobs as j", "j.id", "d.dep_job_id")
+      .select(["j.package", "j.build_id"])
+      .where("d.job_id", "=", job.id)
+      .where("j.status", "=", "green")
+      .where("j.build_id", "is not", null)
+      .orderBy("j.package")
+      .execute();
+    const trigger: BuildTrigger = {
+      request: job.request_id,
+      cause: request.cause ? (JSON.parse(request.cause) as RequestCause) : null,
+      upstream: publishers.map((u) => ({ package: u.package, build: u.build_id! })),
+    };
+    const buildId = await createBuild(db, {
+      trigger: JSON.stringify(trigger),
+      package: job.package,
+      reason,
+      inputKey: prepared.key,
+      inputs: JSON.stringify(prepared.inputs),
+      evr: formatEvr(pkg.evr),
+      logPath: (id) => join(ws.data.buildDir(id), "build.log"),
+    });
+    // Two jobs of the run's first stage leased at once (another agent, another server): one build.
+    const r = await db
+      .updateTable("jobs")
+      .set({ build_id: buildId, reason, updated_at: new Date().toISOString() })
+      .where("request_id", "=", job.request_id)
+      .where("package", "=", job.package)
+      .where("build_id", "is", null)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) {
+      await db.deleteFrom("builds").where("id", "=", buildId).execute();
+      const again = await getJob(db, job.id);
+      return again?.build_id != null ? getBuild(db, again.build_id) : undefined;
+    }
+    return getBuild(db, buildId);
+  }
+
+  /**
+   * Ends every job of `job`'s package run that has not ended (up to date, or failed before it
+   * could build); what depends on a failed package is blocked by it.
+   */
+  private async endRun(job: JobRow, status: "failed" | "up-to-date", error: string | null): Promise<void> {
+    const db = this.ws.db;
+    const run = await runJobs(db, job.request_id, job.package);
+    for (const j of run) {
+      if (j.status !== "queued" && j.status !== "leased") continue;
+      await finishJob(
+        db,
+        j.id,
+        status,
+        error,
+        j.status === "leased" ? (j.lease_token ?? undefined) : undefined,
+      );
+    }
+    if (status === "failed") {
+      const publish = run.find((j) => j.runs_on === "server");
+      if (publish) await settleDependents(db, publish.id, "blocked", `${job.package} failed`);
+    }
+    await closeRequestIfDone(db, job.request_id);
+    await this.refreshActive();
+    this.changed();
   }
 
   async heartbeat(
@@ -470,33 +565,70 @@ export class Farm {
     return renewLeases(this.ws.db, agent.id, held, this.opts.leaseMs);
   }
 
-  /** Leases nobody renewed in time: their jobs go back to the queue, their builds are marked lost. */
+  /**
+   * Leases nobody renewed in time: their jobs go back to the queue. When the lost job was the only
+   * one of its package's run under way or done, the run's build is marked lost and the next lease
+   * starts a new one; otherwise the run goes on with its build.
+   */
   async reap(): Promise<void> {
     const db = this.ws.db;
+    // The server's own jobs in progress here keep their leases.
+    if (this.serverHeld.size > 0) {
+      await db
+        .updateTable("jobs")
+        .set({ lease_expires_at: new Date(Date.now() + this.opts.leaseMs).toISOString() })
+        .where("id", "in", [...this.serverHeld])
+        .where("status", "=", "leased")
+        .execute();
+    }
     const expired = await expireLeases(db);
     for (const j of expired) {
-      const agent = await db
-        .selectFrom("agents")
-        .select("name")
-        .where("id", "=", j.agent_id!)
-        .executeTakeFirst();
-      const what = `agent ${agent?.name ?? j.agent_id} stopped responding (no heartbeat for ${this.opts.leaseMs / 1000} s)`;
-      if (j.build_id !== null) {
-        await finishBuild(
-          db,
-          j.build_id,
-          "cancelled",
-          0,
-          j.cancel_requested ? "cancelled" : `lost: ${what}; the job was requeued`,
-        );
+      let what: string;
+      if (j.agent_id === null) what = "the server publishing it stopped";
+      else {
+        const agent = await db
+          .selectFrom("agents")
+          .select("name")
+          .where("id", "=", j.agent_id)
+          .executeTakeFirst();
+        what = `agent ${agent?.name ?? j.agent_id} stopped responding (no heartbeat for ${this.opts.leaseMs / 1000} s)`;
       }
-      if (j.cancel_requested) await settleDependents(db, j.id, "cancelled", `${j.package} was cancelled`);
+      if (j.build_id !== null && j.runs_on === "agent" && !j.cancel_requested) {
+        const others = (await runJobs(db, j.request_id, j.package)).filter(
+          (x) => x.id !== j.id && x.runs_on === "agent" && (x.status === "leased" || x.status === "green"),
+        );
+        if (others.length === 0) {
+          await finishBuild(db, j.build_id, "cancelled", 0, `lost: ${what}; the job was requeued`);
+          await db
+            .updateTable("jobs")
+            .set({ build_id: null })
+            .where("request_id", "=", j.request_id)
+            .where("package", "=", j.package)
+            .execute();
+        }
+      }
+      if (j.cancel_requested) {
+        if (j.build_id !== null) await finishBuild(db, j.build_id, "cancelled", 0, "cancelled");
+        await this.settleRun(j, "cancelled", `${j.package} was cancelled`);
+      }
       this.say(`job ${j.id} (${j.package}): ${what}; ${j.cancel_requested ? "cancelled" : "requeued"}`);
       await closeRequestIfDone(db, j.request_id);
     }
     if (expired.length > 0) {
       await this.refreshActive();
       this.changed();
+      this.kickServerJobs();
+    }
+  }
+
+  /** The run's jobs still queued get `status`; what depends on the package is settled with it. */
+  private async settleRun(job: JobRow, status: "cancelled" | "failed", why: string): Promise<void> {
+    const db = this.ws.db;
+    const run = await runJobs(db, job.request_id, job.package);
+    for (const x of run) if (x.status === "queued") await finishJob(db, x.id, status, why);
+    const publish = run.find((x) => x.runs_on === "server");
+    if (publish) {
+      await settleDependents(db, publish.id, status === "failed" ? "blocked" : "cancelled", why);
     }
   }
 
@@ -579,65 +711,169 @@ export class Farm {
       .where("id", "=", job.id)
       .where("lease_token", "=", job.lease_token)
       .execute();
-    const rows = await this.artifactRows(buildId, body);
+    const def = JSON.parse(job.definition!) as JobDef;
+    const isBuild = def.steps.some((s) => s.kind === "rpmbuild");
+    const rows = await this.artifactRows(buildId, job.id, body);
     await db.transaction().execute(async (tx) => {
-      await tx.deleteFrom("artifacts").where("build_id", "=", buildId).execute();
+      // A job run again (its first agent was lost) replaces what it made the first time.
+      await tx.deleteFrom("artifacts").where("build_id", "=", buildId).where("job_id", "=", job.id).execute();
       if (rows.length > 0) await tx.insertInto("artifacts").values(rows).execute();
       await tx
-        .updateTable("builds")
+        .updateTable("jobs")
         .set({ steps: JSON.stringify(body.steps) })
-        .where("id", "=", buildId)
+        .where("id", "=", job.id)
         .execute();
+      if (isBuild) {
+        await tx
+          .updateTable("builds")
+          .set({ steps: JSON.stringify(body.steps) })
+          .where("id", "=", buildId)
+          .execute();
+      }
     });
-    const hasRpm = rows.some((r) => r.kind === "rpm");
-    if (body.ok && !hasRpm) {
+    if (body.ok && isBuild && !rows.some((r) => r.kind === "rpm")) {
       body = { ...body, ok: false, error: "the agent reported success but uploaded no binary RPM" };
     }
     if (!body.ok) {
       const status = body.cancelled ? "cancelled" : "failed";
       const error = body.cancelled ? "cancelled" : (body.error ?? "failed");
-      await finishBuild(db, buildId, status, body.durationMs, error);
       await finishJob(db, job.id, status, error, job.lease_token!);
-      await settleDependents(
-        db,
-        job.id,
-        body.cancelled ? "cancelled" : "blocked",
-        `${job.package} ${body.cancelled ? "was cancelled" : "failed"}`,
-      );
+      const run = await runJobs(db, job.request_id, job.package);
+      const where = `${job.stage_name}/${job.name}`;
+      // The error of the build is the job's, named by stage and job when the pipeline has others.
+      const agentJobs = run.filter((j) => j.runs_on === "agent").length;
+      await finishBuild(db, buildId, status, body.durationMs, agentJobs > 1 ? `${where}: ${error}` : error);
+      const why = `${where} ${body.cancelled ? "was cancelled" : "failed"}`;
+      for (const j of run) {
+        if (j.id === job.id) continue;
+        if (j.status === "queued") await finishJob(db, j.id, status, why);
+        else if (j.status === "leased" && j.runs_on === "agent") {
+          await db.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "=", j.id).execute();
+        }
+      }
+      const publish = run.find((j) => j.runs_on === "server");
+      if (publish) {
+        await settleDependents(
+          db,
+          publish.id,
+          body.cancelled ? "cancelled" : "blocked",
+          `${job.package} ${body.cancelled ? "was cancelled" : "failed"}`,
+        );
+      }
       await closeRequestIfDone(db, job.request_id);
       await this.refreshActive();
       this.changed();
       return { status, duplicate: false };
     }
-    // Early cutoff: an output equivalent to the published one is not published; what depends on
-    // it finds its inputs unchanged when its turn comes.
+    await finishJob(db, job.id, "green", null, job.lease_token!);
+    await closeRequestIfDone(db, job.request_id);
+    this.changed();
+    this.kickServerJobs();
+    return { status: "green", duplicate: false };
+  }
+
+  // ---- what the server runs itself: publishing ----
+
+  /** Runs the server's ready jobs (publish) until there are none; one loop at a time per process. */
+  kickServerJobs(): void {
+    if (this.serverLoop) {
+      this.serverAgain = true;
+      return;
+    }
+    this.serverLoop = (async () => {
+      do {
+        this.serverAgain = false;
+        for (;;) {
+          if (this.closing) return;
+          const ready = await readyJobs(this.ws.db, 50, "server");
+          if (ready.length === 0) break;
+          let ran = 0;
+          for (const j of ready) {
+            const claimed = await this.ws.db.transaction().execute(async (tx) => {
+              const id = await lockFirst(tx, this.kind, [j.id]);
+              return id === undefined ? undefined : claimJob(tx, id, null, this.opts.leaseMs);
+            });
+            if (!claimed) continue;
+            ran++;
+            this.serverHeld.add(claimed.id);
+            try {
+              await this.publishRun(claimed);
+            } catch (e) {
+              this.say(`job ${claimed.id} (publish ${claimed.package}): ${(e as Error).message}`);
+            } finally {
+              this.serverHeld.delete(claimed.id);
+            }
+          }
+          if (ran === 0) break;
+        }
+      } while (this.serverAgain);
+    })()
+      .catch((e: unknown) => this.say(`publishing: ${(e as Error).message}`))
+      .finally(() => {
+        this.serverLoop = undefined;
+      });
+  }
+
+  /**
+   * Publishes a package's build (the publish job of its run), or cuts it off: an output equivalent
+   * to the published one is not published, and what depends on it finds its inputs unchanged.
+   */
+  private async publishRun(job: JobRow): Promise<void> {
+    const ws = this.ws;
+    const db = ws.db;
+    const build = job.build_id !== null ? await getBuild(db, job.build_id) : undefined;
+    if (!build) {
+      await this.endRun(job, "failed", "nothing was built to publish");
+      return;
+    }
+    const ms = Date.now() - Date.parse(build.started_at ?? build.created_at);
+    const rpms = await db
+      .selectFrom("artifacts")
+      .select("sha256")
+      .where("build_id", "=", build.id)
+      .where("kind", "=", "rpm")
+      .execute();
     const cut = await checkCutoff(
       ws,
       this.publisher.view,
       job.package,
-      rows.filter((r) => r.kind === "rpm").map((r) => ws.store.path(r.sha256)),
+      rpms.map((r) => ws.store.path(r.sha256)),
     );
     if (cut?.comparison.equivalent) {
-      await finishBuild(db, buildId, "green", body.durationMs, null, cut.published);
+      await finishBuild(db, build.id, "green", ms, null, cut.published);
       await finishJob(db, job.id, "cut-off", null, job.lease_token!);
       await closeRequestIfDone(db, job.request_id);
       await this.refreshActive();
       this.changed();
-      this.say(`job ${job.id} (${job.package}): same output as build ${cut.published}; cut off`);
-      return { status: "cut-off", duplicate: false };
+      this.say(`${job.package} (build ${build.id}): same output as build ${cut.published}; cut off`);
+      return;
     }
-    this.publishing.set(buildId, { job, ms: body.durationMs });
-    await this.publisher.publish(job.package, buildId);
-    const after = await getJob(db, job.id);
-    return { status: after!.status, duplicate: false };
+    this.publishing.set(build.id, { job, ms });
+    await this.publisher.publish(job.package, build.id);
   }
 
   /** The uploaded files as artifact rows, with what their RPM headers say (read here, not trusted). */
-  private async artifactRows(buildId: number, body: ResultBody): Promise<NewArtifact[]> {
+  private async artifactRows(buildId: number, jobId: number, body: ResultBody): Promise<NewArtifact[]> {
     const ws = this.ws;
     const rows: NewArtifact[] = [];
     const rpms = body.artifacts.filter((a) => a.filename.endsWith(".rpm"));
-    const dir = join(ws.data.root, "tmp", `result-${buildId}-${Date.now()}`);
+    const dir = join(ws.data.root, "tmp", `result-${buildId}-${jobId}-${Date.now()}`);
+    const plain = (a: { filename: string; sha256: string }, kind: "log" | "file"): NewArtifact => ({
+      build_id: buildId,
+      job_id: jobId,
+      kind,
+      filename: a.filename,
+      sha256: a.sha256,
+      size: 0,
+      name: null,
+      epoch: null,
+      version: null,
+      release: null,
+      arch: null,
+      provides: null,
+      requires: null,
+      files: null,
+    });
     try {
       await mkdir(dir, { recursive: true });
       const paths: string[] = [];
@@ -651,6 +887,7 @@ export class Farm {
         const a = rpms[i]!;
         rows.push({
           build_id: buildId,
+          job_id: jobId,
           kind: h.source ? "srpm" : "rpm",
           filename: a.filename,
           sha256: a.sha256,
@@ -668,22 +905,9 @@ export class Farm {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    for (const a of body.artifacts.filter((x) => x.filename.endsWith(".log"))) {
-      rows.push({
-        build_id: buildId,
-        kind: "log",
-        filename: a.filename,
-        sha256: a.sha256,
-        size: 0,
-        name: null,
-        epoch: null,
-        version: null,
-        release: null,
-        arch: null,
-        provides: null,
-        requires: null,
-        files: null,
-      });
+    for (const a of body.artifacts) {
+      if (a.filename.endsWith(".rpm")) continue;
+      rows.push(plain(a, a.filename.endsWith(".log") ? "log" : "file"));
     }
     for (const r of rows) r.size = (await stat(ws.store.path(r.sha256))).size;
     return rows;
@@ -714,19 +938,32 @@ export class Farm {
     this.changed();
   }
 
-  // ---- cancelling ----
+  // ---- cancelling and approving ----
 
-  /** Cancels a job: at once when queued; through its agent's next heartbeat when leased. */
+  /**
+   * Cancels a package's run (the jobs of `jobId`'s package in its request): queued jobs at once,
+   * leased ones through their agent's next heartbeat; what depends on the package is cancelled too.
+   * Says where the job now stands.
+   */
   async cancelJob(jobId: number): Promise<JobRow["status"]> {
     const db = this.ws.db;
     const job = await getJob(db, jobId);
     if (!job) throw new HttpError(404, `no job ${jobId}`, "NOT_FOUND");
-    if (job.status === "queued") {
-      if (await finishJob(db, job.id, "cancelled", "cancelled")) {
-        await settleDependents(db, job.id, "cancelled", `${job.package} was cancelled`);
+    const run = job.command !== null ? [job] : await runJobs(db, job.request_id, job.package);
+    let leased = false;
+    for (const j of run) {
+      if (j.status === "leased" && j.runs_on === "agent") {
+        leased = true;
+        await db.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "=", j.id).execute();
       }
-    } else if (job.status === "leased") {
-      await db.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "=", job.id).execute();
+    }
+    for (const j of run) if (j.status === "queued") await finishJob(db, j.id, "cancelled", "cancelled");
+    if (job.command === null && !leased) {
+      if (job.build_id !== null) {
+        const b = await getBuild(db, job.build_id);
+        if (b?.status === "running") await finishBuild(db, b.id, "cancelled", 0, "cancelled");
+      }
+      await this.settleRun(job, "cancelled", `${job.package} was cancelled`);
     }
     await closeRequestIfDone(db, job.request_id);
     await this.refreshActive();
@@ -747,9 +984,53 @@ export class Farm {
     for (const j of jobs) await this.cancelJob(j.id);
   }
 
+  /**
+   * Approves the stage of `jobId` in its package's run (every job of that stage), for a stage that
+   * waits for approval. Returns the stage's jobs.
+   */
+  async approve(jobId: number, by: string): Promise<JobRow[]> {
+    const db = this.ws.db;
+    const job = await getJob(db, jobId);
+    if (!job) throw new HttpError(404, `no job ${jobId}`, "NOT_FOUND");
+    if (job.approval === null) {
+      throw new HttpError(
+        409,
+        `job ${jobId} (${job.stage_name}/${job.name}) does not wait for approval`,
+        "NO_APPROVAL",
+      );
+    }
+    if (job.approved_at !== null) {
+      throw new HttpError(
+        409,
+        `stage ${job.stage_name} of ${job.package} was approved by ${job.approved_by} already`,
+        "APPROVED",
+      );
+    }
+    if (job.status !== "queued") {
+      throw new HttpError(409, `job ${jobId} is ${job.status}: there is nothing to approve`, "NOT_WAITING");
+    }
+    await db
+      .updateTable("jobs")
+      .set({ approved_by: by, approved_at: new Date().toISOString(), updated_at: new Date().toISOString() })
+      .where("request_id", "=", job.request_id)
+      .where("package", "=", job.package)
+      .where("stage", "=", job.stage)
+      .where("approved_at", "is", null)
+      .execute();
+    this.say(`stage ${job.stage_name} of ${job.package} (request ${job.request_id}) approved by ${by}`);
+    this.changed();
+    this.kickServerJobs();
+    return (await runJobs(db, job.request_id, job.package)).filter((j) => j.stage === job.stage);
+  }
+
   /** Where a build's log is written while it runs (and kept after, beside the stored copy). */
   logPath(buildId: number): string {
     return join(this.ws.data.buildDir(buildId), "build.log");
+  }
+
+  /** Where a job's log is written (the build job's is the build's log). */
+  jobLogPath(job: JobRow): string {
+    return join(this.ws.data.buildDir(job.build_id!), logNameOf(job));
   }
 }
 
@@ -762,4 +1043,13 @@ async function latestGreen(ws: Workspace, pkg: string): Promise<BuildRow | undef
     .orderBy("id", "desc")
     .limit(1)
     .executeTakeFirst();
+}
+
+/** The RPMs a build's root holds, from its recorded inputs ("filename sha256"). */
+function rootOf(build: BuildRow): RootPackage[] {
+  const inputs = JSON.parse(build.inputs) as BuildInputs;
+  return inputs.root.map((r) => {
+    const [filename, sha256] = r.split(" ") as [string, string];
+    return { filename, sha256 };
+  });
 }

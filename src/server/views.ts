@@ -13,6 +13,7 @@ import { API_PREFIX } from "../api/schemas.js";
 import type { Labels } from "../core/labels.js";
 import { whyWaiting, type AgentState } from "../core/why-waiting.js";
 import { depsOf } from "../db/jobs.js";
+import { logNameOf } from "./job-logs.js";
 import type { AgentRow, Database, JobRow } from "../db/schema.js";
 
 type Conn = Kysely<Database>;
@@ -85,10 +86,17 @@ export async function jobViews(db: Conn, jobs: JobRow[], leaseMs: number): Promi
           package: d.package,
           status: d.status,
           agent: d.agent_id !== null ? agentName.get(d.agent_id) : undefined,
+          // An earlier stage of its own package's pipeline is named by stage and job.
+          job:
+            d.package === j.package && d.request_id === j.request_id
+              ? `${d.stage_name}/${d.name}`
+              : undefined,
         })),
         error: j.error,
         agent: j.agent_id !== null ? agentName.get(j.agent_id) : undefined,
         ahead: ahead.get(j.id) ?? 0,
+        runsOnServer: j.runs_on === "server",
+        ...(j.approval && !j.approved_at ? { approvalOf: { stage: j.stage_name, job: j.id } } : {}),
       },
       states,
     );
@@ -96,6 +104,11 @@ export async function jobViews(db: Conn, jobs: JobRow[], leaseMs: number): Promi
       id: j.id,
       request: j.request_id,
       package: j.package,
+      stage: j.stage_name,
+      name: j.name,
+      runsOn: j.runs_on,
+      approval: j.approval === "manual" ? ("manual" as const) : null,
+      approvedBy: j.approved_by,
       status: j.status,
       reason: j.reason,
       why,
@@ -107,14 +120,37 @@ export async function jobViews(db: Conn, jobs: JobRow[], leaseMs: number): Promi
       error: j.error,
       createdAt: j.created_at,
       updatedAt: j.updated_at,
+      steps: j.steps ? (JSON.parse(j.steps) as BuildStep[]) : [],
+      log:
+        j.build_id === null || j.command !== null
+          ? null
+          : logNameOf(j) === "build.log"
+            ? `${API_PREFIX}/builds/${j.build_id}/log`
+            : `${API_PREFIX}/jobs/${j.id}/log`,
     };
   });
+}
+
+/**
+ * Each package of a request by the job that publishes it (its status is the package's: green,
+ * cut off, up to date, failed, blocked …); a command job stands for itself.
+ */
+export function requestPackages(jobs: readonly JobView[]): RequestView["packages"] {
+  return jobs
+    .filter((j) => j.runsOn === "server" || j.name === "")
+    .map((j) => ({
+      package: j.package,
+      status: j.status,
+      build: j.build,
+      error: j.error,
+    }));
 }
 
 export async function requestView(db: Conn, id: number, leaseMs: number): Promise<RequestView | undefined> {
   const r = await db.selectFrom("requests").selectAll().where("id", "=", id).executeTakeFirst();
   if (!r) return undefined;
   const jobs = await db.selectFrom("jobs").selectAll().where("request_id", "=", id).orderBy("id").execute();
+  const views = await jobViews(db, jobs, leaseMs);
   return {
     id: r.id,
     cause: r.cause ? (JSON.parse(r.cause) as RequestCause) : null,
@@ -124,7 +160,8 @@ export async function requestView(db: Conn, id: number, leaseMs: number): Promis
     createdBy: r.created_by,
     createdAt: r.created_at,
     finishedAt: r.finished_at,
-    jobs: await jobViews(db, jobs, leaseMs),
+    jobs: views,
+    packages: requestPackages(views),
     upToDate: JSON.parse(r.up_to_date) as string[],
   };
 }

@@ -24,7 +24,7 @@ import {
 import { ChecksumMismatchError } from "../../artifacts/store.js";
 import { touchAgent } from "../../db/tokens.js";
 import { agentOf, type Auth } from "../auth.js";
-import type { Farm } from "../farm.js";
+import { logNameOf, type Farm } from "../farm.js";
 import { HttpError } from "../http-error.js";
 
 const errors = {
@@ -96,7 +96,11 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
     async (req, reply) => {
       const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
       const pkg = farm.graph.graph.packages.get(job.package);
-      const allowed = new Set([`${job.package}.spec`, ...(pkg?.sources.map((s) => s.name) ?? [])]);
+      const allowed = new Set([
+        `${job.package}.spec`,
+        `${job.package}.rpmlintrc`,
+        ...(pkg?.sources.map((s) => s.name) ?? []),
+      ]);
       // Only the names the spec itself lists: never a path from the request.
       if (!allowed.has(req.params.name)) {
         throw new HttpError(404, `${req.params.name} is not a file of ${job.package}`, "NOT_FOUND");
@@ -123,7 +127,8 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
       const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
       if (!Buffer.isBuffer(req.body)) throw new HttpError(415, "send the log as text/plain", "BAD_TYPE");
       const body = req.body;
-      const path = farm.logPath(job.build_id!);
+      if (job.build_id === null) throw new HttpError(409, `job ${job.id} has no build yet`, "NO_BUILD");
+      const path = farm.jobLogPath(job);
       await mkdir(dirname(path), { recursive: true });
       const fh = await open(path, "a+");
       try {
@@ -136,7 +141,8 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
         }
         const fresh = body.subarray(size - offset);
         if (fresh.length > 0) await fh.write(fresh);
-        farm.events.emit(`log:${job.build_id}`);
+        farm.events.emit(`log:job:${job.id}`);
+        if (logNameOf(job) === "build.log") farm.events.emit(`log:${job.build_id}`);
         return { size: size + fresh.length };
       } finally {
         await fh.close();

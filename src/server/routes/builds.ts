@@ -2,12 +2,13 @@
 // events), artifact downloads (checksum verified before a byte is sent), cancel.
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import type { FastifyReply } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { API_PREFIX, BuildListQuery, BuildView, ErrorBody, IdParams, LogQuery } from "../../api/schemas.js";
 import { sha256File } from "../../util/hash.js";
-import type { Auth } from "../auth.js";
+import { getJob } from "../../db/jobs.js";
+import { userName, type Auth } from "../auth.js";
 import type { Farm } from "../farm.js";
 import { HttpError } from "../http-error.js";
 import { buildView } from "../views.js";
@@ -59,7 +60,7 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = as
     {
       preHandler: auth.requireRole("maintainer"),
       schema: {
-        summary: "Cancel a build (its job)",
+        summary: "Cancel a build (every job of its package's run)",
         params: IdParams,
         response: { 200: z.object({ status: z.string() }), ...errors },
       },
@@ -92,81 +93,150 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = as
       const id = req.params.id;
       const b = await buildView(db, id);
       if (!b) throw new HttpError(404, `no build ${id}`, "NOT_FOUND");
-      const path = farm.logPath(id);
-      const follow = req.query.follow === "1" || req.query.follow === "true";
-      if (!follow) {
-        const size = await stat(path).then(
-          (s) => s.size,
-          () => -1,
-        );
-        if (size < 0) throw new HttpError(404, `build ${id} has no log (yet)`, "NOT_FOUND");
-        return reply
-          .type("text/plain; charset=utf-8")
-          .send(createReadStream(path, { start: req.query.offset }));
-      }
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        "content-type": "text/event-stream",
-        "cache-control": "no-cache",
-        connection: "keep-alive",
-      });
-      let offset = req.query.offset;
-      let closed = false;
-      req.raw.on("close", () => (closed = true));
-      const pump = async (): Promise<void> => {
-        const fh = await open(path, "r").catch(() => undefined);
-        if (!fh) return;
-        try {
-          for (;;) {
-            const buf = Buffer.alloc(64 * 1024);
-            const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-            if (bytesRead === 0) break;
-            // Only whole UTF-8 characters: cut before a trailing partial sequence.
-            let end = bytesRead;
-            while (end > 0 && end > bytesRead - 4 && (buf[end - 1]! & 0xc0) === 0x80) end--;
-            if (end > 0 && buf[end - 1]! >= 0xc0) end--;
-            if (end === 0) end = bytesRead;
-            res.write(
-              `event: log\nid: ${offset + end}\ndata: ${JSON.stringify(buf.subarray(0, end).toString("utf8"))}\n\n`,
-            );
-            offset += end;
-          }
-        } finally {
-          await fh.close();
-        }
-      };
-      const wake = (): void => void 0;
-      let notify: () => void = wake;
-      const onLog = (): void => notify();
-      farm.events.on(`log:${id}`, onLog);
-      farm.events.on("change", onLog);
-      try {
-        for (;;) {
-          await pump();
+      return sendLog(req, reply, {
+        path: farm.logPath(id),
+        what: `build ${id}`,
+        event: `log:${id}`,
+        ended: async () => {
           const now = await buildView(db, id);
-          if (closed) break;
-          if (now && now.status !== "running") {
-            await pump();
-            res.write(`event: end\ndata: ${JSON.stringify({ status: now.status, error: now.error })}\n\n`);
-            break;
-          }
-          await new Promise<void>((r) => {
-            const t = setTimeout(r, 1000);
-            notify = () => {
-              clearTimeout(t);
-              r();
-            };
-          });
-          res.write(": keep-alive\n\n");
-        }
-      } finally {
-        farm.events.off(`log:${id}`, onLog);
-        farm.events.off("change", onLog);
-        res.end();
-      }
+          return now && now.status !== "running" ? { status: now.status, error: now.error } : undefined;
+        },
+      });
     },
   );
+
+  app.get(
+    `${API_PREFIX}/jobs/:id/log`,
+    {
+      schema: {
+        summary: "One pipeline job's log: text, or with follow=1 server-sent events, as a build's",
+        params: IdParams,
+        querystring: LogQuery,
+      },
+    },
+    async (req, reply) => {
+      const id = req.params.id;
+      const job = await getJob(db, id);
+      if (!job) throw new HttpError(404, `no job ${id}`, "NOT_FOUND");
+      if (job.build_id === null)
+        throw new HttpError(404, `job ${id} has not started: no log yet`, "NOT_FOUND");
+      return sendLog(req, reply, {
+        path: farm.jobLogPath(job),
+        what: `job ${id}`,
+        event: `log:job:${id}`,
+        ended: async () => {
+          const now = await getJob(db, id);
+          return now && now.status !== "queued" && now.status !== "leased"
+            ? { status: now.status, error: now.error }
+            : undefined;
+        },
+      });
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/jobs/:id/approve`,
+    {
+      preHandler: auth.requireRole("maintainer"),
+      schema: {
+        summary: "Approve the stage of this job (every job of that stage of the package's run)",
+        params: IdParams,
+        response: { 200: z.object({ approved: z.array(z.number()), by: z.string() }), ...errors },
+        security: [{ bearer: [] }],
+      },
+    },
+    async (req) => {
+      const by = userName(req);
+      const jobs = await farm.approve(req.params.id, by);
+      return { approved: jobs.map((j) => j.id), by };
+    },
+  );
+
+  /** A log as text, or followed live as server-sent events until `ended` says it is over. */
+  async function sendLog(
+    req: FastifyRequest<{ Querystring: { follow?: string | undefined; offset: number } }>,
+    reply: FastifyReply,
+    o: {
+      path: string;
+      what: string;
+      event: string;
+      ended: () => Promise<{ status: string; error: string | null } | undefined>;
+    },
+  ): Promise<unknown> {
+    const path = o.path;
+    const follow = req.query.follow === "1" || req.query.follow === "true";
+    if (!follow) {
+      const size = await stat(path).then(
+        (s) => s.size,
+        () => -1,
+      );
+      if (size < 0) throw new HttpError(404, `${o.what} has no log (yet)`, "NOT_FOUND");
+      return reply
+        .type("text/plain; charset=utf-8")
+        .send(createReadStream(path, { start: req.query.offset }));
+    }
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
+    let offset = req.query.offset;
+    let closed = false;
+    req.raw.on("close", () => (closed = true));
+    const pump = async (): Promise<void> => {
+      const fh = await open(path, "r").catch(() => undefined);
+      if (!fh) return;
+      try {
+        for (;;) {
+          const buf = Buffer.alloc(64 * 1024);
+          const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+          if (bytesRead === 0) break;
+          // Only whole UTF-8 characters: cut before a trailing partial sequence.
+          let end = bytesRead;
+          while (end > 0 && end > bytesRead - 4 && (buf[end - 1]! & 0xc0) === 0x80) end--;
+          if (end > 0 && buf[end - 1]! >= 0xc0) end--;
+          if (end === 0) end = bytesRead;
+          res.write(
+            `event: log\nid: ${offset + end}\ndata: ${JSON.stringify(buf.subarray(0, end).toString("utf8"))}\n\n`,
+          );
+          offset += end;
+        }
+      } finally {
+        await fh.close();
+      }
+    };
+    let notify: () => void = () => undefined;
+    const onLog = (): void => notify();
+    farm.events.on(o.event, onLog);
+    farm.events.on("change", onLog);
+    try {
+      for (;;) {
+        await pump();
+        if (closed) break;
+        const end = await o.ended();
+        if (end) {
+          await pump();
+          res.write(`event: end\ndata: ${JSON.stringify(end)}\n\n`);
+          break;
+        }
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, 1000);
+          notify = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
+        res.write(": keep-alive\n\n");
+      }
+    } finally {
+      farm.events.off(o.event, onLog);
+      farm.events.off("change", onLog);
+      res.end();
+    }
+    return undefined;
+  }
 
   app.get(
     `${API_PREFIX}/builds/:id/artifacts/:filename`,
