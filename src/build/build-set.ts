@@ -33,7 +33,8 @@ export type BuildEvent =
   /** Early cutoff: its output equals the published build `sameAs`; not published. */
   | { type: "cut-off"; package: string; buildId: number; ms: number; sameAs: number }
   | { type: "failed"; package: string; buildId?: number; error: string; logPath?: string }
-  | { type: "blocked"; package: string; by: string[] }
+  /** `because`: what stops the packages it needs ("awaits approval"); default: they cannot build. */
+  | { type: "blocked"; package: string; by: string[]; because?: string }
   | { type: "published"; repo: string; snapshot: number; packages: number }
   | { type: "cancelled"; package: string; buildId?: number }
   /** One job of a package's pipeline ended (pipelines with more than the build job). */
@@ -191,7 +192,12 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
       } else {
         state.set(n, "blocked");
         blockedBy.set(n, rootCauses([name], blockedBy));
-        emit({ type: "blocked", package: n, by: blockedBy.get(n)! });
+        emit({
+          type: "blocked",
+          package: n,
+          by: blockedBy.get(n)!,
+          ...(s === "awaiting-approval" ? { because: "awaits approval" } : {}),
+        });
       }
     }
   }

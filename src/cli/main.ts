@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { UserError } from "../util/errors.js";
 import { registerAgent } from "./agent.js";
+import { registerApprove } from "./approve.js";
 import { registerBuild } from "./build.js";
 import { registerGraph } from "./graph.js";
 import { printError } from "./output.js";
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
   registerStatus(program);
   registerLogs(program, setStatus);
   registerCancel(program);
+  registerApprove(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return status;

@@ -117,7 +117,9 @@ export function createProgress(opts: {
           break;
         case "blocked":
           blocked++;
-          line(`${pc.yellow("blocked")} ${e.package}: needs ${e.by.join(", ")}, which cannot build`);
+          line(
+            `${pc.yellow("blocked")} ${e.package}: needs ${e.by.join(", ")}, which ${e.because ?? "cannot build"}`,
+          );
           break;
         case "cancelled":
           building.delete(e.package);

@@ -170,7 +170,8 @@ export async function remoteStatus(o: ServerOptions & { request?: number }): Pro
     console.log(
       `request ${r.id} (${r.status}), by ${r.createdBy} at ${r.createdAt}${r.cause ? `: ${describeCause(r.cause)}` : ""}`,
     );
-    for (const j of r.jobs) console.log(`  ${j.package.padEnd(24)} ${j.status.padEnd(10)} ${j.why}`);
+    for (const j of r.jobs)
+      console.log(`  ${j.package.padEnd(24)} ${j.status.padEnd(10)} ${j.why}${jobTag(j)}`);
     return;
   }
   const { agents } = await api.json(z.object({ agents: z.array(AgentView) }), "GET", "/agents");
@@ -188,7 +189,7 @@ export async function remoteStatus(o: ServerOptions & { request?: number }): Pro
   );
   console.log(`queue (${jobs.length} active):`);
   for (const j of [...jobs].reverse())
-    console.log(`  ${j.package.padEnd(24)} ${j.status.padEnd(8)} ${j.why}`);
+    console.log(`  ${j.package.padEnd(24)} ${j.status.padEnd(8)} ${j.why}${jobTag(j)}`);
   const { builds } = await api.json(z.object({ builds: z.array(BuildView) }), "GET", "/builds?limit=10");
   console.log("recent builds:");
   for (const b of builds) {
@@ -250,4 +251,9 @@ export async function remoteCancel(o: ServerOptions & { request?: boolean }, id:
   console.log(
     `build ${id}: ${r.status === "leased" ? "cancelling (its agent stops it at its next heartbeat)" : r.status}`,
   );
+}
+
+/** Which job a status line is about: its id, and its stage and name in the package's pipeline. */
+function jobTag(j: JobView): string {
+  return j.stage ? `  [job ${j.id}: ${j.stage}/${j.name}]` : `  [job ${j.id}]`;
 }

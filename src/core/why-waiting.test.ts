@@ -83,3 +83,44 @@ describe("why a job waits", () => {
     );
   });
 });
+
+describe("why a pipeline job waits", () => {
+  it("an earlier stage of its own package is named by stage and job; another package by name", () => {
+    expect(
+      whyWaiting(
+        job({
+          deps: [
+            { package: "hello", status: "leased", agent: "a1", job: "test/smoke" },
+            { package: "libgreet", status: "queued" },
+          ],
+        }),
+        [agent()],
+      ),
+    ).toBe("waits for test/smoke (building on a1), libgreet (queued)");
+  });
+
+  it("a stage that needs approval says so, and how to give it, after what it still waits for", () => {
+    const approvalOf = { stage: "release", job: 42 };
+    expect(whyWaiting(job({ approvalOf }), [agent()])).toBe(
+      "waits for approval of stage release (kiln approve 42)",
+    );
+    expect(
+      whyWaiting(job({ approvalOf, deps: [{ package: "hello", status: "queued", job: "test/smoke" }] }), [
+        agent(),
+      ]),
+    ).toBe("waits for test/smoke (queued), then for approval of stage release (kiln approve 42)");
+  });
+
+  it("the server's own jobs need no agent: ready, being published, a publication waited for", () => {
+    expect(whyWaiting(job({ runsOnServer: true }), [])).toBe("ready: the server publishes it next");
+    expect(whyWaiting(job({ runsOnServer: true, status: "leased" }), [])).toBe(
+      "being published by the server",
+    );
+    expect(whyWaiting(job({ deps: [{ package: "libgreet", status: "leased" }] }), [agent()])).toBe(
+      "waits for libgreet (being published)",
+    );
+    expect(whyWaiting(job({ status: "cut-off" }), [])).toBe(
+      "built, with the same output as its published build: cut off, not published",
+    );
+  });
+});

@@ -110,3 +110,35 @@ export function writeFile(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, content);
 }
+
+/** A set whose pipeline has two test jobs, a report stage fed by their artifacts, and a release stage that waits for approval. */
+export const PIPELINE_YAML = `${KILN_YAML}build:
+  rpmlint: "off"
+pipeline:
+  stages:
+    - name: build
+      jobs:
+        - name: rpm
+          steps: [sources, build-dependencies, rpmbuild, check]
+    - name: test
+      jobs:
+        - name: list
+          steps:
+            - run: ls $KILN_RPMS > rpms.txt; echo "$GREETING" >> rpms.txt
+              env: { GREETING: hello-from-env }
+          artifacts: [rpms.txt]
+        - name: unpack
+          steps:
+            - run: for r in $KILN_RPMS/*.noarch.rpm; do rpm2cpio $r | cpio -id --quiet; done; test -f usr/share/\${KILN_PACKAGE}/\${KILN_PACKAGE}.txt
+    - name: report
+      jobs:
+        - name: summary
+          steps:
+            - run: cp $KILN_INPUTS/rpms.txt summary.txt; grep -q "\${KILN_PACKAGE}-1.0" summary.txt
+          artifacts: [summary.txt]
+    - name: release
+      approval: manual
+      jobs:
+        - name: publish
+          steps: [publish]
+`;
