@@ -143,6 +143,25 @@ describe("rebuilds set off by commits", () => {
     const r3 = await waitForRequest(server.url, h3.request!);
     expect(statuses(r3)).toEqual({ a: "green", b: "cut-off", c: "up-to-date", d: "cut-off" });
 
+    // 4. Fan-in: one commit changes a and b (both outputs change): b builds once, after a, and c
+    //    once, after b; never once per upstream.
+    edit(set, "packages/a/a.spec", (s) => s.replace("a-content-2", "a-content-3"));
+    edit(set, "packages/b/b.spec", (s) =>
+      s.replace("%files", "echo b2 > %{buildroot}%{_datadir}/b/b2.txt\n\n%files"),
+    );
+    commit(set, "Change a and b together");
+    const h4 = await hook(server);
+    expect(h4.changed).toEqual(["a", "b"]);
+    const r4 = await waitForRequest(server.url, h4.request!);
+    expect(statuses(r4)).toEqual({ a: "green", b: "green", c: "cut-off", d: "cut-off" });
+    const builds = (await api(server.url, "GET", "/builds?limit=100")).body.builds as {
+      package: string;
+      trigger: { request: number } | null;
+    }[];
+    const perPackage = (p: string): number =>
+      builds.filter((x) => x.package === p && x.trigger?.request === h4.request).length;
+    expect(["a", "b", "c", "d"].map(perPackage)).toEqual([1, 1, 1, 1]);
+
     agent.child.kill("SIGTERM");
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);
