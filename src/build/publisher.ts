@@ -59,6 +59,12 @@ export class Publisher {
     return p;
   }
 
+  /** Waits until what was recorded so far is written to disk (the snapshot writer is idle). */
+  async settled(): Promise<void> {
+    await this.recording;
+    while (this.writer) await this.writer;
+  }
+
   /** Waits for what is under way; what is still parked is refused. */
   async finish(): Promise<void> {
     await this.recording;

@@ -205,6 +205,8 @@ function reportWhenDone(farm: Farm, id: number, repoPath: string): void {
     const r = await requestView(farm.ws.db, id, farm.opts.leaseMs);
     if (!r || r.status === "active") return;
     farm.events.off("change", onChange);
+    // What the request published is on disk before the user is told where to look.
+    await farm.publisher.settled();
     console.log(`request ${id} ${r.status}: ${summaryLine(requestCounts(r.packages, r.upToDate.length))}`);
     console.log(`the repository is at ${shown(repoPath)} (the server keeps running; Ctrl-C stops it)`);
   };
