@@ -201,9 +201,11 @@ function startLocalAgent(
 
 /** Prints one summary line when a request's jobs have all ended (what `npm start` shows). */
 function reportWhenDone(farm: Farm, id: number, repoPath: string): void {
+  let reported = false;
   const check = async (): Promise<void> => {
     const r = await requestView(farm.ws.db, id, farm.opts.leaseMs);
-    if (!r || r.status === "active") return;
+    if (!r || r.status === "active" || reported) return;
+    reported = true;
     farm.events.off("change", onChange);
     // What the request published is on disk before the user is told where to look.
     await farm.publisher.settled();
