@@ -427,12 +427,13 @@ function requestServerMs(r: RequestView): number {
   return iso(r.finishedAt) - iso(r.createdAt);
 }
 
+/** Every package (or command job) of the request green: `expected` of them. */
 function checkAllGreen(r: RequestView, expected: number): void {
-  const green = r.jobs.filter((j) => j.status === "green").length;
+  const green = r.packages.filter((p) => p.status === "green").length;
   if (green !== expected) {
     const bad = r.jobs.find((j) => j.status !== "green");
     throw new Error(
-      `request ${r.id}: ${green}/${expected} jobs green${bad ? ` (job ${bad.id} ${bad.status}: ${bad.error ?? bad.why})` : ""}`,
+      `request ${r.id}: ${green}/${expected} green${bad ? ` (job ${bad.id} ${bad.status}: ${bad.error ?? bad.why})` : ""}`,
     );
   }
 }

@@ -225,18 +225,18 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
   // Each package's own kiln.yaml, read every time (it is small; a stat would cost as much): a bad
   // one makes its package unusable, as a bad spec does.
   const packageConfigs = new Map<string, PackageConfig>();
-  await Promise.all(
-    dirs.map(async (dir) => {
-      const file = `packages/${dir}/${PACKAGE_CONFIG_FILE}`;
-      try {
-        const c = await readPackageConfig(join(setDir, file), file, config.pipeline);
-        if (c) packageConfigs.set(dir, c);
-      } catch (e) {
-        if (!(e instanceof UserError)) throw e;
-        fail(dir, `packages/${dir}/${dir}.spec`, e);
-      }
-    }),
-  );
+  for (const dir of dirs) {
+    const file = `packages/${dir}/${PACKAGE_CONFIG_FILE}`;
+    // One stat a package: most have no kiln.yaml of their own.
+    if (!existsSync(join(setDir, file))) continue;
+    try {
+      const c = await readPackageConfig(join(setDir, file), file, config.pipeline);
+      if (c) packageConfigs.set(dir, c);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      fail(dir, `packages/${dir}/${dir}.spec`, e);
+    }
+  }
   const usable = packages.filter((p) => !broken.has(p.name));
   return {
     dir: setDir,
