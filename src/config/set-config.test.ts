@@ -17,7 +17,7 @@ function configError(text: string): UserError {
 
 const DEFAULTS: Omit<SetConfig, "name"> = {
   dist: ".kiln",
-  repositories: [{ name: "main" }],
+  repositories: [{ name: "main", keep: 2 }],
   host: { provides: [] },
   rebuild: "transitive",
   build: { sandbox: "auto", rpmlint: "report" },
@@ -37,7 +37,10 @@ describe("parseSetConfig: valid files", () => {
       {
         name: "x",
         ...DEFAULTS,
-        repositories: [{ name: "testing", description: "new builds" }, { name: "stable" }],
+        repositories: [
+          { name: "testing", description: "new builds", keep: 2 },
+          { name: "stable", keep: 2 },
+        ],
       },
     ],
     [
@@ -409,5 +412,44 @@ pipeline:
     const e = configError(edit(PIPELINE));
     expect(e.message).toMatch(message);
     expect(e.location).toEqual({ file: FILE, line, column });
+  });
+});
+
+describe("parseSetConfig: repositories, promotion rules and signing", () => {
+  it("keep, promote (from, soak, require-stages) and sign", () => {
+    const c = parseSetConfig(
+      `name: x
+repositories:
+  - name: testing
+  - name: stable
+    keep: 3
+    promote: { from: [testing], soak: 24h, require-stages: [test] }
+    sign: { key: packager@example.org }
+`,
+      FILE,
+    );
+    expect(c.repositories[1]).toEqual({
+      name: "stable",
+      keep: 3,
+      promote: { from: ["testing"], soak: 86400, "require-stages": ["test"] },
+      sign: { key: "packager@example.org" },
+    });
+    expect(c.repositories[0]!.keep).toBe(2);
+  });
+
+  it.each<[string, string, RegExp, number, number]>([
+    [
+      "a soak that is not a duration",
+      "    promote: { from: [testing], soak: a day }\n",
+      /soak: a duration is seconds, or a number with s, m, h or d/,
+      5,
+      39,
+    ],
+    ["keep 0", "    keep: 0\n", /keep: keep at least the current build/, 5, 11],
+    ["a sign without its key", "    sign: {}\n", /sign\.key: /, 5, 11],
+  ])("%s", (_what, line5, message, line, column) => {
+    const e = configError(`name: x\nrepositories:\n  - name: testing\n  - name: stable\n${line5}`);
+    expect(e.message).toMatch(message);
+    expect(e.location).toMatchObject({ line, column });
   });
 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { REBUILD_MODES } from "../core/flow.js";
+import { parseDuration } from "../core/promotion.js";
 import { UserError } from "../util/errors.js";
 import { checkPipeline, DEFAULT_PIPELINE_INPUT } from "../core/pipeline.js";
 import { pipelineSchema } from "./pipeline-schema.js";
@@ -11,9 +12,35 @@ import { errorAt, schemaError, yamlSyntaxError } from "./yaml-errors.js";
 
 const nameRe = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
+const duration = z
+  .union([z.number(), z.string()])
+  .transform((v, ctx) => {
+    const s = parseDuration(v);
+    if (s === undefined) {
+      ctx.addIssue({ code: "custom", message: 'a duration is seconds, or a number with s, m, h or d ("24h")' });
+      return z.NEVER;
+    }
+    return s;
+  });
+
 const repository = z.strictObject({
   name: z.string().regex(nameRe, "a repository name is letters, digits and . _ + -"),
   description: z.string().optional(),
+  /** Builds of each package the repository keeps, the current one included: older ones for downgrades. */
+  keep: z.number().int().min(1, "keep at least the current build").max(100).default(2),
+  /** Rules for promoting builds into it. */
+  promote: z
+    .strictObject({
+      /** Only from these repositories. */
+      from: z.array(z.string().regex(nameRe)).min(1).optional(),
+      /** How long a build must have been in the repository it comes from. */
+      soak: duration.optional(),
+      /** Pipeline stages the build must have passed. */
+      "require-stages": z.array(z.string().min(1)).min(1).optional(),
+    })
+    .optional(),
+  /** Sign its RPMs (rpmsign) and its repomd.xml with this GPG key (an id or e-mail in GNUPGHOME's keyring). */
+  sign: z.strictObject({ key: z.string().min(1) }).optional(),
 });
 
 // A capability the host supplies outside Kiln's own packages: build tools that BuildRequires name
@@ -35,7 +62,7 @@ export const setConfigSchema = z.strictObject({
   repositories: z
     .array(repository)
     .min(1, "name at least one repository; builds publish to the first")
-    .default([{ name: "main" }])
+    .default([{ name: "main", keep: 2 }])
     .refine((r) => new Set(r.map((x) => x.name)).size === r.length, "repository names must be unique"),
   host: z
     .strictObject({

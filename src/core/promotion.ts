@@ -33,7 +33,9 @@ export function promotionRefusals(f: PromotionFacts): string[] {
   if (f.from === f.to) out.push(`${what} would go from ${f.from} to itself`);
   if (f.build.status !== "green") out.push(`${what} is ${f.build.status}: only a green build is promoted`);
   if (f.build.cutOff) {
-    out.push(`${what} was cut off (its output equals an earlier build's): promote the build that was published`);
+    out.push(
+      `${what} was cut off (its output equals an earlier build's): promote the build that was published`,
+    );
   }
   if (f.inFromSince === undefined) out.push(`${what} is not in ${f.from}`);
   if (f.rules.from && !f.rules.from.includes(f.from)) {
@@ -48,7 +50,8 @@ export function promotionRefusals(f: PromotionFacts): string[] {
     }
   }
   for (const stage of f.rules.requireStages ?? []) {
-    if (!f.stagesPassed.includes(stage)) out.push(`${what} has not passed pipeline stage ${stage}, which ${f.to} requires`);
+    if (!f.stagesPassed.includes(stage))
+      out.push(`${what} has not passed pipeline stage ${stage}, which ${f.to} requires`);
   }
   if (f.targetHolds === f.build.id) out.push(`${f.to} holds ${what} already`);
   return out;
