@@ -12,16 +12,14 @@ import { errorAt, schemaError, yamlSyntaxError } from "./yaml-errors.js";
 
 const nameRe = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
-const duration = z
-  .union([z.number(), z.string()])
-  .transform((v, ctx) => {
-    const s = parseDuration(v);
-    if (s === undefined) {
-      ctx.addIssue({ code: "custom", message: 'a duration is seconds, or a number with s, m, h or d ("24h")' });
-      return z.NEVER;
-    }
-    return s;
-  });
+const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const s = parseDuration(v);
+  if (s === undefined) {
+    ctx.addIssue({ code: "custom", message: 'a duration is seconds, or a number with s, m, h or d ("24h")' });
+    return z.NEVER;
+  }
+  return s;
+});
 
 const repository = z.strictObject({
   name: z.string().regex(nameRe, "a repository name is letters, digits and . _ + -"),
