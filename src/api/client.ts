@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly code?: string,
+    /** The rest of the error body (the reasons a promotion was refused, …). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -50,14 +52,16 @@ export class ApiClient {
     if (!res.ok) {
       let message = `${res.status} ${res.statusText}`;
       let code: string | undefined;
+      let details: Record<string, unknown> | undefined;
       try {
         const body = (await res.json()) as { error?: string; code?: string };
         if (body.error) message = body.error;
         code = body.code;
+        details = body;
       } catch {
         // not JSON: keep the status line
       }
-      throw new ApiError(res.status, message, code);
+      throw new ApiError(res.status, message, code, details);
     }
     return res;
   }

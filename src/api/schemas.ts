@@ -25,7 +25,7 @@ const labels = z.record(
   z.string().max(128),
 );
 
-export const ErrorBody = z.object({ error: z.string(), code: z.string().optional() });
+export const ErrorBody = z.object({ error: z.string(), code: z.string().optional() }).passthrough();
 
 export const IdParams = z.object({ id: z.coerce.number().int().positive() });
 

@@ -11,6 +11,7 @@ import {
   createBuild,
   finishBuild,
   lastDurations,
+  setBuildStages,
   setBuildSteps,
 } from "../db/builds.js";
 import { UserError } from "../util/errors.js";
@@ -269,6 +270,13 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
       settle(name, "awaiting-approval");
       emit({ type: "awaiting-approval", package: name, buildId, stage: res.awaiting });
       return;
+    }
+    if (res.ok) {
+      await setBuildStages(
+        ws.db,
+        buildId,
+        pipeline.stages.filter((s) => s.jobs[0]!.steps[0]!.kind !== "publish").map((s) => s.name),
+      );
     }
     if (!res.ok) {
       const cancelled = opts.signal?.aborted === true;

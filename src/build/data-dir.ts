@@ -1,5 +1,5 @@
 // Kiln's data directory: the database, artifact store, build roots, build logs and repositories.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../util/errors.js";
 
@@ -29,6 +29,15 @@ export class DataDir {
   /** Where clients point: a symbolic link to the repository's current snapshot. */
   repoPath(name: string): string {
     return join(this.repos, name);
+  }
+
+  /** The artifact stores of the agents `kiln serve --local-agents` keeps here (copies, for repairs). */
+  agentStores(): string[] {
+    const dir = join(this.root, "agents");
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .map((n) => join(dir, n, "artifacts"))
+      .filter((p) => existsSync(p));
   }
 
   /** Creates the directory; inside a package set it also keeps git from tracking it. */

@@ -51,13 +51,24 @@ export function holdsOutputOf(view: RepoView, last: BuildRow): boolean {
   return held !== undefined && (held === last.id || held === last.same_output_as);
 }
 
-/** Up to date: its last green build had these very inputs, and the repository holds its output. */
+/**
+ * Up to date: its last green build had these very inputs, and the repository holds its output — or
+ * a maintainer demoted that build out of it (a rollback is not undone by building the same again).
+ * A build with an artifact found damaged is never up to date.
+ */
 export function isUpToDate(last: BuildRow | undefined, prepared: Prepared, view: RepoView): boolean {
-  return last !== undefined && last.input_key === prepared.key && holdsOutputOf(view, last);
+  return (
+    last !== undefined &&
+    last.input_key === prepared.key &&
+    !view.damaged.has(last.id) &&
+    (holdsOutputOf(view, last) || view.demoted.has(last.id))
+  );
 }
 
 /** Why it is not up to date, in words. */
 export function whyNotUpToDate(last: BuildRow | undefined, prepared: Prepared, view: RepoView): string {
+  if (last && view.damaged.has(last.id))
+    return "an artifact of its last build is damaged (kiln scrub found it)";
   if (last && !holdsOutputOf(view, last)) return "its last build is not published";
   return whatChanged(last ? (JSON.parse(last.inputs) as BuildInputs) : undefined, prepared.inputs);
 }

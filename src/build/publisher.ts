@@ -59,6 +59,19 @@ export class Publisher {
     return p;
   }
 
+  /**
+   * Runs `fn` (which records a change of the repository's content: a demotion) between
+   * publications, then reads the repository again and has the change written.
+   */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.recording.then(fn);
+    this.recording = p.catch(() => {});
+    const out = await p;
+    this.view = await loadRepoView(this.ctx.db, this.repo);
+    this.requestSnapshot();
+    return out;
+  }
+
   /** Waits until what was recorded so far is written to disk (the snapshot writer is idle). */
   async settled(): Promise<void> {
     await this.recording;

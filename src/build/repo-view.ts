@@ -21,6 +21,10 @@ export interface RepoView {
   rpms: Map<Provider, ArtifactRow>;
   /** Parsed Requires by RPM, filled as needed. */
   requires: Map<Provider, Requirement[]>;
+  /** Builds demoted out of the repository (rolled back): not to be published again as they are. */
+  demoted: Set<number>;
+  /** Builds with an artifact found damaged (kiln scrub): to be built again. */
+  damaged: Set<number>;
 }
 
 export async function loadRepoView(db: Kysely<Database>, repo: string): Promise<RepoView> {
@@ -39,7 +43,26 @@ export async function loadRepoView(db: Kysely<Database>, repo: string): Promise<
       JSON.parse(a.files ?? "[]") as string[],
     );
   }
-  return { content, index, rpms, requires: new Map() };
+  const demoted = new Set(
+    (
+      await db
+        .selectFrom("repo_history")
+        .select("previous_build_id")
+        .where("repo", "=", repo)
+        .where("action", "=", "demote")
+        .execute()
+    ).map((r) => r.previous_build_id!),
+  );
+  const damaged = new Set(
+    (
+      await db
+        .selectFrom("artifacts")
+        .select("build_id")
+        .where("sha256", "in", (q) => q.selectFrom("damaged_artifacts").select("sha256"))
+        .execute()
+    ).map((r) => r.build_id),
+  );
+  return { content, index, rpms, requires: new Map(), demoted, damaged };
 }
 
 export interface RootPlan {

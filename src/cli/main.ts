@@ -8,6 +8,8 @@ import { registerGraph } from "./graph.js";
 import { printError } from "./output.js";
 import { registerPlan } from "./plan.js";
 import { registerRebuild } from "./rebuild.js";
+import { registerRepos } from "./repos.js";
+import { registerScrub } from "./scrub.js";
 import { registerWhy } from "./why.js";
 import { registerServe } from "./serve.js";
 import { registerStatus } from "./status.js";
@@ -35,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
   registerLogs(program, setStatus);
   registerCancel(program);
   registerApprove(program);
+  registerRepos(program);
+  registerScrub(program, setStatus);
   try {
     await program.parseAsync(argv, { from: "user" });
     return status;

@@ -77,6 +77,15 @@ export async function finishBuild(
     .execute();
 }
 
+/** The pipeline stages a build passed (for promotion rules). */
+export async function setBuildStages(db: Conn, id: number, stages: readonly string[]): Promise<void> {
+  await db
+    .updateTable("builds")
+    .set({ stages: JSON.stringify(stages) })
+    .where("id", "=", id)
+    .execute();
+}
+
 /** What the build did, step by step (JSON of BuildStep[]). */
 export async function setBuildSteps(
   db: Conn,

@@ -5,6 +5,7 @@ import * as m0001 from "./migrations/0001-initial.js";
 import * as m0002 from "./migrations/0002-set-snapshots.js";
 import * as m0003 from "./migrations/0003-farm.js";
 import * as m0004 from "./migrations/0004-flow.js";
+import * as m0005 from "./migrations/0005-repositories.js";
 
 type Step = { up: (db: AnyDb, d: DialectFeatures) => Promise<void> };
 const steps: Record<string, Step> = {
@@ -12,6 +13,7 @@ const steps: Record<string, Step> = {
   "0002-set-snapshots": m0002,
   "0003-farm": m0003,
   "0004-flow": m0004,
+  "0005-repositories": m0005,
 };
 
 export async function migrateToLatest(db: AnyDb, features: DialectFeatures): Promise<void> {

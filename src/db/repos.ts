@@ -1,6 +1,6 @@
 // Repositories: which build of each package a repository holds, and its current snapshot.
 import type { Kysely } from "kysely";
-import type { Database, RepositoryRow } from "./schema.js";
+import type { Database, RepoHistoryRow, RepositoryRow } from "./schema.js";
 
 type Conn = Kysely<Database>;
 
@@ -39,22 +39,51 @@ export async function repositoryContent(db: Conn, repo: string): Promise<Map<str
   return new Map(rows.map((r) => [r.package, r.build_id]));
 }
 
-/** Records what the repository holds from now on; the snapshot on disk follows (see src/repos). */
+export interface Audit {
+  /** What a changed package's new build is: published by its build, promoted in, or demoted to. */
+  action: "publish" | "promote" | "demote";
+  actor: string;
+  reason?: string | null;
+  from?: string | null;
+}
+
+/**
+ * Records what the repository holds from now on, and each change in its history (who, why, from
+ * where); the snapshot on disk follows (see src/repos).
+ */
 export async function commitContent(
   db: Conn,
   repo: string,
   content: ReadonlyMap<string, number>,
+  audit: Audit = { action: "publish", actor: "build" },
 ): Promise<void> {
   const now = new Date().toISOString();
   await db.transaction().execute(async (tx) => {
     const before = await repositoryContent(tx, repo);
+    const history = (pkg: string, buildId: number | null, action: RepoHistoryRow["action"]) =>
+      tx
+        .insertInto("repo_history")
+        .values({
+          repo,
+          package: pkg,
+          build_id: buildId,
+          previous_build_id: before.get(pkg) ?? null,
+          action,
+          from_repo: audit.from ?? null,
+          actor: audit.actor,
+          reason: audit.reason ?? null,
+          created_at: now,
+        })
+        .execute();
     for (const [pkg] of before) {
       if (!content.has(pkg)) {
         await tx.deleteFrom("repo_packages").where("repo", "=", repo).where("package", "=", pkg).execute();
+        await history(pkg, null, "remove");
       }
     }
     for (const [pkg, buildId] of content) {
       if (before.get(pkg) === buildId) continue;
+      await history(pkg, buildId, audit.action);
       await tx
         .insertInto("repo_packages")
         .values({ repo, package: pkg, build_id: buildId, published_at: now })
@@ -93,4 +122,42 @@ export async function commitSnapshot(db: Conn, s: SnapshotRecord): Promise<void>
     })
     .where("name", "=", s.repo)
     .execute();
+}
+
+/** A repository's history, newest first (optionally one package's), at most `limit` entries. */
+export async function repositoryHistory(
+  db: Conn,
+  o: { repo?: string; package?: string; limit?: number } = {},
+): Promise<RepoHistoryRow[]> {
+  let q = db
+    .selectFrom("repo_history")
+    .selectAll()
+    .orderBy("id", "desc")
+    .limit(o.limit ?? 100);
+  if (o.repo) q = q.where("repo", "=", o.repo);
+  if (o.package) q = q.where("package", "=", o.package);
+  return q.execute();
+}
+
+/**
+ * For each package, the builds the repository has held, newest first, each once (the current one
+ * first): what a snapshot keeps for downgrades, and what a demotion goes back to.
+ */
+export async function heldBuilds(db: Conn, repo: string): Promise<Map<string, number[]>> {
+  const rows = await db
+    .selectFrom("repo_history")
+    .select(["package", "build_id", "previous_build_id", "action"])
+    .where("repo", "=", repo)
+    .orderBy("id", "desc")
+    .execute();
+  // A build demoted away is not kept: the demotion was to be rid of it.
+  const demoted = new Set(rows.filter((r) => r.action === "demote").map((r) => r.previous_build_id));
+  const out = new Map<string, number[]>();
+  for (const r of rows) {
+    if (r.build_id === null || demoted.has(r.build_id)) continue;
+    const l = out.get(r.package) ?? [];
+    if (!l.includes(r.build_id)) l.push(r.build_id);
+    out.set(r.package, l);
+  }
+  return out;
 }

@@ -36,6 +36,8 @@ export interface BuildsTable {
   same_output_as: number | null;
   /** JSON of a BuildTrigger: what started it (a commit, upstream builds, a user). */
   trigger: string | null;
+  /** JSON array of the pipeline stages it passed (set when it ends green). */
+  stages?: string | null;
 }
 
 /** file: what a pipeline job declared as its artifacts (handed to later stages). */
@@ -198,6 +200,39 @@ export interface TokensTable {
   created_at: string;
 }
 
+export type RepoAction = "publish" | "promote" | "demote" | "remove";
+
+export interface RepoHistoryTable {
+  id: Generated<number>;
+  repo: string;
+  package: string;
+  /** The build the repository holds for the package after this change; null: removed. */
+  build_id: number | null;
+  previous_build_id: number | null;
+  action: RepoAction;
+  /** Where a promoted build came from. */
+  from_repo: string | null;
+  /** Who: a token's name, or "build" for a build's own publication. */
+  actor: string;
+  reason: string | null;
+  created_at: string;
+}
+
+export interface SignedArtifactsTable {
+  /** The unsigned RPM (as built). */
+  sha256: string;
+  key: string;
+  signed_sha256: string;
+  filename: string;
+  created_at: string;
+}
+
+export interface DamagedArtifactsTable {
+  sha256: string;
+  found_at: string;
+  detail: string;
+}
+
 export interface Database {
   spec_cache: SpecCacheTable;
   builds: BuildsTable;
@@ -211,9 +246,13 @@ export interface Database {
   agents: AgentsTable;
   tokens: TokensTable;
   set_heads: SetHeadsTable;
+  repo_history: RepoHistoryTable;
+  signed_artifacts: SignedArtifactsTable;
+  damaged_artifacts: DamagedArtifactsTable;
 }
 
 export type BuildRow = Selectable<BuildsTable>;
+export type RepoHistoryRow = Selectable<RepoHistoryTable>;
 export type NewBuild = Insertable<BuildsTable>;
 export type ArtifactRow = Selectable<ArtifactsTable>;
 export type NewArtifact = Insertable<ArtifactsTable>;

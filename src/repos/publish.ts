@@ -18,9 +18,10 @@ import type { SetConfig } from "../config/set-config.js";
 import { hostMatcher } from "../core/providers.js";
 import { checkRepoClosure, type ClosureReport, type RepoPackage } from "../core/repo-closure.js";
 import { artifactsOf } from "../db/builds.js";
-import { commitContent, commitSnapshot, getRepository, repositoryContent } from "../db/repos.js";
+import { commitContent, commitSnapshot, getRepository, heldBuilds, repositoryContent } from "../db/repos.js";
 import type { ArtifactRow, Database } from "../db/schema.js";
 import { createrepo } from "../rpm/createrepo.js";
+import { exportPublicKey, signDetached, signRpm } from "../rpm/sign.js";
 import { UserError } from "../util/errors.js";
 import { buildHostProvides, removeScratch, safeCapability } from "./host-provides.js";
 
@@ -128,8 +129,16 @@ export async function writeSnapshot(ctx: PublishContext, repo: string): Promise<
   const snapshot = row.snapshot + 1;
   const dir = snapshotsDir(ctx.data, repo);
   const tmp = join(dir, `.tmp-${randomUUID()}`);
-  const files = artifacts.map((a) => ({ sha256: a.sha256, filename: a.filename }));
+  const settings = ctx.config.repositories.find((r) => r.name === repo);
+  let files = artifacts.map((a) => ({ sha256: a.sha256, filename: a.filename }));
+  // Older builds of each package, up to `keep` in all, so that a client can still downgrade.
+  files.push(
+    ...(await olderBuilds(ctx, repo, content, settings?.keep ?? 1, new Set(files.map((f) => f.filename)))),
+  );
   if (host.sha256 && host.filename) files.push({ sha256: host.sha256, filename: host.filename });
+  // A signing repository publishes signed copies (made once per RPM and key, then kept).
+  const key = settings?.sign?.key;
+  if (key) files = await Promise.all(files.map((f) => signedCopy(ctx, f, key)));
   // Files the previous snapshot already had were verified when it was written.
   const verified = new Set(Object.values(readManifest(snapshotPath(ctx.data, repo, row.snapshot))));
   try {
@@ -139,6 +148,10 @@ export async function writeSnapshot(ctx: PublishContext, repo: string): Promise<
       await ctx.store.materialize(f.sha256, dest, { verify: !verified.has(f.sha256) });
     }
     await createrepo(tmp);
+    if (key) {
+      await signDetached(join(tmp, "repodata", "repomd.xml"), key);
+      await writeFile(join(tmp, PUBLIC_KEY), await exportPublicKey(key));
+    }
     await writeFile(
       join(tmp, MANIFEST),
       JSON.stringify(Object.fromEntries(files.map((f) => [f.filename, f.sha256]))),
@@ -157,6 +170,72 @@ export async function writeSnapshot(ctx: PublishContext, repo: string): Promise<
     packages: files.length,
     hostCapabilities: host.capabilities,
   };
+}
+
+/** The public key file a signing repository's snapshots carry. */
+export const PUBLIC_KEY = "RPM-GPG-KEY-kiln";
+
+/** The RPMs of the builds a repository held before the current ones, newest first, `keep - 1` a package. */
+async function olderBuilds(
+  ctx: PublishContext,
+  repo: string,
+  content: ReadonlyMap<string, number>,
+  keep: number,
+  taken: Set<string>,
+): Promise<{ sha256: string; filename: string }[]> {
+  if (keep <= 1) return [];
+  const held = await heldBuilds(ctx.db, repo);
+  const ids: number[] = [];
+  for (const [pkg, current] of content)
+    ids.push(...(held.get(pkg) ?? []).filter((id) => id !== current).slice(0, keep - 1));
+  const out: { sha256: string; filename: string }[] = [];
+  for (const a of await artifactsOf(ctx.db, ids)) {
+    // The same file name twice (a rebuild that kept its release) keeps the newer; a file that is
+    // gone from the store (found damaged) is left out.
+    if (a.kind !== "rpm" || taken.has(a.filename) || !(await ctx.store.has(a.sha256))) continue;
+    taken.add(a.filename);
+    out.push({ sha256: a.sha256, filename: a.filename });
+  }
+  return out;
+}
+
+/** The copy of an RPM signed with `key`: made and stored the first time, then reused. */
+async function signedCopy(
+  ctx: PublishContext,
+  f: { sha256: string; filename: string },
+  key: string,
+): Promise<{ sha256: string; filename: string }> {
+  const known = await ctx.db
+    .selectFrom("signed_artifacts")
+    .select("signed_sha256")
+    .where("sha256", "=", f.sha256)
+    .where("key", "=", key)
+    .executeTakeFirst();
+  if (known && (await ctx.store.has(known.signed_sha256)))
+    return { sha256: known.signed_sha256, filename: f.filename };
+  const scratch = join(ctx.data.root, "tmp", `sign-${randomUUID()}`);
+  try {
+    await mkdir(scratch, { recursive: true });
+    const unsigned = join(scratch, "unsigned.rpm");
+    await ctx.store.materialize(f.sha256, unsigned);
+    const signed = join(scratch, f.filename);
+    await signRpm(unsigned, signed, key);
+    const stored = await ctx.store.put(signed);
+    await ctx.db
+      .insertInto("signed_artifacts")
+      .values({
+        sha256: f.sha256,
+        key,
+        signed_sha256: stored.sha256,
+        filename: f.filename,
+        created_at: new Date().toISOString(),
+      })
+      .onConflict((oc) => oc.columns(["sha256", "key"]).doUpdateSet({ signed_sha256: stored.sha256 }))
+      .execute();
+    return { sha256: stored.sha256, filename: f.filename };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 /** Both steps at once. */

@@ -17,6 +17,8 @@ import { agentRoutes } from "./routes/agent-api.js";
 import { buildRoutes } from "./routes/builds.js";
 import { farmRoutes } from "./routes/farm.js";
 import { hookRoutes } from "./routes/hooks.js";
+import { repoRoutes } from "./routes/repos.js";
+import { Repositories } from "./repositories.js";
 import type { SourceWatcher } from "./source-watch.js";
 
 export interface AppOptions {
@@ -53,7 +55,9 @@ export async function buildApp(o: AppOptions): Promise<App> {
         .join("; ");
       return reply.code(400).send({ error: what, code: "INVALID_REQUEST" });
     }
-    if (err instanceof HttpError) return reply.code(err.status).send({ error: err.message, code: err.code });
+    if (err instanceof HttpError) {
+      return reply.code(err.status).send({ error: err.message, code: err.code, ...err.details });
+    }
     if (err instanceof UserError) {
       return reply.code(400).send({ error: err.format(), code: err.code });
     }
@@ -83,6 +87,7 @@ export async function buildApp(o: AppOptions): Promise<App> {
   await app.register(buildRoutes, { farm: o.farm, auth });
   await app.register(agentRoutes, { farm: o.farm, auth, maxUploadBytes: o.maxUploadBytes });
   await app.register(hookRoutes, { source: o.source, auth });
+  await app.register(repoRoutes, { farm: o.farm, auth, repos: new Repositories(o.farm) });
 
   app.get("/api/openapi.json", { schema: { hide: true } }, () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, () => ({ ok: true }));

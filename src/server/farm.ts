@@ -11,7 +11,7 @@ import { formatEvr } from "../core/rpmvercmp.js";
 import { labelsMatch, type Labels } from "../core/labels.js";
 import { remainingChain } from "../core/plan.js";
 import { hostMatcher } from "../core/providers.js";
-import { createBuild, finishBuild, getBuild, lastDurations } from "../db/builds.js";
+import { createBuild, finishBuild, getBuild, lastDurations, setBuildStages } from "../db/builds.js";
 import type { DialectKind } from "../db/dialect.js";
 import {
   activeJobs,
@@ -155,7 +155,7 @@ export class Farm {
     this.opts.log?.(line);
   }
 
-  private changed(): void {
+  changed(): void {
     this.events.emit("change");
   }
 
@@ -827,6 +827,13 @@ export class Farm {
       return;
     }
     const ms = Date.now() - Date.parse(build.started_at ?? build.created_at);
+    const run = await runJobs(db, job.request_id, job.package);
+    const stages = [...new Set(run.filter((j) => j.runs_on === "agent").map((j) => j.stage_name))];
+    await setBuildStages(
+      db,
+      build.id,
+      stages.filter((s) => run.filter((j) => j.stage_name === s).every((j) => j.status === "green")),
+    );
     const rpms = await db
       .selectFrom("artifacts")
       .select("sha256")

@@ -1,0 +1,62 @@
+// `kiln scrub [--server]`: every stored artifact and repository file read and checked against its
+// sha256; what is damaged is repaired from a good copy or taken out, and its builds named.
+import type { Command } from "commander";
+import { z } from "zod";
+import { scrub, type ScrubReport } from "../repos/scrub.js";
+import { setOptions, workspaceFor, type SetOptions } from "./common.js";
+import { client, cliError, serverOptions, type ServerOptions } from "./remote.js";
+
+export function registerScrub(program: Command, setStatus: (s: number) => void): void {
+  serverOptions(
+    setOptions(
+      program
+        .command("scrub")
+        .description(
+          "check every stored artifact and repository file against its sha256; repair or take out what is damaged",
+        ),
+    ),
+  ).action(async (o: SetOptions & ServerOptions) => {
+    let report: ScrubReport;
+    if (o.server) {
+      try {
+        report = (await client(o).json(z.any(), "POST", "/scrub", {})) as ScrubReport;
+      } catch (e) {
+        throw cliError(e);
+      }
+    } else {
+      const ws = await workspaceFor(o, true);
+      try {
+        report = await scrub({
+          db: ws.db,
+          data: ws.data,
+          store: ws.store,
+          otherStores: ws.data.agentStores(),
+          onProgress: (done, total, bytes) =>
+            console.error(`scrub: ${done}/${total} files, ${(bytes / 1e6).toFixed(1)} MB`),
+        });
+      } finally {
+        await ws.close();
+      }
+    }
+    printScrub(report);
+    setStatus(report.damaged.length + report.missing.length > 0 ? 1 : 0);
+  });
+}
+
+function printScrub(r: ScrubReport): void {
+  for (const d of r.damaged) {
+    const name = d.builds[0]?.file ?? d.sha256;
+    console.log(`DAMAGED ${name} (sha256 ${d.sha256}, read as ${d.actual}) in ${d.where}: ${d.outcome}`);
+    for (const b of d.builds) {
+      const held = b.heldBy.length ? `, held by ${b.heldBy.join(", ")}` : "";
+      const todo = d.outcome.startsWith("repaired")
+        ? ""
+        : `: rebuild it (kiln rebuild ${b.package})${b.heldBy.length > 1 ? " and promote it again" : ""}`;
+      console.log(`  build ${b.id} (${b.package} ${b.evr})${held}${todo}`);
+    }
+  }
+  for (const m of r.missing) console.log(`MISSING ${m}: the database names it, the store does not have it`);
+  console.log(
+    `scrubbed ${r.files} file(s) (${(r.bytes / 1e6).toFixed(1)} MB) in ${(r.ms / 1000).toFixed(1)} s: ${r.damaged.length} damaged, ${r.missing.length} missing`,
+  );
+}

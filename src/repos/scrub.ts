@@ -1,0 +1,204 @@
+// kiln scrub: reads every stored artifact and every repository file, checks each against its
+// sha256 (the ZFS lesson: verify, do not assume), and deals with what is damaged: put right from
+// another copy with the right bytes where there is one (an agent's store, a copied snapshot
+// file), otherwise taken out of the store — so that it is never served or installed again — and
+// its builds named, to be built again.
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { chmod, copyFile, rename } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { ArtifactStore } from "../artifacts/store.js";
+import type { DataDir } from "../build/data-dir.js";
+import type { Kysely } from "kysely";
+import type { Database } from "../db/schema.js";
+import { snapshotsDir } from "./publish.js";
+
+export interface Damage {
+  sha256: string;
+  /** Where it was found: the store, or a repository's snapshot file. */
+  where: string;
+  actual: string;
+  /** "repaired from PATH", or "removed from the store". */
+  outcome: string;
+  /** Builds with this artifact, and the repositories holding them now. */
+  builds: { id: number; package: string; evr: string; file: string; heldBy: string[] }[];
+}
+
+export interface ScrubReport {
+  files: number;
+  bytes: number;
+  ms: number;
+  damaged: Damage[];
+  /** Artifacts the database names that are not in the store at all. */
+  missing: string[];
+}
+
+export interface ScrubOptions {
+  db: Kysely<Database>;
+  data: DataDir;
+  store: ArtifactStore;
+  /** Other artifact stores with copies (agents' on this machine), looked in for repairs. */
+  otherStores: string[];
+  onProgress?: (done: number, total: number, bytes: number) => void;
+}
+
+async function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
+  const h = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    h.update(chunk);
+    bytes += chunk.length;
+  }
+  return { sha256: h.digest("hex"), bytes };
+}
+
+export async function scrub(o: ScrubOptions): Promise<ScrubReport> {
+  const t0 = performance.now();
+  const db = o.db;
+  // Everything the database says the store holds.
+  const shas = new Set<string>();
+  for (const r of await db.selectFrom("artifacts").select("sha256").distinct().execute()) shas.add(r.sha256);
+  for (const r of await db.selectFrom("signed_artifacts").select("signed_sha256").execute())
+    shas.add(r.signed_sha256);
+  for (const r of await db.selectFrom("repositories").select("host_provides_sha256").execute()) {
+    if (r.host_provides_sha256) shas.add(r.host_provides_sha256);
+  }
+  // Every file of every repository snapshot, against the sha256 its manifest records.
+  const repoFiles: { path: string; sha256: string; where: string }[] = [];
+  const snaps = snapshotsDir(o.data, "");
+  if (existsSync(snaps)) {
+    for (const repo of readdirSync(snaps)) {
+      const dir = join(snaps, repo);
+      if (!statSync(dir).isDirectory()) continue;
+      for (const n of readdirSync(dir)) {
+        if (!/^\d+$/.test(n)) continue;
+        const manifestPath = join(dir, n, ".kiln-snapshot.json");
+        if (!existsSync(manifestPath)) continue;
+        const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Record<string, string>;
+        for (const [filename, sha256] of Object.entries(manifest)) {
+          repoFiles.push({
+            path: join(dir, n, "Packages", filename.slice(0, 1).toLowerCase(), filename),
+            sha256,
+            where: `repository ${repo} snapshot ${n}`,
+          });
+        }
+      }
+    }
+  }
+  const total = shas.size + repoFiles.length;
+  let done = 0;
+  let bytes = 0;
+  const report: ScrubReport = { files: 0, bytes: 0, ms: 0, damaged: [], missing: [] };
+  let lastProgress = performance.now();
+  const tick = (): void => {
+    done++;
+    if (o.onProgress && performance.now() - lastProgress > 1000) {
+      lastProgress = performance.now();
+      o.onProgress(done, total, bytes);
+    }
+  };
+  const seenInodes = new Set<string>();
+  for (const sha of [...shas].sort()) {
+    const path = o.store.path(sha);
+    if (!existsSync(path)) {
+      report.missing.push(sha);
+      tick();
+      continue;
+    }
+    const st = statSync(path);
+    seenInodes.add(`${st.dev}:${st.ino}`);
+    const h = await hashFile(path);
+    bytes += h.bytes;
+    if (h.sha256 !== sha) report.damaged.push(await deal(o, sha, path, "the artifact store", h.sha256));
+    tick();
+  }
+  for (const f of repoFiles) {
+    if (!existsSync(f.path)) {
+      tick();
+      continue;
+    }
+    const st = statSync(f.path);
+    // A hard link of a store file was read already.
+    if (seenInodes.has(`${st.dev}:${st.ino}`)) {
+      tick();
+      continue;
+    }
+    const h = await hashFile(f.path);
+    bytes += h.bytes;
+    if (h.sha256 !== f.sha256) {
+      report.damaged.push(await deal(o, f.sha256, f.path, f.where, h.sha256, o.store.path(f.sha256)));
+    }
+    tick();
+  }
+  report.files = done;
+  report.bytes = bytes;
+  report.ms = performance.now() - t0;
+  return report;
+}
+
+/** Repairs a damaged file from a good copy, or takes it out; names the builds it belongs to. */
+async function deal(
+  o: ScrubOptions,
+  sha256: string,
+  path: string,
+  where: string,
+  actual: string,
+  preferred?: string,
+): Promise<Damage> {
+  const candidates = [
+    ...(preferred ? [preferred] : []),
+    ...o.otherStores.map((s) => join(s, "sha256", sha256.slice(0, 2), sha256)),
+  ];
+  let outcome = "";
+  for (const c of candidates) {
+    if (c === path || !existsSync(c)) continue;
+    const a = statSync(c);
+    const b = statSync(path);
+    if (a.dev === b.dev && a.ino === b.ino) continue; // the same file under another name
+    if ((await hashFile(c)).sha256 !== sha256) continue;
+    const tmp = `${path}.repair-${process.pid}`;
+    await copyFile(c, tmp);
+    await chmod(tmp, 0o444);
+    await rename(tmp, path);
+    outcome = `repaired from ${c}`;
+    break;
+  }
+  if (!outcome) {
+    if (path === o.store.path(sha256)) {
+      // Never served, never installed: the store no longer has it under its name.
+      await rename(path, `${path}.damaged`);
+      outcome = "removed from the store";
+    } else outcome = "left in place (no good copy found)";
+    await o.db
+      .insertInto("damaged_artifacts")
+      .values({ sha256, found_at: new Date().toISOString(), detail: `${where}: sha256 ${actual}` })
+      .onConflict((oc) => oc.column("sha256").doNothing())
+      .execute();
+  }
+  const rows = await o.db
+    .selectFrom("artifacts as a")
+    .innerJoin("builds as b", "b.id", "a.build_id")
+    .select(["b.id", "b.package", "b.evr", "a.filename"])
+    .where("a.sha256", "=", sha256)
+    .execute();
+  const signedOf = await o.db
+    .selectFrom("signed_artifacts as s")
+    .innerJoin("artifacts as a", "a.sha256", "s.sha256")
+    .innerJoin("builds as b", "b.id", "a.build_id")
+    .select(["b.id", "b.package", "b.evr", "a.filename"])
+    .where("s.signed_sha256", "=", sha256)
+    .execute();
+  const builds: Damage["builds"] = [];
+  for (const r of [...rows, ...signedOf]) {
+    if (builds.some((b) => b.id === r.id)) continue;
+    const held = await o.db.selectFrom("repo_packages").select("repo").where("build_id", "=", r.id).execute();
+    builds.push({
+      id: r.id,
+      package: r.package,
+      evr: r.evr,
+      file: r.filename,
+      heldBy: held.map((h) => h.repo),
+    });
+  }
+  return { sha256, where, actual, outcome, builds };
+}

@@ -1,0 +1,39 @@
+// Signing with GnuPG: RPMs with rpmsign (a signature header rpm and dnf check with gpgcheck), a
+// repository's repomd.xml with a detached armored signature (repo_gpgcheck), and the public key
+// clients import. Keys live in the keyring GNUPGHOME names (the server's environment).
+import { chmod, copyFile } from "node:fs/promises";
+import { exec } from "../util/exec.js";
+
+function gpgEnv(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/root",
+    LANG: "C.UTF-8",
+    ...(process.env.GNUPGHOME ? { GNUPGHOME: process.env.GNUPGHOME } : {}),
+  };
+}
+
+/** A signed copy of `src` at `dest`. */
+export async function signRpm(src: string, dest: string, key: string): Promise<void> {
+  await copyFile(src, dest);
+  await chmod(dest, 0o644);
+  await exec(["rpmsign", "--addsign", "--define", `_gpg_name ${key}`, dest], { env: gpgEnv() });
+}
+
+/** FILE.asc beside `file`: an armored detached signature. */
+export async function signDetached(file: string, key: string): Promise<void> {
+  await exec(["gpg", "--batch", "--yes", "--local-user", key, "--armor", "--detach-sign", file], {
+    env: gpgEnv(),
+  });
+}
+
+/** The public key, armored, for clients to import; an error naming the key when there is none. */
+export async function exportPublicKey(key: string): Promise<string> {
+  const { stdout } = await exec(["gpg", "--batch", "--armor", "--export", key], { env: gpgEnv() });
+  if (!stdout.includes("BEGIN PGP PUBLIC KEY BLOCK")) {
+    throw new Error(
+      `no GPG key "${key}" in the keyring${process.env.GNUPGHOME ? ` at ${process.env.GNUPGHOME}` : " (~/.gnupg; set GNUPGHOME)"}`,
+    );
+  }
+  return stdout;
+}
