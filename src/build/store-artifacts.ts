@@ -1,5 +1,5 @@
 // A finished build's outputs into the artifact store, and their rows into the database.
-import { insertArtifacts } from "../db/builds.js";
+import { clearDamage, insertArtifacts } from "../db/builds.js";
 import type { NewArtifact } from "../db/schema.js";
 import type { RpmHeader } from "../rpm/rpm-query.js";
 import type { Workspace } from "./workspace.js";
@@ -15,6 +15,7 @@ export async function storeArtifacts(
   const rows: NewArtifact[] = [];
   for (const h of [...rpms, ...(srpm ? [srpm] : [])]) {
     const stored = await ws.store.put(h.file);
+    await clearDamage(ws.db, stored.sha256);
     rows.push({
       build_id: buildId,
       kind: h.source ? "srpm" : "rpm",

@@ -24,10 +24,10 @@ const MovedView = z.object({
 const localActor = (): string => `${userInfo().username} (local)`;
 
 /** A refused promotion, as the server or the local check said it: every reason, and what would help. */
-function refused(message: string, reasons: string[], hint?: string): UserError {
+function refused(headline: string, reasons: string[], hint?: string): UserError {
   return new UserError(
     "PROMOTION_REFUSED",
-    reasons.length > 1 ? `${message.split(":")[0]}:\n  - ${reasons.join("\n  - ")}` : message,
+    reasons.length > 1 ? `${headline}:\n  - ${reasons.join("\n  - ")}` : `${headline}: ${reasons.join("")}`,
     undefined,
     hint,
   );
@@ -38,8 +38,8 @@ async function remote<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (e instanceof ApiError && e.status === 409 && e.code === "PROMOTION_REFUSED") {
-      const d = e.details as { reasons?: string[]; hint?: string } | undefined;
-      throw refused(e.message, d?.reasons ?? [], d?.hint);
+      const d = e.details as { headline?: string; reasons?: string[]; hint?: string } | undefined;
+      throw refused(d?.headline ?? e.message, d?.reasons ?? [], d?.hint);
     }
     throw cliError(e);
   }
@@ -99,7 +99,7 @@ export function registerRepos(program: Command): void {
           actor: localActor(),
           ...(o.reason ? { reason: o.reason } : {}),
         }).catch((e: unknown) => {
-          if (e instanceof PromotionRefusedError) throw refused(e.message, e.reasons, e.hint);
+          if (e instanceof PromotionRefusedError) throw refused(e.headline, e.reasons, e.hint);
           throw e;
         });
         const snap = await writeSnapshot(ctx, o.to);
@@ -142,7 +142,7 @@ export function registerRepos(program: Command): void {
             actor: localActor(),
             ...(o.reason ? { reason: o.reason } : {}),
           }).catch((e: unknown) => {
-            if (e instanceof PromotionRefusedError) throw refused(e.message, e.reasons, e.hint);
+            if (e instanceof PromotionRefusedError) throw refused(e.headline, e.reasons, e.hint);
             throw e;
           });
           await writeSnapshot(ctx, o.repo);

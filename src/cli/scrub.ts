@@ -46,17 +46,19 @@ export function registerScrub(program: Command, setStatus: (s: number) => void):
 function printScrub(r: ScrubReport): void {
   for (const d of r.damaged) {
     const name = d.builds[0]?.file ?? d.sha256;
-    console.log(`DAMAGED ${name} (sha256 ${d.sha256}, read as ${d.actual}) in ${d.where}: ${d.outcome}`);
+    console.log(`DAMAGED ${name} (sha256 ${d.sha256})`);
+    for (const p of d.places) console.log(`  in ${p.where} (read as ${p.actual}): ${p.outcome}`);
+    const lost = d.places.some((p) => !p.outcome.startsWith("repaired"));
     for (const b of d.builds) {
       const held = b.heldBy.length ? `, held by ${b.heldBy.join(", ")}` : "";
-      const todo = d.outcome.startsWith("repaired")
-        ? ""
-        : `: rebuild it (kiln rebuild ${b.package})${b.heldBy.length > 1 ? " and promote it again" : ""}`;
+      const todo = lost
+        ? `: rebuild it (kiln rebuild ${b.package})${b.heldBy.length > 1 ? " and promote it again" : ""}`
+        : "";
       console.log(`  build ${b.id} (${b.package} ${b.evr})${held}${todo}`);
     }
   }
   for (const m of r.missing) console.log(`MISSING ${m}: the database names it, the store does not have it`);
   console.log(
-    `scrubbed ${r.files} file(s) (${(r.bytes / 1e6).toFixed(1)} MB) in ${(r.ms / 1000).toFixed(1)} s: ${r.damaged.length} damaged, ${r.missing.length} missing`,
+    `scrubbed ${r.files} file(s) (${(r.bytes / 1e6).toFixed(1)} MB) in ${(r.ms / 1000).toFixed(1)} s: ${r.damaged.length} damaged (${r.damaged.filter((d) => d.places.every((p) => p.outcome.startsWith("repaired"))).length} repaired), ${r.missing.length} missing`,
   );
 }

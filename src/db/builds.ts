@@ -146,6 +146,11 @@ export async function lastDurations(db: Conn): Promise<Map<string, number>> {
   return new Map(rows.map((r) => [r.package, r.duration_ms ?? 0]));
 }
 
+/** The file with this sha256 is in the store again with its right bytes: it is no longer damaged. */
+export async function clearDamage(db: Conn, sha256: string): Promise<void> {
+  await db.deleteFrom("damaged_artifacts").where("sha256", "=", sha256).execute();
+}
+
 export async function insertArtifacts(db: Conn, rows: NewArtifact[]): Promise<void> {
   if (rows.length > 0) await db.insertInto("artifacts").values(rows).execute();
 }

@@ -35,14 +35,15 @@ export interface Moved {
 /** A promotion or demotion the rules or the closure forbid; nothing was changed. */
 export class PromotionRefusedError extends UserError {
   constructor(
-    message: string,
+    /** What was refused, before its reasons ("promotion to stable refused"). */
+    readonly headline: string,
     readonly reasons: string[],
     /** Requirements the target would lack, and which packages of the source provide them. */
     readonly missing: { requirement: string; neededBy: string }[] = [],
     readonly suggest: string[] = [],
     hint?: string,
   ) {
-    super("PROMOTION_REFUSED", message, undefined, hint);
+    super("PROMOTION_REFUSED", `${headline}: ${reasons.join("; ")}`, undefined, hint);
   }
 }
 
@@ -100,7 +101,7 @@ export async function recordPromotion(ctx: PublishContext, r: PromoteRequest): P
     moved.push({ package: p.name, build: build.id, evr: build.evr, previous: content.get(p.name) ?? null });
   }
   if (reasons.length > 0) {
-    throw new PromotionRefusedError(`promotion to ${r.to} refused: ${reasons.join("; ")}`, reasons);
+    throw new PromotionRefusedError(`promotion to ${r.to} refused`, reasons);
   }
   for (const m of moved) content.set(m.package, m.build);
   await refuseBrokenClosure(ctx, r.to, content, "promoting", from, source);
@@ -133,9 +134,7 @@ export async function recordDemotion(
   const content = new Map(await repositoryContent(db, r.repo));
   const current = content.get(r.package);
   if (current === undefined) {
-    throw new PromotionRefusedError(`${r.package} is not in ${r.repo}: nothing to demote`, [
-      `${r.package} is not in ${r.repo}`,
-    ]);
+    throw new PromotionRefusedError(`nothing to demote`, [`${r.package} is not in ${r.repo}`]);
   }
   const previous = (await heldBuilds(db, r.repo)).get(r.package)?.find((id) => id !== current);
   if (previous !== undefined) content.set(r.package, previous);
@@ -214,9 +213,57 @@ async function refuseBrokenClosure(
   from: string,
   source: ReadonlyMap<string, number>,
 ): Promise<void> {
+  const report = await closureReport(ctx, content);
+  if (report.missing.length === 0) return;
+  // Which packages of the source repository would bring what is missing, and what they need in
+  // turn, until nothing more is missing (or nothing more can be offered).
+  const suggest = new Set<string>();
+  if (source.size > 0) {
+    const offered = (await artifactsOf(ctx.db, [...source.values()])).filter((a) => a.kind === "rpm");
+    const owner = new Map([...source].map(([pkg, id]) => [id, pkg]));
+    let missing = report.missing;
+    const widened = new Map(content);
+    for (let round = 0; round < 50 && missing.length > 0; round++) {
+      let added = false;
+      for (const m of missing) {
+        const name = m.requirement.split(/\s/)[0]!;
+        for (const a of offered) {
+          const provides = JSON.parse(a.provides ?? "[]") as string[];
+          const files = JSON.parse(a.files ?? "[]") as string[];
+          if (a.name === name || provides.some((p) => p.split(/\s/)[0] === name) || files.includes(name)) {
+            const pkg = owner.get(a.build_id);
+            if (pkg && widened.get(pkg) !== a.build_id) {
+              widened.set(pkg, a.build_id);
+              suggest.add(pkg);
+              added = true;
+            }
+          }
+        }
+      }
+      if (!added) break;
+      missing = (await closureReport(ctx, widened)).missing;
+    }
+  }
+  const list = report.missing.map((m) => `${m.requirement} (required by ${m.neededBy})`);
+  const names = [...suggest].sort();
+  throw new PromotionRefusedError(
+    `${doing} would break ${repo}: nothing in it would provide`,
+    list,
+    report.missing,
+    names,
+    names.length > 0
+      ? `${names.join(", ")} in ${from} would bring what is missing: promote them together`
+      : undefined,
+  );
+}
+
+async function closureReport(
+  ctx: PublishContext,
+  content: ReadonlyMap<string, number>,
+): Promise<ReturnType<typeof checkRepoClosure>> {
   const sourceOf = new Map([...content].map(([pkg, id]) => [id, pkg]));
   const rpms = (await artifactsOf(ctx.db, [...content.values()])).filter((a) => a.kind === "rpm");
-  const report = checkRepoClosure(
+  return checkRepoClosure(
     rpms.map((a) => ({
       source: sourceOf.get(a.build_id) ?? "",
       binary: a.name ?? a.filename,
@@ -225,34 +272,6 @@ async function refuseBrokenClosure(
       files: JSON.parse(a.files ?? "[]") as string[],
     })),
     hostMatcher(ctx.config.host.provides),
-  );
-  if (report.missing.length === 0) return;
-  // Which packages of the source repository would bring what is missing.
-  const suggest = new Set<string>();
-  if (source.size > 0) {
-    const offered = (await artifactsOf(ctx.db, [...source.values()])).filter((a) => a.kind === "rpm");
-    const owner = new Map([...source].map(([pkg, id]) => [id, pkg]));
-    for (const m of report.missing) {
-      const name = m.requirement.split(/\s/)[0]!;
-      for (const a of offered) {
-        const provides = JSON.parse(a.provides ?? "[]") as string[];
-        const files = JSON.parse(a.files ?? "[]") as string[];
-        if (a.name === name || provides.some((p) => p.split(/\s/)[0] === name) || files.includes(name)) {
-          const pkg = owner.get(a.build_id);
-          if (pkg && content.get(pkg) !== a.build_id) suggest.add(pkg);
-        }
-      }
-    }
-  }
-  const list = report.missing.map((m) => `${m.requirement} (required by ${m.neededBy})`);
-  throw new PromotionRefusedError(
-    `${doing} would break ${repo}: nothing in it would provide ${list.join(", ")}`,
-    list,
-    report.missing,
-    [...suggest].sort(),
-    suggest.size > 0
-      ? `${[...suggest].sort().join(", ")} in ${from} provide${suggest.size === 1 ? "s" : ""} it: promote them together`
-      : undefined,
   );
 }
 
@@ -264,8 +283,8 @@ async function verifyArtifacts(ctx: PublishContext, builds: number[]): Promise<v
     const actual = await sha256File(path).catch(() => "missing");
     if (actual !== a.sha256) {
       throw new PromotionRefusedError(
-        `${a.filename} (build ${a.build_id}) is damaged in the artifact store (sha256 ${actual}): it is not promoted`,
-        [`${a.filename} is damaged`],
+        `not promoted`,
+        [`${a.filename} (build ${a.build_id}) is damaged in the artifact store (sha256 ${actual})`],
         [],
         [],
         "kiln scrub names what is damaged; rebuild the package",

@@ -15,11 +15,8 @@ import { snapshotsDir } from "./publish.js";
 
 export interface Damage {
   sha256: string;
-  /** Where it was found: the store, or a repository's snapshot file. */
-  where: string;
-  actual: string;
-  /** "repaired from PATH", or "removed from the store". */
-  outcome: string;
+  /** Each copy found damaged: where (the store, a repository's snapshot), what it read as, what was done. */
+  places: { where: string; actual: string; outcome: string }[];
   /** Builds with this artifact, and the repositories holding them now. */
   builds: { id: number; package: string; evr: string; file: string; heldBy: string[] }[];
 }
@@ -98,6 +95,12 @@ export async function scrub(o: ScrubOptions): Promise<ScrubReport> {
     }
   };
   const seenInodes = new Set<string>();
+  /** One entry per damaged artifact, with every place it was found. */
+  const add = (d: Damage): void => {
+    const same = report.damaged.find((x) => x.sha256 === d.sha256);
+    if (same) same.places.push(...d.places);
+    else report.damaged.push(d);
+  };
   for (const sha of [...shas].sort()) {
     const path = o.store.path(sha);
     if (!existsSync(path)) {
@@ -106,10 +109,12 @@ export async function scrub(o: ScrubOptions): Promise<ScrubReport> {
       continue;
     }
     const st = statSync(path);
-    seenInodes.add(`${st.dev}:${st.ino}`);
     const h = await hashFile(path);
     bytes += h.bytes;
-    if (h.sha256 !== sha) report.damaged.push(await deal(o, sha, path, "the artifact store", h.sha256));
+    // Only good bytes count as read: a damaged file's other names (snapshot hard links) are
+    // checked, and put right, on their own.
+    if (h.sha256 !== sha) add(await deal(o, sha, path, "the artifact store", h.sha256));
+    else seenInodes.add(`${st.dev}:${st.ino}`);
     tick();
   }
   for (const f of repoFiles) {
@@ -125,9 +130,8 @@ export async function scrub(o: ScrubOptions): Promise<ScrubReport> {
     }
     const h = await hashFile(f.path);
     bytes += h.bytes;
-    if (h.sha256 !== f.sha256) {
-      report.damaged.push(await deal(o, f.sha256, f.path, f.where, h.sha256, o.store.path(f.sha256)));
-    }
+    if (h.sha256 !== f.sha256)
+      add(await deal(o, f.sha256, f.path, f.where, h.sha256, o.store.path(f.sha256)));
     tick();
   }
   report.files = done;
@@ -168,7 +172,7 @@ async function deal(
       // Never served, never installed: the store no longer has it under its name.
       await rename(path, `${path}.damaged`);
       outcome = "removed from the store";
-    } else outcome = "left in place (no good copy found)";
+    } else outcome = "left in place: no good copy yet (it is not served)";
     await o.db
       .insertInto("damaged_artifacts")
       .values({ sha256, found_at: new Date().toISOString(), detail: `${where}: sha256 ${actual}` })
@@ -200,5 +204,17 @@ async function deal(
       heldBy: held.map((h) => h.repo),
     });
   }
-  return { sha256, where, actual, outcome, builds };
+  // The snapshots of the repositories that hold it carry the same damaged bytes: each is to be
+  // written again (the database is put ahead of the disk) once the file is good again.
+  if (!outcome.startsWith("repaired")) {
+    const repos = [...new Set(builds.flatMap((b) => b.heldBy))];
+    if (repos.length > 0) {
+      await o.db
+        .updateTable("repositories")
+        .set((eb) => ({ content_version: eb("content_version", "+", 1) }))
+        .where("name", "in", repos)
+        .execute();
+    }
+  }
+  return { sha256, places: [{ where, actual, outcome }], builds };
 }

@@ -1,7 +1,9 @@
 // Signing with GnuPG: RPMs with rpmsign (a signature header rpm and dnf check with gpgcheck), a
 // repository's repomd.xml with a detached armored signature (repo_gpgcheck), and the public key
 // clients import. Keys live in the keyring GNUPGHOME names (the server's environment).
+import { existsSync } from "node:fs";
 import { chmod, copyFile } from "node:fs/promises";
+import { join } from "node:path";
 import { exec } from "../util/exec.js";
 
 function gpgEnv(): NodeJS.ProcessEnv {
@@ -13,11 +15,24 @@ function gpgEnv(): NodeJS.ProcessEnv {
   };
 }
 
+/** gpg as this machine has it: Debian's rpm looks for gpg2, which Debian does not ship. */
+function gpgPath(): string {
+  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(":")) {
+    for (const name of ["gpg", "gpg2"]) if (existsSync(join(dir, name))) return join(dir, name);
+  }
+  return "gpg";
+}
+
 /** A signed copy of `src` at `dest`. */
 export async function signRpm(src: string, dest: string, key: string): Promise<void> {
   await copyFile(src, dest);
   await chmod(dest, 0o644);
-  await exec(["rpmsign", "--addsign", "--define", `_gpg_name ${key}`, dest], { env: gpgEnv() });
+  await exec(
+    ["rpmsign", "--addsign", "--define", `_gpg_name ${key}`, "--define", `__gpg ${gpgPath()}`, dest],
+    {
+      env: gpgEnv(),
+    },
+  );
 }
 
 /** FILE.asc beside `file`: an armored detached signature. */

@@ -72,22 +72,26 @@ export async function startServer(o: {
   leaseTimeout?: number;
   port?: number;
   extra?: string[];
+  env?: NodeJS.ProcessEnv;
 }): Promise<Server> {
-  const p = run([
-    "serve",
-    "--set",
-    o.set,
-    "--data",
-    o.data,
-    ...(o.db ? ["--db", o.db] : []),
-    "--port",
-    String(o.port ?? 0),
-    "--local-agents",
-    String(o.localAgents ?? 0),
-    "--lease-timeout",
-    String(o.leaseTimeout ?? 60),
-    ...(o.extra ?? []),
-  ]);
+  const p = run(
+    [
+      "serve",
+      "--set",
+      o.set,
+      "--data",
+      o.data,
+      ...(o.db ? ["--db", o.db] : []),
+      "--port",
+      String(o.port ?? 0),
+      "--local-agents",
+      String(o.localAgents ?? 0),
+      "--lease-timeout",
+      String(o.leaseTimeout ?? 60),
+      ...(o.extra ?? []),
+    ],
+    o.env,
+  );
   const m = await p.waitFor(/kiln serve: (http:\/\/\S+)/);
   await p.waitFor(/repository \S+: /);
   return {

@@ -22,6 +22,7 @@ import {
   UploadParams,
 } from "../../api/schemas.js";
 import { ChecksumMismatchError } from "../../artifacts/store.js";
+import { clearDamage } from "../../db/builds.js";
 import { touchAgent } from "../../db/tokens.js";
 import { agentOf, type Auth } from "../auth.js";
 import { logNameOf, type Farm } from "../farm.js";
@@ -181,6 +182,7 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
           limited(stream, maxUploadBytes, req.params.filename),
           req.headers["x-kiln-sha256"],
         );
+        await clearDamage(db, stored.sha256);
         return reply.code(201).send(stored);
       } catch (e) {
         if (e instanceof ChecksumMismatchError) {

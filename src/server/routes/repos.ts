@@ -139,15 +139,13 @@ export const repoRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; repos: 
     const link = farm.ws.data.repoPath(name);
     if (!existsSync(link)) throw new HttpError(404, `repository ${name} has no snapshot yet`, "NOT_FOUND");
     const current = realpathSync(link);
-    // A client that read the previous repomd.xml still finds the metadata it names: the snapshots
-    // kept beside the current one are looked in after it (metadata file names carry checksums).
+    // A client that read the previous repomd.xml still finds what it names: the snapshots kept
+    // beside the current one are looked in after it (metadata file names carry checksums).
     const dirs = [current];
-    if (rel.startsWith("repodata/")) {
-      const row = await getRepository(db, name);
-      for (let n = (row?.snapshot ?? 0) - 1; n > 0 && dirs.length < 3; n--) {
-        const d = join(snapshotsDir(farm.ws.data, name), String(n));
-        if (existsSync(d)) dirs.push(d);
-      }
+    const row = await getRepository(db, name);
+    for (let n = (row?.snapshot ?? 0) - 1; n > 0 && dirs.length < 3; n--) {
+      const d = join(snapshotsDir(farm.ws.data, name), String(n));
+      if (existsSync(d)) dirs.push(d);
     }
     for (const dir of dirs) {
       const path = join(dir, rel);
@@ -335,6 +333,8 @@ export const repoRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; repos: 
         store: ws.store,
         otherStores: ws.data.agentStores(),
       });
+      // What was found damaged is no longer up to date: the repository is read again.
+      await farm.publisher.exclusive(() => Promise.resolve());
       farm.changed();
       return report;
     },
@@ -388,6 +388,7 @@ async function refusals<T>(fn: () => Promise<T>): Promise<T> {
   } catch (e) {
     if (e instanceof PromotionRefusedError) {
       throw new HttpError(409, e.message, e.code, {
+        headline: e.headline,
         reasons: e.reasons,
         missing: e.missing,
         suggest: e.suggest,

@@ -1,0 +1,466 @@
+// Repositories with real clients: dnf installs over HTTP from what `kiln serve` serves, promotion
+// moves exactly the tested builds (gated, closure-checked, audited, undone by demotion), signing
+// satisfies dnf's gpgcheck and repo_gpgcheck and a tampered RPM is refused, scrub finds a flipped
+// byte, and a client reading a repository while it is republished never sees a mix.
+import { execFile, execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, request, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { sha256 } from "../src/util/hash.js";
+import { api, startAgent, startServer, waitForRequest, type Server } from "./helpers/farm.js";
+import { copyExamples, kiln, tempDir } from "./helpers/kiln.js";
+
+const ALL = ["greet-data", "libgreet", "libcount", "libframe", "libstats", "libupper", "hello"];
+
+/** The example set with a third repository whose rules forbid almost everything. */
+function exampleSet(extraStable = ""): string {
+  const set = copyExamples();
+  const yaml = readFileSync(join(set, "kiln.yaml"), "utf8").replace(
+    "  - name: stable\n    description: promoted builds\n",
+    `  - name: stable\n    description: promoted builds\n${extraStable}  - name: frozen\n    promote: { from: [stable], soak: 1d, require-stages: [test] }\n`,
+  );
+  writeFileSync(join(set, "kiln.yaml"), yaml);
+  return set;
+}
+
+async function farmWithBuilds(
+  set: string,
+  o: { env?: NodeJS.ProcessEnv; localAgents?: number } = {},
+): Promise<{ server: Server; stop: () => Promise<void> }> {
+  const data = tempDir("kiln-farm-data-");
+  const server = await startServer({
+    set,
+    data,
+    localAgents: o.localAgents ?? 0,
+    ...(o.env ? { env: o.env } : {}),
+  });
+  const agent =
+    (o.localAgents ?? 0) > 0
+      ? undefined
+      : startAgent({
+          url: server.url,
+          token: server.enrol,
+          workdir: tempDir("kiln-agent-"),
+          name: "builder",
+          slots: 2,
+        });
+  await agent?.waitFor(/ready/);
+  const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+  const done = await waitForRequest(server.url, req.body.id, 180_000);
+  expect(
+    done.packages.every((p: { status: string }) => p.status === "green"),
+    JSON.stringify(done.packages),
+  ).toBe(true);
+  // The last snapshot is written a moment after the last build is recorded.
+  const manifest = join(server.data, "repos", "testing", ".kiln-snapshot.json");
+  for (let t0 = Date.now(); ;) {
+    const files = existsSync(manifest)
+      ? Object.keys(JSON.parse(readFileSync(manifest, "utf8")) as object)
+      : [];
+    if (ALL.every((p) => files.some((f) => f.startsWith(`${p}-1.0`)))) break;
+    if (Date.now() - t0 > 30_000) throw new Error(`testing has only ${files.join(", ")}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    server,
+    stop: async () => {
+      agent?.child.kill("SIGTERM");
+      server.child.kill("SIGTERM");
+      await server.exited;
+    },
+  };
+}
+
+/** dnf, as a client machine runs it: the server's .repo file in its repos dir, a root of its own. */
+function dnf(server: string, repo: string, args: string[], o: { via?: string } = {}): string {
+  const root = tempDir("kiln-client-");
+  const reposDir = join(root, "etc", "yum.repos.d");
+  mkdirSync(reposDir, { recursive: true });
+  const repoFile = execFileSync("curl", ["-fsS", `${server}/repos/${repo}.repo`]).toString();
+  writeFileSync(join(reposDir, `${repo}.repo`), o.via ? repoFile.replaceAll(server, o.via) : repoFile);
+  return (
+    execFileSync(
+      "dnf",
+      [
+        `--installroot=${root}`,
+        `--setopt=reposdir=${reposDir}`,
+        `--setopt=cachedir=${root}/var/cache/dnf`,
+        "--releasever=1",
+        "-y",
+        ...args,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    ).toString() + `\nROOT=${root}`
+  );
+}
+
+function runHello(out: string): string {
+  const root = /ROOT=(\S+)$/.exec(out)![1]!;
+  return execFileSync(join(root, "usr", "bin", "hello"), ["Kiln"], {
+    env: { LD_LIBRARY_PATH: join(root, "usr", "lib64"), GREET_DATA_DIR: join(root, "usr", "share", "greet") },
+  }).toString();
+}
+
+async function evrIn(server: Server, repo: string, pkg: string): Promise<string | undefined> {
+  const { body } = await api(server.url, "GET", "/repositories");
+  const r = body.repositories.find((x: { name: string }) => x.name === repo);
+  return r.packages.find((p: { package: string }) => p.package === pkg)?.evr;
+}
+
+describe("repositories over HTTP, promotion and history", () => {
+  it("dnf installs from testing; promotion is gated and closure-checked; dnf installs from stable; demotion rolls back; all audited", async () => {
+    const set = exampleSet();
+    const { server, stop } = await farmWithBuilds(set);
+    const fromTesting = dnf(server.url, "testing", ["install", "hello"]);
+    expect(runHello(fromTesting)).toMatch(/Kiln/);
+
+    // Promoting hello alone would leave stable without what it needs: refused, with the names.
+    const alone = await kiln([
+      "promote",
+      "--server",
+      server.url,
+      "--token",
+      server.admin,
+      "hello",
+      "--to",
+      "stable",
+    ]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain("promoting would break stable: nothing in it would provide:\n");
+    expect(alone.stderr).toContain("  - libframe.so.1()(64bit) (required by hello)\n");
+    expect(alone.stderr).toContain(
+      "greet-data, libcount, libframe, libgreet, libstats, libupper in testing would bring what is missing: promote them together",
+    );
+    // The rules of a repository: where from, how long in it, which stages passed.
+    const frozen = await kiln([
+      "promote",
+      "--server",
+      server.url,
+      "--token",
+      server.admin,
+      "hello",
+      "--to",
+      "frozen",
+    ]);
+    expect(frozen.code).toBe(2);
+    // By default from where the rules take promotions: stable, which does not have it.
+    expect(frozen.stderr).toContain("promotion to frozen refused: hello is not in stable");
+    const viaStable = await kiln([
+      "promote",
+      "--server",
+      server.url,
+      "--token",
+      server.admin,
+      "hello",
+      "--to",
+      "frozen",
+      "--from",
+      "testing",
+    ]);
+    expect(viaStable.stderr).toContain("frozen takes promotions only from stable, not from testing");
+    expect(viaStable.stderr).toMatch(/has been in testing for \d+ s; frozen wants 24\.0 h \(soak\)/);
+    expect(viaStable.stderr).toMatch(/has not passed pipeline stage test, which frozen requires/);
+
+    const all = await kiln([
+      "promote",
+      "--server",
+      server.url,
+      "--token",
+      server.admin,
+      ...ALL,
+      "--to",
+      "stable",
+      "--reason",
+      "release 1",
+    ]);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/^promoted hello 1\.0-1\.kiln1 \(build \d+\) into stable$/m);
+    const fromStable = dnf(server.url, "stable", ["install", "hello"]);
+    expect(runHello(fromStable)).toMatch(/Kiln/);
+    // What moved is exactly what was tested: the same sha256 in both repositories.
+    const t = readFileSync(join(server.data, "repos", "testing", ".kiln-snapshot.json"), "utf8");
+    const s = readFileSync(join(server.data, "repos", "stable", ".kiln-snapshot.json"), "utf8");
+    const hello = (m: string): string =>
+      (JSON.parse(m) as Record<string, string>)["hello-1.0-1.kiln1.x86_64.rpm"]!;
+    expect(hello(s)).toBe(hello(t));
+
+    // A new libgreet in testing, promoted, then rolled back in stable.
+    const spec = join(set, "packages", "libgreet", "libgreet.spec");
+    writeFileSync(spec, readFileSync(spec, "utf8").replace(/^Release: *1/m, "Release: 2"));
+    const bump = await api(server.url, "POST", "/requests", {
+      token: server.admin,
+      body: { packages: ["libgreet"] },
+    });
+    await waitForRequest(server.url, bump.body.id, 120_000);
+    expect(await evrIn(server, "testing", "libgreet")).toBe("1.0-2.kiln1");
+    const up = await kiln([
+      "promote",
+      "--server",
+      server.url,
+      "--token",
+      server.admin,
+      "libgreet@1.0-2.kiln1",
+      "--to",
+      "stable",
+    ]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(await evrIn(server, "stable", "libgreet")).toBe("1.0-2.kiln1");
+    // Both builds are in stable's metadata: a client can downgrade.
+    expect(dnf(server.url, "stable", ["list", "--showduplicates", "libgreet"])).toMatch(
+      /1\.0-1\.kiln1[\s\S]*1\.0-2\.kiln1|1\.0-2\.kiln1[\s\S]*1\.0-1\.kiln1/,
+    );
+    const down = await kiln([
+      "demote",
+      "--server",
+      server.url,
+      "--token",
+      server.admin,
+      "libgreet",
+      "--repo",
+      "stable",
+      "--reason",
+      "breaks hello",
+    ]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toMatch(/demoted libgreet in stable: back to 1\.0-1\.kiln1 \(build \d+\)/);
+    expect(await evrIn(server, "stable", "libgreet")).toBe("1.0-1.kiln1");
+
+    const history = await kiln(["history", "--server", server.url, "--repo", "stable", "libgreet"]);
+    const lines = history.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(
+      /stable\s+demote\s+libgreet 1\.0-1\.kiln1 \(build \d+\), was build \d+ {2}by admin: breaks hello/,
+    );
+    expect(lines[1]).toMatch(
+      /stable\s+promote\s+libgreet 1\.0-2\.kiln1 \(build \d+\) from testing, was build \d+ {2}by admin/,
+    );
+    expect(lines[2]).toMatch(
+      /stable\s+promote\s+libgreet 1\.0-1\.kiln1 \(build \d+\) from testing {2}by admin: release 1/,
+    );
+    await stop();
+  }, 300_000);
+
+  it("a signed repository: dnf with gpgcheck and repo_gpgcheck installs; an RPM changed on the way is refused", async () => {
+    const gnupg = tempDir("kiln-gnupg-");
+    chmodSync(gnupg, 0o700);
+    execFileSync(
+      "gpg",
+      [
+        "--batch",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "Kiln Test <kiln-test@example.org>",
+        "rsa2048",
+        "sign",
+        "never",
+      ],
+      {
+        env: { ...process.env, GNUPGHOME: gnupg },
+        stdio: "ignore",
+      },
+    );
+    const set = exampleSet("    sign: { key: kiln-test@example.org }\n");
+    const { server, stop } = await farmWithBuilds(set, { env: { GNUPGHOME: gnupg } });
+    const promoted = await kiln([
+      "promote",
+      "--server",
+      server.url,
+      "--token",
+      server.admin,
+      ...ALL,
+      "--to",
+      "stable",
+    ]);
+    expect(promoted.code, promoted.stderr).toBe(0);
+    const repoFile = await (await fetch(`${server.url}/repos/stable.repo`)).text();
+    expect(repoFile).toContain("gpgcheck=1\nrepo_gpgcheck=1\n");
+    expect(repoFile).toContain(`gpgkey=${server.url}/repos/stable/RPM-GPG-KEY-kiln`);
+    const ok = dnf(server.url, "stable", ["install", "hello"]);
+    expect(runHello(ok)).toMatch(/Kiln/);
+    // The served RPM carries the repository's signature.
+    const rpm = join(/ROOT=(\S+)$/.exec(ok)![1]!, "hello.rpm");
+    writeFileSync(
+      rpm,
+      Buffer.from(
+        await (
+          await fetch(`${server.url}/repos/stable/Packages/h/hello-1.0-1.kiln1.x86_64.rpm`)
+        ).arrayBuffer(),
+      ),
+    );
+    expect(execFileSync("rpm", ["-qp", "--qf", "%{RSAHEADER:pgpsig}\n", rpm]).toString()).toMatch(
+      /^RSA\/SHA\d+, .*Key ID [0-9a-f]{16}$/m,
+    );
+
+    // A proxy that changes one byte of every RPM it carries: dnf refuses the package.
+    const target = new URL(server.url);
+    const proxy: HttpServer = createServer((req, res) => {
+      const fwd = request(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (up) => {
+          const chunks: Buffer[] = [];
+          up.on("data", (c: Buffer) => chunks.push(c));
+          up.on("end", () => {
+            const body = Buffer.concat(chunks);
+            if (req.url?.endsWith(".rpm") && body.length > 2000) body[body.length - 1000]! ^= 0xff;
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            res.end(body);
+          });
+        },
+      );
+      fwd.on("error", () => res.destroy());
+      req.pipe(fwd);
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const via = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    // dnf runs beside this process here (not synchronously): the proxy answers from this process.
+    const root = tempDir("kiln-client-");
+    const reposDir = join(root, "etc", "yum.repos.d");
+    mkdirSync(reposDir, { recursive: true });
+    writeFileSync(join(reposDir, "stable.repo"), repoFile.replaceAll(server.url, via));
+    const attempt = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        "dnf",
+        [
+          `--installroot=${root}`,
+          `--setopt=reposdir=${reposDir}`,
+          `--setopt=cachedir=${root}/cache`,
+          "--releasever=1",
+          "-y",
+          "install",
+          "hello",
+        ],
+        (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      );
+    });
+    expect(attempt.code).not.toBe(0);
+    const refused = attempt.stderr;
+    expect(refused).toMatch(/Error downloading packages:\n\s+\S+-1\.0-1\.kiln1\.\w+: Cannot download/);
+    await new Promise((r) => proxy.close(r));
+    await stop();
+  }, 300_000);
+});
+
+describe("checksums end to end", () => {
+  it("scrub finds a flipped byte: repairs it from an agent's copy, or takes it out, never serves it, names the builds, and they build again", async () => {
+    const set = exampleSet();
+    const { server, stop } = await farmWithBuilds(set, { localAgents: 1 });
+    const repo = JSON.parse(
+      readFileSync(join(server.data, "repos", "testing", ".kiln-snapshot.json"), "utf8"),
+    ) as Record<string, string>;
+    const flip = (file: string): string => {
+      const sum = repo[file]!;
+      const path = join(server.data, "artifacts", "sha256", sum.slice(0, 2), sum);
+      chmodSync(path, 0o644);
+      const bytes = readFileSync(path);
+      bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+      writeFileSync(path, bytes);
+      return sum;
+    };
+    // libgreet went into other builds' roots, so the agent has a copy; hello went nowhere.
+    const libgreet = flip("libgreet-1.0-1.kiln1.x86_64.rpm");
+    const hello = flip("hello-1.0-1.kiln1.x86_64.rpm");
+    // Not served as it is now.
+    const served = await fetch(`${server.url}/repos/testing/Packages/h/hello-1.0-1.kiln1.x86_64.rpm`);
+    expect(served.status).toBe(500);
+    expect(((await served.json()) as { error: string }).error).toMatch(/is damaged/);
+    expect((await fetch(`${server.url}/api/v1/artifacts/${hello}`)).status).toBe(500);
+
+    const r = await kiln(["scrub", "--server", server.url, "--token", server.admin]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `DAMAGED libgreet-1\\.0-1\\.kiln1\\.x86_64\\.rpm \\(sha256 ${libgreet}\\)\\n {2}in the artifact store \\(read as [0-9a-f]{64}\\): repaired from .*agents/local-1/artifacts`,
+      ),
+    );
+    // The repository's own copies (hard links of the damaged file) are put right from the store.
+    expect(r.stdout).toMatch(
+      / {2}in repository testing snapshot \d+ \(read as [0-9a-f]{64}\): repaired from .*\/artifacts\/sha256\//,
+    );
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `DAMAGED hello-1\\.0-1\\.kiln1\\.x86_64\\.rpm \\(sha256 ${hello}\\)\\n {2}in the artifact store \\(read as [0-9a-f]{64}\\): removed from the store`,
+      ),
+    );
+    expect(r.stdout).toMatch(
+      / {2}in repository testing snapshot \d+ \(read as [0-9a-f]{64}\): left in place: no good copy yet \(it is not served\)/,
+    );
+    expect(r.stdout).toMatch(
+      / {2}build \d+ \(hello 1\.0-1\.kiln1\), held by testing: rebuild it \(kiln rebuild hello\)/,
+    );
+    expect(r.stdout).toMatch(
+      /scrubbed \d+ file\(s\) \([\d.]+ MB\) in [\d.]+ s: 2 damaged \(1 repaired\), 0 missing/,
+    );
+    expect((await fetch(`${server.url}/api/v1/artifacts/${libgreet}`)).status).toBe(200);
+    expect((await fetch(`${server.url}/api/v1/artifacts/${hello}`)).status).toBe(404);
+
+    // The next build of everything not up to date builds hello again (and publishes it).
+    const again = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    const done = await waitForRequest(server.url, again.body.id, 120_000);
+    expect(done.packages.map((p: { package: string; status: string }) => `${p.package}:${p.status}`)).toEqual(
+      ["hello:green"],
+    );
+    const build = await api(server.url, "GET", `/builds/${done.packages[0].build}`);
+    expect(build.body.reason).toBe("an artifact of its last build is damaged (kiln scrub found it)");
+    const clean = await kiln(["scrub", "--server", server.url, "--token", server.admin]);
+    // The rebuild put hello's bytes back in the store: the older snapshots kept for clients that
+    // still read them are repaired from it, and then nothing is damaged.
+    expect(clean.stdout).not.toMatch(/removed from the store|left in place/);
+    const cleaner = await kiln(["scrub", "--server", server.url, "--token", server.admin]);
+    expect(cleaner.code, cleaner.stdout).toBe(0);
+    expect(cleaner.stdout).toMatch(/: 0 damaged \(0 repaired\), 0 missing/);
+    expect(runHello(dnf(server.url, "testing", ["install", "hello"]))).toMatch(/Kiln/);
+    await stop();
+  }, 300_000);
+
+  it("a client reading a repository while it is republished sees the old metadata or the new, never a mix", async () => {
+    const set = exampleSet();
+    const { server, stop } = await farmWithBuilds(set);
+    let reading = true;
+    let reads = 0;
+    const problems: string[] = [];
+    const reader = (async () => {
+      while (reading) {
+        const base = `${server.url}/repos/testing/`;
+        const repomd = await (await fetch(`${base}repodata/repomd.xml`)).text();
+        for (const [, sum, href] of repomd.matchAll(
+          /<checksum type="sha256">([0-9a-f]{64})<\/checksum>[\s\S]*?<location href="([^"]+)"/g,
+        )) {
+          const res = await fetch(`${base}${href}`);
+          const body = Buffer.from(await res.arrayBuffer());
+          if (res.status !== 200 || sha256(body) !== sum) problems.push(`${href}: ${res.status}`);
+          if (href!.includes("primary.xml")) {
+            const primary = gunzipSync(body).toString();
+            const first =
+              /<checksum type="sha256" pkgid="YES">([0-9a-f]{64})<\/checksum>[\s\S]*?<location href="([^"]+)"/.exec(
+                primary,
+              );
+            if (first) {
+              const rpm = Buffer.from(await (await fetch(`${base}${first[2]}`)).arrayBuffer());
+              if (sha256(rpm) !== first[1]) problems.push(`${first[2]}: not the file the metadata describes`);
+            }
+          }
+        }
+        reads++;
+      }
+    })();
+    // Three publications of new output while it reads.
+    const spec = join(set, "packages", "greet-data", "greet-data.spec");
+    for (const release of [2, 3, 4]) {
+      writeFileSync(spec, readFileSync(spec, "utf8").replace(/^Release: *\d+/m, `Release: ${release}`));
+      const r = await api(server.url, "POST", "/requests", {
+        token: server.admin,
+        body: { packages: ["greet-data"] },
+      });
+      await waitForRequest(server.url, r.body.id, 120_000);
+    }
+    reading = false;
+    await reader;
+    expect(problems).toEqual([]);
+    expect(reads).toBeGreaterThan(5);
+    expect(await evrIn(server, "testing", "greet-data")).toBe("1.0-4.kiln1");
+    await stop();
+  }, 300_000);
+});
