@@ -347,6 +347,17 @@ describe("checksums end to end", () => {
   it("scrub finds a flipped byte: repairs it from an agent's copy, or takes it out, never serves it, names the builds, and they build again", async () => {
     const set = exampleSet();
     const { server, stop } = await farmWithBuilds(set, { localAgents: 1 });
+    const promoted = await kiln([
+      "promote",
+      "--server",
+      server.url,
+      "--token",
+      server.admin,
+      ...ALL,
+      "--to",
+      "stable",
+    ]);
+    expect(promoted.code, promoted.stderr).toBe(0);
     const repo = JSON.parse(
       readFileSync(join(server.data, "repos", "testing", ".kiln-snapshot.json"), "utf8"),
     ) as Record<string, string>;
@@ -388,7 +399,7 @@ describe("checksums end to end", () => {
       / {2}in repository testing snapshot \d+ \(read as [0-9a-f]{64}\): left in place: no good copy yet \(it is not served\)/,
     );
     expect(r.stdout).toMatch(
-      / {2}build \d+ \(hello 1\.0-1\.kiln1\), held by testing: rebuild it \(kiln rebuild hello\)/,
+      / {2}build \d+ \(hello 1\.0-1\.kiln1\), held by testing, stable: rebuild it \(kiln rebuild hello\) and promote it again/,
     );
     expect(r.stdout).toMatch(
       /scrubbed \d+ file\(s\) \([\d.]+ MB\) in [\d.]+ s: 2 damaged \(1 repaired\), 0 missing/,
@@ -412,6 +423,10 @@ describe("checksums end to end", () => {
     expect(cleaner.code, cleaner.stdout).toBe(0);
     expect(cleaner.stdout).toMatch(/: 0 damaged \(0 repaired\), 0 missing/);
     expect(runHello(dnf(server.url, "testing", ["install", "hello"]))).toMatch(/Kiln/);
+    // stable held the same damaged build: its snapshot was written again once the bytes were back.
+    const fromStable = await fetch(`${server.url}/repos/stable/Packages/h/hello-1.0-1.kiln1.x86_64.rpm`);
+    expect(fromStable.status).toBe(200);
+    expect(sha256(Buffer.from(await fromStable.arrayBuffer()))).toBe(hello);
     await stop();
   }, 300_000);
 

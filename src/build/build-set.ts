@@ -17,6 +17,8 @@ import {
 import { UserError } from "../util/errors.js";
 import type { BuildTrigger } from "../api/schemas.js";
 import { checkCutoff } from "./cutoff.js";
+import { getRepository } from "../db/repos.js";
+import { writeSnapshot } from "../repos/publish.js";
 import { runLocalPipeline, type JobEvent } from "./local-pipeline.js";
 import { graphErrors, loadGraph, pipelineOf } from "./load-graph.js";
 import { planRun, rootCauses, type RunState } from "./plan-run.js";
@@ -336,6 +338,17 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
   }
   await Promise.allSettled(running.values());
   await publisher.finish();
+  // The other repositories' snapshots, where their disk lags (a damaged file taken out by a scrub
+  // and stored again by a build since).
+  for (const r of ws.config.repositories.slice(1)) {
+    const row = await getRepository(ws.db, r.name);
+    if (row && row.snapshot_content_version !== row.content_version) {
+      await writeSnapshot({ db: ws.db, data: ws.data, store: ws.store, config: ws.config }, r.name).catch(
+        (e: unknown) =>
+          emit({ type: "failed", package: `(repository ${r.name})`, error: (e as Error).message }),
+      );
+    }
+  }
   for (const n of toBuild) {
     if (state.get(n) === "pending") {
       state.set(n, "cancelled");

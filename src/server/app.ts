@@ -18,7 +18,6 @@ import { buildRoutes } from "./routes/builds.js";
 import { farmRoutes } from "./routes/farm.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { repoRoutes } from "./routes/repos.js";
-import { Repositories } from "./repositories.js";
 import type { SourceWatcher } from "./source-watch.js";
 
 export interface AppOptions {
@@ -87,7 +86,7 @@ export async function buildApp(o: AppOptions): Promise<App> {
   await app.register(buildRoutes, { farm: o.farm, auth });
   await app.register(agentRoutes, { farm: o.farm, auth, maxUploadBytes: o.maxUploadBytes });
   await app.register(hookRoutes, { source: o.source, auth });
-  await app.register(repoRoutes, { farm: o.farm, auth, repos: new Repositories(o.farm) });
+  await app.register(repoRoutes, { farm: o.farm, auth, repos: o.farm.repositories });
 
   app.get("/api/openapi.json", { schema: { hide: true } }, () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, () => ({ ok: true }));

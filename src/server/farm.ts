@@ -45,6 +45,7 @@ import type { RootPackage } from "../buildroot/buildroot-cache.js";
 import type { BuildInputs } from "../build/inputs.js";
 import { sha256File } from "../util/hash.js";
 import { HttpError } from "./http-error.js";
+import { Repositories } from "./repositories.js";
 import { logNameOf } from "./job-logs.js";
 export { logNameOf };
 
@@ -64,6 +65,8 @@ interface Publishing {
 export class Farm {
   graph!: LoadedGraph;
   publisher!: Publisher;
+  /** Promotions, demotions, and keeping the other repositories' snapshots written. */
+  readonly repositories = new Repositories(this);
   /** "change" when a job changes state (wakes waiting leases and followers); "log:ID" when a log grows. */
   readonly events = new EventEmitter();
   private readonly publishing = new Map<number, Publishing>();
@@ -153,6 +156,11 @@ export class Farm {
 
   private say(line: string): void {
     this.opts.log?.(line);
+  }
+
+  /** A line in the server's log. */
+  log(line: string): void {
+    this.say(line);
   }
 
   changed(): void {
@@ -853,10 +861,14 @@ export class Farm {
       await this.refreshActive();
       this.changed();
       this.say(`${job.package} (build ${build.id}): same output as build ${cut.published}; cut off`);
+      // A damaged file a scrub took out may be back in the store: the snapshots that lag follow.
+      await this.publisher.exclusive(() => Promise.resolve());
+      void this.repositories.catchUp();
       return;
     }
     this.publishing.set(build.id, { job, ms });
     await this.publisher.publish(job.package, build.id);
+    void this.repositories.catchUp();
   }
 
   /** The uploaded files as artifact rows, with what their RPM headers say (read here, not trusted). */

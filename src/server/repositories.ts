@@ -2,6 +2,7 @@
 // repository, each written as a new snapshot. The first repository is the publisher's (builds
 // publish there), so a change to it goes through the publisher.
 import { recordDemotion, recordPromotion, type Moved, type PromoteRequest } from "../repos/promote.js";
+import { getRepository } from "../db/repos.js";
 import { writeSnapshot, type PublishContext, type SnapshotResult } from "../repos/publish.js";
 import type { Farm } from "./farm.js";
 
@@ -32,6 +33,20 @@ export class Repositories {
       this.farm.changed();
       return { moved, ...(snapshot ? { snapshot } : {}) };
     });
+  }
+
+  /**
+   * Writes the snapshot of every repository but the first (the publisher's) whose disk lags its
+   * database: after a scrub took a damaged file out, once the file is good again.
+   */
+  async catchUp(): Promise<void> {
+    for (const r of this.farm.ws.config.repositories.slice(1)) {
+      const row = await getRepository(this.farm.ws.db, r.name);
+      if (!row || row.snapshot_content_version === row.content_version) continue;
+      await this.serial(r.name, () => writeSnapshot(this.ctx, r.name)).catch((e: unknown) =>
+        this.farm.log(`repository ${r.name}: ${(e as Error).message}`),
+      );
+    }
   }
 
   async demote(r: { package: string; repo: string; actor: string; reason?: string }): Promise<Moved> {
