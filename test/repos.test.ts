@@ -479,3 +479,72 @@ describe("checksums end to end", () => {
     await stop();
   }, 300_000);
 });
+
+describe("repositories without a server", () => {
+  it("kiln promote, history and scrub on the local data directory", async () => {
+    const { makeSet, noarchSpec, KILN_YAML } = await import("./helpers/kiln.js");
+    const set = makeSet({
+      "kiln.yaml": `${KILN_YAML.replace("name: test\n", "name: test\nrepositories: [{ name: testing }, { name: stable }]\n")}build:\n  rpmlint: "off"\n`,
+      "packages/one/one.spec": noarchSpec("one"),
+      "packages/two/two.spec": noarchSpec("two", { requires: ["one"] }),
+    });
+    expect((await kiln(["build", "--set", set])).code).toBe(0);
+    const alone = await kiln(["promote", "--set", set, "two", "--to", "stable"]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain(
+      "promoting would break stable: nothing in it would provide: one (required by two)",
+    );
+    expect(alone.stderr).toContain("one in testing would bring what is missing: promote them together");
+    const both = await kiln([
+      "promote",
+      "--set",
+      set,
+      "one",
+      "two",
+      "--to",
+      "stable",
+      "--reason",
+      "first release",
+    ]);
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stdout).toMatch(/^promoted two 1\.0-1\.kiln \(build 2\) into stable$/m);
+    const history = await kiln(["history", "--set", set, "--repo", "stable"]);
+    expect(history.stdout).toMatch(
+      /stable\s+promote\s+two 1\.0-1\.kiln \(build 2\) from testing {2}by \S+ \(local\): first release/,
+    );
+
+    const snap = JSON.parse(
+      readFileSync(join(set, ".kiln", "repos", "stable", ".kiln-snapshot.json"), "utf8"),
+    ) as Record<string, string>;
+    const sum = snap["two-1.0-1.kiln.noarch.rpm"]!;
+    const path = join(set, ".kiln", "artifacts", "sha256", sum.slice(0, 2), sum);
+    chmodSync(path, 0o644);
+    const bytes = readFileSync(path);
+    bytes[100]! ^= 1;
+    writeFileSync(path, bytes);
+    const scrubbed = await kiln(["scrub", "--set", set]);
+    expect(scrubbed.code).toBe(1);
+    expect(scrubbed.stdout).toMatch(/DAMAGED two-1\.0-1\.kiln\.noarch\.rpm/);
+    expect(scrubbed.stdout).toMatch(
+      /build 2 \(two 1\.0-1\.kiln\), held by testing, stable: rebuild it \(kiln rebuild two\) and promote it again/,
+    );
+    const rebuilt = await kiln(["build", "--set", set]);
+    expect(rebuilt.stdout).toContain("built 1, up to date 1, cut off 0, failed 0, blocked 0");
+    expect(rebuilt.stderr).toMatch(
+      /start two \(build 3\): an artifact of its last build is damaged \(kiln scrub found it\)/,
+    );
+    // This spec has no %changelog, so its rebuild is not byte for byte the same: stable, which
+    // held the damaged build, cannot be written again until the new build is promoted into it.
+    expect(rebuilt.stderr).toMatch(
+      /FAILED \(repository stable\): two-1\.0-1\.kiln\.noarch\.rpm is not in the artifact store/,
+    );
+    expect((await kiln(["promote", "--set", set, "two", "--to", "stable"])).code).toBe(0);
+    const fresh = JSON.parse(
+      readFileSync(join(set, ".kiln", "repos", "testing", ".kiln-snapshot.json"), "utf8"),
+    ) as Record<string, string>;
+    const stable = join(set, ".kiln", "repos", "stable", "Packages", "t", "two-1.0-1.kiln.noarch.rpm");
+    expect(sha256(readFileSync(stable))).toBe(fresh["two-1.0-1.kiln.noarch.rpm"]);
+    const last = await kiln(["scrub", "--set", set]);
+    expect(last.code, last.stdout).toBe(0);
+  }, 120_000);
+});

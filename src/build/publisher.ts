@@ -48,7 +48,12 @@ export class Publisher {
 
   /** Brings the disk up to what the database says (after a crash between the two), and reads it. */
   async open(): Promise<void> {
-    await writeSnapshot(this.ctx, this.repo);
+    try {
+      await writeSnapshot(this.ctx, this.repo);
+    } catch (e) {
+      // The last good snapshot stays; the next publication tries again.
+      this.snapshotError = (e as Error).message;
+    }
     this.view = await loadRepoView(this.ctx.db, this.repo);
   }
 

@@ -58,7 +58,9 @@ function printScrub(r: ScrubReport): void {
     }
   }
   for (const m of r.missing) console.log(`MISSING ${m}: the database names it, the store does not have it`);
+  for (const k of r.known)
+    console.log(`known damaged ${k}: found by an earlier scrub, no good copy yet (not served)`);
   console.log(
-    `scrubbed ${r.files} file(s) (${(r.bytes / 1e6).toFixed(1)} MB) in ${(r.ms / 1000).toFixed(1)} s: ${r.damaged.length} damaged (${r.damaged.filter((d) => d.places.every((p) => p.outcome.startsWith("repaired"))).length} repaired), ${r.missing.length} missing`,
+    `scrubbed ${r.files} file(s) (${(r.bytes / 1e6).toFixed(1)} MB) in ${(r.ms / 1000).toFixed(1)} s: ${r.damaged.length} damaged (${r.damaged.filter((d) => d.places.every((p) => p.outcome.startsWith("repaired"))).length} repaired), ${r.missing.length} missing${r.known.length ? `, ${r.known.length} known from before` : ""}`,
   );
 }

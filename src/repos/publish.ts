@@ -141,6 +141,13 @@ export async function writeSnapshot(ctx: PublishContext, repo: string): Promise<
   if (key) files = await Promise.all(files.map((f) => signedCopy(ctx, f, key)));
   // Files the previous snapshot already had were verified when it was written.
   const verified = new Set(Object.values(readManifest(snapshotPath(ctx.data, repo, row.snapshot))));
+  for (const f of files) {
+    if (!(await ctx.store.has(f.sha256))) {
+      throw new Error(
+        `${f.filename} is not in the artifact store (found damaged and taken out): ${repo} is written again once it is built again`,
+      );
+    }
+  }
   try {
     await mkdir(tmp, { recursive: true });
     for (const f of files) {

@@ -28,6 +28,8 @@ export interface ScrubReport {
   damaged: Damage[];
   /** Artifacts the database names that are not in the store at all. */
   missing: string[];
+  /** Damage found by an earlier scrub and still without a good copy (not counted again). */
+  known: string[];
 }
 
 export interface ScrubOptions {
@@ -85,7 +87,11 @@ export async function scrub(o: ScrubOptions): Promise<ScrubReport> {
   const total = shas.size + repoFiles.length;
   let done = 0;
   let bytes = 0;
-  const report: ScrubReport = { files: 0, bytes: 0, ms: 0, damaged: [], missing: [] };
+  const report: ScrubReport = { files: 0, bytes: 0, ms: 0, damaged: [], missing: [], known: [] };
+  const known = new Set(
+    (await db.selectFrom("damaged_artifacts").select("sha256").execute()).map((r) => r.sha256),
+  );
+  const knownStill = new Set<string>();
   let lastProgress = performance.now();
   const tick = (): void => {
     done++;
@@ -104,7 +110,8 @@ export async function scrub(o: ScrubOptions): Promise<ScrubReport> {
   for (const sha of [...shas].sort()) {
     const path = o.store.path(sha);
     if (!existsSync(path)) {
-      report.missing.push(sha);
+      if (known.has(sha)) knownStill.add(sha);
+      else report.missing.push(sha);
       tick();
       continue;
     }
@@ -130,10 +137,15 @@ export async function scrub(o: ScrubOptions): Promise<ScrubReport> {
     }
     const h = await hashFile(f.path);
     bytes += h.bytes;
-    if (h.sha256 !== f.sha256)
-      add(await deal(o, f.sha256, f.path, f.where, h.sha256, o.store.path(f.sha256)));
+    if (h.sha256 !== f.sha256) {
+      // Found before and still without a good copy: not news (the copy is not served).
+      const foundNow = report.damaged.some((d) => d.sha256 === f.sha256);
+      if (known.has(f.sha256) && !foundNow && !existsSync(o.store.path(f.sha256))) knownStill.add(f.sha256);
+      else add(await deal(o, f.sha256, f.path, f.where, h.sha256, o.store.path(f.sha256)));
+    }
     tick();
   }
+  report.known = [...knownStill].sort();
   report.files = done;
   report.bytes = bytes;
   report.ms = performance.now() - t0;
