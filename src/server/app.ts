@@ -1,5 +1,8 @@
 // The HTTP application: Fastify with zod validation (the same schemas produce the OpenAPI
 // description at /api/openapi.json), auth, and one route module per resource.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance } from "fastify";
 import {
@@ -10,6 +13,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import { UserError } from "../util/errors.js";
+import { packageRoot } from "../util/package-root.js";
 import { Auth } from "./auth.js";
 import type { Farm } from "./farm.js";
 import { HttpError } from "./http-error.js";
@@ -18,6 +22,7 @@ import { buildRoutes } from "./routes/builds.js";
 import { farmRoutes } from "./routes/farm.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { repoRoutes } from "./routes/repos.js";
+import { uiRoutes } from "./routes/ui-api.js";
 import type { SourceWatcher } from "./source-watch.js";
 
 export interface AppOptions {
@@ -87,8 +92,34 @@ export async function buildApp(o: AppOptions): Promise<App> {
   await app.register(agentRoutes, { farm: o.farm, auth, maxUploadBytes: o.maxUploadBytes });
   await app.register(hookRoutes, { source: o.source, auth });
   await app.register(repoRoutes, { farm: o.farm, auth, repos: o.farm.repositories });
+  await app.register(uiRoutes, { farm: o.farm, auth });
 
   app.get("/api/openapi.json", { schema: { hide: true } }, () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, () => ({ ok: true }));
+
+  // The web UI (built by `npm run build` into dist/web): its files, and index.html for every other
+  // page the app routes itself (/builds/42, /graph/hello …).
+  const web = join(packageRoot(), "dist", "web");
+  if (existsSync(join(web, "index.html"))) {
+    await app.register(fastifyStatic, { root: web, prefix: "/", wildcard: false, index: ["index.html"] });
+    app.setNotFoundHandler((req, reply) => {
+      const path = req.url.split("?")[0]!;
+      if (
+        req.method === "GET" &&
+        !path.startsWith("/api/") &&
+        !path.startsWith("/repos/") &&
+        !/\.\w+$/.test(path)
+      ) {
+        return reply.type("text/html; charset=utf-8").sendFile("index.html");
+      }
+      return reply.code(404).send({ error: `no ${req.method} ${path}`, code: "NOT_FOUND" });
+    });
+  } else {
+    app.get("/", { schema: { hide: true } }, (_req, reply) =>
+      reply
+        .type("text/plain; charset=utf-8")
+        .send("Kiln's web UI is not built here: run npm run build. The API is at /api/v1.\n"),
+    );
+  }
   return app;
 }
