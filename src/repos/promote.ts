@@ -22,6 +22,8 @@ export interface PromoteRequest {
   actor: string;
   reason?: string;
   now?: Date;
+  /** Check everything, change nothing: what would move (or why not). */
+  dryRun?: boolean;
 }
 
 export interface Moved {
@@ -110,6 +112,7 @@ export async function recordPromotion(ctx: PublishContext, r: PromoteRequest): P
     ctx,
     moved.map((m) => m.build),
   );
+  if (r.dryRun) return moved;
   await commitContent(db, r.to, content, {
     action: "promote",
     actor: r.actor,

@@ -27,6 +27,7 @@ export class Repositories {
   }
 
   async promote(r: PromoteRequest): Promise<{ moved: Moved[]; snapshot?: SnapshotResult }> {
+    if (r.dryRun) return { moved: await recordPromotion(this.ctx, r) };
     return this.serial(r.to, async () => {
       const moved = await recordPromotion(this.ctx, r);
       const snapshot = await writeSnapshot(this.ctx, r.to);

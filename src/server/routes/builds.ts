@@ -182,7 +182,9 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = as
       "cache-control": "no-cache",
       connection: "keep-alive",
     });
-    let offset = req.query.offset;
+    // A client that reconnects (EventSource) says how far it had read.
+    const lastId = Number(req.headers["last-event-id"]);
+    let offset = Number.isInteger(lastId) && lastId > req.query.offset ? lastId : req.query.offset;
     let closed = false;
     req.raw.on("close", () => (closed = true));
     const pump = async (): Promise<void> => {

@@ -264,8 +264,11 @@ export const repoRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; repos: 
           to: z.string(),
           from: z.string().optional(),
           reason: z.string().max(1000).optional(),
+          /** Check everything and say what would move; change nothing (answered 200). */
+          dryRun: z.boolean().default(false),
         }),
         response: {
+          200: z.object({ moved: z.array(MovedView), snapshot: z.number().nullable() }),
           201: z.object({ moved: z.array(MovedView), snapshot: z.number().nullable() }),
           ...errors,
         },
@@ -285,9 +288,12 @@ export const repoRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; repos: 
           ...(b.from ? { from: b.from } : {}),
           actor: userName(req),
           ...(b.reason ? { reason: b.reason } : {}),
+          dryRun: b.dryRun,
         }),
       );
-      return reply.code(201).send({ moved: r.moved, snapshot: r.snapshot?.snapshot ?? null });
+      return reply
+        .code(b.dryRun ? 200 : 201)
+        .send({ moved: r.moved, snapshot: r.snapshot?.snapshot ?? null });
     },
   );
 
