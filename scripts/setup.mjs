@@ -38,6 +38,10 @@ const tools = [
   { check: ["bwrap", "--version"], pkg: "bubblewrap" },
   // The default pipeline's check step runs rpmlint on what a build made.
   { check: ["rpmlint", "--version"], pkg: "rpmlint" },
+  // The web UI's end-to-end tests drive Debian's chromium (headless, through playwright-core).
+  { check: ["chromium", "--version"], pkg: "chromium" },
+  // The repository tests fetch .repo files as a client machine would.
+  { check: ["curl", "--version"], pkg: "curl" },
   // The spec reader uses librpm's own parser through Debian's python3-rpm binding.
   { check: ["/usr/bin/python3", "-c", "import rpm"], pkg: "python3-rpm" },
   // Host-provided build tools of the bundled example set.
