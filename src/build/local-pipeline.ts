@@ -5,8 +5,7 @@
 import { copyFile, link, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { landmarks, type Pipeline } from "../core/pipeline.js";
-import { insertArtifacts } from "../db/builds.js";
-import type { NewArtifact } from "../db/schema.js";
+import { insertArtifacts, plainArtifact } from "../db/builds.js";
 import type { RpmHeader } from "../rpm/rpm-query.js";
 import type { RootPackage } from "../buildroot/buildroot-cache.js";
 import { runJob, type BuildStep, type RunJobResult } from "./run-job.js";
@@ -160,22 +159,9 @@ async function storeFile(
 ): Promise<void> {
   const stored = await ws.store.put(path).catch(() => undefined);
   if (!stored) return;
-  const row: NewArtifact = {
-    build_id: buildId,
-    kind,
-    filename,
-    sha256: stored.sha256,
-    size: stored.size,
-    name: null,
-    epoch: null,
-    version: null,
-    release: null,
-    arch: null,
-    provides: null,
-    requires: null,
-    files: null,
-  };
-  await insertArtifacts(ws.db, [row]);
+  await insertArtifacts(ws.db, [
+    plainArtifact({ buildId, kind, filename, sha256: stored.sha256, size: stored.size }),
+  ]);
 }
 
 async function linkOrCopy(from: string, to: string): Promise<void> {

@@ -1,5 +1,5 @@
 // A finished build's outputs into the artifact store, and their rows into the database.
-import { clearDamage, insertArtifacts } from "../db/builds.js";
+import { clearDamage, insertArtifacts, plainArtifact } from "../db/builds.js";
 import type { NewArtifact } from "../db/schema.js";
 import type { RpmHeader } from "../rpm/rpm-query.js";
 import type { Workspace } from "./workspace.js";
@@ -34,21 +34,9 @@ export async function storeArtifacts(
   }
   try {
     const log = await ws.store.put(logPath);
-    rows.push({
-      build_id: buildId,
-      kind: "log",
-      filename: "build.log",
-      sha256: log.sha256,
-      size: log.size,
-      name: null,
-      epoch: null,
-      version: null,
-      release: null,
-      arch: null,
-      provides: null,
-      requires: null,
-      files: null,
-    });
+    rows.push(
+      plainArtifact({ buildId, kind: "log", filename: "build.log", sha256: log.sha256, size: log.size }),
+    );
   } catch {
     // No log (the build never started): nothing to keep.
   }

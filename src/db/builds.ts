@@ -151,6 +151,33 @@ export async function clearDamage(db: Conn, sha256: string): Promise<void> {
   await db.deleteFrom("damaged_artifacts").where("sha256", "=", sha256).execute();
 }
 
+/** The row of an artifact that is not an RPM (a log, a file a pipeline job declared). */
+export function plainArtifact(a: {
+  buildId: number;
+  jobId?: number | null;
+  kind: "log" | "file";
+  filename: string;
+  sha256: string;
+  size: number;
+}): NewArtifact {
+  return {
+    build_id: a.buildId,
+    job_id: a.jobId ?? null,
+    kind: a.kind,
+    filename: a.filename,
+    sha256: a.sha256,
+    size: a.size,
+    name: null,
+    epoch: null,
+    version: null,
+    release: null,
+    arch: null,
+    provides: null,
+    requires: null,
+    files: null,
+  };
+}
+
 export async function insertArtifacts(db: Conn, rows: NewArtifact[]): Promise<void> {
   if (rows.length > 0) await db.insertInto("artifacts").values(rows).execute();
 }

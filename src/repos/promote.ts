@@ -11,7 +11,7 @@ import { commitContent, heldBuilds, repositoryContent } from "../db/repos.js";
 import type { BuildRow, Database } from "../db/schema.js";
 import { sha256File } from "../util/hash.js";
 import { UserError } from "../util/errors.js";
-import type { PublishContext } from "./publish.js";
+import { toRepoPackage, type PublishContext } from "./publish.js";
 
 export interface PromoteRequest {
   /** Packages, each optionally at one VERSION-RELEASE of those the source repository holds. */
@@ -264,18 +264,8 @@ async function closureReport(
   ctx: PublishContext,
   content: ReadonlyMap<string, number>,
 ): Promise<ReturnType<typeof checkRepoClosure>> {
-  const sourceOf = new Map([...content].map(([pkg, id]) => [id, pkg]));
   const rpms = (await artifactsOf(ctx.db, [...content.values()])).filter((a) => a.kind === "rpm");
-  return checkRepoClosure(
-    rpms.map((a) => ({
-      source: sourceOf.get(a.build_id) ?? "",
-      binary: a.name ?? a.filename,
-      provides: JSON.parse(a.provides ?? "[]") as string[],
-      requires: JSON.parse(a.requires ?? "[]") as string[],
-      files: JSON.parse(a.files ?? "[]") as string[],
-    })),
-    hostMatcher(ctx.config.host.provides),
-  );
+  return checkRepoClosure(rpms.map(toRepoPackage(content)), hostMatcher(ctx.config.host.provides));
 }
 
 /** Every artifact of the builds still has its sha256 (the bytes that were tested are the bytes that move). */

@@ -307,7 +307,8 @@ async function prune(data: DataDir, repo: string, current: number): Promise<void
   }
 }
 
-function toRepoPackage(content: ReadonlyMap<string, number>): (a: ArtifactRow) => RepoPackage {
+/** A repository's RPMs (the builds `content` names) as the closure check sees them. */
+export function toRepoPackage(content: ReadonlyMap<string, number>): (a: ArtifactRow) => RepoPackage {
   const sourceOf = new Map([...content].map(([pkg, id]) => [id, pkg]));
   return (a) => ({
     source: sourceOf.get(a.build_id) ?? "",

@@ -11,7 +11,14 @@ import { formatEvr } from "../core/rpmvercmp.js";
 import { labelsMatch, type Labels } from "../core/labels.js";
 import { remainingChain } from "../core/plan.js";
 import { hostMatcher } from "../core/providers.js";
-import { createBuild, finishBuild, getBuild, lastDurations, setBuildStages } from "../db/builds.js";
+import {
+  createBuild,
+  finishBuild,
+  getBuild,
+  lastDurations,
+  plainArtifact,
+  setBuildStages,
+} from "../db/builds.js";
 import type { DialectKind } from "../db/dialect.js";
 import {
   activeJobs,
@@ -877,22 +884,8 @@ export class Farm {
     const rows: NewArtifact[] = [];
     const rpms = body.artifacts.filter((a) => a.filename.endsWith(".rpm"));
     const dir = join(ws.data.root, "tmp", `result-${buildId}-${jobId}-${Date.now()}`);
-    const plain = (a: { filename: string; sha256: string }, kind: "log" | "file"): NewArtifact => ({
-      build_id: buildId,
-      job_id: jobId,
-      kind,
-      filename: a.filename,
-      sha256: a.sha256,
-      size: 0,
-      name: null,
-      epoch: null,
-      version: null,
-      release: null,
-      arch: null,
-      provides: null,
-      requires: null,
-      files: null,
-    });
+    const plain = (a: { filename: string; sha256: string }, kind: "log" | "file"): NewArtifact =>
+      plainArtifact({ buildId, jobId, kind, filename: a.filename, sha256: a.sha256, size: 0 });
     try {
       await mkdir(dir, { recursive: true });
       const paths: string[] = [];

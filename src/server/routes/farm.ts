@@ -10,6 +10,7 @@ import {
   EnrolResponse,
   ErrorBody,
   IdParams,
+  JobStatus,
   JobView,
   PlanQuery,
   RebuildBody,
@@ -155,19 +156,7 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = asy
       schema: {
         summary: "Jobs, newest first, each with why it is in its state (what it waits for)",
         querystring: z.object({
-          status: z
-            .enum([
-              "queued",
-              "leased",
-              "green",
-              "cut-off",
-              "up-to-date",
-              "failed",
-              "blocked",
-              "cancelled",
-              "active",
-            ])
-            .optional(),
+          status: z.enum([...JobStatus.options, "active"]).optional(),
           limit: z.coerce.number().int().min(1).max(10_000).default(200),
         }),
         response: { 200: z.object({ jobs: z.array(JobView) }), ...errors },
