@@ -37,7 +37,12 @@ export interface AppOptions {
 export type App = FastifyInstance;
 
 export async function buildApp(o: AppOptions): Promise<App> {
-  const app = Fastify({ bodyLimit: 1024 * 1024, logger: false }).withTypeProvider<ZodTypeProvider>();
+  // Open event streams (the UI's, followed logs) must not hold a stopping server up.
+  const app = Fastify({
+    bodyLimit: 1024 * 1024,
+    logger: false,
+    forceCloseConnections: true,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // Logs arrive as raw bytes; artifacts as a stream the route reads itself (hashing as it goes).
@@ -101,15 +106,13 @@ export async function buildApp(o: AppOptions): Promise<App> {
   // page the app routes itself (/builds/42, /graph/hello …).
   const web = join(packageRoot(), "dist", "web");
   if (existsSync(join(web, "index.html"))) {
-    await app.register(fastifyStatic, { root: web, prefix: "/", wildcard: false, index: ["index.html"] });
+    // wildcard: files are looked up when asked for, so a rebuilt UI is served without a restart.
+    await app.register(fastifyStatic, { root: web, prefix: "/", wildcard: true, index: ["index.html"] });
     app.setNotFoundHandler((req, reply) => {
       const path = req.url.split("?")[0]!;
-      if (
-        req.method === "GET" &&
-        !path.startsWith("/api/") &&
-        !path.startsWith("/repos/") &&
-        !/\.\w+$/.test(path)
-      ) {
+      // The app's own files are under /assets/; any other page is the app's (a package may be
+      // called python3.11).
+      if (req.method === "GET" && !/^\/(api|repos|assets)\//.test(path)) {
         return reply.type("text/html; charset=utf-8").sendFile("index.html");
       }
       return reply.code(404).send({ error: `no ${req.method} ${path}`, code: "NOT_FOUND" });

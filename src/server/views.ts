@@ -122,7 +122,7 @@ export async function jobViews(db: Conn, jobs: JobRow[], leaseMs: number): Promi
       updatedAt: j.updated_at,
       steps: j.steps ? (JSON.parse(j.steps) as BuildStep[]) : [],
       log:
-        j.build_id === null || j.command !== null
+        j.build_id === null || j.command !== null || j.runs_on === "server"
           ? null
           : logNameOf(j) === "build.log"
             ? `${API_PREFIX}/builds/${j.build_id}/log`

@@ -170,6 +170,22 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = asy
     },
   );
 
+  app.get(
+    `${API_PREFIX}/jobs/:id`,
+    {
+      schema: {
+        summary: "One job, with why it is in its state",
+        params: IdParams,
+        response: { 200: JobView, ...errors },
+      },
+    },
+    async (req) => {
+      const job = await db.selectFrom("jobs").selectAll().where("id", "=", req.params.id).executeTakeFirst();
+      if (!job) throw new HttpError(404, `no job ${req.params.id}`, "NOT_FOUND");
+      return (await jobViews(db, [job], leaseMs))[0]!;
+    },
+  );
+
   app.post(
     `${API_PREFIX}/jobs/:id/cancel`,
     {

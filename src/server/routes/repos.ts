@@ -6,7 +6,14 @@ import { join, normalize, sep } from "node:path";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { API_PREFIX, ErrorBody } from "../../api/schemas.js";
+import {
+  API_PREFIX,
+  ErrorBody,
+  HistoryEntry,
+  MovedView,
+  PromotionResult,
+  RepositoryView,
+} from "../../api/schemas.js";
 import { getRepository, heldBuilds, repositoryContent, repositoryHistory } from "../../db/repos.js";
 import { PromotionRefusedError } from "../../repos/promote.js";
 import { scrub } from "../../repos/scrub.js";
@@ -19,51 +26,6 @@ import { HttpError } from "../http-error.js";
 import type { Repositories } from "../repositories.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-
-const RepositoryView = z.object({
-  name: z.string(),
-  description: z.string().nullable(),
-  snapshot: z.number(),
-  keep: z.number(),
-  signed: z.boolean(),
-  url: z.string(),
-  promote: z.object({
-    from: z.array(z.string()).nullable(),
-    soakSeconds: z.number().nullable(),
-    requireStages: z.array(z.string()).nullable(),
-  }),
-  packages: z.array(
-    z.object({
-      package: z.string(),
-      build: z.number(),
-      evr: z.string(),
-      publishedAt: z.string(),
-      /** Older builds kept for downgrades, newest first. */
-      kept: z.array(z.object({ build: z.number(), evr: z.string() })),
-    }),
-  ),
-});
-
-const HistoryEntry = z.object({
-  id: z.number(),
-  repo: z.string(),
-  package: z.string(),
-  action: z.enum(["publish", "promote", "demote", "remove"]),
-  build: z.number().nullable(),
-  evr: z.string().nullable(),
-  previousBuild: z.number().nullable(),
-  from: z.string().nullable(),
-  actor: z.string(),
-  reason: z.string().nullable(),
-  at: z.string(),
-});
-
-const MovedView = z.object({
-  package: z.string(),
-  build: z.number(),
-  evr: z.string(),
-  previous: z.number().nullable(),
-});
 
 const TYPES: Record<string, string> = {
   ".xml": "application/xml",
@@ -267,11 +229,7 @@ export const repoRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; repos: 
           /** Check everything and say what would move; change nothing (answered 200). */
           dryRun: z.boolean().default(false),
         }),
-        response: {
-          200: z.object({ moved: z.array(MovedView), snapshot: z.number().nullable() }),
-          201: z.object({ moved: z.array(MovedView), snapshot: z.number().nullable() }),
-          ...errors,
-        },
+        response: { 200: PromotionResult, 201: PromotionResult, ...errors },
         security: [{ bearer: [] }],
       },
     },
@@ -281,6 +239,32 @@ export const repoRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; repos: 
         const [name, evr] = p.split("@") as [string, string | undefined];
         return { name, ...(evr ? { evr } : {}) };
       });
+      // A dry run that would be refused is an answer, not an error: 200 with the refusal.
+      if (b.dryRun) {
+        try {
+          const r = await repos.promote({
+            packages,
+            to: b.to,
+            ...(b.from ? { from: b.from } : {}),
+            actor: userName(req),
+            dryRun: true,
+          });
+          return reply.code(200).send({ moved: r.moved, snapshot: null });
+        } catch (e) {
+          if (!(e instanceof PromotionRefusedError)) return refusals(() => Promise.reject(e));
+          return reply.code(200).send({
+            moved: [],
+            snapshot: null,
+            refusal: {
+              headline: e.headline,
+              reasons: e.reasons,
+              missing: e.missing,
+              suggest: e.suggest,
+              ...(e.hint ? { hint: e.hint } : {}),
+            },
+          });
+        }
+      }
       const r = await refusals(() =>
         repos.promote({
           packages,
@@ -288,12 +272,9 @@ export const repoRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; repos: 
           ...(b.from ? { from: b.from } : {}),
           actor: userName(req),
           ...(b.reason ? { reason: b.reason } : {}),
-          dryRun: b.dryRun,
         }),
       );
-      return reply
-        .code(b.dryRun ? 200 : 201)
-        .send({ moved: r.moved, snapshot: r.snapshot?.snapshot ?? null });
+      return reply.code(201).send({ moved: r.moved, snapshot: r.snapshot?.snapshot ?? null });
     },
   );
 

@@ -184,8 +184,13 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async
         .limit(50)
         .execute();
       const versions = await repoVersions();
+      const latest = builds[0];
       return {
         name,
+        status: statusOf(
+          latest ? { status: latest.status, same: latest.same_output_as } : undefined,
+          g.graph.errors.has(name) || !pkg,
+        ),
         evr: pkg ? `${pkg.evr.version}-${pkg.evr.release ?? ""}` : "",
         specFile: pkg?.specFile ?? `packages/${name}/${name}.spec`,
         binaries: pkg?.binaries.map((b) => b.name) ?? [],
@@ -270,17 +275,17 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async
     {
       schema: {
         summary: "Recent build requests, newest first",
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(200).default(20),
+          status: z.enum(["active", "done", "cancelled"]).optional(),
+        }),
         response: { 200: z.object({ requests: z.array(RequestView) }), ...errors },
       },
     },
     async (req) => {
-      const ids = await db
-        .selectFrom("requests")
-        .select("id")
-        .orderBy("id", "desc")
-        .limit(req.query.limit)
-        .execute();
+      let q = db.selectFrom("requests").select("id").orderBy("id", "desc").limit(req.query.limit);
+      if (req.query.status) q = q.where("status", "=", req.query.status);
+      const ids = await q.execute();
       const out = [];
       for (const { id } of ids) out.push((await requestView(db, id, farm.opts.leaseMs))!);
       return { requests: out };

@@ -1,0 +1,208 @@
+// The web UI end to end, in Debian's chromium (headless, driven by playwright-core; no browser is
+// downloaded): the dashboard, signing in, starting a rebuild of the example set, a build's log
+// streaming live, the dependency graph, promoting a package into stable, at desktop and phone
+// widths. Any console error fails the test. Screenshots of each page go to test-results/ui/.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, startAgent, startServer, type Proc, type Server } from "./helpers/farm.js";
+import { copyExamples, ROOT, tempDir, writeFile } from "./helpers/kiln.js";
+
+const SHOTS = join(ROOT, "test-results", "ui");
+
+let server: Server;
+let agent: Proc;
+let browser: Browser;
+const problems: string[] = [];
+
+async function open(width: number, height: number): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height } });
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning")
+      problems.push(`${m.type()}: ${m.text()} (${page.url()})`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message} (${page.url()})`));
+  return page;
+}
+
+const shot = (page: Page, name: string): Promise<Buffer> =>
+  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const set = copyExamples();
+  // A package whose build takes a few seconds and says so, to watch its log stream in.
+  writeFile(
+    join(set, "packages", "slowpoke", "slowpoke.spec"),
+    `Name: slowpoke
+Version: 1.0
+Release: 1%{?dist}
+Summary: A slow package for the UI test
+License: MIT
+BuildArch: noarch
+
+%description
+Takes its time, and says so.
+
+%build
+for i in 1 2 3 4 5 6; do echo "slowpoke-step-$i"; sleep 0.5; done
+
+%install
+mkdir -p %{buildroot}%{_datadir}/slowpoke
+echo slow > %{buildroot}%{_datadir}/slowpoke/slow.txt
+
+%files
+%{_datadir}/slowpoke
+`,
+  );
+  server = await startServer({ set, data: tempDir("kiln-farm-data-"), extra: ["--poll", "0"] });
+  agent = startAgent({
+    url: server.url,
+    token: server.enrol,
+    workdir: tempDir("kiln-agent-"),
+    name: "ui-agent",
+    slots: 2,
+  });
+  await agent.waitFor(/ready/);
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  agent?.child.kill("SIGTERM");
+  server?.child.kill("SIGTERM");
+  await server?.exited;
+});
+
+describe("the web UI", () => {
+  it("dashboard, sign in, a rebuild with its live log, the graph, a promotion; no console error", async () => {
+    const page = await open(1280, 800);
+    await page.goto(server.url);
+    for (const h of ["Running now", "Queue", "Recent builds", "Agents"]) {
+      await expect.poll(() => page.getByRole("heading", { name: h }).count()).toBeGreaterThan(0);
+    }
+    await shot(page, "dashboard-empty");
+
+    // Viewers see but cannot act: the write controls come with a maintainer's token.
+    expect(await page.getByRole("button", { name: "Build everything not up to date" }).count()).toBe(0);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByLabel("API token").fill(server.admin);
+    await page.getByRole("button", { name: "Save token" }).click();
+    await page.getByText("Signed in as admin (admin)").waitFor();
+
+    // Start the rebuild of the whole set: its rebuild map shows the waves.
+    await page.getByRole("button", { name: "Build everything not up to date" }).click();
+    await page.waitForURL(/\/requests\/\d+$/);
+    await page.getByText("Wave 1", { exact: true }).waitFor();
+    await shot(page, "rebuild-map");
+
+    // slowpoke's log streams in while it builds: lines appear, then the end, without a reload.
+    const request = Number(/\/requests\/(\d+)$/.exec(page.url())![1]);
+    let build: number | null = null;
+    for (let t0 = Date.now(); build === null && Date.now() - t0 < 60_000;) {
+      const r = await api(server.url, "GET", `/requests/${request}`);
+      build =
+        r.body.jobs.find(
+          (j: { package: string; build: number | null }) => j.package === "slowpoke" && j.build,
+        )?.build ?? null;
+      if (build === null) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(build).not.toBeNull();
+    await page.goto(`${server.url}/builds/${build}`);
+    const log = page.getByRole("region", { name: "Build log" });
+    await log.getByText("slowpoke-step-1").first().waitFor({ timeout: 30_000 });
+    const midway = await log.innerText();
+    await log.getByText("kiln: build succeeded").waitFor({ timeout: 60_000 });
+    expect(midway).not.toContain("kiln: build succeeded");
+    await expect.poll(() => page.getByText(/slowpoke-step-6/).count()).toBeGreaterThan(0);
+    // A line is addressable, and the search finds it.
+    await page.getByLabel("Search the log").fill("slowpoke-step-4");
+    // The loop echoes each step and bash -x shows each echo: two matches.
+    await expect.poll(() => page.getByText(/\b1 of 2\b/).count()).toBeGreaterThan(0);
+    await shot(page, "build-log");
+
+    // Wait for the whole set to be done before looking at the graph and promoting.
+    for (let t0 = Date.now(); Date.now() - t0 < 120_000;) {
+      const r = await api(server.url, "GET", `/requests/${request}`);
+      if (r.body.status !== "active") break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    await page.getByRole("link", { name: "Graph" }).first().click();
+    await page.getByLabel("Package").fill("libgreet");
+    await page.getByLabel("Package").press("Enter");
+    await page.getByTestId("graph-node-libgreet").waitFor();
+    await page.getByTestId("graph-node-hello").waitFor();
+    await shot(page, "graph-libgreet");
+
+    await page.getByRole("link", { name: "Repositories" }).first().click();
+    await page.getByRole("button", { name: "Promote into stable" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("checkbox", { name: /^hello/ }).check();
+    await dialog.getByRole("button", { name: "Check promotion" }).click();
+    // hello alone would break stable's closure: the refusal names what it needs (libframe.so.1 …).
+    await dialog
+      .getByText(/libframe\.so\.1/)
+      .first()
+      .waitFor();
+    await shot(page, "promote-refused");
+    await dialog.getByRole("button", { name: "Add what it needs" }).click();
+    await dialog.getByText("Will move:").waitFor();
+    await shot(page, "promote-confirm");
+    await dialog.getByRole("button", { name: "Promote" }).click();
+    await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
+    const stable = page.locator("section", {
+      has: page.getByRole("heading", { name: "stable", exact: true }),
+    });
+    await stable.getByRole("cell", { name: "hello", exact: true }).waitFor();
+    await page.getByRole("table", { name: "History of stable" }).getByText("promote").first().waitFor();
+    await shot(page, "repositories");
+    const { body } = await api(server.url, "GET", "/repositories");
+    expect(
+      body.repositories
+        .find((r: { name: string }) => r.name === "stable")
+        .packages.map((p: { package: string }) => p.package),
+    ).toContain("hello");
+
+    for (const [name, path] of [
+      ["packages", "/packages"],
+      ["package-hello", "/packages/hello"],
+      ["agents", "/agents"],
+      ["dashboard", "/"],
+    ] as const) {
+      await page.goto(`${server.url}${path}`);
+      await page.waitForLoadState("networkidle");
+      await shot(page, name);
+    }
+    await page.close();
+
+    // At phone width: every page still renders, and the nav is reachable.
+    const phone = await open(390, 844);
+    for (const [name, path] of [
+      ["phone-dashboard", "/"],
+      ["phone-build", `/builds/${build}`],
+      ["phone-repositories", "/repositories"],
+      ["phone-graph", "/graph/hello"],
+    ] as const) {
+      await phone.goto(`${server.url}${path}`);
+      await phone.waitForLoadState("networkidle");
+      await shot(phone, name);
+    }
+    expect(await phone.getByRole("link", { name: "Packages" }).count()).toBeGreaterThan(0);
+    await phone.close();
+
+    expect(problems).toEqual([]);
+  }, 300_000);
+});
