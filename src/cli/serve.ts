@@ -99,6 +99,7 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
       }
       const url = address.replace("://[::1]", "://localhost");
       console.log(`kiln serve: ${url} (API ${url}/api/v1, OpenAPI ${url}/api/openapi.json)`);
+      console.log(`web UI: ${url}/ (sign in with the admin token below to act)`);
       console.log(`database: ${o.db ?? `sqlite:${shown(join(ws.data.root, "kiln.db"))}`}`);
       for (const line of tokens) console.log(line);
       if (ws.sandboxNote)
