@@ -4,7 +4,7 @@
 // state is in the database; what is kept in memory is only a cache of it, rebuilt on start.
 import { EventEmitter } from "node:events";
 import { existsSync } from "node:fs";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { loadSetConfig } from "../config/set-config.js";
 import { formatEvr } from "../core/rpmvercmp.js";
@@ -16,7 +16,6 @@ import {
   finishBuild,
   getBuild,
   lastDurations,
-  plainArtifact,
   setBuildStages,
 } from "../db/builds.js";
 import type { DialectKind } from "../db/dialect.js";
@@ -37,8 +36,7 @@ import {
   type NewJob,
 } from "../db/jobs.js";
 import type { Kysely } from "kysely";
-import type { AgentRow, BuildRow, Database, JobRow, NewArtifact } from "../db/schema.js";
-import { queryRpms } from "../rpm/rpm-query.js";
+import type { AgentRow, BuildRow, Database, JobRow } from "../db/schema.js";
 import { graphErrors, loadGraph, modeOf, pipelineOf, type LoadedGraph } from "../build/load-graph.js";
 import { planRun } from "../build/plan-run.js";
 import { isUpToDate, prepareBuild, whyNotUpToDate } from "../build/prepare-build.js";
@@ -52,6 +50,8 @@ import type { RootPackage } from "../buildroot/buildroot-cache.js";
 import type { BuildInputs } from "../build/inputs.js";
 import { sha256File } from "../util/hash.js";
 import { HttpError } from "./http-error.js";
+import { pipelineJobs } from "./pipeline-jobs.js";
+import { artifactRows } from "./result-artifacts.js";
 import { Repositories } from "./repositories.js";
 import { logNameOf } from "./job-logs.js";
 export { logNameOf };
@@ -221,59 +221,16 @@ export class Farm {
     const typical = known.size > 0 ? [...known.values()].reduce((a, b) => a + b, 0) / known.size : 1000;
     const building = new Set(plan.toBuild.filter((n) => !active.has(n)));
     const chain = remainingChain(new Set(plan.toBuild), g.graph.order, (n) => known.get(n) ?? typical);
-    const jobs: NewJob[] = [];
-    const pipelines = pipelineOf(ws, g);
-    /** The key of the job that publishes a package built in this request. */
-    const publishKey = (name: string): string => {
-      const p = pipelines(name);
-      return `${name}/${p.stages.length - 1}/0`;
-    };
-    for (const name of plan.names) {
-      const s = plan.state.get(name);
-      if (s !== "pending" && s !== "blocked" && s !== "invalid") continue;
-      if (s === "pending" && !building.has(name)) continue;
-      const needs = [...(g.graph.order.get(name) ?? [])].filter((d) => d !== name);
-      const pipeline = pipelines(name);
-      const final: NewJob["final"] =
-        s === "blocked"
-          ? { status: "blocked", error: `${plan.blockedBy.get(name)!.join(", ")} cannot build` }
-          : s === "invalid"
-            ? {
-                status: "failed",
-                error:
-                  (errors.get(name) ?? []).map((e) => e.format()).join("\n") ||
-                  "its spec or dependencies are wrong",
-              }
-            : undefined;
-      pipeline.stages.forEach((stage, si) =>
-        stage.jobs.forEach((job, ji) => {
-          const server = job.steps[0]!.kind === "publish";
-          jobs.push({
-            key: `${name}/${si}/${ji}`,
-            package: name,
-            reason: final ? "requested" : (plan.reason.get(name) ?? "requested"),
-            labels: { ...this.opts.jobLabels, ...job.labels },
-            priority: final ? 0 : (chain.get(name) ?? 0),
-            stage: si,
-            stageName: stage.name,
-            name: job.name,
-            definition: JSON.stringify(job),
-            ...(stage.approval ? { approval: stage.approval } : {}),
-            runsOn: server ? "server" : "agent",
-            // The first stage waits for what the package needs to be published; each later stage
-            // for the whole stage before it.
-            needs: final
-              ? []
-              : si === 0
-                ? needs.filter((d) => building.has(d)).map(publishKey)
-                : pipeline.stages[si - 1]!.jobs.map((_, k) => `${name}/${si - 1}/${k}`),
-            needsJobs:
-              final || si > 0 ? [] : needs.filter((d) => active.has(d)).map((d) => active.get(d)!.id),
-            ...(final ? { final } : {}),
-          });
-        }),
-      );
-    }
+    const jobs = pipelineJobs({
+      plan,
+      pipelineOf: pipelineOf(ws, g),
+      order: g.graph.order,
+      building,
+      active,
+      chain,
+      errors: new Map([...errors].map(([pkg, list]) => [pkg, list.map((e) => e.format())])),
+      labels: this.opts.jobLabels,
+    });
     const upToDate = plan.names.filter((n) => plan.state.get(n) === "up-to-date");
     const { id } = await insertRequest(ws.db, {
       targets,
@@ -728,7 +685,7 @@ export class Farm {
       .execute();
     const def = JSON.parse(job.definition!) as JobDef;
     const isBuild = def.steps.some((s) => s.kind === "rpmbuild");
-    const rows = await this.artifactRows(buildId, job.id, body);
+    const rows = await artifactRows(ws, buildId, job.id, body.artifacts);
     await db.transaction().execute(async (tx) => {
       // A job run again (its first agent was lost) replaces what it made the first time.
       await tx.deleteFrom("artifacts").where("build_id", "=", buildId).where("job_id", "=", job.id).execute();
@@ -876,53 +833,6 @@ export class Farm {
     this.publishing.set(build.id, { job, ms });
     await this.publisher.publish(job.package, build.id);
     void this.repositories.catchUp();
-  }
-
-  /** The uploaded files as artifact rows, with what their RPM headers say (read here, not trusted). */
-  private async artifactRows(buildId: number, jobId: number, body: ResultBody): Promise<NewArtifact[]> {
-    const ws = this.ws;
-    const rows: NewArtifact[] = [];
-    const rpms = body.artifacts.filter((a) => a.filename.endsWith(".rpm"));
-    const dir = join(ws.data.root, "tmp", `result-${buildId}-${jobId}-${Date.now()}`);
-    const plain = (a: { filename: string; sha256: string }, kind: "log" | "file"): NewArtifact =>
-      plainArtifact({ buildId, jobId, kind, filename: a.filename, sha256: a.sha256, size: 0 });
-    try {
-      await mkdir(dir, { recursive: true });
-      const paths: string[] = [];
-      for (const a of rpms) {
-        const p = join(dir, a.filename);
-        await ws.store.materialize(a.sha256, p, { verify: false });
-        paths.push(p);
-      }
-      const headers = await queryRpms(paths);
-      headers.forEach((h, i) => {
-        const a = rpms[i]!;
-        rows.push({
-          build_id: buildId,
-          job_id: jobId,
-          kind: h.source ? "srpm" : "rpm",
-          filename: a.filename,
-          sha256: a.sha256,
-          size: 0,
-          name: h.name,
-          epoch: h.evr.epoch ?? null,
-          version: h.evr.version,
-          release: h.evr.release ?? null,
-          arch: h.arch,
-          provides: h.source ? null : JSON.stringify(h.provides),
-          requires: JSON.stringify(h.requires),
-          files: h.source ? null : JSON.stringify(h.files),
-        });
-      });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-    for (const a of body.artifacts) {
-      if (a.filename.endsWith(".rpm")) continue;
-      rows.push(plain(a, a.filename.endsWith(".log") ? "log" : "file"));
-    }
-    for (const r of rows) r.size = (await stat(ws.store.path(r.sha256))).size;
-    return rows;
   }
 
   private async published(buildId: number): Promise<void> {
