@@ -11,13 +11,7 @@ import { formatEvr } from "../core/rpmvercmp.js";
 import { labelsMatch, type Labels } from "../core/labels.js";
 import { remainingChain } from "../core/plan.js";
 import { hostMatcher } from "../core/providers.js";
-import {
-  createBuild,
-  finishBuild,
-  getBuild,
-  lastDurations,
-  setBuildStages,
-} from "../db/builds.js";
+import { createBuild, finishBuild, getBuild, lastDurations, setBuildStages } from "../db/builds.js";
 import type { DialectKind } from "../db/dialect.js";
 import {
   activeJobs,
