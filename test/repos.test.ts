@@ -3,7 +3,7 @@
 // satisfies dnf's gpgcheck and repo_gpgcheck and a tampered RPM is refused, scrub finds a flipped
 // byte, and a client reading a repository while it is republished never sees a mix.
 import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -547,4 +547,36 @@ describe("repositories without a server", () => {
     const last = await kiln(["scrub", "--set", set]);
     expect(last.code, last.stdout).toBe(0);
   }, 120_000);
+});
+
+describe("a damaged artifact is never installed", () => {
+  it("a build root that would take a damaged RPM from the store is refused, naming it", async () => {
+    const { makeSet, noarchSpec, KILN_YAML } = await import("./helpers/kiln.js");
+    const set = makeSet({
+      "kiln.yaml": `${KILN_YAML}build:\n  rpmlint: "off"\n`,
+      "packages/base/base.spec": noarchSpec("base"),
+      "packages/top/top.spec": noarchSpec("top", { buildRequires: ["base"] }),
+    });
+    expect((await kiln(["build", "--set", set])).code).toBe(0);
+    const snap = JSON.parse(
+      readFileSync(join(set, ".kiln", "repos", "main", ".kiln-snapshot.json"), "utf8"),
+    ) as Record<string, string>;
+    const sum = snap["base-1.0-1.kiln.noarch.rpm"]!;
+    const path = join(set, ".kiln", "artifacts", "sha256", sum.slice(0, 2), sum);
+    chmodSync(path, 0o644);
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 10]! ^= 1;
+    writeFileSync(path, bytes);
+    // A build root already in the cache was installed from the good bytes; one that is not (the
+    // cache emptied) is filled from the store, which checks each RPM: nothing damaged goes in.
+    rmSync(join(set, ".kiln", "buildroots"), { recursive: true, force: true });
+    // No scrub has run: the damage is found when the build root is filled, and nothing is installed.
+    const r = await kiln(["rebuild", "--set", set, "top"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("failed 1");
+    const log = /FAILED top[^\n]*\n {2}log: (\S+)/.exec(r.stderr)![1]!;
+    expect(readFileSync(log.startsWith("/") ? log : join(process.cwd(), log), "utf8")).toMatch(
+      new RegExp(`stored artifact \\S+${sum} is corrupted: its sha256 is now [0-9a-f]{64}`),
+    );
+  }, 60_000);
 });
