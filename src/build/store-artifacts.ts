@@ -1,5 +1,5 @@
 // A finished build's outputs into the artifact store, and their rows into the database.
-import { clearDamage, insertArtifacts, plainArtifact } from "../db/builds.js";
+import { clearDamage, insertArtifacts, plainArtifact, rpmArtifact } from "../db/builds.js";
 import type { NewArtifact } from "../db/schema.js";
 import type { RpmHeader } from "../rpm/rpm-query.js";
 import type { Workspace } from "./workspace.js";
@@ -16,21 +16,15 @@ export async function storeArtifacts(
   for (const h of [...rpms, ...(srpm ? [srpm] : [])]) {
     const stored = await ws.store.put(h.file);
     await clearDamage(ws.db, stored.sha256);
-    rows.push({
-      build_id: buildId,
-      kind: h.source ? "srpm" : "rpm",
-      filename: h.file.slice(h.file.lastIndexOf("/") + 1),
-      sha256: stored.sha256,
-      size: stored.size,
-      name: h.name,
-      epoch: h.evr.epoch ?? null,
-      version: h.evr.version,
-      release: h.evr.release ?? null,
-      arch: h.arch,
-      provides: h.source ? null : JSON.stringify(h.provides),
-      requires: JSON.stringify(h.requires),
-      files: h.source ? null : JSON.stringify(h.files),
-    });
+    rows.push(
+      rpmArtifact({
+        buildId,
+        filename: h.file.slice(h.file.lastIndexOf("/") + 1),
+        sha256: stored.sha256,
+        size: stored.size,
+        header: h,
+      }),
+    );
   }
   try {
     const log = await ws.store.put(logPath);

@@ -1,6 +1,7 @@
 // Builds and their artifacts. Every function takes the connection (or transaction) it runs on.
 import type { Kysely } from "kysely";
 import type { BuiltBinary } from "../core/package.js";
+import type { RpmHeader } from "../rpm/rpm-query.js";
 import type { ArtifactRow, BuildRow, BuildStatus, Database, NewArtifact } from "./schema.js";
 
 type Conn = Kysely<Database>;
@@ -149,6 +150,34 @@ export async function lastDurations(db: Conn): Promise<Map<string, number>> {
 /** The file with this sha256 is in the store again with its right bytes: it is no longer damaged. */
 export async function clearDamage(db: Conn, sha256: string): Promise<void> {
   await db.deleteFrom("damaged_artifacts").where("sha256", "=", sha256).execute();
+}
+
+/** The row of an RPM or SRPM artifact, with what its header says. */
+export function rpmArtifact(a: {
+  buildId: number;
+  jobId?: number | null;
+  filename: string;
+  sha256: string;
+  size: number;
+  header: RpmHeader;
+}): NewArtifact {
+  const h = a.header;
+  return {
+    build_id: a.buildId,
+    job_id: a.jobId ?? null,
+    kind: h.source ? "srpm" : "rpm",
+    filename: a.filename,
+    sha256: a.sha256,
+    size: a.size,
+    name: h.name,
+    epoch: h.evr.epoch ?? null,
+    version: h.evr.version,
+    release: h.evr.release ?? null,
+    arch: h.arch,
+    provides: h.source ? null : JSON.stringify(h.provides),
+    requires: JSON.stringify(h.requires),
+    files: h.source ? null : JSON.stringify(h.files),
+  };
 }
 
 /** The row of an artifact that is not an RPM (a log, a file a pipeline job declared). */

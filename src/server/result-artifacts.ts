@@ -5,7 +5,7 @@ import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResultBody } from "../api/schemas.js";
 import type { Workspace } from "../build/workspace.js";
-import { plainArtifact } from "../db/builds.js";
+import { plainArtifact, rpmArtifact } from "../db/builds.js";
 import type { NewArtifact } from "../db/schema.js";
 import { queryRpms } from "../rpm/rpm-query.js";
 
@@ -32,22 +32,7 @@ export async function artifactRows(
     const headers = await queryRpms(paths);
     headers.forEach((h, i) => {
       const a = rpms[i]!;
-      rows.push({
-        build_id: buildId,
-        job_id: jobId,
-        kind: h.source ? "srpm" : "rpm",
-        filename: a.filename,
-        sha256: a.sha256,
-        size: 0,
-        name: h.name,
-        epoch: h.evr.epoch ?? null,
-        version: h.evr.version,
-        release: h.evr.release ?? null,
-        arch: h.arch,
-        provides: h.source ? null : JSON.stringify(h.provides),
-        requires: JSON.stringify(h.requires),
-        files: h.source ? null : JSON.stringify(h.files),
-      });
+      rows.push(rpmArtifact({ buildId, jobId, filename: a.filename, sha256: a.sha256, size: 0, header: h }));
     });
   } finally {
     await rm(dir, { recursive: true, force: true });
