@@ -104,6 +104,11 @@ function runHello(out: string): string {
   }).toString();
 }
 
+/** `kiln COMMAND --server URL --token ADMIN ARGS…` against a test server. */
+function asAdmin(server: Server, command: string, ...args: string[]): ReturnType<typeof kiln> {
+  return kiln([command, "--server", server.url, "--token", server.admin, ...args]);
+}
+
 async function evrIn(server: Server, repo: string, pkg: string): Promise<string | undefined> {
   const { body } = await api(server.url, "GET", "/repositories");
   const r = body.repositories.find((x: { name: string }) => x.name === repo);
@@ -118,16 +123,7 @@ describe("repositories over HTTP, promotion and history", () => {
     expect(runHello(fromTesting)).toMatch(/Kiln/);
 
     // Promoting hello alone would leave stable without what it needs: refused, with the names.
-    const alone = await kiln([
-      "promote",
-      "--server",
-      server.url,
-      "--token",
-      server.admin,
-      "hello",
-      "--to",
-      "stable",
-    ]);
+    const alone = await asAdmin(server, "promote", "hello", "--to", "stable");
     expect(alone.code).toBe(2);
     expect(alone.stderr).toContain("promoting would break stable: nothing in it would provide:\n");
     expect(alone.stderr).toContain("  - libframe.so.1()(64bit) (required by hello)\n");
@@ -135,47 +131,16 @@ describe("repositories over HTTP, promotion and history", () => {
       "greet-data, libcount, libframe, libgreet, libstats, libupper in testing would bring what is missing: promote them together",
     );
     // The rules of a repository: where from, how long in it, which stages passed.
-    const frozen = await kiln([
-      "promote",
-      "--server",
-      server.url,
-      "--token",
-      server.admin,
-      "hello",
-      "--to",
-      "frozen",
-    ]);
+    const frozen = await asAdmin(server, "promote", "hello", "--to", "frozen");
     expect(frozen.code).toBe(2);
     // By default from where the rules take promotions: stable, which does not have it.
     expect(frozen.stderr).toContain("promotion to frozen refused: hello is not in stable");
-    const viaStable = await kiln([
-      "promote",
-      "--server",
-      server.url,
-      "--token",
-      server.admin,
-      "hello",
-      "--to",
-      "frozen",
-      "--from",
-      "testing",
-    ]);
+    const viaStable = await asAdmin(server, "promote", "hello", "--to", "frozen", "--from", "testing");
     expect(viaStable.stderr).toContain("frozen takes promotions only from stable, not from testing");
     expect(viaStable.stderr).toMatch(/has been in testing for \d+ s; frozen wants 24\.0 h \(soak\)/);
     expect(viaStable.stderr).toMatch(/has not passed pipeline stage test, which frozen requires/);
 
-    const all = await kiln([
-      "promote",
-      "--server",
-      server.url,
-      "--token",
-      server.admin,
-      ...ALL,
-      "--to",
-      "stable",
-      "--reason",
-      "release 1",
-    ]);
+    const all = await asAdmin(server, "promote", ...ALL, "--to", "stable", "--reason", "release 1");
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toMatch(/^promoted hello 1\.0-1\.kiln1 \(build \d+\) into stable$/m);
     const fromStable = dnf(server.url, "stable", ["install", "hello"]);
@@ -196,34 +161,14 @@ describe("repositories over HTTP, promotion and history", () => {
     });
     await waitForRequest(server.url, bump.body.id, 120_000);
     expect(await evrIn(server, "testing", "libgreet")).toBe("1.0-2.kiln1");
-    const up = await kiln([
-      "promote",
-      "--server",
-      server.url,
-      "--token",
-      server.admin,
-      "libgreet@1.0-2.kiln1",
-      "--to",
-      "stable",
-    ]);
+    const up = await asAdmin(server, "promote", "libgreet@1.0-2.kiln1", "--to", "stable");
     expect(up.code, up.stderr).toBe(0);
     expect(await evrIn(server, "stable", "libgreet")).toBe("1.0-2.kiln1");
     // Both builds are in stable's metadata: a client can downgrade.
     expect(dnf(server.url, "stable", ["list", "--showduplicates", "libgreet"])).toMatch(
       /1\.0-1\.kiln1[\s\S]*1\.0-2\.kiln1|1\.0-2\.kiln1[\s\S]*1\.0-1\.kiln1/,
     );
-    const down = await kiln([
-      "demote",
-      "--server",
-      server.url,
-      "--token",
-      server.admin,
-      "libgreet",
-      "--repo",
-      "stable",
-      "--reason",
-      "breaks hello",
-    ]);
+    const down = await asAdmin(server, "demote", "libgreet", "--repo", "stable", "--reason", "breaks hello");
     expect(down.code, down.stderr).toBe(0);
     expect(down.stdout).toMatch(/demoted libgreet in stable: back to 1\.0-1\.kiln1 \(build \d+\)/);
     expect(await evrIn(server, "stable", "libgreet")).toBe("1.0-1.kiln1");
@@ -264,16 +209,7 @@ describe("repositories over HTTP, promotion and history", () => {
     );
     const set = exampleSet("    sign: { key: kiln-test@example.org }\n");
     const { server, stop } = await farmWithBuilds(set, { env: { GNUPGHOME: gnupg } });
-    const promoted = await kiln([
-      "promote",
-      "--server",
-      server.url,
-      "--token",
-      server.admin,
-      ...ALL,
-      "--to",
-      "stable",
-    ]);
+    const promoted = await asAdmin(server, "promote", ...ALL, "--to", "stable");
     expect(promoted.code, promoted.stderr).toBe(0);
     const repoFile = await (await fetch(`${server.url}/repos/stable.repo`)).text();
     expect(repoFile).toContain("gpgcheck=1\nrepo_gpgcheck=1\n");
@@ -347,16 +283,7 @@ describe("checksums end to end", () => {
   it("scrub finds a flipped byte: repairs it from an agent's copy, or takes it out, never serves it, names the builds, and they build again", async () => {
     const set = exampleSet();
     const { server, stop } = await farmWithBuilds(set, { localAgents: 1 });
-    const promoted = await kiln([
-      "promote",
-      "--server",
-      server.url,
-      "--token",
-      server.admin,
-      ...ALL,
-      "--to",
-      "stable",
-    ]);
+    const promoted = await asAdmin(server, "promote", ...ALL, "--to", "stable");
     expect(promoted.code, promoted.stderr).toBe(0);
     const repo = JSON.parse(
       readFileSync(join(server.data, "repos", "testing", ".kiln-snapshot.json"), "utf8"),
@@ -379,7 +306,7 @@ describe("checksums end to end", () => {
     expect(((await served.json()) as { error: string }).error).toMatch(/is damaged/);
     expect((await fetch(`${server.url}/api/v1/artifacts/${hello}`)).status).toBe(500);
 
-    const r = await kiln(["scrub", "--server", server.url, "--token", server.admin]);
+    const r = await asAdmin(server, "scrub");
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
       new RegExp(
@@ -415,11 +342,11 @@ describe("checksums end to end", () => {
     );
     const build = await api(server.url, "GET", `/builds/${done.packages[0].build}`);
     expect(build.body.reason).toBe("an artifact of its last build is damaged (kiln scrub found it)");
-    const clean = await kiln(["scrub", "--server", server.url, "--token", server.admin]);
+    const clean = await asAdmin(server, "scrub");
     // The rebuild put hello's bytes back in the store: the older snapshots kept for clients that
     // still read them are repaired from it, and then nothing is damaged.
     expect(clean.stdout).not.toMatch(/removed from the store|left in place/);
-    const cleaner = await kiln(["scrub", "--server", server.url, "--token", server.admin]);
+    const cleaner = await asAdmin(server, "scrub");
     expect(cleaner.code, cleaner.stdout).toBe(0);
     expect(cleaner.stdout).toMatch(/: 0 damaged \(0 repaired\), 0 missing/);
     expect(runHello(dnf(server.url, "testing", ["install", "hello"]))).toMatch(/Kiln/);
