@@ -195,6 +195,35 @@ describe("publishing in a farm", () => {
   }, 90_000);
 });
 
+describe("a failed build in a farm", () => {
+  it("blocks what needs the package, saying which package failed", async () => {
+    const set = makeSet({
+      "kiln.yaml": KILN_YAML,
+      "packages/app/app.spec": noarchSpec("app", { buildRequires: ["lib"] }),
+      "packages/lib/lib.spec": noarchSpec("lib").replace("%install\n", "%build\nexit 1\n\n%install\n"),
+    });
+    const server = await startServer({ set, data: tempDir("kiln-farm-data-") });
+    const agent = startAgent({
+      url: server.url,
+      token: server.enrol,
+      workdir: tempDir("kiln-agent-"),
+      name: "one",
+    });
+    await agent.waitFor(/ready/);
+    const r = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    const done = await waitForRequest(server.url, r.body.id, 60_000);
+    const byName = Object.fromEntries(
+      done.packages.map((j: { package: string; status: string; error: string }) => [j.package, j]),
+    );
+    expect(byName.lib.status).toBe("failed");
+    expect(byName.app.status).toBe("blocked");
+    expect(byName.app.error).toBe("lib failed");
+    agent.child.kill("SIGTERM");
+    server.child.kill("SIGTERM");
+    await server.exited;
+  }, 90_000);
+});
+
 describe("the farm's security", () => {
   it("refuses anonymous and under-privileged writes, bad uploads, and keeps tokens private", async () => {
     const set = makeSet({ "kiln.yaml": KILN_YAML, "packages/one/one.spec": noarchSpec("one") });

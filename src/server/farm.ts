@@ -587,15 +587,32 @@ export class Farm {
     }
   }
 
-  /** The run's jobs still queued get `status`; what depends on the package is settled with it. */
-  private async settleRun(job: JobRow, status: "cancelled" | "failed", why: string): Promise<void> {
+  /**
+   * The run's jobs still queued get `status` with `why`; what depends on the package is settled
+   * with it (blocked when it failed), saying `dependentsWhy`.
+   */
+  private async settleRun(
+    job: JobRow,
+    status: "cancelled" | "failed",
+    why: string,
+    dependentsWhy = why,
+  ): Promise<void> {
     const db = this.ws.db;
     const run = await runJobs(db, job.request_id, job.package);
     for (const x of run) if (x.status === "queued") await finishJob(db, x.id, status, why);
     const publish = run.find((x) => x.runs_on === "server");
     if (publish) {
-      await settleDependents(db, publish.id, status === "failed" ? "blocked" : "cancelled", why);
+      await settleDependents(db, publish.id, status === "failed" ? "blocked" : "cancelled", dependentsWhy);
     }
+  }
+
+  /** Asks the agents running the run's leased jobs to stop them; says whether there were any. */
+  private async stopLeased(run: JobRow[]): Promise<boolean> {
+    const leased = run.filter((j) => j.status === "leased" && j.runs_on === "agent");
+    for (const j of leased) {
+      await this.ws.db.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "=", j.id).execute();
+    }
+    return leased.length > 0;
   }
 
   /** The job an agent may act on with this lease token, or the reason it may not. */
@@ -709,23 +726,9 @@ export class Farm {
       // The error of the build is the job's, named by stage and job when the pipeline has others.
       const agentJobs = run.filter((j) => j.runs_on === "agent").length;
       await finishBuild(db, buildId, status, body.durationMs, agentJobs > 1 ? `${where}: ${error}` : error);
-      const why = `${where} ${body.cancelled ? "was cancelled" : "failed"}`;
-      for (const j of run) {
-        if (j.id === job.id) continue;
-        if (j.status === "queued") await finishJob(db, j.id, status, why);
-        else if (j.status === "leased" && j.runs_on === "agent") {
-          await db.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "=", j.id).execute();
-        }
-      }
-      const publish = run.find((j) => j.runs_on === "server");
-      if (publish) {
-        await settleDependents(
-          db,
-          publish.id,
-          body.cancelled ? "cancelled" : "blocked",
-          `${job.package} ${body.cancelled ? "was cancelled" : "failed"}`,
-        );
-      }
+      const what = body.cancelled ? "was cancelled" : "failed";
+      await this.stopLeased(run);
+      await this.settleRun(job, status, `${where} ${what}`, `${job.package} ${what}`);
       await closeRequestIfDone(db, job.request_id);
       await this.refreshActive();
       this.changed();
@@ -866,13 +869,7 @@ export class Farm {
     const job = await getJob(db, jobId);
     if (!job) throw new HttpError(404, `no job ${jobId}`, "NOT_FOUND");
     const run = job.command !== null ? [job] : await runJobs(db, job.request_id, job.package);
-    let leased = false;
-    for (const j of run) {
-      if (j.status === "leased" && j.runs_on === "agent") {
-        leased = true;
-        await db.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "=", j.id).execute();
-      }
-    }
+    const leased = await this.stopLeased(run);
     for (const j of run) if (j.status === "queued") await finishJob(db, j.id, "cancelled", "cancelled");
     if (job.command === null && !leased) {
       if (job.build_id !== null) {
