@@ -27,6 +27,14 @@ while args:
         sys.stderr.write("spec-reader: unknown argument %r\n" % args[0])
         sys.exit(2)
 
+# Every parse expands the build scriptlets' preamble, whose %_smp_build_ncpus runs a shell
+# (Debian's platform macros): a fork and exec per spec, more than half the time of a read. Its value
+# cannot change while this process runs, so it is expanded once, as rpm would, and then defined.
+rpm.reloadConfig()
+for name, value in defines:
+    rpm.addMacro(name, value)
+defines.append(("_smp_build_ncpus", rpm.expandMacro("%{_smp_build_ncpus}")))
+
 scratch = tempfile.TemporaryFile()
 saved_stderr = os.dup(2)
 out = sys.stdout
