@@ -42,6 +42,8 @@ const tools = [
   { check: ["chromium", "--version"], pkg: "chromium" },
   // The repository tests fetch .repo files as a client machine would.
   { check: ["curl", "--version"], pkg: "curl" },
+  // …and install from them with zypper as well as dnf.
+  { check: ["zypper", "--version"], pkg: "zypper" },
   // The spec reader uses librpm's own parser through Debian's python3-rpm binding.
   { check: ["/usr/bin/python3", "-c", "import rpm"], pkg: "python3-rpm" },
   // Host-provided build tools of the bundled example set.

@@ -1,4 +1,4 @@
-// Repositories with real clients: dnf installs over HTTP from what `kiln serve` serves, promotion
+// Repositories with real clients: dnf (and zypper) install over HTTP from what `kiln serve` serves, promotion
 // moves exactly the tested builds (gated, closure-checked, audited, undone by demotion), signing
 // satisfies dnf's gpgcheck and repo_gpgcheck and a tampered RPM is refused, scrub finds a flipped
 // byte, and a client reading a repository while it is republished never sees a mix.
@@ -97,6 +97,17 @@ function dnf(server: string, repo: string, args: string[], o: { via?: string } =
   );
 }
 
+/** zypper, as an openSUSE client runs it: the same .repo file added by its URL, a root of its own. */
+function zypper(server: string, repo: string, args: string[]): string {
+  const root = tempDir("kiln-zypper-");
+  const z = (...a: string[]): string =>
+    execFileSync("zypper", ["--non-interactive", "--root", root, ...a], {
+      stdio: ["ignore", "pipe", "pipe"],
+    }).toString();
+  z("addrepo", `${server}/repos/${repo}.repo`);
+  return z(...args) + `\nROOT=${root}`;
+}
+
 function runHello(out: string): string {
   const root = /ROOT=(\S+)$/.exec(out)![1]!;
   return execFileSync(join(root, "usr", "bin", "hello"), ["Kiln"], {
@@ -145,6 +156,10 @@ describe("repositories over HTTP, promotion and history", () => {
     expect(all.stdout).toMatch(/^promoted hello 1\.0-1\.kiln1 \(build \d+\) into stable$/m);
     const fromStable = dnf(server.url, "stable", ["install", "hello"]);
     expect(runHello(fromStable)).toMatch(/Kiln/);
+    // The same .repo file serves zypper.
+    const byZypper = zypper(server.url, "stable", ["install", "hello"]);
+    expect(byZypper).toMatch(/hello-1\.0-1\.kiln1/);
+    expect(runHello(byZypper)).toMatch(/Kiln/);
     // What moved is exactly what was tested: the same sha256 in both repositories.
     const t = readFileSync(join(server.data, "repos", "testing", ".kiln-snapshot.json"), "utf8");
     const s = readFileSync(join(server.data, "repos", "stable", ".kiln-snapshot.json"), "utf8");
