@@ -39,7 +39,7 @@ export function size(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-export type Tone = "ok" | "failed" | "running" | "neutral" | "cutoff";
+export type Tone = "ok" | "failed" | "running" | "queued" | "neutral" | "cutoff";
 
 const TONES: Record<string, Tone> = {
   green: "ok",
@@ -51,7 +51,7 @@ const TONES: Record<string, Tone> = {
   invalid: "failed",
   running: "running",
   leased: "running",
-  queued: "running",
+  queued: "queued",
   busy: "running",
   active: "running",
   "cut-off": "cutoff",

@@ -64,7 +64,7 @@ export function WaveColumns({ waves }: { waves: readonly (readonly WavePackage[]
   );
 }
 
-const TONE_ORDER: Tone[] = ["ok", "cutoff", "failed", "running", "neutral"];
+const TONE_ORDER: Tone[] = ["ok", "cutoff", "failed", "running", "queued", "neutral"];
 
 /** Each wave as one line: how many are done, and a bar of its packages' states. */
 export function WaveBars({ waves }: { waves: readonly (readonly WavePackage[])[] }) {
