@@ -192,6 +192,54 @@ describe("rebuilds set off by commits", () => {
     await server.exited;
   }, 120_000);
 
+  it("early cutoff off: a commit to a rebuilds by a's mode, direct (b and d) then transitive (b, c and d)", async () => {
+    const set = gitSet();
+    edit(set, "kiln.yaml", (s) => `${s}early-cutoff: false\n`);
+    writeFileSync(join(set, "packages", "a", "kiln.yaml"), "rebuild: direct\n");
+    commit(set, "Every build publishes; a rebuilds only what build-requires it");
+    const data = tempDir("kiln-farm-data-");
+    const server = await startServer({ set, data, extra: ["--poll", "0", "--build"] });
+    const agent = startAgent({
+      url: server.url,
+      token: server.enrol,
+      workdir: tempDir("kiln-agent-"),
+      name: "builder",
+      slots: 2,
+    });
+    await server.waitFor(/request 1 done: built 4/);
+    expect(await hook(server)).toMatchObject({ request: null, changed: [] });
+
+    // direct: a comment (the same output, published all the same as cutoff is off) rebuilds what
+    // build-requires a, and nothing below that.
+    edit(set, "packages/a/a.spec", (s) => `${s}# a comment\n`);
+    commit(set, "Comment a");
+    const direct = await hook(server);
+    expect(direct.changed).toEqual(["a"]);
+    expect(statuses(await waitForRequest(server.url, direct.request!))).toEqual({
+      a: "green",
+      b: "green",
+      d: "green",
+    });
+    await server.waitFor(/a \(build \d+\): same output as build \d+, published as early-cutoff is false/);
+
+    // transitive: the same kind of change goes all the way down, each package once, in order.
+    // With a spec change too: a new kiln.yaml alone changes none of a's inputs.
+    writeFileSync(join(set, "packages", "a", "kiln.yaml"), "rebuild: transitive\n");
+    edit(set, "packages/a/a.spec", (s) => `${s}# another comment\n`);
+    commit(set, "a rebuilds everything below it");
+    const transitive = await hook(server);
+    expect(transitive.changed).toEqual(["a"]);
+    const r = await waitForRequest(server.url, transitive.request!);
+    expect(statuses(r)).toEqual({ a: "green", b: "green", c: "green", d: "green" });
+    const build = (p: string): number => r.packages.find((x: { package: string }) => x.package === p)!.build!;
+    expect(new Set(r.packages.map((x: { build: number }) => x.build)).size).toBe(4);
+    expect(build("c")).toBeGreaterThan(build("b"));
+    expect(build("b")).toBeGreaterThan(build("a"));
+    agent.child.kill("SIGTERM");
+    server.child.kill("SIGTERM");
+    await server.exited;
+  }, 180_000);
+
   it("two servers on one PostgreSQL database, both told of the same push: one request", async () => {
     const db = await freshDatabaseUrl("postgres");
     const set = gitSet();

@@ -155,3 +155,68 @@ describe("early cutoff", () => {
     expect(evr).toBe("1.0-2.kiln1");
   }, 120_000);
 });
+
+/** Each build since `after`: package, status, and when it started and finished. */
+async function buildRows(
+  set: string,
+  after: number,
+): Promise<{ id: number; package: string; status: string; started: string; finished: string }[]> {
+  const { db, close } = await openDatabase(`sqlite:${join(set, ".kiln", "kiln.db")}`);
+  try {
+    const rows = await db.selectFrom("builds").selectAll().where("id", ">", after).orderBy("id").execute();
+    return rows.map((b) => ({
+      id: b.id,
+      package: b.package,
+      status: b.same_output_as !== null ? "cut-off" : b.status,
+      started: b.started_at ?? "",
+      finished: b.finished_at ?? "",
+    }));
+  } finally {
+    await close();
+  }
+}
+
+describe("the example set's diamond (libgreet under libframe and libupper, hello over both)", () => {
+  it("with early cutoff off, a change to its bottom rebuilds each package above exactly once, in order; a failed branch blocks only what is above it", async () => {
+    const set = copyExamples();
+    writeFileSync(
+      join(set, "kiln.yaml"),
+      readFileSync(join(set, "kiln.yaml"), "utf8") + "early-cutoff: false\n",
+    );
+    expect((await kiln(["build", "--set", set, "--jobs", "2"])).code).toBe(0);
+
+    // A comment: the same output, published all the same, and everything above it rebuilds.
+    let since = await lastBuildId(set);
+    edit(set, "libgreet", (s) => s.replace("%description", "# a comment\n%description"));
+    const r = await kiln(["build", "--set", set, "--jobs", "2"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("built 4, up to date 3, cut off 0, failed 0, blocked 0");
+    expect(r.stdout + r.stderr).toMatch(
+      /libgreet.*same output as build \d+, published as early-cutoff is false/,
+    );
+    const rows = await buildRows(set, since);
+    // Exactly once each.
+    expect(rows.map((b) => b.package).sort()).toEqual(["hello", "libframe", "libgreet", "libupper"]);
+    expect(rows.every((b) => b.status === "green")).toBe(true);
+    // In order: each one starts after everything below it in the change has finished.
+    const at = (p: string): { started: string; finished: string } => rows.find((b) => b.package === p)!;
+    for (const upper of ["libframe", "libupper"])
+      expect(at(upper).started >= at("libgreet").finished).toBe(true);
+    expect(at("hello").started >= at("libframe").finished).toBe(true);
+    expect(at("hello").started >= at("libupper").finished).toBe(true);
+
+    // Another change at the bottom, and one branch broken: the other branch builds, the top is blocked.
+    since = await lastBuildId(set);
+    edit(set, "libgreet", (s) => s.replace("# a comment", "# another comment"));
+    edit(set, "libupper", (s) => s.replace("%build", "%build\necho 'libupper is broken' >&2; exit 1"));
+    const broken = await kiln(["build", "--set", set, "--jobs", "2"]);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain("built 2, up to date 3, cut off 0, failed 1, blocked 1");
+    expect(broken.stderr).toContain("blocked hello: needs libupper, which cannot build");
+    expect(Object.fromEntries((await buildRows(set, since)).map((b) => [b.package, b.status]))).toEqual({
+      libgreet: "green",
+      libframe: "green",
+      libupper: "failed",
+    });
+  }, 180_000);
+});

@@ -20,7 +20,7 @@ import { checkCutoff } from "./cutoff.js";
 import { getRepository } from "../db/repos.js";
 import { writeSnapshot } from "../repos/publish.js";
 import { runLocalPipeline, type JobEvent } from "./local-pipeline.js";
-import { graphErrors, loadGraph, pipelineOf } from "./load-graph.js";
+import { earlyCutoffOf, graphErrors, loadGraph, pipelineOf } from "./load-graph.js";
 import { planRun, rootCauses, type RunState } from "./plan-run.js";
 import { isUpToDate, prepareBuild, whyNotUpToDate, type SourceHashes } from "./prepare-build.js";
 import { Publisher } from "./publisher.js";
@@ -32,7 +32,8 @@ export type BuildEvent =
   | { type: "plan"; toBuild: string[]; upToDate: number; blocked: number }
   | { type: "start"; package: string; buildId: number; reason: string }
   | { type: "up-to-date"; package: string }
-  | { type: "green"; package: string; buildId: number; ms: number; changed?: string[] }
+  /** `sameAs`: its output equals that published build's, published anyway (early cutoff off). */
+  | { type: "green"; package: string; buildId: number; ms: number; changed?: string[]; sameAs?: number }
   /** Early cutoff: its output equals the published build `sameAs`; not published. */
   | { type: "cut-off"; package: string; buildId: number; ms: number; sameAs: number }
   | { type: "failed"; package: string; buildId?: number; error: string; logPath?: string }
@@ -106,6 +107,7 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
 
   const isHost = hostMatcher(ws.config.host.provides);
   const pipelines = pipelineOf(ws, g);
+  const earlyCutoff = earlyCutoffOf(ws, g);
   const hashes: SourceHashes = new Map();
   const running = new Map<string, Promise<void>>();
   const durations = new Map<string, number>();
@@ -113,6 +115,8 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
   const builtIds = new Map<string, number>();
   /** What differs from the published output, for packages that rebuilt to a new one. */
   const changes = new Map<string, string[]>();
+  /** Packages published with the same output as their published build (early cutoff off). */
+  const sameOutput = new Map<string, number>();
   const publisher = new Publisher(
     { db: ws.db, data: ws.data, store: ws.store, config: ws.config },
     repo,
@@ -132,6 +136,7 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
           buildId: id,
           ms: durations.get(pkg) ?? 0,
           ...(changed ? { changed } : {}),
+          ...(sameOutput.has(pkg) ? { sameAs: sameOutput.get(pkg)! } : {}),
         });
       },
       refused: async (pkg, id, message) => {
@@ -306,13 +311,14 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
     for (const dir of res.jobDirs) if (dir !== buildDir) await rm(dir, { recursive: true, force: true });
     // Its RPMs are in the artifact store now; the rpmbuild tree is only kept when a build fails.
     await rm(join(buildDir, "top"), { recursive: true, force: true });
-    if (cut?.comparison.equivalent) {
+    if (cut?.comparison.equivalent && earlyCutoff(name)) {
       await finishBuild(ws.db, buildId, "green", ms, null, cut.published);
       settle(name, "cut-off");
       emit({ type: "cut-off", package: name, buildId, ms, sameAs: cut.published });
       return;
     }
-    if (cut) changes.set(name, cut.comparison.differences);
+    if (cut?.comparison.equivalent) sameOutput.set(name, cut.published);
+    else if (cut) changes.set(name, cut.comparison.differences);
     // Recording the publication takes milliseconds; the build keeps its slot until then, so that
     // what it unblocks is ready when the slot frees. Snapshots are written beside the builds.
     await publisher.publish(name, buildId);

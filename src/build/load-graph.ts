@@ -66,3 +66,8 @@ export function pipelineOf(ws: Workspace, g: LoadedGraph): (pkg: string) => Pipe
 export function modeOf(ws: Workspace, g: LoadedGraph): (pkg: string) => RebuildMode {
   return (pkg) => g.set.packageConfigs.get(pkg)?.rebuild ?? ws.config.rebuild;
 }
+
+/** Whether a package's rebuild with unchanged output is cut off (kiln.yaml `early-cutoff`). */
+export function earlyCutoffOf(ws: Workspace, g: LoadedGraph): (pkg: string) => boolean {
+  return (pkg) => g.set.packageConfigs.get(pkg)?.earlyCutoff ?? ws.config["early-cutoff"];
+}

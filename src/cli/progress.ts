@@ -97,7 +97,9 @@ export function createProgress(opts: {
             `${pc.green("built")} ${e.package} (build ${e.buildId}) in ${secs(e.ms)}` +
               (e.changed?.length
                 ? `: new output (${e.changed.slice(0, 3).join("; ")}${e.changed.length > 3 ? "; …" : ""})`
-                : ""),
+                : e.sameAs !== undefined
+                  ? `: same output as build ${e.sameAs}, published as early-cutoff is false`
+                  : ""),
           );
           break;
         case "cut-off":

@@ -16,11 +16,14 @@ function rejected(text: string): UserError {
 }
 
 describe("a package's kiln.yaml", () => {
-  it("may be empty, or set the rebuild mode", () => {
+  it("may be empty, or set the rebuild mode and early cutoff", () => {
     expect(parsePackageConfig("", FILE, DEFAULT_PIPELINE_INPUT)).toEqual({});
     expect(parsePackageConfig("# nothing yet\n", FILE, DEFAULT_PIPELINE_INPUT)).toEqual({});
     expect(parsePackageConfig("rebuild: direct\n", FILE, DEFAULT_PIPELINE_INPUT)).toEqual({
       rebuild: "direct",
+    });
+    expect(parsePackageConfig("early-cutoff: false\n", FILE, DEFAULT_PIPELINE_INPUT)).toEqual({
+      earlyCutoff: false,
     });
   });
 
@@ -32,6 +35,9 @@ describe("a package's kiln.yaml", () => {
     const unknown = rejected("# settings\nrebuld: none\n");
     expect(unknown.message).toBe('unknown key "rebuld"');
     expect(unknown.location).toEqual({ file: FILE, line: 2, column: 1 });
+    const cutoff = rejected("rebuild: direct\nearly-cutoff: 0\n");
+    expect(cutoff.message).toBe("early-cutoff: Invalid input: expected boolean, received number");
+    expect(cutoff.location).toEqual({ file: FILE, line: 2, column: 15 });
     const syntax = rejected("rebuild: [none\n");
     expect(syntax.message).toMatch(/^invalid YAML: /);
     expect(syntax.location?.file).toBe(FILE);

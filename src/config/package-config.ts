@@ -16,12 +16,15 @@ import { errorAt, schemaError, yamlSyntaxError } from "./yaml-errors.js";
 export const packageConfigSchema = z.strictObject({
   /** What a new build of this package sets off downstream; default: the set's `rebuild`. */
   rebuild: z.enum(REBUILD_MODES).optional(),
+  /** Early cutoff for this package; default: the set's `early-cutoff`. */
+  "early-cutoff": z.boolean().optional(),
   /** Its own pipeline: stages replacing the set's, or `extends: set` with stages and steps added. */
   pipeline: packagePipelineSchema.optional(),
 });
 
 export interface PackageConfig {
   rebuild?: z.infer<typeof packageConfigSchema>["rebuild"];
+  earlyCutoff?: boolean;
   /** The package's pipeline, resolved against the set's and checked; absent: the set's. */
   pipeline?: PipelineInput;
 }
@@ -40,6 +43,7 @@ export function parsePackageConfig(text: string, file: string, setPipeline: Pipe
   if (!parsed.success) throw schemaError(file, doc, lines, parsed.error);
   const out: PackageConfig = {};
   if (parsed.data.rebuild) out.rebuild = parsed.data.rebuild;
+  if (parsed.data["early-cutoff"] !== undefined) out.earlyCutoff = parsed.data["early-cutoff"];
   if (parsed.data.pipeline) {
     let pipeline: PipelineInput;
     try {

@@ -20,6 +20,7 @@ const DEFAULTS: Omit<SetConfig, "name"> = {
   repositories: [{ name: "main", keep: 2 }],
   host: { provides: [] },
   rebuild: "transitive",
+  "early-cutoff": true,
   build: { sandbox: "auto", rpmlint: "report" },
   pipeline: DEFAULT_PIPELINE_INPUT,
 };
@@ -63,6 +64,7 @@ describe("parseSetConfig: valid files", () => {
       `name: x\nrebuild: ${rebuild}\n`,
       { name: "x", ...DEFAULTS, rebuild },
     ]),
+    ["early cutoff off", "name: x\nearly-cutoff: false\n", { name: "x", ...DEFAULTS, "early-cutoff": false }],
     ...(["auto", "required", "off"] as const).map((sandbox): [string, string, SetConfig] => [
       `sandbox ${sandbox}`,
       `name: x\nbuild:\n  sandbox: ${sandbox}\n`,
@@ -113,6 +115,13 @@ describe("parseSetConfig: errors", () => {
       'rebuild: Invalid option: expected one of "transitive"|"direct"|"none"',
       2,
       10,
+    ],
+    [
+      "early cutoff that is not true or false",
+      "name: x\nearly-cutoff: off\n",
+      "early-cutoff: Invalid input: expected boolean, received string",
+      2,
+      15,
     ],
     [
       "an unknown top-level key without a value",

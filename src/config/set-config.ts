@@ -71,6 +71,11 @@ export const setConfigSchema = z.strictObject({
     .default({ provides: [] }),
   /** What a new build of a package sets off downstream (per package: packages/<name>/kiln.yaml). */
   rebuild: z.enum(REBUILD_MODES).default("transitive"),
+  /**
+   * Early cutoff: a rebuild whose output equals the published build's is not published, and what
+   * depends on it does not rebuild. false: every green build publishes (per package too).
+   */
+  "early-cutoff": z.boolean().default(true),
   build: z
     .strictObject({
       /** auto: use bubblewrap where it works; required: refuse to build without it; off: never. */

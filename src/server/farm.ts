@@ -31,7 +31,14 @@ import {
 } from "../db/jobs.js";
 import type { Kysely } from "kysely";
 import type { AgentRow, BuildRow, Database, JobRow } from "../db/schema.js";
-import { graphErrors, loadGraph, modeOf, pipelineOf, type LoadedGraph } from "../build/load-graph.js";
+import {
+  earlyCutoffOf,
+  graphErrors,
+  loadGraph,
+  modeOf,
+  pipelineOf,
+  type LoadedGraph,
+} from "../build/load-graph.js";
 import { planRun } from "../build/plan-run.js";
 import { isUpToDate, prepareBuild, whyNotUpToDate } from "../build/prepare-build.js";
 import { checkCutoff } from "../build/cutoff.js";
@@ -815,7 +822,7 @@ export class Farm {
       job.package,
       rpms.map((r) => ws.store.path(r.sha256)),
     );
-    if (cut?.comparison.equivalent) {
+    if (cut?.comparison.equivalent && earlyCutoffOf(ws, this.graph)(job.package)) {
       await finishBuild(db, build.id, "green", ms, null, cut.published);
       await finishJob(db, job.id, "cut-off", null, job.lease_token!);
       await closeRequestIfDone(db, job.request_id);
@@ -826,6 +833,11 @@ export class Farm {
       await this.publisher.exclusive(() => Promise.resolve());
       void this.repositories.catchUp();
       return;
+    }
+    if (cut?.comparison.equivalent) {
+      this.say(
+        `${job.package} (build ${build.id}): same output as build ${cut.published}, published as early-cutoff is false`,
+      );
     }
     this.publishing.set(build.id, { job, ms });
     await this.publisher.publish(job.package, build.id);
