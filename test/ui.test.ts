@@ -1,7 +1,8 @@
 // The web UI end to end, in Debian's chromium (headless, driven by playwright-core; no browser is
 // downloaded): the dashboard, signing in, starting a rebuild of the example set, a build's log
 // streaming live, the dependency graph, promoting a package into stable, at desktop and phone
-// widths. Any console error fails the test. Screenshots of each page go to test-results/ui/.
+// widths; every control labelled, the keyboard reaching the pages, live updates back after a server
+// restart. Any console error fails the test. Screenshots of each page go to test-results/ui/.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -13,6 +14,8 @@ const SHOTS = join(ROOT, "test-results", "ui");
 
 let server: Server;
 let agent: Proc;
+let set: string;
+let data: string;
 let browser: Browser;
 const problems: string[] = [];
 
@@ -26,12 +29,31 @@ async function open(width: number, height: number): Promise<Page> {
   return page;
 }
 
+/**
+ * The controls of the page without a name a screen reader could say: no label, aria-label,
+ * aria-labelledby, text or title. (A string: it runs in the browser, not under Node's types.)
+ */
+const UNNAMED_CONTROLS = `[...document.querySelectorAll("button, input, select, textarea, a[href], [role=button]")]
+  .filter((el) => {
+    const by = el.getAttribute("aria-labelledby");
+    const names = [
+      el.getAttribute("aria-label"),
+      by && by.split(" ").map((id) => document.getElementById(id)?.textContent ?? "").join(" "),
+      [...(el.labels ?? [])].map((l) => l.textContent).join(" "),
+      el instanceof HTMLInputElement || el instanceof HTMLSelectElement ? "" : el.textContent,
+      el.getAttribute("title"),
+    ];
+    return !names.some((n) => n && n.trim().length > 0);
+  })
+  .map((el) => el.outerHTML.slice(0, 160))`;
+
 const shot = (page: Page, name: string): Promise<Buffer> =>
   page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const set = copyExamples();
+  set = copyExamples();
+  data = tempDir("kiln-farm-data-");
   // A package whose build takes a few seconds and says so, to watch its log stream in.
   writeFile(
     join(set, "packages", "slowpoke", "slowpoke.spec"),
@@ -56,7 +78,7 @@ echo slow > %{buildroot}%{_datadir}/slowpoke/slow.txt
 %{_datadir}/slowpoke
 `,
   );
-  server = await startServer({ set, data: tempDir("kiln-farm-data-"), extra: ["--poll", "0"] });
+  server = await startServer({ set, data, extra: ["--poll", "0"] });
   agent = startAgent({
     url: server.url,
     token: server.enrol,
@@ -205,4 +227,77 @@ describe("the web UI", () => {
 
     expect(problems).toEqual([]);
   }, 300_000);
+
+  it("every control is labelled and the keyboard reaches the pages; live updates come back after a server restart", async () => {
+    const page = await open(1280, 800);
+    // Sign in, so that the write controls are there to be checked too.
+    await page.goto(server.url);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByLabel("API token").fill(server.admin);
+    await page.getByRole("button", { name: "Save token" }).click();
+    await page.getByText("Signed in as admin (admin)").waitFor();
+    const { body: builds } = await api(server.url, "GET", "/builds");
+    const someBuild = (builds.builds as { id: number }[])[0]!.id;
+    for (const path of [
+      "/",
+      "/packages",
+      "/packages/hello",
+      `/builds/${someBuild}`,
+      "/graph/hello",
+      "/repositories",
+      "/agents",
+    ]) {
+      await page.goto(`${server.url}${path}`);
+      await page.waitForLoadState("networkidle");
+      const unnamed = await page.evaluate<string[]>(UNNAMED_CONTROLS);
+      expect(unnamed, path).toEqual([]);
+    }
+
+    // From the top of the page, Tab reaches the navigation, and Enter follows it.
+    await page.goto(server.url);
+    await page.waitForLoadState("networkidle");
+    let focused = "";
+    for (let i = 0; i < 10 && focused !== "Packages"; i++) {
+      await page.keyboard.press("Tab");
+      focused = await page.evaluate<string>("document.activeElement?.innerText ?? ''");
+    }
+    expect(focused).toBe("Packages");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/packages$/);
+    await page.getByRole("heading", { name: "Packages" }).first().waitFor();
+
+    // The server goes away: the page says it is reconnecting; it comes back on the same address,
+    // and a build started after that appears without a reload.
+    await page.goto(server.url);
+    const status = page.getByRole("status").filter({ hasText: /live|connecting|reconnecting/ });
+    await expect.poll(() => status.innerText()).toBe("live");
+    const port = Number(new URL(server.url).port);
+    const before = problems.length;
+    server.child.kill("SIGTERM");
+    await server.exited;
+    await expect.poll(() => status.innerText(), { timeout: 15_000 }).toBe("reconnecting…");
+    await shot(page, "dashboard-reconnecting");
+    server = await startServer({ set, data, port, extra: ["--poll", "0"] });
+    await expect.poll(() => status.innerText(), { timeout: 30_000 }).toBe("live");
+    // What the browser said while the server was away: only that it could not connect.
+    const outage = problems.splice(before);
+    for (const p of outage) expect(p).toMatch(/ERR_CONNECTION_REFUSED|Failed to load resource|EventSource/);
+    const { body: req } = await api(server.url, "POST", "/rebuilds", {
+      token: server.admin,
+      body: { packages: ["libcount"] },
+    });
+    let build: number | null = null;
+    for (let t0 = Date.now(); build === null && Date.now() - t0 < 60_000;) {
+      const r = await api(server.url, "GET", `/requests/${req.id}`);
+      build = r.body.jobs.find((j: { build: number | null }) => j.build)?.build ?? null;
+      if (build === null) await new Promise((r) => setTimeout(r, 100));
+    }
+    await page
+      .getByRole("link", { name: `Build ${build}`, exact: true })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await shot(page, "dashboard-after-restart");
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 180_000);
 });
