@@ -31,17 +31,31 @@ function edit(set: string, pkg: string, f: (spec: string) => string): void {
   writeFileSync(file, f(readFileSync(file, "utf8")));
 }
 
-/** Builds per package since build id `after`, with what became of each. */
-async function buildsSince(set: string, after: number): Promise<Record<string, string[]>> {
+/** Each build since `after`: package, status, and when it started and finished. */
+async function buildRows(
+  set: string,
+  after: number,
+): Promise<{ id: number; package: string; status: string; started: string; finished: string }[]> {
   const { db, close } = await openDatabase(`sqlite:${join(set, ".kiln", "kiln.db")}`);
   try {
     const rows = await db.selectFrom("builds").selectAll().where("id", ">", after).orderBy("id").execute();
-    const out: Record<string, string[]> = {};
-    for (const b of rows) (out[b.package] ??= []).push(b.same_output_as !== null ? "cut-off" : b.status);
-    return out;
+    return rows.map((b) => ({
+      id: b.id,
+      package: b.package,
+      status: b.same_output_as !== null ? "cut-off" : b.status,
+      started: b.started_at ?? "",
+      finished: b.finished_at ?? "",
+    }));
   } finally {
     await close();
   }
+}
+
+/** Builds per package since build id `after`, with what became of each. */
+async function buildsSince(set: string, after: number): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const b of await buildRows(set, after)) (out[b.package] ??= []).push(b.status);
+  return out;
 }
 
 async function lastBuildId(set: string): Promise<number> {
@@ -156,26 +170,6 @@ describe("early cutoff", () => {
   }, 120_000);
 });
 
-/** Each build since `after`: package, status, and when it started and finished. */
-async function buildRows(
-  set: string,
-  after: number,
-): Promise<{ id: number; package: string; status: string; started: string; finished: string }[]> {
-  const { db, close } = await openDatabase(`sqlite:${join(set, ".kiln", "kiln.db")}`);
-  try {
-    const rows = await db.selectFrom("builds").selectAll().where("id", ">", after).orderBy("id").execute();
-    return rows.map((b) => ({
-      id: b.id,
-      package: b.package,
-      status: b.same_output_as !== null ? "cut-off" : b.status,
-      started: b.started_at ?? "",
-      finished: b.finished_at ?? "",
-    }));
-  } finally {
-    await close();
-  }
-}
-
 describe("the example set's diamond (libgreet under libframe and libupper, hello over both)", () => {
   it("with early cutoff off, a change to its bottom rebuilds each package above exactly once, in order; a failed branch blocks only what is above it", async () => {
     const set = copyExamples();
@@ -213,10 +207,10 @@ describe("the example set's diamond (libgreet under libframe and libupper, hello
     expect(broken.code).toBe(1);
     expect(broken.stdout).toContain("built 2, up to date 3, cut off 0, failed 1, blocked 1");
     expect(broken.stderr).toContain("blocked hello: needs libupper, which cannot build");
-    expect(Object.fromEntries((await buildRows(set, since)).map((b) => [b.package, b.status]))).toEqual({
-      libgreet: "green",
-      libframe: "green",
-      libupper: "failed",
+    expect(await buildsSince(set, since)).toEqual({
+      libgreet: ["green"],
+      libframe: ["green"],
+      libupper: ["failed"],
     });
   }, 180_000);
 });
