@@ -1,7 +1,8 @@
-// Repositories with real clients: dnf (and zypper) install over HTTP from what `kiln serve` serves, promotion
-// moves exactly the tested builds (gated, closure-checked, audited, undone by demotion), signing
-// satisfies dnf's gpgcheck and repo_gpgcheck and a tampered RPM is refused, scrub finds a flipped
-// byte, and a client reading a repository while it is republished never sees a mix.
+// Repositories with real clients: dnf (and zypper) install over HTTP from what `kiln serve`
+// serves, promotion moves exactly the tested builds (gated, closure-checked, audited, undone by
+// demotion), signing satisfies dnf's gpgcheck and repo_gpgcheck and a tampered RPM is refused,
+// scrub finds a flipped byte, and a client reading a repository while it is republished never sees
+// a mix.
 import { execFile, execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server as HttpServer } from "node:http";

@@ -822,22 +822,22 @@ export class Farm {
       job.package,
       rpms.map((r) => ws.store.path(r.sha256)),
     );
-    if (cut?.comparison.equivalent && earlyCutoffOf(ws, this.graph)(job.package)) {
-      await finishBuild(db, build.id, "green", ms, null, cut.published);
-      await finishJob(db, job.id, "cut-off", null, job.lease_token!);
-      await closeRequestIfDone(db, job.request_id);
-      await this.refreshActive();
-      this.changed();
-      this.say(`${job.package} (build ${build.id}): same output as build ${cut.published}; cut off`);
-      // A damaged file a scrub took out may be back in the store: the snapshots that lag follow.
-      await this.publisher.exclusive(() => Promise.resolve());
-      void this.repositories.catchUp();
-      return;
-    }
     if (cut?.comparison.equivalent) {
-      this.say(
-        `${job.package} (build ${build.id}): same output as build ${cut.published}, published as early-cutoff is false`,
-      );
+      const same = `${job.package} (build ${build.id}): same output as build ${cut.published}`;
+      if (!earlyCutoffOf(ws, this.graph)(job.package)) {
+        this.say(`${same}, published as early-cutoff is false`);
+      } else {
+        await finishBuild(db, build.id, "green", ms, null, cut.published);
+        await finishJob(db, job.id, "cut-off", null, job.lease_token!);
+        await closeRequestIfDone(db, job.request_id);
+        await this.refreshActive();
+        this.changed();
+        this.say(`${same}; cut off`);
+        // A damaged file a scrub took out may be back in the store: the snapshots that lag follow.
+        await this.publisher.exclusive(() => Promise.resolve());
+        void this.repositories.catchUp();
+        return;
+      }
     }
     this.publishing.set(build.id, { job, ms });
     await this.publisher.publish(job.package, build.id);
