@@ -4,6 +4,7 @@ import pc from "picocolors";
 import { z } from "zod";
 import { ApiClient, ApiError } from "../api/client.js";
 import { AgentView, BuildView, JobView, RequestView } from "../api/schemas.js";
+import { FINAL_STATUSES } from "../core/job-status.js";
 import { UserError } from "../util/errors.js";
 import { describeCause, requestCounts, summaryLine } from "./summary.js";
 
@@ -33,8 +34,6 @@ export function cliError(e: unknown): unknown {
   }
   return e;
 }
-
-const FINAL = new Set(["green", "cut-off", "up-to-date", "failed", "blocked", "cancelled"]);
 
 /** Submits a build and, unless told not to, follows it to the end. Returns the exit status. */
 export async function remoteBuild(
@@ -155,7 +154,7 @@ function jobLine(j: JobView, named: boolean): string {
       ? ` (build ${j.build ?? "?"} on ${j.agent ?? "?"})`
       : j.status === "queued"
         ? `: ${j.why}`
-        : FINAL.has(j.status) && j.error
+        : FINAL_STATUSES.has(j.status) && j.error
           ? `: ${j.error}`
           : j.build
             ? ` (build ${j.build})`

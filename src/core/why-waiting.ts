@@ -1,5 +1,6 @@
 // Why a job that is not running is not running, in words: the question Open Build Service and
 // GoCD users ask most. A pure function of the job, what it waits for, and the agents.
+import { DONE_STATUSES } from "./job-status.js";
 import { formatLabels, labelsMatch, type Labels } from "./labels.js";
 
 export interface WaitingJob {
@@ -31,8 +32,6 @@ export interface AgentState {
   online: boolean;
 }
 
-const DONE = new Set(["green", "cut-off", "up-to-date"]);
-
 export function whyWaiting(job: WaitingJob, agents: readonly AgentState[]): string {
   switch (job.status) {
     case "leased":
@@ -51,7 +50,7 @@ export function whyWaiting(job: WaitingJob, agents: readonly AgentState[]): stri
   const approval = job.approvalOf
     ? `approval of stage ${job.approvalOf.stage} (kiln approve ${job.approvalOf.job})`
     : undefined;
-  const pending = job.deps.filter((d) => !DONE.has(d.status));
+  const pending = job.deps.filter((d) => !DONE_STATUSES.has(d.status));
   if (pending.length > 0) {
     const say = (d: WaitingJob["deps"][number]): string => {
       const who = d.job ?? d.package;

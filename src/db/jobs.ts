@@ -5,21 +5,14 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { RequestCause } from "../api/schemas.js";
+import { DONE_STATUSES } from "../core/job-status.js";
 import type { DialectKind } from "./dialect.js";
 import type { Database, JobRow, JobStatus } from "./schema.js";
 
 type Conn = Kysely<Database>;
 
-export const FINAL: readonly JobStatus[] = [
-  "green",
-  "cut-off",
-  "up-to-date",
-  "failed",
-  "blocked",
-  "cancelled",
-];
-/** A job whose dependents may start: its output is published, or nothing new had to be. */
-const DONE: readonly JobStatus[] = ["green", "cut-off", "up-to-date"];
+/** A job whose dependents may start (for SQL: a list, not a set). */
+const DONE = [...DONE_STATUSES] as JobStatus[];
 
 /** A trigger another server (or an earlier run) acted on already: nothing was queued. */
 export class ClaimLostError extends Error {

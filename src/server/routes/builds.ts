@@ -12,6 +12,7 @@ import { userName, type Auth } from "../auth.js";
 import type { Farm } from "../farm.js";
 import { HttpError } from "../http-error.js";
 import { buildView } from "../views.js";
+import { openEventStream } from "./event-stream.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -175,13 +176,7 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = as
         .type("text/plain; charset=utf-8")
         .send(createReadStream(path, { start: req.query.offset }));
     }
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-    });
+    const res = openEventStream(reply);
     // A client that reconnects (EventSource) says how far it had read.
     const lastId = Number(req.headers["last-event-id"]);
     let offset = Number.isInteger(lastId) && lastId > req.query.offset ? lastId : req.query.offset;

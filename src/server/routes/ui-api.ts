@@ -18,6 +18,7 @@ import type { Auth } from "../auth.js";
 import type { Farm } from "../farm.js";
 import { HttpError } from "../http-error.js";
 import { requestView } from "../views.js";
+import { openEventStream } from "./event-stream.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
 
@@ -34,14 +35,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async
       },
     },
     async (req, reply) => {
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        "content-type": "text/event-stream",
-        "cache-control": "no-cache",
-        connection: "keep-alive",
-        "x-accel-buffering": "no",
-      });
+      const res = openEventStream(reply);
       // A client that lost the connection reconnects by itself (EventSource), a few seconds later.
       res.write("retry: 2000\n\n");
       let n = 0;
