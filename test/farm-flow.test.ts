@@ -7,26 +7,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { freshDatabaseUrl } from "./helpers/databases.js";
 import { api, startAgent, startServer, waitForRequest, type Server } from "./helpers/farm.js";
-import { KILN_YAML, kiln, makeSet, noarchSpec, tempDir } from "./helpers/kiln.js";
+import { chainSet, kiln, tempDir } from "./helpers/kiln.js";
 
-/** a → b → c and a → d, b shipping a copy of a's file; a git repository with one commit. */
+/** The chain set (a → b → c, a → d) as a git repository with one commit. */
 function gitSet(): string {
-  const a = noarchSpec("a").replace(
-    "echo a > %{buildroot}%{_datadir}/a/a.txt",
-    "echo a-content-1 > %{buildroot}%{_datadir}/a/a.txt",
-  );
-  const b = noarchSpec("b", { buildRequires: ["a"] }).replace(
-    "%files",
-    "cp $KILN_BUILDROOT/usr/share/a/a.txt %{buildroot}%{_datadir}/b/from-a.txt\n\n%files",
-  );
-  const set = makeSet({
-    "kiln.yaml": KILN_YAML,
-    ".gitignore": ".kiln/\n",
-    "packages/a/a.spec": a,
-    "packages/b/b.spec": b,
-    "packages/c/c.spec": noarchSpec("c", { buildRequires: ["b"] }),
-    "packages/d/d.spec": noarchSpec("d", { buildRequires: ["a"] }),
-  });
+  const set = chainSet({ ".gitignore": ".kiln/\n" });
   git(set, "init", "-q", "-b", "main");
   commit(set, "the first packages");
   return set;

@@ -5,26 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/connect.js";
-import { copyExamples, KILN_YAML, kiln, makeSet, noarchSpec } from "./helpers/kiln.js";
-
-/** a → b → c and a → d; b ships a copy of a file of a, so b's output follows a's content. */
-function chainSet(): string {
-  const a = noarchSpec("a").replace(
-    "echo a > %{buildroot}%{_datadir}/a/a.txt",
-    "echo a-content-1 > %{buildroot}%{_datadir}/a/a.txt",
-  );
-  const b = noarchSpec("b", { buildRequires: ["a"] }).replace(
-    "%files",
-    "cp $KILN_BUILDROOT/usr/share/a/a.txt %{buildroot}%{_datadir}/b/from-a.txt\n\n%files",
-  );
-  return makeSet({
-    "kiln.yaml": KILN_YAML,
-    "packages/a/a.spec": a,
-    "packages/b/b.spec": b,
-    "packages/c/c.spec": noarchSpec("c", { buildRequires: ["b"] }),
-    "packages/d/d.spec": noarchSpec("d", { buildRequires: ["a"] }),
-  });
-}
+import { chainSet, copyExamples, kiln } from "./helpers/kiln.js";
 
 function edit(set: string, pkg: string, f: (spec: string) => string): void {
   const file = join(set, "packages", pkg, `${pkg}.spec`);

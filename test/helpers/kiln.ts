@@ -33,6 +33,29 @@ export function makeSet(files: Record<string, string>): string {
   return dir;
 }
 
+/**
+ * a → b → c and a → d, noarch; b ships a copy of a file of a, so b's output follows a's content
+ * (a-content-1 in a's spec). `extra`: more files of the set.
+ */
+export function chainSet(extra: Record<string, string> = {}): string {
+  const a = noarchSpec("a").replace(
+    "echo a > %{buildroot}%{_datadir}/a/a.txt",
+    "echo a-content-1 > %{buildroot}%{_datadir}/a/a.txt",
+  );
+  const b = noarchSpec("b", { buildRequires: ["a"] }).replace(
+    "%files",
+    "cp $KILN_BUILDROOT/usr/share/a/a.txt %{buildroot}%{_datadir}/b/from-a.txt\n\n%files",
+  );
+  return makeSet({
+    "kiln.yaml": KILN_YAML,
+    "packages/a/a.spec": a,
+    "packages/b/b.spec": b,
+    "packages/c/c.spec": noarchSpec("c", { buildRequires: ["b"] }),
+    "packages/d/d.spec": noarchSpec("d", { buildRequires: ["a"] }),
+    ...extra,
+  });
+}
+
 /** A copy of the bundled example set, without any data directory. */
 export function copyExamples(): string {
   const dir = tempDir("kiln-examples-");
