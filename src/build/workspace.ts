@@ -9,12 +9,41 @@ import { loadSetConfig, type SetConfig } from "../config/set-config.js";
 import { openDatabase } from "../db/connect.js";
 import { ensureRepositories } from "../db/repos.js";
 import type { Database } from "../db/schema.js";
+import {
+  decide,
+  defaultPolicy,
+  jobMode,
+  type SandboxDecision,
+  type SandboxMode,
+} from "../core/sandbox-policy.js";
 import { probeSandbox } from "../sandbox/bubblewrap.js";
 import { UserError } from "../util/errors.js";
 import { checkSetDir } from "../set/load-set.js";
 import { DataDir } from "./data-dir.js";
 
-export type SandboxMode = SetConfig["build"]["sandbox"];
+export type { SandboxMode };
+
+/** The operator's sandbox policy and whether bubblewrap works on this machine. */
+export interface SandboxState {
+  policy: SandboxMode;
+  available: boolean;
+  reason?: string;
+}
+
+/**
+ * Whether this process runs the set's spec parsing and local builds in the sandbox: the
+ * operator's policy tightened by kiln.yaml's build.sandbox.
+ */
+export function localSandbox(state: SandboxState, config: SetConfig): SandboxDecision {
+  const mode = jobMode(state.policy, config.build.sandbox);
+  // Locally the operator and the job's author may be one person: an "off" job runs as asked.
+  return decide(
+    mode,
+    mode,
+    state.available,
+    state.reason ? `bubblewrap does not work here: ${state.reason}` : undefined,
+  );
+}
 
 export interface Workspace {
   setDir: string;
@@ -23,8 +52,10 @@ export interface Workspace {
   db: Kysely<Database>;
   store: ArtifactStore;
   roots: BuildRootCache;
+  /** Whether spec parsing and local builds run in the sandbox (see localSandbox). */
   sandbox: boolean;
-  /** Why builds are not sandboxed, when they are not. */
+  sandboxState: SandboxState;
+  /** Why they do not, in words, when they do not. */
   sandboxNote?: string;
   close(): Promise<void>;
 }
@@ -35,7 +66,7 @@ export interface WorkspaceOptions {
   dataDir?: string;
   /** The database URL (src/db/connect.ts). Default: sqlite:kiln.db in the data directory. */
   dbUrl?: string;
-  /** Overrides kiln.yaml's build.sandbox. */
+  /** The operator's sandbox policy (default: required where bubblewrap works, else auto). */
   sandbox?: SandboxMode;
   /** Take the data directory for this process (for commands that write). */
   lock?: boolean;
@@ -55,25 +86,18 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
       db,
       config.repositories.map((r) => r.name),
     );
-    const mode = opts.sandbox ?? config.build.sandbox;
-    let sandbox = false;
-    let sandboxNote: string | undefined;
-    if (mode === "off") sandboxNote = "the sandbox is off (build.sandbox: off)";
-    else {
-      const probe = await probeSandbox();
-      sandbox = probe.available;
-      if (!probe.available) {
-        sandboxNote = `bubblewrap does not work here: ${probe.reason ?? "unknown reason"}`;
-        if (mode === "required") {
-          await close();
-          throw new UserError(
-            "SANDBOX_UNAVAILABLE",
-            `build.sandbox is "required" but ${sandboxNote}`,
-            { file: join(setDir, "kiln.yaml") },
-            "install bubblewrap and allow unprivileged user namespaces, or set build.sandbox to auto",
-          );
-        }
-      }
+    const probe = await probeSandbox();
+    const policy = opts.sandbox ?? defaultPolicy(probe.available);
+    const state = { policy, available: probe.available, ...(probe.reason ? { reason: probe.reason } : {}) };
+    const local = localSandbox(state, config);
+    if ("refuse" in local) {
+      await close();
+      throw new UserError(
+        "SANDBOX_UNAVAILABLE",
+        local.refuse,
+        { file: join(setDir, "kiln.yaml") },
+        "install bubblewrap and allow user namespaces (unshare -Ur true must work), or pass --sandbox auto",
+      );
     }
     const store = new ArtifactStore(data.artifacts);
     return {
@@ -83,8 +107,9 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
       db,
       store,
       roots: new BuildRootCache(data.buildroots, store),
-      sandbox,
-      ...(sandboxNote !== undefined ? { sandboxNote } : {}),
+      sandbox: local.run === "sandboxed",
+      sandboxState: state,
+      ...(local.run === "unsandboxed" ? { sandboxNote: local.note } : {}),
       close: async () => {
         await close();
         unlock();

@@ -21,7 +21,7 @@ const DEFAULTS: Omit<SetConfig, "name"> = {
   host: { provides: [] },
   rebuild: "transitive",
   "early-cutoff": true,
-  build: { sandbox: "auto", rpmlint: "report" },
+  build: { rpmlint: "report" },
   pipeline: DEFAULT_PIPELINE_INPUT,
 };
 
@@ -289,7 +289,7 @@ describe("parseSetConfig: errors", () => {
     [
       "an unknown sandbox mode",
       "name: x\nbuild:\n  sandbox: maybe\n",
-      'build.sandbox: Invalid option: expected one of "auto"|"required"|"off"',
+      'build.sandbox: Invalid option: expected one of "off"|"auto"|"required"',
       3,
       12,
     ],

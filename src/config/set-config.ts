@@ -5,6 +5,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { REBUILD_MODES } from "../core/flow.js";
 import { parseDuration } from "../core/promotion.js";
+import { SANDBOX_MODES } from "../core/sandbox-policy.js";
 import { UserError } from "../util/errors.js";
 import { checkPipeline, DEFAULT_PIPELINE_INPUT } from "../core/pipeline.js";
 import { pipelineSchema } from "./pipeline-schema.js";
@@ -78,8 +79,11 @@ export const setConfigSchema = z.strictObject({
   "early-cutoff": z.boolean().default(true),
   build: z
     .strictObject({
-      /** auto: use bubblewrap where it works; required: refuse to build without it; off: never. */
-      sandbox: z.enum(["auto", "required", "off"]).default("auto"),
+      /**
+       * What the set asks of the sandbox: it can only tighten the operator's policy (kiln serve
+       * --sandbox), never loosen it. auto: bubblewrap where it works; required: never without it.
+       */
+      sandbox: z.enum(SANDBOX_MODES).optional(),
       /** Labels an agent must have to take this set's builds (default: the server's arch and os). */
       /** rpmlint in the check step: report what it finds, fail on its errors, or do not run it. */
       rpmlint: z.enum(["report", "errors", "off"]).default("report"),
@@ -90,7 +94,7 @@ export const setConfigSchema = z.strictObject({
         )
         .optional(),
     })
-    .default({ sandbox: "auto", rpmlint: "report" }),
+    .default({ rpmlint: "report" }),
   /** The package pipeline (stages → jobs → steps) of every package without one of its own. */
   pipeline: pipelineSchema.default(DEFAULT_PIPELINE_INPUT),
 });

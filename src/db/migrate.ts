@@ -6,6 +6,7 @@ import * as m0002 from "./migrations/0002-set-snapshots.js";
 import * as m0003 from "./migrations/0003-farm.js";
 import * as m0004 from "./migrations/0004-flow.js";
 import * as m0005 from "./migrations/0005-repositories.js";
+import * as m0006 from "./migrations/0006-trust.js";
 
 type Step = { up: (db: AnyDb, d: DialectFeatures) => Promise<void> };
 const steps: Record<string, Step> = {
@@ -14,6 +15,7 @@ const steps: Record<string, Step> = {
   "0003-farm": m0003,
   "0004-flow": m0004,
   "0005-repositories": m0005,
+  "0006-trust": m0006,
 };
 
 export async function migrateToLatest(db: AnyDb, features: DialectFeatures): Promise<void> {

@@ -38,6 +38,8 @@ export interface BuildsTable {
   trigger: string | null;
   /** JSON array of the pipeline stages it passed (set when it ends green). */
   stages?: string | null;
+  /** "bubblewrap", or why it ran without the sandbox ("no sandbox: …"); null before it ran. */
+  sandbox?: string | null;
 }
 
 /** file: what a pipeline job declared as its artifacts (handed to later stages). */
@@ -187,6 +189,9 @@ export interface AgentsTable {
   enrolled_at: string;
   last_seen_at: string;
   disabled: number;
+  disabled_at?: string | null;
+  /** The token name that disabled it. */
+  disabled_by?: string | null;
 }
 
 export type Role = "viewer" | "maintainer" | "admin" | "enrol";
@@ -197,6 +202,19 @@ export interface TokensTable {
   /** sha256 of the token: the token itself is never stored. */
   token_hash: string;
   role: Role;
+  created_at: string;
+  revoked_at?: string | null;
+  /** The token name that revoked it. */
+  revoked_by?: string | null;
+}
+
+/** What an agent uploaded under one lease of a job: its result may name only these. */
+export interface JobUploadsTable {
+  job_id: number;
+  lease_token: string;
+  filename: string;
+  sha256: string;
+  size: number;
   created_at: string;
 }
 
@@ -249,6 +267,7 @@ export interface Database {
   repo_history: RepoHistoryTable;
   signed_artifacts: SignedArtifactsTable;
   damaged_artifacts: DamagedArtifactsTable;
+  job_uploads: JobUploadsTable;
 }
 
 export type BuildRow = Selectable<BuildsTable>;

@@ -10,6 +10,7 @@ import { loadSetConfig } from "../config/set-config.js";
 import { formatEvr } from "../core/rpmvercmp.js";
 import { labelsMatch, type Labels } from "../core/labels.js";
 import { remainingChain } from "../core/plan.js";
+import { jobMode } from "../core/sandbox-policy.js";
 import { hostMatcher } from "../core/providers.js";
 import { createBuild, finishBuild, getBuild, lastDurations, setBuildStages } from "../db/builds.js";
 import type { DialectKind } from "../db/dialect.js";
@@ -417,7 +418,7 @@ export class Farm {
         dist: ws.config.dist,
         files,
         rootPackages: rootOf(build),
-        sandbox: ws.config.build.sandbox,
+        sandbox: jobMode(ws.sandboxState.policy, ws.config.build.sandbox),
         stage: job.stage_name,
         definition: def,
         logName: logNameOf(job),

@@ -35,6 +35,8 @@ export type UserErrorCode =
   | "PROMOTION_REFUSED"
   | "SANDBOX_UNAVAILABLE"
   | "DATABASE_UNAVAILABLE"
+  | "FILE_REFUSED"
+  | "SANDBOX_POLICY"
   | "USAGE";
 
 export class UserError extends Error {
