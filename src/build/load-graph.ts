@@ -21,7 +21,12 @@ export interface LoadedGraph {
 }
 
 export async function loadGraph(ws: Workspace): Promise<LoadedGraph> {
-  const set = await loadSet(ws.setDir, { config: ws.config, db: ws.db, sandbox: ws.sandbox });
+  const set = await loadSet(ws.setDir, {
+    config: ws.config,
+    db: ws.db,
+    sandbox: ws.sandbox,
+    specTimeoutMs: ws.specTimeoutMs,
+  });
   const greens = await latestGreenBuilds(ws.db);
   const built = new Map<string, BuiltBinary[]>();
   const byId = new Map([...greens].map(([pkg, b]) => [b.id, pkg]));

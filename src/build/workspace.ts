@@ -23,6 +23,8 @@ import { DataDir } from "./data-dir.js";
 
 export type { SandboxMode };
 
+export const DEFAULT_SPEC_TIMEOUT_MS = 30_000;
+
 /** The operator's sandbox policy and whether bubblewrap works on this machine. */
 export interface SandboxState {
   policy: SandboxMode;
@@ -55,6 +57,8 @@ export interface Workspace {
   /** Whether spec parsing and local builds run in the sandbox (see localSandbox). */
   sandbox: boolean;
   sandboxState: SandboxState;
+  /** Longest a single spec may take to read (kiln --spec-timeout). */
+  specTimeoutMs: number;
   /** Why they do not, in words, when they do not. */
   sandboxNote?: string;
   close(): Promise<void>;
@@ -68,6 +72,8 @@ export interface WorkspaceOptions {
   dbUrl?: string;
   /** The operator's sandbox policy (default: required where bubblewrap works, else auto). */
   sandbox?: SandboxMode;
+  /** Longest a single spec may take to read; default 30 s. */
+  specTimeoutMs?: number;
   /** Take the data directory for this process (for commands that write). */
   lock?: boolean;
 }
@@ -109,6 +115,7 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
       roots: new BuildRootCache(data.buildroots, store),
       sandbox: local.run === "sandboxed",
       sandboxState: state,
+      specTimeoutMs: opts.specTimeoutMs ?? DEFAULT_SPEC_TIMEOUT_MS,
       ...(local.run === "unsandboxed" ? { sandboxNote: local.note } : {}),
       close: async () => {
         await close();

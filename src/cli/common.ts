@@ -8,6 +8,7 @@ export interface SetOptions {
   data?: string;
   db?: string;
   sandbox?: SandboxMode;
+  specTimeout?: number;
 }
 
 export function setOptions(cmd: Command): Command {
@@ -21,8 +22,13 @@ export function setOptions(cmd: Command): Command {
     .addOption(
       new Option(
         "--sandbox <mode>",
-        "build inside bubblewrap: auto, required or off (default: kiln.yaml's build.sandbox)",
+        "the sandbox policy, which kiln.yaml can only tighten: required, auto or off (default: required where bubblewrap works, else auto)",
       ).choices(["auto", "required", "off"]),
+    )
+    .option(
+      "--spec-timeout <seconds>",
+      "longest one spec may take to read, its %(shell) macros included (default 30)",
+      positiveInt,
     );
 }
 
@@ -40,6 +46,7 @@ export function workspaceFor(o: SetOptions, lock: boolean): Promise<Workspace> {
     ...(o.data !== undefined ? { dataDir: o.data } : {}),
     ...(o.db !== undefined ? { dbUrl: o.db } : {}),
     ...(o.sandbox !== undefined ? { sandbox: o.sandbox } : {}),
+    ...(o.specTimeout !== undefined ? { specTimeoutMs: o.specTimeout * 1000 } : {}),
     lock,
   });
 }

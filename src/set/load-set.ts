@@ -42,6 +42,8 @@ export interface LoadOptions {
   config: SetConfig;
   db: Kysely<Database>;
   sandbox: boolean;
+  /** Longest a single spec may take to read (its %(shell) and %{lua:} included). */
+  specTimeoutMs?: number;
 }
 
 export async function loadSet(setDir: string, opts: LoadOptions): Promise<LoadedSet> {
