@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
+  readFileSync,
   readdirSync,
   rmSync,
   symlinkSync,
@@ -77,6 +78,13 @@ describe.runIf(isRoot)("a host copy of a library is never used", () => {
     it(`builds the example set against its own build roots (sandbox ${sandbox})`, async () => {
       if (sandbox === "auto") expect((await probeSandbox()).available).toBe(true);
       const set = copyExamples();
+      // kiln.yaml can only tighten the operator's policy: its "sandbox: auto" would win over "off".
+      const config = join(set, "kiln.yaml");
+      if (sandbox === "off") {
+        const text = readFileSync(config, "utf8");
+        expect(text).toMatch(/^build:\n {2}sandbox: auto\n/m);
+        writeFileSync(config, text.replace(/^build:\n {2}sandbox: auto\n/m, ""));
+      }
       const r = await kiln(["build", "--set", set, "--jobs", "2", "--sandbox", sandbox]);
       expect(r.stderr).not.toMatch(/FAILED/);
       expect(r.stdout).toContain("built 7, up to date 0, cut off 0, failed 0, blocked 0");

@@ -3,8 +3,8 @@
 // streams the log while it runs, uploads the artifacts with their sha256 and reports the result.
 // It shares no disk with the server: spec, sources and build-root RPMs come over HTTP, each
 // checked against its sha256. When the server is unreachable it keeps building and retries.
-import { createReadStream, existsSync, readFileSync } from "node:fs";
-import { chmod, mkdir, open, rm, stat, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { Readable } from "node:stream";
@@ -22,9 +22,12 @@ import { ArtifactStore } from "../artifacts/store.js";
 import { BuildRootCache } from "../buildroot/buildroot-cache.js";
 import { runJob } from "../build/run-job.js";
 import type { JobDef } from "../core/pipeline.js";
-import { probeSandbox } from "../sandbox/bubblewrap.js";
-import { exec, ExecError } from "../util/exec.js";
+import { decide, defaultPolicy, type SandboxMode } from "../core/sandbox-policy.js";
+import { probeSandbox, type SandboxProbe } from "../sandbox/bubblewrap.js";
 import { sha256File } from "../util/hash.js";
+import { openRegular, sha256Regular } from "../util/safe-fs.js";
+import { runCommandJob } from "./command-job.js";
+import { LogStreamer } from "./log-streamer.js";
 
 export interface AgentOptions {
   server: string;
@@ -36,6 +39,8 @@ export interface AgentOptions {
   labels: Record<string, string>;
   /** Stop after the running jobs end when this process is gone (agents started by `kiln serve`). */
   parentPid?: number;
+  /** This agent's sandbox policy (default: required where bubblewrap works, else auto). */
+  sandbox?: SandboxMode;
   log: (line: string) => void;
   signal: AbortSignal;
 }
@@ -60,7 +65,8 @@ export class Agent {
   private readonly store: ArtifactStore;
   private readonly roots: BuildRootCache;
   private readonly running = new Map<number, Running>();
-  private sandbox: Promise<{ available: boolean; reason?: string }> | undefined;
+  private probe: SandboxProbe = { available: false };
+  private policy: SandboxMode = "required";
   private name = "";
 
   constructor(private readonly o: AgentOptions) {
@@ -73,11 +79,23 @@ export class Agent {
   async run(): Promise<void> {
     await mkdir(this.o.workdir, { recursive: true });
     await rm(join(this.o.workdir, "jobs"), { recursive: true, force: true });
+    this.probe = await probeSandbox();
+    this.policy = this.o.sandbox ?? defaultPolicy(this.probe.available);
+    if (this.policy === "required" && !this.probe.available) {
+      throw new Error(
+        `--sandbox required, but bubblewrap does not work on this machine: ${this.probe.reason ?? "unknown reason"}`,
+      );
+    }
     const cred = await this.credential();
     this.api.token = cred.token;
     this.name = cred.name;
     this.o.log(
       `agent ${cred.name} (#${cred.agent}) ready: ${this.o.slots} slot(s), labels ${JSON.stringify(this.o.labels)}, server ${this.o.server}`,
+    );
+    this.o.log(
+      this.probe.available
+        ? `sandbox policy ${this.policy}: builds run in bubblewrap as ${this.probe.user ?? "an unprivileged user"}`
+        : `WARNING: sandbox policy ${this.policy} and bubblewrap does not work here (${this.probe.reason ?? "unknown reason"}): builds that allow it run WITHOUT a sandbox`,
     );
     const heart = this.heartbeats();
     let backoff = 250;
@@ -92,7 +110,7 @@ export class Agent {
           LeaseResponse,
           "POST",
           "/agent/lease",
-          { free, waitMs: 10_000 },
+          { free, waitMs: 10_000, sandbox: { policy: this.policy, available: this.probe.available } },
           {},
           this.o.signal,
         );
@@ -136,7 +154,9 @@ export class Agent {
     const file = join(this.o.workdir, "agent.json");
     if (existsSync(file)) {
       const c = JSON.parse(readFileSync(file, "utf8")) as Credential;
-      if (c.server === this.api.base) {
+      // The same server may be reached at another address (a new port, a name): the credential
+      // says whether it is the same farm.
+      {
         const probe = new ApiClient(this.o.server, c.token);
         try {
           await probe.json(HeartbeatResponse, "POST", "/agent/heartbeat", { jobs: [] });
@@ -220,7 +240,20 @@ export class Agent {
     }
     const steps: BuildStep[] = [];
     try {
-      const sandbox = await this.sandboxFor(j.sandbox);
+      const how = this.sandboxFor(j);
+      if ("refuse" in how) {
+        this.o.log(`job ${j.job}: ${how.refuse}`);
+        await this.report(j, {
+          ok: false,
+          cancelled: false,
+          error: how.refuse,
+          durationMs: performance.now() - t0,
+          steps: [],
+          artifacts: [],
+          sandbox: "refused",
+        });
+        return;
+      }
       await mkdir(dir, { recursive: true });
       logStream = new LogStreamer(this.api, j, join(dir, j.logName), this.o.log);
       logStream.start();
@@ -232,8 +265,10 @@ export class Agent {
         dist: j.dist,
         rootPackages: j.rootPackages,
         roots: this.roots,
-        sandbox,
+        sandbox: how.sandboxed,
+        ...(how.note !== undefined ? { sandboxNote: how.note } : {}),
         rpmlint: j.rpmlint,
+        maxLogBytes: j.maxLogBytes,
         // The spec and sources, each checked by sha256; a download cut off half-way (the server
         // restarting) is started again, like a refused one.
         fetchSources: async (specs, sources) => {
@@ -298,6 +333,7 @@ export class Agent {
         durationMs: performance.now() - t0,
         steps,
         artifacts: uploaded,
+        sandbox: res.sandbox,
       });
       if (res.ok) await rm(dir, { recursive: true, force: true });
     } catch (e) {
@@ -330,17 +366,33 @@ export class Agent {
     });
   }
 
-  /** A command job: `sh -c COMMAND` in an empty directory; green when it exits 0. */
+  /**
+   * What this agent does with the job's sandbox mode under its own policy: run it sandboxed, run
+   * it without (saying so), or refuse it (reported as the job's failure, naming why).
+   */
+  private sandboxFor(j: LeasedJob): { sandboxed: boolean; note?: string } | { refuse: string } {
+    const d = decide(
+      j.sandbox,
+      this.policy,
+      this.probe.available,
+      `bubblewrap does not work on agent ${this.name}: ${this.probe.reason ?? "unknown reason"}`,
+    );
+    if ("refuse" in d) return { refuse: `agent ${this.name} refuses the job: ${d.refuse}` };
+    return d.run === "sandboxed" ? { sandboxed: true } : { sandboxed: false, note: d.note };
+  }
+
+  /** A command job: `sh -c COMMAND` in an empty directory, sandboxed as builds are; green when it exits 0. */
   private async runCommand(r: Running, command: string, t0: number): Promise<void> {
-    const dir = join(this.o.workdir, "jobs", `${r.leased.job}-command`);
-    await mkdir(dir, { recursive: true });
-    let error: string | null = null;
-    try {
-      await exec(["sh", "-c", command], { cwd: dir, signal: r.abort.signal });
-    } catch (e) {
-      error = e instanceof ExecError ? `exit status ${String(e.code ?? e.signalName)}` : (e as Error).message;
-    }
-    await rm(dir, { recursive: true, force: true });
+    const how = this.sandboxFor(r.leased);
+    const error =
+      "refuse" in how
+        ? how.refuse
+        : await runCommandJob({
+            command,
+            dir: join(this.o.workdir, "jobs", `${r.leased.job}-command`),
+            sandboxed: how.sandboxed,
+            signal: r.abort.signal,
+          });
     if (r.lost) return;
     const ms = performance.now() - t0;
     await this.report(r.leased, {
@@ -350,40 +402,36 @@ export class Agent {
       durationMs: ms,
       steps: [{ name: "command", status: error === null ? "ok" : "failed", ms: Math.round(ms) }],
       artifacts: [],
+      sandbox: "refuse" in how ? "refused" : how.sandboxed ? "bubblewrap" : (how.note ?? "no sandbox"),
     });
-  }
-
-  private async sandboxFor(mode: LeasedJob["sandbox"]): Promise<boolean> {
-    if (mode === "off") return false;
-    this.sandbox ??= probeSandbox();
-    const probe = await this.sandbox;
-    if (!probe.available && mode === "required") {
-      throw new Error(
-        `build.sandbox is "required" but bubblewrap does not work on this agent: ${probe.reason ?? "unknown reason"}`,
-      );
-    }
-    return probe.available;
   }
 
   /** Uploads one file; a refused checksum (bytes damaged on the way) is retried. */
   private async upload(j: LeasedJob, path: string, filename: string): Promise<string> {
-    const sha256 = await sha256File(path);
-    const size = (await stat(path)).size;
+    // What a job made is read as untrusted: never through a link it left.
+    const { sha256, size } = await sha256Regular(path, { shown: filename });
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.retrying(() =>
-          this.api.fetch(`/agent/jobs/${j.job}/artifacts/${encodeURIComponent(filename)}`, {
-            method: "PUT",
-            headers: {
-              "x-kiln-lease": j.leaseToken,
-              "x-kiln-sha256": sha256,
-              "content-type": "application/octet-stream",
-              "content-length": String(size),
-            },
-            body: Readable.toWeb(createReadStream(path)) as unknown as RequestInit["body"],
-            duplex: "half",
-          } as RequestInit & { headers: Record<string, string> }),
-        );
+        await this.retrying(async () => {
+          const { fh } = await openRegular(path, { shown: filename });
+          try {
+            return await this.api.fetch(`/agent/jobs/${j.job}/artifacts/${encodeURIComponent(filename)}`, {
+              method: "PUT",
+              headers: {
+                "x-kiln-lease": j.leaseToken,
+                "x-kiln-sha256": sha256,
+                "content-type": "application/octet-stream",
+                "content-length": String(size),
+              },
+              body: Readable.toWeb(
+                fh.createReadStream({ autoClose: false }),
+              ) as unknown as RequestInit["body"],
+              duplex: "half",
+            } as RequestInit & { headers: Record<string, string> });
+          } finally {
+            await fh.close();
+          }
+        });
         return sha256;
       } catch (e) {
         if (e instanceof ApiError && e.code === "CHECKSUM" && attempt < 5) {
@@ -418,62 +466,6 @@ export class Agent {
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 5000);
       }
-    }
-  }
-}
-
-/** Sends the build log to the server as it grows, from the byte offset the server has. */
-class LogStreamer {
-  private offset = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private sending: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly api: ApiClient,
-    private readonly j: LeasedJob,
-    private readonly path: string,
-    private readonly log: (line: string) => void,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      this.sending = this.sending.then(() => this.send());
-    }, 300);
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.sending;
-    await this.send();
-  }
-
-  private async send(): Promise<void> {
-    const fh = await open(this.path, "r").catch(() => undefined);
-    if (!fh) return;
-    try {
-      for (;;) {
-        const buf = Buffer.alloc(256 * 1024);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
-        if (bytesRead === 0) return;
-        try {
-          const res = await this.api.fetch(`/agent/jobs/${this.j.job}/log?offset=${this.offset}`, {
-            method: "POST",
-            headers: { "x-kiln-lease": this.j.leaseToken, "content-type": "text/plain" },
-            body: buf.subarray(0, bytesRead),
-          });
-          this.offset = ((await res.json()) as { size: number }).size;
-        } catch (e) {
-          const m = e instanceof ApiError ? /^LOG_OFFSET:(\d+)$/.exec(e.code ?? "") : null;
-          if (m) this.offset = Number(m[1]);
-          else {
-            // The server is away or the lease is gone: the whole log is uploaded at the end anyway.
-            if (!(e instanceof ApiError && e.transient)) this.log(`log: ${(e as Error).message}`);
-            return;
-          }
-        }
-      }
-    } finally {
-      await fh.close();
     }
   }
 }

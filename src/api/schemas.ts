@@ -66,9 +66,14 @@ export const ChangePlanView = z.object({
 });
 
 export const CommandBody = z.object({
-  /** Run with sh -c on an agent; the job is green when it exits 0. */
+  /**
+   * Run with sh -c on an agent, in the sandbox, with a clean environment and no credentials; the
+   * job is green when it exits 0.
+   */
   command: z.string().min(1).max(10_000),
   count: z.number().int().min(1).max(100_000).default(1),
+  /** Admins only: run it without the sandbox (only agents whose policy is --sandbox off take it). */
+  unsandboxed: z.boolean().default(false),
 });
 
 export const JobStatus = z.enum([
@@ -135,6 +140,8 @@ export const RequestCause = z.discriminatedUnion("kind", [
   }),
   z.object({ kind: z.literal("rebuild"), packages: z.array(z.string()), downstream: z.boolean() }),
   z.object({ kind: z.literal("submit") }),
+  /** Shell commands (POST /commands): what ran, and whether an admin ran it without the sandbox. */
+  z.object({ kind: z.literal("command"), command: z.string(), unsandboxed: z.boolean() }),
 ]);
 export type RequestCause = z.infer<typeof RequestCause>;
 
@@ -198,6 +205,8 @@ export const BuildView = z.object({
   agent: z.string().nullable(),
   steps: z.array(BuildStep),
   artifacts: z.array(ArtifactView),
+  /** "bubblewrap", or why it ran without the sandbox, in words ("no sandbox: …"); null before it ran. */
+  sandbox: z.string().nullable(),
 });
 export type BuildView = z.infer<typeof BuildView>;
 
@@ -240,6 +249,8 @@ export const LeaseBody = z.object({
   free: z.number().int().min(1).max(256),
   /** Wait up to this long for a job when none is ready (long poll). */
   waitMs: z.number().int().min(0).max(30_000).default(0),
+  /** The agent's sandbox policy and whether bubblewrap works on it: it is offered only jobs it would run. */
+  sandbox: z.object({ policy: z.enum(["off", "auto", "required"]), available: z.boolean() }).optional(),
 });
 
 const StepDefView = z.object({
@@ -279,7 +290,14 @@ export const LeasedJob = z.object({
   files: z.array(z.object({ name: z.string(), sha256, size: z.number(), kind: z.enum(["spec", "source"]) })),
   /** The RPMs its build root holds, fetched from /artifacts/SHA256. */
   rootPackages: z.array(z.object({ sha256, filename: z.string() })),
+  /** The sandbox mode the job asks for: the farm's policy tightened by the set (see SECURITY.md). */
   sandbox: z.enum(["auto", "required", "off"]),
+  /** The job's log is cut at this size. */
+  maxLogBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
 });
 export type LeasedJob = z.infer<typeof LeasedJob>;
 export const LeaseResponse = z.object({ jobs: z.array(LeasedJob) });
@@ -310,6 +328,8 @@ export const ResultBody = z.object({
   steps: z.array(BuildStep).max(100).default([]),
   /** What was uploaded, by name and sha256 (each one already verified on upload). */
   artifacts: z.array(z.object({ filename: artifactFilename, sha256 })).max(10_000),
+  /** "bubblewrap", or why the job ran without the sandbox. */
+  sandbox: z.string().max(1000).optional(),
 });
 export type ResultBody = z.infer<typeof ResultBody>;
 export const ResultResponse = z.object({ status: JobStatus, duplicate: z.boolean() });

@@ -2,8 +2,8 @@
 // written under a temporary name and renamed into place, so a crash never leaves a half-written
 // artifact under a real name; an artifact is never modified once stored.
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream, mkdirSync } from "node:fs";
-import { chmod, link, mkdir, rename, rm, stat } from "node:fs/promises";
+import { constants, createReadStream, createWriteStream, mkdirSync } from "node:fs";
+import { chmod, link, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { ExternalError } from "../util/errors.js";
@@ -31,9 +31,13 @@ export class ArtifactStore {
     );
   }
 
-  /** Copies a file into the store (checking `expected` when given) and returns its address. */
+  /**
+   * Copies a file into the store (checking `expected` when given) and returns its address. A
+   * symbolic link is refused, never followed: what is stored is what a build made.
+   */
   async put(file: string, expected?: string): Promise<StoredArtifact> {
-    return this.putStream(createReadStream(file), expected, file);
+    const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    return this.putStream(fh.createReadStream(), expected, file);
   }
 
   /**

@@ -270,7 +270,12 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
     });
     const ms = performance.now() - t0;
     durations.set(name, ms);
-    await setBuildSteps(ws.db, buildId, res.steps);
+    await setBuildSteps(
+      ws.db,
+      buildId,
+      res.steps,
+      ws.sandbox ? "bubblewrap" : (ws.sandboxNote ?? "no sandbox"),
+    );
     if (res.awaiting !== undefined) {
       const why = `stopped before stage ${res.awaiting}, which needs approval (kiln build --approve)`;
       await finishBuild(ws.db, buildId, "cancelled", ms, why);

@@ -1,8 +1,13 @@
 // After a build: does any file in its RPMs mention the build root's path (an LDFLAGS recorded into
 // a shipped config file, an rpath)? Such a package works on the build machine and breaks elsewhere.
-import { mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
+// The payload is untrusted: it is unpacked inside the sandbox when the build was sandboxed, and
+// read without following any link it holds.
+import { createReadStream } from "node:fs";
+import { mkdtemp, readdir, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { extractPayload } from "../rpm/payload.js";
+import { bwrapArgv, grantToSandbox } from "../sandbox/bubblewrap.js";
+import { exec } from "../util/exec.js";
 
 export interface Leak {
   rpm: string;
@@ -14,17 +19,20 @@ export async function findPathLeaks(
   rpmFiles: string[],
   prefixes: string[],
   scratch: string,
+  sandboxed: boolean,
 ): Promise<Leak[]> {
   const needles = prefixes.map((p) => Buffer.from(p));
   const found = await Promise.all(
     rpmFiles.map(async (rpm): Promise<Leak | undefined> => {
       const dir = await mkdtemp(join(scratch, "leak-"));
       try {
-        await extractPayload(rpm, dir);
+        await unpack(rpm, dir, sandboxed);
         const files: string[] = [];
         await walk(dir, "", async (rel, full, isLink) => {
-          const data = isLink ? Buffer.from(await readlink(full)) : await readFile(full);
-          if (needles.some((n) => data.includes(n))) files.push(rel);
+          const hit = isLink
+            ? includesAny(Buffer.from(await readlink(full)), needles)
+            : await fileIncludes(full, needles);
+          if (hit) files.push(rel);
         });
         return files.length > 0 ? { rpm, files: files.sort() } : undefined;
       } finally {
@@ -33,6 +41,38 @@ export async function findPathLeaks(
     }),
   );
   return found.filter((l): l is Leak => l !== undefined);
+}
+
+async function unpack(rpm: string, into: string, sandboxed: boolean): Promise<void> {
+  if (!sandboxed) return extractPayload(rpm, into);
+  await grantToSandbox(into);
+  await exec(
+    bwrapArgv(
+      {
+        readOnly: [{ src: rpm, dest: "/kiln/in.rpm" }],
+        readWrite: [{ src: into, dest: "/kiln/out" }],
+        env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8", HOME: "/tmp" },
+        cwd: "/kiln/out",
+      },
+      ["sh", "-c", "rpm2cpio /kiln/in.rpm | cpio -idm --quiet --no-absolute-filenames -D /kiln/out"],
+    ),
+  );
+}
+
+function includesAny(data: Buffer, needles: readonly Buffer[]): boolean {
+  return needles.some((n) => data.includes(n));
+}
+
+/** Whether a file holds any needle, read in chunks (a shipped file may be larger than memory). */
+async function fileIncludes(path: string, needles: readonly Buffer[]): Promise<boolean> {
+  const overlap = Math.max(...needles.map((n) => n.length)) - 1;
+  let tail = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+    const data = Buffer.concat([tail, chunk as Buffer]);
+    if (includesAny(data, needles)) return true;
+    tail = data.subarray(Math.max(0, data.length - overlap));
+  }
+  return false;
 }
 
 async function walk(

@@ -2,6 +2,7 @@
 // stage side by side, each job's steps by runJob. What the jobs make is stored as the build's
 // artifacts; later stages get the package's RPMs and the files earlier jobs declared. The publish
 // stage is the caller's (it publishes, or cuts off).
+import { existsSync, lstatSync } from "node:fs";
 import { copyFile, link, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { landmarks, type Pipeline } from "../core/pipeline.js";
@@ -9,6 +10,7 @@ import { insertArtifacts, plainArtifact } from "../db/builds.js";
 import type { RpmHeader } from "../rpm/rpm-query.js";
 import type { RootPackage } from "../buildroot/buildroot-cache.js";
 import { runJob, type BuildStep, type RunJobResult } from "./run-job.js";
+import { copyRegular } from "../util/safe-fs.js";
 import { storeArtifacts } from "./store-artifacts.js";
 import type { Workspace } from "./workspace.js";
 
@@ -91,14 +93,17 @@ export async function runLocalPipeline(
           rootPackages: o.rootPackages,
           roots: ws.roots,
           sandbox: ws.sandbox,
+          ...(ws.sandboxNote !== undefined ? { sandboxNote: ws.sandboxNote } : {}),
           rpmlint: ws.config.build.rpmlint,
+          maxLogBytes: ws.maxLogBytes,
+          // Copied from the set as regular files only: a link in the set is refused, not followed.
           fetchSources: async (specs, sources) => {
-            await copyFile(join(pkgDir, `${o.pkg.name}.spec`), join(specs, `${o.pkg.name}.spec`));
-            for (const s of o.pkg.sources) await copyFile(join(pkgDir, s.name), join(sources, s.name));
-            await copyFile(
-              join(pkgDir, `${o.pkg.name}.rpmlintrc`),
-              join(sources, `${o.pkg.name}.rpmlintrc`),
-            ).catch(() => undefined);
+            const copy = (name: string, to: string): Promise<void> =>
+              copyRegular(join(pkgDir, name), join(to, name), { shown: `packages/${o.pkg.name}/${name}` });
+            await copy(`${o.pkg.name}.spec`, specs);
+            for (const s of o.pkg.sources) await copy(s.name, sources);
+            const rc = `${o.pkg.name}.rpmlintrc`;
+            if (existsSync(join(pkgDir, rc)) || isLink(join(pkgDir, rc))) await copy(rc, sources);
           },
           ...(si > build.stage
             ? {
@@ -167,4 +172,8 @@ async function storeFile(
 async function linkOrCopy(from: string, to: string): Promise<void> {
   await mkdir(join(to, ".."), { recursive: true });
   await link(from, to).catch(() => copyFile(from, to));
+}
+
+function isLink(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
 }

@@ -5,7 +5,7 @@ import type { RootPackage } from "../buildroot/buildroot-cache.js";
 import type { Unsatisfied } from "../core/install-closure.js";
 import type { SourcePackage } from "../core/package.js";
 import type { BuildRow } from "../db/schema.js";
-import { sha256File } from "../util/hash.js";
+import { sha256Regular } from "../util/safe-fs.js";
 import { inputKey, makeInputs, whatChanged, type BuildInputs } from "./inputs.js";
 import { rootFor, type RepoView } from "./repo-view.js";
 import type { Workspace } from "./workspace.js";
@@ -35,7 +35,11 @@ export async function prepareBuild(
   for (const s of pkg.sources) {
     const path = join(ws.setDir, "packages", pkg.name, s.name);
     let hash = hashes.get(path);
-    if (!hash) hashes.set(path, (hash = sha256File(path)));
+    // A source is hashed as a regular file only: a link or a device in the set is refused.
+    if (!hash) {
+      const shown = `packages/${pkg.name}/${s.name}`;
+      hashes.set(path, (hash = sha256Regular(path, { shown }).then((h) => h.sha256)));
+    }
     sources[s.name] = await hash;
   }
   const inputs = makeInputs(ws.config.dist, pkg.specSha256, sources, root.packages);

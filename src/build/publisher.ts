@@ -77,6 +77,25 @@ export class Publisher {
     return out;
   }
 
+  /**
+   * Takes a parked build back (its publish job was cancelled): it will not be published. Runs
+   * between publications; says whether it was parked here.
+   */
+  withdraw(pkg: string, buildId: number): Promise<boolean> {
+    const p = this.recording.then(() => {
+      if (this.parked.get(pkg) !== buildId) return false;
+      this.parked.delete(pkg);
+      return true;
+    });
+    this.recording = p.catch(() => {});
+    return p;
+  }
+
+  /** Whether `pkg`'s build is parked here (waiting for what it requires to be built). */
+  isParked(pkg: string, buildId: number): boolean {
+    return this.parked.get(pkg) === buildId;
+  }
+
   /** Waits until what was recorded so far is written to disk (the snapshot writer is idle). */
   async settled(): Promise<void> {
     await this.recording;
@@ -130,7 +149,8 @@ export class Publisher {
         for (const [p, reqs] of missing) {
           const id = batch.get(p)!;
           batch.delete(p);
-          if (reqs.every((r) => this.comingFor(r))) this.parked.set(p, id);
+          // A package never waits for itself: what only it would provide is missing.
+          if (reqs.every((r) => this.comingFor(r, p))) this.parked.set(p, id);
           else {
             this.parked.delete(p);
             await this.hooks.refused(
@@ -176,9 +196,9 @@ export class Publisher {
     return [...batch.keys()][0]!;
   }
 
-  /** Whether a package still coming in this run provides `requirement` (by the specs). */
-  private comingFor(requirement: string): boolean {
+  /** Whether a package (other than `self`) still coming in this run provides `requirement` (by the specs). */
+  private comingFor(requirement: string, self: string): boolean {
     const name = requirement.split(/\s/)[0]!;
-    return this.index.providersOf({ name }).some((p) => this.hooks.coming(p.source));
+    return this.index.providersOf({ name }).some((p) => p.source !== self && this.hooks.coming(p.source));
   }
 }

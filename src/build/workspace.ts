@@ -24,6 +24,7 @@ import { DataDir } from "./data-dir.js";
 export type { SandboxMode };
 
 export const DEFAULT_SPEC_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_LOG_BYTES = 100 * 1024 * 1024;
 
 /** The operator's sandbox policy and whether bubblewrap works on this machine. */
 export interface SandboxState {
@@ -59,6 +60,8 @@ export interface Workspace {
   sandboxState: SandboxState;
   /** Longest a single spec may take to read (kiln --spec-timeout). */
   specTimeoutMs: number;
+  /** A build's log is cut at this size (kiln --max-log-mb). */
+  maxLogBytes: number;
   /** Why they do not, in words, when they do not. */
   sandboxNote?: string;
   close(): Promise<void>;
@@ -74,6 +77,8 @@ export interface WorkspaceOptions {
   sandbox?: SandboxMode;
   /** Longest a single spec may take to read; default 30 s. */
   specTimeoutMs?: number;
+  /** A build's log is cut at this size; default 100 MiB. */
+  maxLogBytes?: number;
   /** Take the data directory for this process (for commands that write). */
   lock?: boolean;
 }
@@ -116,6 +121,7 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
       sandbox: local.run === "sandboxed",
       sandboxState: state,
       specTimeoutMs: opts.specTimeoutMs ?? DEFAULT_SPEC_TIMEOUT_MS,
+      maxLogBytes: opts.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES,
       ...(local.run === "unsandboxed" ? { sandboxNote: local.note } : {}),
       close: async () => {
         await close();

@@ -1,9 +1,10 @@
 // `kiln agent`: a build agent that leases jobs from a server.
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { InvalidArgumentError, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { Agent } from "../agent/agent.js";
 import { hostLabels, parseLabel } from "../core/labels.js";
+import type { SandboxMode } from "../core/sandbox-policy.js";
 import { positiveInt } from "./common.js";
 
 interface AgentCliOptions {
@@ -13,6 +14,7 @@ interface AgentCliOptions {
   workdir: string;
   label: [string, string][];
   name?: string;
+  sandbox?: SandboxMode;
 }
 
 function collectLabel(value: string, prev: [string, string][]): [string, string][] {
@@ -45,6 +47,12 @@ export function registerAgent(program: Command, setStatus: (s: number) => void):
       [],
     )
     .option("--name <name>", "the agent's name (default: the host name)")
+    .addOption(
+      new Option(
+        "--sandbox <mode>",
+        "this agent's sandbox policy: required, auto or off; it refuses jobs asking for less (default: required where bubblewrap works, else auto)",
+      ).choices(["required", "auto", "off"]),
+    )
     .action(async (o: AgentCliOptions) => {
       const abort = new AbortController();
       let stops = 0;
@@ -58,6 +66,8 @@ export function registerAgent(program: Command, setStatus: (s: number) => void):
       process.on("SIGTERM", onSignal);
       const parent = Number(process.env.KILN_AGENT_PARENT_PID);
       const token = o.token ?? process.env.KILN_TOKEN;
+      // Nothing the agent starts may inherit a credential.
+      delete process.env.KILN_TOKEN;
       const agent = new Agent({
         server: o.server,
         ...(token ? { enrolToken: token } : {}),
@@ -66,6 +76,7 @@ export function registerAgent(program: Command, setStatus: (s: number) => void):
         workdir: o.workdir,
         labels: { ...hostLabels(process.arch, process.platform), ...Object.fromEntries(o.label) },
         ...(parent > 0 ? { parentPid: parent } : {}),
+        ...(o.sandbox ? { sandbox: o.sandbox } : {}),
         log: (line) => console.error(`${new Date().toISOString()} ${line}`),
         signal: abort.signal,
       });

@@ -9,6 +9,7 @@ export interface SetOptions {
   db?: string;
   sandbox?: SandboxMode;
   specTimeout?: number;
+  maxLogMb?: number;
 }
 
 export function setOptions(cmd: Command): Command {
@@ -29,6 +30,11 @@ export function setOptions(cmd: Command): Command {
       "--spec-timeout <seconds>",
       "longest one spec may take to read, its %(shell) macros included (default 30)",
       positiveInt,
+    )
+    .option(
+      "--max-log-mb <n>",
+      "cut a build's log at this size, saying so in the log (default 100)",
+      positiveInt,
     );
 }
 
@@ -47,6 +53,7 @@ export function workspaceFor(o: SetOptions, lock: boolean): Promise<Workspace> {
     ...(o.db !== undefined ? { dbUrl: o.db } : {}),
     ...(o.sandbox !== undefined ? { sandbox: o.sandbox } : {}),
     ...(o.specTimeout !== undefined ? { specTimeoutMs: o.specTimeout * 1000 } : {}),
+    ...(o.maxLogMb !== undefined ? { maxLogBytes: o.maxLogMb * 1024 * 1024 } : {}),
     lock,
   });
 }

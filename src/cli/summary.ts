@@ -50,5 +50,7 @@ export function describeCause(c: RequestCause): string {
       return `a rebuild of ${c.packages.join(", ")}${c.downstream ? " and everything below" : ""}`;
     case "submit":
       return "a build request";
+    case "command":
+      return `the command ${JSON.stringify(c.command)}${c.unsandboxed ? ", run WITHOUT the sandbox by an admin" : ""}`;
   }
 }

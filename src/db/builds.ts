@@ -92,10 +92,12 @@ export async function setBuildSteps(
   db: Conn,
   id: number,
   steps: readonly { name: string; status: string; ms: number }[],
+  /** "bubblewrap", or why it ran without the sandbox. */
+  sandbox?: string,
 ): Promise<void> {
   await db
     .updateTable("builds")
-    .set({ steps: JSON.stringify(steps) })
+    .set({ steps: JSON.stringify(steps), ...(sandbox !== undefined ? { sandbox } : {}) })
     .where("id", "=", id)
     .execute();
 }

@@ -34,6 +34,8 @@ export interface NewJob {
   definition?: string;
   approval?: "manual";
   runsOn?: "agent" | "server";
+  /** The sandbox mode it asks for when not the farm's ("off": an admin's unsandboxed command). */
+  sandbox?: "off";
   /** Keys of jobs of this request it needs first. */
   needs: string[];
   /** Jobs of earlier requests, still under way, it needs first. */
@@ -105,6 +107,7 @@ export async function insertRequest(
           approved_at: null,
           runs_on: j.runsOn ?? "agent",
           steps: null,
+          sandbox: j.sandbox ?? null,
         })
         .returning("id")
         .executeTakeFirstOrThrow();

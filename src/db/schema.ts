@@ -171,6 +171,8 @@ export interface JobsTable {
   runs_on: "agent" | "server";
   /** JSON array of BuildStep: what the job did, once it ended. */
   steps: string | null;
+  /** The sandbox mode it asks for when not the farm's own ("off": an admin's unsandboxed command). */
+  sandbox?: string | null;
 }
 
 export interface JobDepsTable {

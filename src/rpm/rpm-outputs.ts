@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { OutputFile, RpmOutput } from "../core/equivalence.js";
 import { exec } from "../util/exec.js";
+import { assertRpmFiles } from "./rpm-file.js";
 import { rpmEnv } from "./rpm-query.js";
 
 const DEPS: Record<string, string> = {
@@ -40,10 +41,14 @@ function queryFormat(m: string): string {
 
 export async function readOutputs(files: readonly string[]): Promise<RpmOutput[]> {
   if (files.length === 0) return [];
+  await assertRpmFiles(files);
   const m = `@@kiln-${randomBytes(8).toString("hex")}`;
-  const { stdout } = await exec(["rpm", "-qp", "--nosignature", "--qf", queryFormat(m), ...files], {
-    env: rpmEnv(),
-  });
+  const { stdout } = await exec(
+    ["rpm", "-qp", "--nomanifest", "--nosignature", "--qf", queryFormat(m), ...files],
+    {
+      env: rpmEnv(),
+    },
+  );
   const out: RpmOutput[] = [];
   let cur: RpmOutput | undefined;
   let script: { name: string; lines: string[] } | undefined;

@@ -1,6 +1,7 @@
 // Reads binary and source RPM headers with `rpm -qp`: one process for many files.
 import type { Evr } from "../core/types.js";
 import { exec } from "../util/exec.js";
+import { assertRpmFiles } from "./rpm-file.js";
 
 export interface RpmHeader {
   file: string;
@@ -9,6 +10,8 @@ export interface RpmHeader {
   arch: string;
   /** True for a source RPM. */
   source: boolean;
+  /** A binary RPM's source RPM file name (hello-1.0-1.kiln.src.rpm); "" for a source RPM. */
+  sourcerpm: string;
   provides: string[];
   requires: string[];
   files: string[];
@@ -16,17 +19,24 @@ export interface RpmHeader {
 
 // One value per line, each line tagged, so file names and dependencies need no escaping.
 const QF =
-  "@ %{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCEPACKAGE}\\n" +
+  "@ %{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCEPACKAGE}\\t%{SOURCERPM}\\n" +
   "[P %{PROVIDENEVRS}\\n][R %{REQUIRENEVRS}\\n][F %{FILENAMES}\\n]";
 
-export async function queryRpms(files: string[]): Promise<RpmHeader[]> {
+/**
+ * The headers of `files`, which must be RPMs (checked first: see assertRpmFile); `shown` names a
+ * file in errors (its path inside the build, say).
+ */
+export async function queryRpms(files: string[], shown?: (f: string) => string): Promise<RpmHeader[]> {
   if (files.length === 0) return [];
-  const { stdout } = await exec(["rpm", "-qp", "--nosignature", "--qf", QF, ...files], { env: rpmEnv() });
+  await assertRpmFiles(files, shown);
+  const { stdout } = await exec(["rpm", "-qp", "--nomanifest", "--nosignature", "--qf", QF, ...files], {
+    env: rpmEnv(),
+  });
   const out: RpmHeader[] = [];
   let cur: RpmHeader | undefined;
   for (const line of stdout.split("\n")) {
     if (line.startsWith("@ ")) {
-      const [name, epoch, version, release, arch, srcpkg] = line.slice(2).split("\t");
+      const [name, epoch, version, release, arch, srcpkg, sourcerpm] = line.slice(2).split("\t");
       const file = files[out.length];
       if (!file) throw new Error("rpm -qp printed more packages than it was given");
       cur = {
@@ -39,6 +49,7 @@ export async function queryRpms(files: string[]): Promise<RpmHeader[]> {
         },
         arch: arch!,
         source: srcpkg === "1",
+        sourcerpm: srcpkg === "1" || sourcerpm === "(none)" ? "" : (sourcerpm ?? ""),
         provides: [],
         requires: [],
         files: [],

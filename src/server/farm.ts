@@ -3,14 +3,13 @@
 // their results, publishes green builds, and requeues the jobs of agents that went silent. All
 // state is in the database; what is kept in memory is only a cache of it, rebuilt on start.
 import { EventEmitter } from "node:events";
-import { existsSync } from "node:fs";
-import { stat } from "node:fs/promises";
+import { existsSync, lstatSync } from "node:fs";
 import { join } from "node:path";
 import { loadSetConfig } from "../config/set-config.js";
 import { formatEvr } from "../core/rpmvercmp.js";
 import { labelsMatch, type Labels } from "../core/labels.js";
 import { remainingChain } from "../core/plan.js";
-import { jobMode } from "../core/sandbox-policy.js";
+import { decide, jobMode, type SandboxMode } from "../core/sandbox-policy.js";
 import { hostMatcher } from "../core/providers.js";
 import { createBuild, finishBuild, getBuild, lastDurations, setBuildStages } from "../db/builds.js";
 import type { DialectKind } from "../db/dialect.js";
@@ -31,7 +30,7 @@ import {
   type NewJob,
 } from "../db/jobs.js";
 import type { Kysely } from "kysely";
-import type { AgentRow, BuildRow, Database, JobRow } from "../db/schema.js";
+import type { AgentRow, BuildRow, Database, JobRow, NewArtifact } from "../db/schema.js";
 import {
   earlyCutoffOf,
   graphErrors,
@@ -51,9 +50,10 @@ import type { JobDef } from "../core/pipeline.js";
 import type { RootPackage } from "../buildroot/buildroot-cache.js";
 import type { BuildInputs } from "../build/inputs.js";
 import { sha256File } from "../util/hash.js";
+import { sha256Regular } from "../util/safe-fs.js";
 import { HttpError } from "./http-error.js";
 import { pipelineJobs } from "./pipeline-jobs.js";
-import { artifactRows } from "./result-artifacts.js";
+import { artifactRows, ResultRefusedError } from "./result-artifacts.js";
 import { Repositories } from "./repositories.js";
 import { logNameOf } from "./job-logs.js";
 export { logNameOf };
@@ -87,6 +87,10 @@ export class Farm {
   /** Server jobs this process is running: their leases are renewed by the reaper's tick. */
   private readonly serverHeld = new Set<number>();
   private reaper: NodeJS.Timeout | undefined;
+  /** The set's load under way, and the one that follows it (callers during a load share it). */
+  private loading: Promise<LoadedGraph> | undefined;
+  private nextLoad: Promise<LoadedGraph> | undefined;
+  private loadedAt = 0;
   private closing = false;
   private isHost: (name: string) => boolean;
 
@@ -126,7 +130,7 @@ export class Farm {
       .execute();
     const graced = await graceLeases(db, this.opts.leaseMs);
     if (graced > 0) this.say(`${graced} job(s) leased before the restart: waiting for their agents`);
-    this.graph = await loadGraph(this.ws);
+    await this.reloadGraph();
     this.publisher = new Publisher(
       { db, data: this.ws.data, store: this.ws.store, config: this.ws.config },
       this.repo,
@@ -200,8 +204,7 @@ export class Farm {
     claim?: (tx: Kysely<Database>) => Promise<boolean>;
   }): Promise<number> {
     const ws = this.ws;
-    this.graph = await loadGraph(ws);
-    const g = this.graph;
+    const g = await this.reloadGraph();
     const unknown = r.targets.filter((t) => !g.graph.names.includes(t));
     if (unknown.length > 0) {
       throw new HttpError(404, `no package named ${unknown.join(", ")} in the set`, "PACKAGE_UNKNOWN");
@@ -248,17 +251,28 @@ export class Farm {
     return id;
   }
 
-  /** Queues `count` jobs that each run a shell command on an agent (no package build). */
-  async submitCommands(command: string, count: number, createdBy: string): Promise<number> {
+  /**
+   * Queues `count` jobs that each run a shell command on an agent (no package build), in the
+   * sandbox like a build; `unsandboxed` (an admin's choice, checked by the caller) runs them
+   * without it, on agents whose policy allows that, and is written to the server's log.
+   */
+  async submitCommands(
+    command: string,
+    count: number,
+    createdBy: string,
+    o: { unsandboxed?: boolean } = {},
+  ): Promise<number> {
+    const unsandboxed = o.unsandboxed === true;
     const jobs: NewJob[] = Array.from({ length: count }, (_, i) => ({
       key: String(i),
       package: "(command)",
       command,
-      reason: "command submitted",
+      reason: unsandboxed ? "command submitted, to run without the sandbox" : "command submitted",
       labels: { ...this.opts.jobLabels },
       priority: 0,
       needs: [],
       needsJobs: [],
+      ...(unsandboxed ? { sandbox: "off" as const } : {}),
     }));
     const { id } = await insertRequest(this.ws.db, {
       targets: [],
@@ -266,7 +280,13 @@ export class Farm {
       createdBy,
       upToDate: [],
       jobs,
+      cause: { kind: "command", command, unsandboxed },
     });
+    if (unsandboxed) {
+      this.say(
+        `audit: ${createdBy} queued ${count} command job(s) WITHOUT the sandbox (request ${id}): ${JSON.stringify(command)}`,
+      );
+    }
     this.changed();
     return id;
   }
@@ -281,10 +301,53 @@ export class Farm {
     this.isHost = hostMatcher(config.host.provides);
   }
 
-  /** The set as it is on disk now (specs and package configs re-read where they changed). */
-  async reloadGraph(): Promise<LoadedGraph> {
-    this.graph = await loadGraph(this.ws);
+  /**
+   * The set as it is on disk now (specs and package configs re-read where they changed). One load
+   * at a time: a caller that comes while one is under way gets the next, which starts after it.
+   */
+  reloadGraph(): Promise<LoadedGraph> {
+    if (!this.loading) return this.startLoad();
+    this.nextLoad ??= this.loading
+      .catch(() => undefined)
+      .then(() => {
+        this.nextLoad = undefined;
+        return this.startLoad();
+      });
+    return this.nextLoad;
+  }
+
+  private startLoad(): Promise<LoadedGraph> {
+    const p = loadGraph(this.ws)
+      .then((g) => {
+        this.graph = g;
+        this.loadedAt = Date.now();
+        return g;
+      })
+      .finally(() => {
+        if (this.loading === p) this.loading = undefined;
+      });
+    this.loading = p;
+    return p;
+  }
+
+  /**
+   * The loaded set for readers (GET /plan): what was loaded last, with a load started in the
+   * background when it is older than `maxAgeMs`. A reader never waits for specs to be read.
+   */
+  currentGraph(maxAgeMs = 5000): LoadedGraph {
+    if (Date.now() - this.loadedAt > maxAgeMs && !this.loading) {
+      this.reloadGraph().catch((e: unknown) => this.say(`reading the set failed: ${(e as Error).message}`));
+    }
     return this.graph;
+  }
+
+  /** The sandbox mode the farm's jobs run in: its policy, tightened by kiln.yaml's build.sandbox. */
+  sandboxMode(): SandboxMode {
+    return jobMode(this.ws.sandboxState.policy, this.ws.config.build.sandbox);
+  }
+
+  private modeOfJob(job: Pick<JobRow, "sandbox">): SandboxMode {
+    return job.sandbox === "off" ? "off" : this.sandboxMode();
   }
 
   /** What a change to (or a rebuild of) `changed` would rebuild, by the set's rebuild modes. */
@@ -306,13 +369,22 @@ export class Farm {
   // ---- leasing ----
 
   /** Up to `free` jobs for this agent; waits up to `waitMs` for one when none is ready. */
-  async lease(agent: AgentRow, free: number, waitMs: number): Promise<LeasedJob[]> {
+  async lease(
+    agent: AgentRow,
+    free: number,
+    waitMs: number,
+    sandbox?: { policy: SandboxMode; available: boolean },
+  ): Promise<LeasedJob[]> {
     const deadline = Date.now() + waitMs;
     const labels = JSON.parse(agent.labels) as Labels;
+    // An agent is offered only jobs it would run: not one that asks for less sandbox than its
+    // policy, nor one that requires the sandbox where bubblewrap does not work.
+    const takes = (j: JobRow): boolean =>
+      !sandbox || !("refuse" in decide(this.modeOfJob(j), sandbox.policy, sandbox.available));
     const out: LeasedJob[] = [];
     for (;;) {
       while (out.length < free && !this.closing) {
-        const job = await this.claim(agent, labels);
+        const job = await this.claim(agent, labels, takes);
         if (!job) break;
         const leased = await this.prepare(job);
         if (leased) out.push(leased);
@@ -331,11 +403,15 @@ export class Farm {
     }
   }
 
-  private async claim(agent: AgentRow, labels: Labels): Promise<JobRow | undefined> {
+  private async claim(
+    agent: AgentRow,
+    labels: Labels,
+    takes: (j: JobRow) => boolean,
+  ): Promise<JobRow | undefined> {
     return this.ws.db.transaction().execute(async (tx) => {
       const ready = await readyJobs(tx, 200);
       const matching = ready
-        .filter((j) => labelsMatch(labels, JSON.parse(j.labels) as Labels))
+        .filter((j) => labelsMatch(labels, JSON.parse(j.labels) as Labels) && takes(j))
         .map((j) => j.id);
       // Another server may take the first; the conditional UPDATE makes sure only one wins.
       for (let tries = 0; tries < 3; tries++) {
@@ -370,7 +446,8 @@ export class Farm {
         dist: "",
         files: [],
         rootPackages: [],
-        sandbox: "off",
+        sandbox: this.modeOfJob(job),
+        maxLogBytes: ws.maxLogBytes,
       };
     }
     try {
@@ -384,14 +461,17 @@ export class Farm {
       const def = JSON.parse(job.definition!) as JobDef;
       const pkgDir = join(ws.setDir, "packages", pkg.name);
       const files: LeasedJob["files"] = [];
+      // Regular files only: a link in the set is refused, never followed (docs/SECURITY.md).
       const add = async (name: string, kind: "spec" | "source"): Promise<void> => {
-        const p = join(pkgDir, name);
-        const st = await stat(p);
-        files.push({ name, sha256: await sha256File(p), size: st.size, kind });
+        const h = await sha256Regular(join(pkgDir, name), { shown: `packages/${pkg.name}/${name}` });
+        files.push({ name, sha256: h.sha256, size: h.size, kind });
       };
       await add(`${pkg.name}.spec`, "spec");
       for (const s of pkg.sources) await add(s.name, "source");
-      if (existsSync(join(pkgDir, `${pkg.name}.rpmlintrc`))) await add(`${pkg.name}.rpmlintrc`, "source");
+      const rc = join(pkgDir, `${pkg.name}.rpmlintrc`);
+      if (existsSync(rc) || lstatSync(rc, { throwIfNoEntry: false })?.isSymbolicLink()) {
+        await add(`${pkg.name}.rpmlintrc`, "source");
+      }
       // What earlier stages of the run handed on: the package's RPMs and the files jobs declared.
       const inputs: LeasedJob["inputs"] = [];
       if (job.stage > 0) {
@@ -418,7 +498,8 @@ export class Farm {
         dist: ws.config.dist,
         files,
         rootPackages: rootOf(build),
-        sandbox: jobMode(ws.sandboxState.policy, ws.config.build.sandbox),
+        sandbox: this.sandboxMode(),
+        maxLogBytes: ws.maxLogBytes,
         stage: job.stage_name,
         definition: def,
         logName: logNameOf(job),
@@ -555,6 +636,7 @@ export class Farm {
         .where("status", "=", "leased")
         .execute();
     }
+    await this.withdrawCancelledPublishes();
     const expired = await expireLeases(db);
     for (const j of expired) {
       let what: string;
@@ -614,6 +696,34 @@ export class Farm {
     }
   }
 
+  /**
+   * Publications parked in this process whose job was cancelled (here, or on another server sharing
+   * the database) are withdrawn: never published, their jobs and builds cancelled.
+   */
+  private async withdrawCancelledPublishes(): Promise<void> {
+    if (this.publishing.size === 0) return;
+    const db = this.ws.db;
+    const byJob = new Map([...this.publishing].map(([buildId, p]) => [p.job.id, { buildId, job: p.job }]));
+    const rows = await db
+      .selectFrom("jobs")
+      .select(["id", "cancel_requested", "status"])
+      .where("id", "in", [...byJob.keys()])
+      .execute();
+    for (const r of rows) {
+      if (!r.cancel_requested && r.status !== "cancelled") continue;
+      const { buildId, job } = byJob.get(r.id)!;
+      if (!(await this.publisher.withdraw(job.package, buildId))) continue;
+      this.publishing.delete(buildId);
+      await finishJob(db, job.id, "cancelled", "cancelled");
+      await finishBuild(db, buildId, "cancelled", 0, "cancelled before it was published");
+      await settleDependents(db, job.id, "cancelled", `${job.package} was cancelled`);
+      await closeRequestIfDone(db, job.request_id);
+      this.say(`job ${job.id} (publish ${job.package}): cancelled; build ${buildId} will not be published`);
+      await this.refreshActive();
+      this.changed();
+    }
+  }
+
   /** Asks the agents running the run's leased jobs to stop them; says whether there were any. */
   private async stopLeased(run: JobRow[]): Promise<boolean> {
     const leased = run.filter((j) => j.status === "leased" && j.runs_on === "agent");
@@ -653,7 +763,7 @@ export class Farm {
     const inFlight = this.finishing.get(jobId);
     if (inFlight && job.lease_token === body.leaseToken) return { ...(await inFlight), duplicate: true };
     await this.leasedJob(agent, jobId, body.leaseToken);
-    const p = job.command !== null ? this.commandResult(job, body) : this.takeResult(job, body);
+    const p = job.command !== null ? this.commandResult(job, body) : this.takeResult(agent, job, body);
     this.finishing.set(jobId, p);
     try {
       return await p;
@@ -674,6 +784,7 @@ export class Farm {
   }
 
   private async takeResult(
+    agent: AgentRow,
     job: JobRow,
     body: ResultBody,
   ): Promise<{ status: JobRow["status"]; duplicate: boolean }> {
@@ -704,7 +815,30 @@ export class Farm {
       .execute();
     const def = JSON.parse(job.definition!) as JobDef;
     const isBuild = def.steps.some((s) => s.kind === "rpmbuild");
-    const rows = await artifactRows(ws, buildId, job.id, body.artifacts);
+    let rows: NewArtifact[];
+    try {
+      const build = await getBuild(db, buildId);
+      rows = await artifactRows(
+        ws,
+        {
+          buildId,
+          jobId: job.id,
+          leaseToken: job.lease_token!,
+          pkg: job.package,
+          evr: build ? versionRelease(build.evr) : undefined,
+          isBuild,
+        },
+        body.artifacts,
+      );
+    } catch (e) {
+      if (!(e instanceof ResultRefusedError)) throw e;
+      const who = (await db.selectFrom("agents").select("name").where("id", "=", agent.id).executeTakeFirst())
+        ?.name;
+      const error = `the result of agent ${who ?? agent.id} was refused: ${e.message}`;
+      this.say(`job ${job.id} (${job.package}): ${error}`);
+      await this.failRun(job, { cancelled: false, error, durationMs: body.durationMs });
+      throw new HttpError(422, e.message, "RESULT_REFUSED");
+    }
     await db.transaction().execute(async (tx) => {
       // A job run again (its first agent was lost) replaces what it made the first time.
       await tx.deleteFrom("artifacts").where("build_id", "=", buildId).where("job_id", "=", job.id).execute();
@@ -717,7 +851,7 @@ export class Farm {
       if (isBuild) {
         await tx
           .updateTable("builds")
-          .set({ steps: JSON.stringify(body.steps) })
+          .set({ steps: JSON.stringify(body.steps), ...(body.sandbox ? { sandbox: body.sandbox } : {}) })
           .where("id", "=", buildId)
           .execute();
       }
@@ -725,28 +859,36 @@ export class Farm {
     if (body.ok && isBuild && !rows.some((r) => r.kind === "rpm")) {
       body = { ...body, ok: false, error: "the agent reported success but uploaded no binary RPM" };
     }
-    if (!body.ok) {
-      const status = body.cancelled ? "cancelled" : "failed";
-      const error = body.cancelled ? "cancelled" : (body.error ?? "failed");
-      await finishJob(db, job.id, status, error, job.lease_token!);
-      const run = await runJobs(db, job.request_id, job.package);
-      const where = `${job.stage_name}/${job.name}`;
-      // The error of the build is the job's, named by stage and job when the pipeline has others.
-      const agentJobs = run.filter((j) => j.runs_on === "agent").length;
-      await finishBuild(db, buildId, status, body.durationMs, agentJobs > 1 ? `${where}: ${error}` : error);
-      const what = body.cancelled ? "was cancelled" : "failed";
-      await this.stopLeased(run);
-      await this.settleRun(job, status, `${where} ${what}`, `${job.package} ${what}`);
-      await closeRequestIfDone(db, job.request_id);
-      await this.refreshActive();
-      this.changed();
-      return { status, duplicate: false };
-    }
+    if (!body.ok) return this.failRun(job, body);
     await finishJob(db, job.id, "green", null, job.lease_token!);
     await closeRequestIfDone(db, job.request_id);
     this.changed();
     this.kickServerJobs();
     return { status: "green", duplicate: false };
+  }
+
+  /** A job of a package's run failed (or was cancelled): the run ends, what depends on it is blocked. */
+  private async failRun(
+    job: JobRow,
+    body: Pick<ResultBody, "cancelled" | "error" | "durationMs">,
+  ): Promise<{ status: JobRow["status"]; duplicate: boolean }> {
+    const db = this.ws.db;
+    const buildId = job.build_id!;
+    const status = body.cancelled ? "cancelled" : "failed";
+    const error = body.cancelled ? "cancelled" : (body.error ?? "failed");
+    await finishJob(db, job.id, status, error, job.lease_token!);
+    const run = await runJobs(db, job.request_id, job.package);
+    const where = `${job.stage_name}/${job.name}`;
+    // The error of the build is the job's, named by stage and job when the pipeline has others.
+    const agentJobs = run.filter((j) => j.runs_on === "agent").length;
+    await finishBuild(db, buildId, status, body.durationMs, agentJobs > 1 ? `${where}: ${error}` : error);
+    const what = body.cancelled ? "was cancelled" : "failed";
+    await this.stopLeased(run);
+    await this.settleRun(job, status, `${where} ${what}`, `${job.package} ${what}`);
+    await closeRequestIfDone(db, job.request_id);
+    await this.refreshActive();
+    this.changed();
+    return { status, duplicate: false };
   }
 
   // ---- what the server runs itself: publishing ----
@@ -883,6 +1025,12 @@ export class Farm {
     if (!job) throw new HttpError(404, `no job ${jobId}`, "NOT_FOUND");
     const run = job.command !== null ? [job] : await runJobs(db, job.request_id, job.package);
     const leased = await this.stopLeased(run);
+    // A publication the server holds (parked until what it requires is built) is taken back.
+    const publish = run.find((j) => j.runs_on === "server" && j.status === "leased");
+    if (publish) {
+      await db.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "=", publish.id).execute();
+      await this.withdrawCancelledPublishes();
+    }
     for (const j of run) if (j.status === "queued") await finishJob(db, j.id, "cancelled", "cancelled");
     if (job.command === null && !leased) {
       if (job.build_id !== null) {
@@ -978,4 +1126,11 @@ function rootOf(build: BuildRow): RootPackage[] {
     const [filename, sha256] = r.split(" ") as [string, string];
     return { filename, sha256 };
   });
+}
+
+/** "1.0-1.kiln" of a build's recorded EVR ("2:1.0-1.kiln" has an epoch first). */
+function versionRelease(evr: string): { version: string; release: string } {
+  const vr = evr.replace(/^\d+:/, "");
+  const dash = vr.lastIndexOf("-");
+  return { version: vr.slice(0, dash), release: vr.slice(dash + 1) };
 }

@@ -197,6 +197,7 @@ export async function buildView(db: Conn, id: number): Promise<BuildView | undef
     job: job?.id ?? null,
     agent: job?.name ?? null,
     steps: b.steps ? (JSON.parse(b.steps) as BuildStep[]) : [],
+    sandbox: b.sandbox ?? null,
     artifacts: artifacts.map((a) => ({
       kind: a.kind,
       filename: a.filename,

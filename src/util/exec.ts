@@ -1,7 +1,7 @@
 // The one way Kiln runs an external program. Its error carries the command, the exit status and
 // the output, so a failure of rpm, rpmbuild or createrepo_c says exactly what ran and what it said.
 import { spawn } from "node:child_process";
-import type { WriteStream } from "node:fs";
+import type { LogSink } from "./capped-log.js";
 import { ExternalError } from "./errors.js";
 
 export interface ExecOptions {
@@ -9,7 +9,7 @@ export interface ExecOptions {
   env?: NodeJS.ProcessEnv;
   input?: string | Buffer;
   /** Output goes here as it arrives (a build log) instead of being collected. */
-  log?: WriteStream;
+  log?: LogSink;
   signal?: AbortSignal;
   /** Exit codes that are not failures; default [0]. */
   okCodes?: number[];

@@ -8,7 +8,7 @@ import { lstat, open, type FileHandle } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { UserError } from "./errors.js";
 
-export type RefusedReason = "link" | "special" | "too-large" | "missing";
+export type RefusedReason = "link" | "special" | "too-large" | "missing" | "not-rpm";
 
 /** A file Kiln will not read: a link, not a regular file, or too large. */
 export class RefusedFileError extends UserError {
@@ -147,5 +147,30 @@ export async function assertNoLinks(root: string, rel: string, shown = rel): Pro
     if (i < parts.length - 1 ? !st.isDirectory() : !st.isFile() && !st.isDirectory()) {
       throw new RefusedFileError("special", shown, `${shown} is ${kindOf(st)}, not a regular file`);
     }
+  }
+}
+
+/** Copies a regular file (see openRegular) to `dest`, which it creates (never through a link). */
+export async function copyRegular(src: string, dest: string, o: SafeOpenOptions = {}): Promise<void> {
+  const { fh } = await openRegular(src, o);
+  try {
+    const out = await open(
+      dest,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o644,
+    );
+    try {
+      const buf = Buffer.allocUnsafe(1024 * 1024);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        let off = 0;
+        while (off < bytesRead) off += (await out.write(buf, off, bytesRead - off)).bytesWritten;
+      }
+    } finally {
+      await out.close();
+    }
+  } finally {
+    await fh.close();
   }
 }

@@ -10,5 +10,7 @@ export function causeText(cause: RequestCause | null): string {
       return `rebuild of ${cause.packages.join(", ")}${cause.downstream ? " with everything downstream" : ""}`;
     case "submit":
       return "submitted";
+    case "command":
+      return `command ${cause.command}${cause.unsandboxed ? " (without the sandbox)" : ""}`;
   }
 }

@@ -1,6 +1,5 @@
 // What agents call, with their own credential: lease jobs, heartbeat, fetch a job's spec and
 // sources, stream the log, upload artifacts (sha256 verified while receiving), report the result.
-import { createReadStream } from "node:fs";
 import { mkdir, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
@@ -27,6 +26,8 @@ import { touchAgent } from "../../db/tokens.js";
 import { agentOf, type Auth } from "../auth.js";
 import { logNameOf, type Farm } from "../farm.js";
 import { HttpError } from "../http-error.js";
+import { MAX_UPLOADS_PER_LEASE, recordUpload, uploadCount } from "../result-artifacts.js";
+import { openRegular, RefusedFileError } from "../../util/safe-fs.js";
 
 const errors = {
   400: ErrorBody,
@@ -61,7 +62,7 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
       const agent = agentOf(req);
       await touchAgent(db, agent.id);
       // An agent that hangs up while waiting never sees its leases: they expire and are requeued.
-      return { jobs: await farm.lease(agent, req.body.free, req.body.waitMs) };
+      return { jobs: await farm.lease(agent, req.body.free, req.body.waitMs, req.body.sandbox) };
     },
   );
 
@@ -107,7 +108,19 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
         throw new HttpError(404, `${req.params.name} is not a file of ${job.package}`, "NOT_FOUND");
       }
       const path = join(farm.ws.setDir, "packages", job.package, req.params.name);
-      return reply.type("application/octet-stream").send(createReadStream(path));
+      // A link or a special file in the set is refused, never followed (it was refused at lease
+      // time too; the set may have changed since).
+      let opened: Awaited<ReturnType<typeof openRegular>>;
+      try {
+        opened = await openRegular(path, { shown: `packages/${job.package}/${req.params.name}` });
+      } catch (e) {
+        if (e instanceof RefusedFileError) throw new HttpError(409, e.message, "FILE_REFUSED");
+        throw e;
+      }
+      return reply
+        .type("application/octet-stream")
+        .header("content-length", opened.size)
+        .send(opened.fh.createReadStream());
     },
   );
 
@@ -120,7 +133,7 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
         params: IdParams,
         querystring: LogAppendQuery,
         headers: LeaseHeaders,
-        response: { 200: z.object({ size: z.number() }), ...errors },
+        response: { 200: z.object({ size: z.number(), cut: z.boolean().optional() }), ...errors },
         security,
       },
     },
@@ -135,16 +148,27 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
       try {
         const size = (await fh.stat()).size;
         const offset = req.query.offset;
+        // A log is cut at the farm's limit, saying so once; the agent is told to send no more.
+        const max = farm.ws.maxLogBytes;
+        if (size >= max) return { size, cut: true };
         if (offset > size) {
           return reply
             .code(409)
             .send({ error: `the log has ${size} bytes; send from there`, code: `LOG_OFFSET:${size}` });
         }
-        const fresh = body.subarray(size - offset);
+        let fresh = body.subarray(size - offset);
+        let cut = false;
+        if (size + fresh.length > max) {
+          fresh = Buffer.concat([
+            fresh.subarray(0, max - size),
+            Buffer.from(`\nkiln: the log was cut at ${max} bytes (--max-log-mb); the rest was dropped\n`),
+          ]);
+          cut = true;
+        }
         if (fresh.length > 0) await fh.write(fresh);
         farm.events.emit(`log:job:${job.id}`);
         if (logNameOf(job) === "build.log") farm.events.emit(`log:${job.build_id}`);
-        return { size: size + fresh.length };
+        return { size: size + fresh.length, ...(cut ? { cut } : {}) };
       } finally {
         await fh.close();
       }
@@ -164,13 +188,26 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
       },
     },
     async (req, reply) => {
-      await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
+      const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
+      const lease = req.headers["x-kiln-lease"];
+      // A job's log is cut at the farm's log limit (the agent cuts it the same way).
+      const limit =
+        req.params.filename === logNameOf(job)
+          ? Math.min(maxUploadBytes, farm.ws.maxLogBytes + 64 * 1024)
+          : maxUploadBytes;
       const declared = Number(req.headers["content-length"] ?? 0);
-      if (declared > maxUploadBytes) {
+      if (declared > limit) {
         throw new HttpError(
           413,
-          `${req.params.filename} is ${declared} bytes; the limit is ${maxUploadBytes}`,
+          `${req.params.filename} is ${declared} bytes; the limit is ${limit}`,
           "TOO_LARGE",
+        );
+      }
+      if ((await uploadCount(db, job.id, lease)) >= MAX_UPLOADS_PER_LEASE) {
+        throw new HttpError(
+          413,
+          `job ${job.id} has uploaded ${MAX_UPLOADS_PER_LEASE} files under this lease: no more are taken`,
+          "TOO_MANY",
         );
       }
       const stream = req.body as Readable | undefined;
@@ -179,10 +216,16 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
       }
       try {
         const stored = await farm.ws.store.putStream(
-          limited(stream, maxUploadBytes, req.params.filename),
+          limited(stream, limit, req.params.filename),
           req.headers["x-kiln-sha256"],
         );
         await clearDamage(db, stored.sha256);
+        await recordUpload(db, {
+          jobId: job.id,
+          leaseToken: lease,
+          filename: req.params.filename,
+          ...stored,
+        });
         return reply.code(201).send(stored);
       } catch (e) {
         if (e instanceof ChecksumMismatchError) {

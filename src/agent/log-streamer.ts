@@ -1,0 +1,71 @@
+// Sends a job's log to the server as it grows, from the byte offset the server has. The server
+// may cut a log at its limit: then the rest stays on the agent (the log's end is uploaded with the
+// artifacts, cut the same way by the job itself).
+import { open } from "node:fs/promises";
+import type { ApiClient } from "../api/client.js";
+import { ApiError } from "../api/client.js";
+import type { LeasedJob } from "../api/schemas.js";
+
+/** Sends the build log to the server as it grows, from the byte offset the server has. */
+export class LogStreamer {
+  private offset = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> = Promise.resolve();
+  private done = false;
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly j: LeasedJob,
+    private readonly path: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.sending = this.sending.then(() => this.send());
+    }, 300);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sending;
+    await this.send();
+  }
+
+  private async send(): Promise<void> {
+    if (this.done) return;
+    const fh = await open(this.path, "r").catch(() => undefined);
+    if (!fh) return;
+    try {
+      for (;;) {
+        const buf = Buffer.alloc(256 * 1024);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
+        if (bytesRead === 0) return;
+        try {
+          const res = await this.api.fetch(`/agent/jobs/${this.j.job}/log?offset=${this.offset}`, {
+            method: "POST",
+            headers: { "x-kiln-lease": this.j.leaseToken, "content-type": "text/plain" },
+            body: buf.subarray(0, bytesRead),
+          });
+          const body = (await res.json()) as { size: number; cut?: boolean };
+          this.offset = body.size;
+          // The server cut the log at its limit: it takes no more of it.
+          if (body.cut) {
+            this.done = true;
+            return;
+          }
+        } catch (e) {
+          const m = e instanceof ApiError ? /^LOG_OFFSET:(\d+)$/.exec(e.code ?? "") : null;
+          if (m) this.offset = Number(m[1]);
+          else {
+            // The server is away or the lease is gone: the whole log is uploaded at the end anyway.
+            if (!(e instanceof ApiError && e.transient)) this.log(`log: ${(e as Error).message}`);
+            return;
+          }
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+}
