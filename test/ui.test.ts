@@ -148,6 +148,8 @@ describe("the web UI", () => {
     const midway = await log.innerText();
     await log.getByText("kiln: build succeeded").waitFor({ timeout: 60_000 });
     expect(midway).not.toContain("kiln: build succeeded");
+    // How it was isolated is said in words: this server's agents run builds in bubblewrap.
+    await expect.poll(() => page.locator("dt:text-is('Sandbox') + dd").innerText()).toBe("bubblewrap");
     await expect.poll(() => page.getByText(/slowpoke-step-6/).count()).toBeGreaterThan(0);
     // A line is addressable, and the search finds it.
     await page.getByLabel("Search the log").fill("slowpoke-step-4");

@@ -70,3 +70,13 @@ export async function touchAgent(db: Conn, id: number): Promise<void> {
     .where("id", "=", id)
     .execute();
 }
+
+/** Whether an agent was disabled (or deleted) since its credential was checked. */
+export async function agentIsDisabled(db: Conn, id: number): Promise<boolean> {
+  const row = await db
+    .selectFrom("agents")
+    .select(["disabled", "disabled_at"])
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return !row || row.disabled !== 0 || (row.disabled_at ?? null) !== null;
+}

@@ -13,6 +13,7 @@ import { decide, jobMode, type SandboxMode } from "../core/sandbox-policy.js";
 import { hostMatcher } from "../core/providers.js";
 import { createBuild, finishBuild, getBuild, lastDurations, setBuildStages } from "../db/builds.js";
 import type { DialectKind } from "../db/dialect.js";
+import { agentIsDisabled } from "../db/tokens.js";
 import {
   activeJobs,
   claimJob,
@@ -384,6 +385,8 @@ export class Farm {
     const out: LeasedJob[] = [];
     for (;;) {
       while (out.length < free && !this.closing) {
+        // A long poll outlives the credential check: an agent disabled meanwhile gets nothing more.
+        if (await agentIsDisabled(this.ws.db, agent.id)) return out;
         const job = await this.claim(agent, labels, takes);
         if (!job) break;
         const leased = await this.prepare(job);

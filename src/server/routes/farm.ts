@@ -90,7 +90,8 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = asy
     },
     async (req) => {
       const { packages, downstream } = req.query;
-      const g = await farm.reloadGraph();
+      // A plan is a read: it may be a few seconds old rather than read every spec per request.
+      const g = farm.currentGraph();
       const unknown = packages.filter((p) => !g.graph.names.includes(p));
       if (unknown.length > 0) {
         throw new HttpError(404, `no package named ${unknown.join(", ")} in the set`, "PACKAGE_UNKNOWN");
@@ -111,7 +112,15 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = asy
       },
     },
     async (req, reply) => {
-      const id = await farm.submitCommands(req.body.command, req.body.count, userName(req));
+      const { command, count, unsandboxed } = req.body;
+      if (unsandboxed && (req.principal?.kind !== "user" || req.principal.role !== "admin")) {
+        throw new HttpError(
+          403,
+          "only an admin token may run a command without the sandbox (unsandboxed: true)",
+          "FORBIDDEN",
+        );
+      }
+      const id = await farm.submitCommands(command, count, userName(req), { unsandboxed });
       return reply.code(201).send((await requestView(db, id, leaseMs))!);
     },
   );

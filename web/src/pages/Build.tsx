@@ -118,6 +118,10 @@ function BuildBody({ b }: { b: BuildView }) {
           <dl className="facts">
             <dt>Agent</dt>
             <dd>{b.agent ?? "–"}</dd>
+            <dt>Sandbox</dt>
+            <dd className={b.sandbox && b.sandbox !== "bubblewrap" ? "unsandboxed" : undefined}>
+              {b.sandbox === null ? "–" : b.sandbox === "bubblewrap" ? "bubblewrap" : b.sandbox}
+            </dd>
             <dt>Started</dt>
             <dd>
               <Ago at={b.startedAt ?? b.createdAt} />
