@@ -3,14 +3,11 @@
 // streams the log while it runs, uploads the artifacts with their sha256 and reports the result.
 // It shares no disk with the server: spec, sources and build-root RPMs come over HTTP, each
 // checked against its sha256. When the server is unreachable it keeps building and retries.
-import { existsSync, readFileSync } from "node:fs";
-import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { Readable } from "node:stream";
 import { ApiClient, ApiError, cutOff } from "../api/client.js";
 import {
-  EnrolResponse,
   HeartbeatResponse,
   LeaseResponse,
   ResultResponse,
@@ -25,9 +22,11 @@ import type { JobDef } from "../core/pipeline.js";
 import { decide, defaultPolicy, type SandboxMode } from "../core/sandbox-policy.js";
 import { probeSandbox, type SandboxProbe } from "../sandbox/bubblewrap.js";
 import { sha256File } from "../util/hash.js";
-import { openRegular, sha256Regular } from "../util/safe-fs.js";
 import { runCommandJob } from "./command-job.js";
+import { agentCredential } from "./credential.js";
 import { LogStreamer } from "./log-streamer.js";
+import { retrying } from "./retrying.js";
+import { uploadArtifact } from "./upload.js";
 
 export interface AgentOptions {
   server: string;
@@ -43,13 +42,6 @@ export interface AgentOptions {
   sandbox?: SandboxMode;
   log: (line: string) => void;
   signal: AbortSignal;
-}
-
-interface Credential {
-  server: string;
-  agent: number;
-  name: string;
-  token: string;
 }
 
 interface Running {
@@ -86,7 +78,7 @@ export class Agent {
         `--sandbox required, but bubblewrap does not work on this machine: ${this.probe.reason ?? "unknown reason"}`,
       );
     }
-    const cred = await this.credential();
+    const cred = await agentCredential(this.o, this.api.base);
     this.api.token = cred.token;
     this.name = cred.name;
     this.o.log(
@@ -147,43 +139,6 @@ export class Agent {
         r();
       });
     });
-  }
-
-  /** Its own credential: kept from an earlier enrolment with this server, or enrolled now. */
-  private async credential(): Promise<Credential> {
-    const file = join(this.o.workdir, "agent.json");
-    if (existsSync(file)) {
-      const c = JSON.parse(readFileSync(file, "utf8")) as Credential;
-      // The same server may be reached at another address (a new port, a name): the credential
-      // says whether it is the same farm.
-      {
-        const probe = new ApiClient(this.o.server, c.token);
-        try {
-          await probe.json(HeartbeatResponse, "POST", "/agent/heartbeat", { jobs: [] });
-          return c;
-        } catch (e) {
-          if (!(e instanceof ApiError && e.status === 401)) throw e;
-          this.o.log("the server no longer knows this agent's credential: enrolling again");
-        }
-      }
-    }
-    if (!this.o.enrolToken) {
-      throw new ApiError(
-        401,
-        "this agent is not enrolled: pass the server's enrolment token with --token (or KILN_TOKEN)",
-      );
-    }
-    const name = this.o.name ?? hostname();
-    const enrol = new ApiClient(this.o.server, this.o.enrolToken);
-    const r = await enrol.json(EnrolResponse, "POST", "/agents", {
-      name,
-      labels: this.o.labels,
-      slots: this.o.slots,
-    });
-    const c: Credential = { server: this.api.base, agent: r.agent, name, token: r.token };
-    await writeFile(file, JSON.stringify(c), { mode: 0o600 });
-    await chmod(file, 0o600);
-    return c;
   }
 
   private async heartbeats(): Promise<void> {
@@ -273,7 +228,7 @@ export class Agent {
         // restarting) is started again, like a refused one.
         fetchSources: async (specs, sources) => {
           for (const f of j.files) {
-            const bytes = await this.retrying(async () => {
+            const bytes = await retrying(this.o.log, async () => {
               const res = await this.api.fetch(`/agent/jobs/${j.job}/files/${encodeURIComponent(f.name)}`, {
                 headers: lease,
               });
@@ -323,7 +278,10 @@ export class Agent {
       const uploaded: { filename: string; sha256: string }[] = [];
       for (const f of uploads) {
         if (!existsSync(f.path)) continue;
-        uploaded.push({ filename: f.name, sha256: await this.upload(j, f.path, f.name) });
+        uploaded.push({
+          filename: f.name,
+          sha256: await uploadArtifact(this.api, j, f.path, f.name, this.o.log),
+        });
       }
       steps.push({ name: "upload", status: "ok", ms: Math.round(performance.now() - t) });
       await this.report(j, {
@@ -358,7 +316,7 @@ export class Agent {
   /** An artifact of the server's store into this agent's, checked by sha256 (if not there yet). */
   private async fetchArtifact(sha256: string, filename: string): Promise<void> {
     if (await this.store.has(sha256)) return;
-    await this.retrying(async () => {
+    await retrying(this.o.log, async () => {
       const res = await this.api.fetch(`/artifacts/${sha256}`);
       if (!res.body) throw new Error(`the server sent no body for ${filename}`);
       // The store keeps nothing of a download that ends early or has the wrong bytes.
@@ -406,66 +364,14 @@ export class Agent {
     });
   }
 
-  /** Uploads one file; a refused checksum (bytes damaged on the way) is retried. */
-  private async upload(j: LeasedJob, path: string, filename: string): Promise<string> {
-    // What a job made is read as untrusted: never through a link it left.
-    const { sha256, size } = await sha256Regular(path, { shown: filename });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.retrying(async () => {
-          const { fh } = await openRegular(path, { shown: filename });
-          try {
-            return await this.api.fetch(`/agent/jobs/${j.job}/artifacts/${encodeURIComponent(filename)}`, {
-              method: "PUT",
-              headers: {
-                "x-kiln-lease": j.leaseToken,
-                "x-kiln-sha256": sha256,
-                "content-type": "application/octet-stream",
-                "content-length": String(size),
-              },
-              body: Readable.toWeb(
-                fh.createReadStream({ autoClose: false }),
-              ) as unknown as RequestInit["body"],
-              duplex: "half",
-            } as RequestInit & { headers: Record<string, string> });
-          } finally {
-            await fh.close();
-          }
-        });
-        return sha256;
-      } catch (e) {
-        if (e instanceof ApiError && e.code === "CHECKSUM" && attempt < 5) {
-          this.o.log(`job ${j.job}: upload of ${filename} refused (${e.message}); sending it again`);
-          continue;
-        }
-        throw e;
-      }
-    }
-  }
-
   /** Reports the result until the server takes it; a retried report is harmless on the server. */
   private async report(j: LeasedJob, body: Omit<ResultBody, "leaseToken">): Promise<void> {
-    const r = await this.retrying(() =>
+    const r = await retrying(this.o.log, () =>
       this.api.json(ResultResponse, "POST", `/agent/jobs/${j.job}/result`, {
         leaseToken: j.leaseToken,
         ...body,
       }),
     );
     this.o.log(`job ${j.job}: ${j.package} ${r.status}${r.duplicate ? " (already reported)" : ""}`);
-  }
-
-  /** Runs `fn` until it succeeds or fails for a reason other than the server being away. */
-  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
-    let backoff = 250;
-    for (;;) {
-      try {
-        return await fn();
-      } catch (e) {
-        if (!(e instanceof ApiError && e.transient)) throw e;
-        this.o.log(`${e.message}; retrying in ${backoff} ms`);
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 5000);
-      }
-    }
   }
 }

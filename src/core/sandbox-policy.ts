@@ -5,6 +5,10 @@
 export const SANDBOX_MODES = ["off", "auto", "required"] as const;
 export type SandboxMode = (typeof SANDBOX_MODES)[number];
 
+export function isSandboxMode(v: unknown): v is SandboxMode {
+  return (SANDBOX_MODES as readonly unknown[]).includes(v);
+}
+
 const RANK: Record<SandboxMode, number> = { off: 0, auto: 1, required: 2 };
 
 /** The stricter of two modes. */

@@ -39,6 +39,24 @@ describe("labels", () => {
 });
 
 describe("why a job waits", () => {
+  it("says when no online agent's sandbox policy lets it take the job", () => {
+    const strict = agent({ sandbox: { policy: "required", available: true } });
+    expect(whyWaiting(job({ sandbox: "off" }), [strict])).toBe(
+      "ready, but it runs without the sandbox and no online agent takes that (only agents started with --sandbox off do)",
+    );
+    const noBwrap = agent({ name: "a2", sandbox: { policy: "auto", available: false } });
+    expect(whyWaiting(job({ sandbox: "required" }), [noBwrap])).toBe(
+      "ready, but the sandbox is required and no online agent can run it in one (bubblewrap does not work on a2)",
+    );
+    // An agent that would take it is named; one that would not is left out.
+    expect(whyWaiting(job({ sandbox: "required" }), [noBwrap, strict])).toBe(
+      "ready: the next lease by a1 takes it",
+    );
+    const off = agent({ name: "a3", sandbox: { policy: "off", available: true } });
+    expect(whyWaiting(job({ sandbox: "off" }), [strict, off])).toBe("ready: the next lease by a3 takes it");
+    // Before an agent's first lease its policy is unknown: it is counted as willing.
+    expect(whyWaiting(job({ sandbox: "off" }), [agent()])).toBe("ready: the next lease by a1 takes it");
+  });
   it("names the dependencies it waits for and where they are", () => {
     const j = job({
       deps: [

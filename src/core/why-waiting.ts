@@ -2,6 +2,7 @@
 // GoCD users ask most. A pure function of the job, what it waits for, and the agents.
 import { DONE_STATUSES } from "./job-status.js";
 import { formatLabels, labelsMatch, type Labels } from "./labels.js";
+import { decide, type SandboxMode } from "./sandbox-policy.js";
 
 export interface WaitingJob {
   package: string;
@@ -20,6 +21,8 @@ export interface WaitingJob {
   runsOnServer?: boolean;
   /** Its stage waits for a maintainer's approval, not given yet (`kiln approve JOB`). */
   approvalOf?: { stage: string; job: number };
+  /** The sandbox mode it asks for (unknown for jobs queued by an older Kiln). */
+  sandbox?: SandboxMode | undefined;
 }
 
 export interface AgentState {
@@ -30,6 +33,13 @@ export interface AgentState {
   running: number;
   /** Heartbeat seen recently. */
   online: boolean;
+  /** Its sandbox policy and whether bubblewrap works there (unknown before its first lease). */
+  sandbox?: { policy: SandboxMode; available: boolean } | undefined;
+}
+
+/** Whether the agent would run a job in this sandbox mode (it is offered only those). */
+function takes(a: AgentState, mode: SandboxMode | undefined): boolean {
+  return !mode || !a.sandbox || !("refuse" in decide(mode, a.sandbox.policy, a.sandbox.available));
 }
 
 export function whyWaiting(job: WaitingJob, agents: readonly AgentState[]): string {
@@ -77,13 +87,19 @@ export function whyWaiting(job: WaitingJob, agents: readonly AgentState[]): stri
     }
     return `ready, but no online agent has all of ${formatLabels(job.labels)}`;
   }
-  const idle = matching.filter((a) => a.running < a.slots);
+  const willing = matching.filter((a) => takes(a, job.sandbox));
+  if (willing.length === 0) {
+    return job.sandbox === "off"
+      ? "ready, but it runs without the sandbox and no online agent takes that (only agents started with --sandbox off do)"
+      : `ready, but the sandbox is ${job.sandbox ?? "required"} and no online agent can run it in one (bubblewrap does not work on ${matching.map((a) => a.name).join(", ")})`;
+  }
+  const idle = willing.filter((a) => a.running < a.slots);
   const ahead = job.ahead ?? 0;
   if (idle.length === 0) {
-    const busy = matching.map((a) => `${a.name} ${a.running}/${a.slots}`).join(", ");
+    const busy = willing.map((a) => `${a.name} ${a.running}/${a.slots}`).join(", ");
     const queue =
       ahead > 0 ? `; ${ahead} ready job${ahead > 1 ? "s" : ""} go${ahead > 1 ? "" : "es"} first` : "";
-    return `ready; all ${matching.length} matching agent${matching.length > 1 ? "s are" : " is"} busy (${busy})${queue}`;
+    return `ready; all ${willing.length} matching agent${willing.length > 1 ? "s are" : " is"} busy (${busy})${queue}`;
   }
   if (ahead >= idle.reduce((n, a) => n + a.slots - a.running, 0)) {
     return `ready; ${ahead} ready job${ahead > 1 ? "s" : ""} with a longer chain below go${ahead > 1 ? "" : "es"} first`;

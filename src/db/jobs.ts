@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { RequestCause } from "../api/schemas.js";
 import { DONE_STATUSES } from "../core/job-status.js";
+import type { SandboxMode } from "../core/sandbox-policy.js";
 import type { DialectKind } from "./dialect.js";
 import type { Database, JobRow, JobStatus } from "./schema.js";
 
@@ -34,8 +35,8 @@ export interface NewJob {
   definition?: string;
   approval?: "manual";
   runsOn?: "agent" | "server";
-  /** The sandbox mode it asks for when not the farm's ("off": an admin's unsandboxed command). */
-  sandbox?: "off";
+  /** The sandbox mode it asks for: the farm's, or "off" (an admin's unsandboxed command). */
+  sandbox?: SandboxMode;
   /** Keys of jobs of this request it needs first. */
   needs: string[];
   /** Jobs of earlier requests, still under way, it needs first. */

@@ -171,7 +171,7 @@ export interface JobsTable {
   runs_on: "agent" | "server";
   /** JSON array of BuildStep: what the job did, once it ended. */
   steps: string | null;
-  /** The sandbox mode it asks for when not the farm's own ("off": an admin's unsandboxed command). */
+  /** The sandbox mode it asks for: the farm's when queued, or "off" (an admin's unsandboxed command). */
   sandbox?: string | null;
 }
 
@@ -192,6 +192,8 @@ export interface AgentsTable {
   last_seen_at: string;
   disabled: number;
   disabled_at?: string | null;
+  /** JSON {policy, available}: the sandbox policy it last said it has; null before its first lease. */
+  sandbox?: string | null;
   /** The token name that disabled it. */
   disabled_by?: string | null;
 }

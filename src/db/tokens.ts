@@ -80,3 +80,9 @@ export async function agentIsDisabled(db: Conn, id: number): Promise<boolean> {
     .executeTakeFirst();
   return !row || row.disabled !== 0 || (row.disabled_at ?? null) !== null;
 }
+
+/** Records the sandbox policy an agent says it has (shown in why a job waits). */
+export async function setAgentSandbox(db: Conn, agent: AgentRow, sandbox: string): Promise<void> {
+  if (agent.sandbox === sandbox) return;
+  await db.updateTable("agents").set({ sandbox }).where("id", "=", agent.id).execute();
+}

@@ -13,7 +13,7 @@ import { decide, jobMode, type SandboxMode } from "../core/sandbox-policy.js";
 import { hostMatcher } from "../core/providers.js";
 import { createBuild, finishBuild, getBuild, lastDurations, setBuildStages } from "../db/builds.js";
 import type { DialectKind } from "../db/dialect.js";
-import { agentIsDisabled } from "../db/tokens.js";
+import { agentIsDisabled, setAgentSandbox } from "../db/tokens.js";
 import {
   activeJobs,
   claimJob,
@@ -238,12 +238,13 @@ export class Farm {
       labels: this.opts.jobLabels,
     });
     const upToDate = plan.names.filter((n) => plan.state.get(n) === "up-to-date");
+    const sandbox = this.sandboxMode();
     const { id } = await insertRequest(ws.db, {
       targets,
       forced,
       createdBy: r.createdBy,
       upToDate,
-      jobs,
+      jobs: jobs.map((j) => ({ ...j, sandbox })),
       cause: r.cause ?? { kind: "submit" },
       ...(r.claim ? { claim: r.claim } : {}),
     });
@@ -273,7 +274,7 @@ export class Farm {
       priority: 0,
       needs: [],
       needsJobs: [],
-      ...(unsandboxed ? { sandbox: "off" as const } : {}),
+      sandbox: unsandboxed ? "off" : this.sandboxMode(),
     }));
     const { id } = await insertRequest(this.ws.db, {
       targets: [],
@@ -347,6 +348,7 @@ export class Farm {
     return jobMode(this.ws.sandboxState.policy, this.ws.config.build.sandbox);
   }
 
+  /** A job's mode: "off" when an admin asked for it, else the farm's as it is now (never looser). */
   private modeOfJob(job: Pick<JobRow, "sandbox">): SandboxMode {
     return job.sandbox === "off" ? "off" : this.sandboxMode();
   }
@@ -377,6 +379,7 @@ export class Farm {
     sandbox?: { policy: SandboxMode; available: boolean },
   ): Promise<LeasedJob[]> {
     const deadline = Date.now() + waitMs;
+    if (sandbox) await setAgentSandbox(this.ws.db, agent, JSON.stringify(sandbox));
     const labels = JSON.parse(agent.labels) as Labels;
     // An agent is offered only jobs it would run: not one that asks for less sandbox than its
     // policy, nor one that requires the sandbox where bubblewrap does not work.

@@ -11,6 +11,7 @@ import type {
 } from "../api/schemas.js";
 import { API_PREFIX } from "../api/schemas.js";
 import type { Labels } from "../core/labels.js";
+import { isSandboxMode } from "../core/sandbox-policy.js";
 import { whyWaiting, type AgentState } from "../core/why-waiting.js";
 import { depsOf } from "../db/jobs.js";
 import { logNameOf } from "./job-logs.js";
@@ -35,7 +36,8 @@ export async function agentStates(
     labels: JSON.parse(a.labels) as Labels,
     slots: a.slots,
     running: running.filter((j) => j.agent_id === a.id).length,
-    online: !a.disabled && now - Date.parse(a.last_seen_at) < onlineWindowMs(leaseMs),
+    online: !a.disabled && !a.disabled_at && now - Date.parse(a.last_seen_at) < onlineWindowMs(leaseMs),
+    sandbox: a.sandbox ? (JSON.parse(a.sandbox) as AgentState["sandbox"]) : undefined,
   }));
   return { rows, states, running };
 }
@@ -96,6 +98,7 @@ export async function jobViews(db: Conn, jobs: JobRow[], leaseMs: number): Promi
         agent: j.agent_id !== null ? agentName.get(j.agent_id) : undefined,
         ahead: ahead.get(j.id) ?? 0,
         runsOnServer: j.runs_on === "server",
+        sandbox: isSandboxMode(j.sandbox) ? j.sandbox : undefined,
         ...(j.approval && !j.approved_at ? { approvalOf: { stage: j.stage_name, job: j.id } } : {}),
       },
       states,

@@ -20,8 +20,11 @@ export async function up(db: AnyDb, d: DialectFeatures): Promise<void> {
 
   // "bubblewrap", or why the build ran without it ("no sandbox: …"); null for older builds.
   await db.schema.alterTable("builds").addColumn("sandbox", "text").execute();
-  // The sandbox mode a job asks for when it is not the farm's (an admin's unsandboxed command).
+  // The sandbox mode a job asks for: the farm's when it was queued, or "off" (an admin's
+  // unsandboxed command); null for older jobs.
   await db.schema.alterTable("jobs").addColumn("sandbox", "text").execute();
+  // The sandbox policy an agent last said it has ({"policy", "available"}), for why a job waits.
+  await db.schema.alterTable("agents").addColumn("sandbox", "text").execute();
 
   // What an agent uploaded under one lease: a result names only these.
   await db.schema
