@@ -115,6 +115,7 @@ export function startAgent(o: {
   name: string;
   slots?: number;
   labels?: string[];
+  extra?: string[];
 }): Proc {
   return run(
     [
@@ -128,6 +129,7 @@ export function startAgent(o: {
       "--slots",
       String(o.slots ?? 1),
       ...(o.labels ?? []).flatMap((l) => ["--label", l]),
+      ...(o.extra ?? []),
     ],
     { KILN_TOKEN: o.token },
   );

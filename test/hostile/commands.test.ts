@@ -1,0 +1,83 @@
+// Hostile corpus: shell commands on agents (POST /commands). A maintainer's command runs in the
+// sandbox; only an admin may ask for none, the server's log records it, and only an agent whose
+// own policy is --sandbox off takes such a job — while it waits, it says why.
+import { describe, expect, it } from "vitest";
+import { probeSandbox } from "../../src/sandbox/bubblewrap.js";
+import { api, startAgent, startServer } from "../helpers/farm.js";
+import { KILN_YAML, makeSet, noarchSpec, tempDir } from "../helpers/kiln.js";
+
+async function waitForJob(url: string, id: number, until: (job: { status: string; why: string }) => boolean) {
+  for (let t0 = Date.now(); Date.now() - t0 < 60_000;) {
+    const r = await api(url, "GET", `/jobs/${id}`);
+    if (until(r.body)) return r.body as { status: string; why: string; build: number | null };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`job ${id} never reached the state waited for`);
+}
+
+describe("hostile: commands on agents", () => {
+  it("a maintainer cannot run a command unsandboxed; an admin's waits for an agent that allows it, saying so", async () => {
+    expect((await probeSandbox()).available).toBe(true);
+    const set = makeSet({ "kiln.yaml": KILN_YAML, "packages/one/one.spec": noarchSpec("one") });
+    const data = tempDir("kiln-hostile-cmd-");
+    const server = await startServer({ set, data, localAgents: 0 });
+    const strict = startAgent({
+      url: server.url,
+      token: server.enrol,
+      workdir: tempDir("kiln-agent-"),
+      name: "strict",
+    });
+    await strict.waitFor(/sandbox policy required/);
+    const maint = await api(server.url, "POST", "/tokens", {
+      token: server.admin,
+      body: { name: "maint", role: "maintainer" },
+    });
+    expect(maint.status).toBe(201);
+
+    const before = (await api(server.url, "GET", "/requests")).body;
+    const refused = await api(server.url, "POST", "/commands", {
+      token: maint.body.token,
+      body: { command: "cat /etc/shadow", unsandboxed: true },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({
+      code: "FORBIDDEN",
+      error: "only an admin token may run a command without the sandbox (unsandboxed: true)",
+    });
+    expect((await api(server.url, "GET", "/requests")).body).toEqual(before);
+
+    const asked = await api(server.url, "POST", "/commands", {
+      token: server.admin,
+      body: { command: "id -u", unsandboxed: true },
+    });
+    expect(asked.status).toBe(201);
+    expect(asked.body.cause).toEqual({ kind: "command", command: "id -u", unsandboxed: true });
+    await server.waitFor(
+      /audit: admin queued 1 command job\(s\) WITHOUT the sandbox \(request \d+\): "id -u"/,
+    );
+    const jobId = asked.body.jobs[0].id as number;
+    const waiting = await waitForJob(server.url, jobId, (j) => j.why.includes("without the sandbox"));
+    expect(waiting.status).toBe("queued");
+    expect(waiting.why).toBe(
+      "ready, but it runs without the sandbox and no online agent takes that (only agents started with --sandbox off do)",
+    );
+    // The strict agent keeps polling and never takes it.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await api(server.url, "GET", `/jobs/${jobId}`)).body.status).toBe("queued");
+    expect(strict.output()).not.toMatch(new RegExp(`job ${jobId}:`));
+
+    // An agent whose operator chose --sandbox off takes it.
+    const loose = startAgent({
+      url: server.url,
+      token: server.enrol,
+      workdir: tempDir("kiln-agent-"),
+      name: "loose",
+      extra: ["--sandbox", "off"],
+    });
+    const done = await waitForJob(server.url, jobId, (j) => j.status === "green" || j.status === "failed");
+    expect(done.status).toBe("green");
+    expect(loose.output()).toMatch(new RegExp(`job ${jobId}: \\(command\\) green`));
+    expect((await api(server.url, "GET", `/jobs/${jobId}`)).body.agent).toBe("loose");
+    for (const p of [strict, loose, server]) p.child.kill("SIGTERM");
+  });
+});
