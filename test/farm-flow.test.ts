@@ -48,7 +48,7 @@ const statuses = (r: { packages: { package: string; status: string }[] }): Recor
 async function hook(server: Server): Promise<{ commit: string; request: number | null; changed: string[] }> {
   // As GitLab sends it: the secret in X-Gitlab-Token, a JSON body the server does not need.
   const r = await api(server.url, "POST", "/hooks/git", {
-    headers: { "x-gitlab-token": server.admin },
+    headers: { "x-gitlab-token": server.hookSecret },
     body: { object_kind: "push" },
   });
   expect(r.status, JSON.stringify(r.body)).toBe(200);

@@ -2,6 +2,9 @@
 // them and publishes them as OpenAPI; the agent and the CLI type their calls with them.
 import { z } from "zod";
 
+import { JobStatus } from "./job-status-schema.js";
+
+export { JobStatus };
 export const API_PREFIX = "/api/v1";
 
 const packageName = z
@@ -75,17 +78,6 @@ export const CommandBody = z.object({
   /** Admins only: run it without the sandbox (only agents whose policy is --sandbox off take it). */
   unsandboxed: z.boolean().default(false),
 });
-
-export const JobStatus = z.enum([
-  "queued",
-  "leased",
-  "green",
-  "cut-off",
-  "up-to-date",
-  "failed",
-  "blocked",
-  "cancelled",
-]);
 
 export const JobView = z.object({
   id: z.number(),
@@ -347,143 +339,6 @@ export const TokenResponse = z.object({
   token: z.string(),
 });
 
-// ---- for the web UI ----
-
-export const PackageStatus = z.enum([
-  "never built",
-  "running",
-  "green",
-  "cut-off",
-  "failed",
-  "cancelled",
-  "invalid",
-]);
-
-export const PackageSummary = z.object({
-  name: z.string(),
-  evr: z.string(),
-  /** Its latest build's state (cut-off: green, with the published build's output). */
-  status: PackageStatus,
-  lastBuild: z.number().nullable(),
-  /** Repository → the VERSION-RELEASE it holds. */
-  repos: z.record(z.string(), z.string()),
-});
-export type PackageSummary = z.infer<typeof PackageSummary>;
-
-export const PackageDetail = z.object({
-  name: z.string(),
-  /** Its latest build's state. */
-  status: PackageStatus,
-  evr: z.string(),
-  specFile: z.string(),
-  binaries: z.array(z.string()),
-  /** Source packages of the set it build-requires. */
-  needs: z.array(z.string()),
-  /** Source packages that build-require it. */
-  neededBy: z.array(z.string()),
-  /** BuildRequires the host supplies. */
-  fromHost: z.array(z.string()),
-  errors: z.array(z.string()),
-  repos: z.record(z.string(), z.string()),
-  builds: z.array(
-    z.object({
-      id: z.number(),
-      status: z.string(),
-      evr: z.string(),
-      reason: z.string(),
-      createdAt: z.string(),
-      durationMs: z.number().nullable(),
-    }),
-  ),
-});
-export type PackageDetail = z.infer<typeof PackageDetail>;
-
-export const GraphView = z.object({
-  center: z.string(),
-  nodes: z.array(
-    z.object({ name: z.string(), status: PackageStatus, build: z.number().nullable(), center: z.boolean() }),
-  ),
-  /** from → to: `to` build-requires `from`. */
-  edges: z.array(z.object({ from: z.string(), to: z.string() })),
-  /** More packages are there than were shown. */
-  truncated: z.boolean(),
-});
-export type GraphView = z.infer<typeof GraphView>;
-
-export const WavesView = z.object({
-  request: z.number(),
-  status: z.enum(["active", "done", "cancelled"]),
-  waves: z.array(z.array(z.object({ package: z.string(), status: JobStatus, build: z.number().nullable() }))),
-  upToDate: z.array(z.string()),
-});
-export type WavesView = z.infer<typeof WavesView>;
-
-// ---- repositories ----
-
-export const RepositoryView = z.object({
-  name: z.string(),
-  description: z.string().nullable(),
-  snapshot: z.number(),
-  keep: z.number(),
-  signed: z.boolean(),
-  url: z.string(),
-  promote: z.object({
-    from: z.array(z.string()).nullable(),
-    soakSeconds: z.number().nullable(),
-    requireStages: z.array(z.string()).nullable(),
-  }),
-  packages: z.array(
-    z.object({
-      package: z.string(),
-      build: z.number(),
-      evr: z.string(),
-      publishedAt: z.string(),
-      /** Older builds kept for downgrades, newest first. */
-      kept: z.array(z.object({ build: z.number(), evr: z.string() })),
-    }),
-  ),
-});
-
-export const HistoryEntry = z.object({
-  id: z.number(),
-  repo: z.string(),
-  package: z.string(),
-  action: z.enum(["publish", "promote", "demote", "remove"]),
-  build: z.number().nullable(),
-  evr: z.string().nullable(),
-  previousBuild: z.number().nullable(),
-  from: z.string().nullable(),
-  actor: z.string(),
-  reason: z.string().nullable(),
-  at: z.string(),
-});
-
-export const MovedView = z.object({
-  package: z.string(),
-  build: z.number(),
-  evr: z.string(),
-  previous: z.number().nullable(),
-});
-
-export type RepositoryView = z.infer<typeof RepositoryView>;
-export type HistoryEntry = z.infer<typeof HistoryEntry>;
-export type MovedView = z.infer<typeof MovedView>;
-
-/** Why a promotion (or demotion) may not go ahead: every reason, and what would make it go through. */
-export const PromotionRefusal = z.object({
-  headline: z.string(),
-  reasons: z.array(z.string()),
-  missing: z.array(z.object({ requirement: z.string(), neededBy: z.string() })),
-  /** Packages of the source repository that would bring what is missing. */
-  suggest: z.array(z.string()),
-  hint: z.string().optional(),
-});
-export type PromotionRefusal = z.infer<typeof PromotionRefusal>;
-
-/** A promotion done (201), or checked with dryRun (200: what would move, or `refusal`). */
-export const PromotionResult = z.object({
-  moved: z.array(MovedView),
-  snapshot: z.number().nullable(),
-  refusal: PromotionRefusal.optional(),
-});
-export type PromotionResult = z.infer<typeof PromotionResult>;
+// The web UI's and the repositories' schemas live in their own files, re-exported here.
+export * from "./ui-schemas.js";
+export * from "./repo-schemas.js";

@@ -15,6 +15,8 @@ import { registerServe } from "./serve.js";
 import { registerStatus } from "./status.js";
 import { registerLogs } from "./logs.js";
 import { registerCancel } from "./cancel.js";
+import { registerTokens } from "./tokens.js";
+import { registerAgents } from "./agents.js";
 
 /** Exit statuses: 0 fine, 1 something failed to build, 2 bad input or usage, 130 interrupted. */
 export async function main(argv: string[]): Promise<number> {
@@ -39,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
   registerApprove(program);
   registerRepos(program);
   registerScrub(program, setStatus);
+  registerTokens(program);
+  registerAgents(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return status;

@@ -1,12 +1,11 @@
 // `kiln serve`: the farm's server (HTTP API, durable queue, publishing), and by default one agent
 // on the same machine, so that a single command is a whole farm.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import pc from "picocolors";
 import { hostLabels } from "../core/labels.js";
-import { createToken, hasTokenWithRole } from "../db/tokens.js";
 import { buildApp } from "../server/app.js";
 import { Farm } from "../server/farm.js";
 import { SourceWatcher } from "../server/source-watch.js";
@@ -15,6 +14,7 @@ import { UserError } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
 import { setOptions, workspaceFor, type SetOptions } from "./common.js";
 import { shown } from "./output.js";
+import { firstStartTokens, hookSecret, tightenSecrets } from "./serve-secrets.js";
 import { requestCounts, summaryLine } from "./summary.js";
 
 interface ServeOptions extends SetOptions {
@@ -25,6 +25,22 @@ interface ServeOptions extends SetOptions {
   maxUploadMb: number;
   build?: boolean;
   poll: number;
+  hookSecretFile?: string;
+  publicUrl?: string;
+}
+
+function publicUrl(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("expected an absolute http(s) URL, like https://kiln.example.org");
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new InvalidArgumentError(`expected an http or https URL, not ${u.protocol}`);
+  if (u.search || u.hash || u.username || u.password)
+    throw new InvalidArgumentError("expected a URL without a query, fragment or credentials");
+  return u.href.replace(/\/+$/, "");
 }
 
 function nonNegativeInt(value: string): number {
@@ -59,6 +75,15 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
       secondsOrZero,
       30,
     )
+    .option(
+      "--hook-secret-file <path>",
+      "the secret git hosts sign webhooks with (default: <data>/hook.secret, made on the first start)",
+    )
+    .option(
+      "--public-url <url>",
+      "the URL clients reach this server at, used in .repo files and links (default: the address it listens on)",
+      publicUrl,
+    )
     .action(async (o: ServeOptions) => {
       const sqlite = o.db === undefined || o.db.startsWith("sqlite:");
       // Several servers may share one PostgreSQL database; one SQLite file belongs to one server.
@@ -69,7 +94,9 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
         log: (line) => console.error(`${new Date().toISOString()} ${line}`),
       });
       await farm.open();
-      const tokens = await firstStartTokens(ws);
+      const tokens = await firstStartTokens(ws.db, ws.data.root);
+      const hook = hookSecret(ws.data.root, o.hookSecretFile);
+      tightenSecrets(ws.data.root, o.hookSecretFile);
       const source = new SourceWatcher(farm, {
         pollMs: o.poll * 1000,
         log: (line) => console.error(`${new Date().toISOString()} ${line}`),
@@ -79,6 +106,9 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
         source,
         maxUploadBytes: o.maxUploadMb * 1024 * 1024,
         version: "0.1.0",
+        hookSecret: hook.secret,
+        ...(o.publicUrl !== undefined ? { publicUrl: o.publicUrl } : {}),
+        roots: [ws.data.root, ws.setDir],
       });
       let address: string;
       try {
@@ -102,6 +132,7 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
       console.log(`web UI: ${url}/ (sign in with the admin token below to act)`);
       console.log(`database: ${o.db ?? `sqlite:${shown(join(ws.data.root, "kiln.db"))}`}`);
       for (const line of tokens) console.log(line);
+      console.log(hook.line);
       if (ws.sandboxNote)
         console.error(
           `${pc.yellow("note:")} builds on local agents may run without a sandbox: ${ws.sandboxNote}`,
@@ -138,34 +169,6 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
       await ws.close();
       setStatus(0);
     });
-}
-
-/** On the first start: an admin token and an enrolment token, in files only their owner can read. */
-async function firstStartTokens(
-  ws: Awaited<ReturnType<typeof workspaceFor>>,
-): Promise<string[] & { enrolToken: string | undefined }> {
-  const out = [] as unknown as string[] & { enrolToken: string | undefined };
-  out.enrolToken = undefined;
-  for (const [role, file] of [
-    ["admin", "admin.token"],
-    ["enrol", "enrol.token"],
-  ] as const) {
-    const path = join(ws.data.root, file);
-    if (!(await hasTokenWithRole(ws.db, role))) {
-      const { token } = await createToken(ws.db, role === "admin" ? "admin" : "enrolment", role);
-      writeFileSync(path, `${token}\n`, { mode: 0o600 });
-      out.push(
-        `${role === "admin" ? "admin API token" : "agent enrolment token"} written to ${shown(path)} (mode 0600)`,
-      );
-    } else if (existsSync(path)) {
-      out.push(`${role === "admin" ? "admin API token" : "agent enrolment token"}: ${shown(path)}`);
-    }
-    if (role === "enrol" && existsSync(path)) {
-      const { readFileSync } = await import("node:fs");
-      out.enrolToken = readFileSync(path, "utf8").trim();
-    }
-  }
-  return out;
 }
 
 function startLocalAgent(

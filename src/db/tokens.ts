@@ -18,6 +18,13 @@ export async function createToken(
   name: string,
   role: Role,
 ): Promise<{ id: number; token: string }> {
+  const live = await db
+    .selectFrom("tokens")
+    .select("id")
+    .where("name", "=", name)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  if (live) throw new NameTakenError("token", name);
   const token = newToken("api");
   const { id } = await db
     .insertInto("tokens")
@@ -29,18 +36,32 @@ export async function createToken(
 
 export async function hasTokenWithRole(db: Conn, role: Role): Promise<boolean> {
   return (
-    (await db.selectFrom("tokens").select("id").where("role", "=", role).executeTakeFirst()) !== undefined
+    (await db
+      .selectFrom("tokens")
+      .select("id")
+      .where("role", "=", role)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst()) !== undefined
   );
 }
 
-export async function tokenByHash(db: Conn, hash: string): Promise<{ name: string; role: Role } | undefined> {
-  return db.selectFrom("tokens").select(["name", "role"]).where("token_hash", "=", hash).executeTakeFirst();
+/** The token with this hash, revoked or not (a revoked token is refused with a reason). */
+export async function tokenByHash(
+  db: Conn,
+  hash: string,
+): Promise<{ name: string; role: Role; revoked_at?: string | null; revoked_by?: string | null } | undefined> {
+  return db
+    .selectFrom("tokens")
+    .select(["name", "role", "revoked_at", "revoked_by"])
+    .where("token_hash", "=", hash)
+    .executeTakeFirst();
 }
 
 export async function createAgent(
   db: Conn,
   a: { name: string; labels: Record<string, string>; slots: number },
 ): Promise<{ id: number; token: string }> {
+  if (await agentByName(db, a.name)) throw new NameTakenError("agent", a.name);
   const token = newToken("agent");
   const now = new Date().toISOString();
   const { id } = await db
@@ -85,4 +106,101 @@ export async function agentIsDisabled(db: Conn, id: number): Promise<boolean> {
 export async function setAgentSandbox(db: Conn, agent: AgentRow, sandbox: string): Promise<void> {
   if (agent.sandbox === sandbox) return;
   await db.updateTable("agents").set({ sandbox }).where("id", "=", agent.id).execute();
+}
+
+/** A name already taken by a live token or by an agent: the API answers 409 naming it. */
+export class NameTakenError extends Error {
+  readonly code = "NAME_TAKEN";
+  constructor(
+    readonly kind: "token" | "agent",
+    readonly taken: string,
+  ) {
+    super(
+      kind === "agent"
+        ? `an agent named "${taken}" is enrolled already: pick another --name, or delete that agent first (kiln agents delete ${taken})`
+        : `a live token named "${taken}" exists already: pick another name, or revoke it first (kiln tokens revoke ${taken})`,
+    );
+  }
+}
+
+export interface TokenListRow {
+  name: string;
+  role: Role;
+  created_at: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
+/** Every token, oldest first: what it is called and can do, never its hash. */
+export async function listTokens(db: Conn): Promise<TokenListRow[]> {
+  const rows = await db
+    .selectFrom("tokens")
+    .select(["name", "role", "created_at", "revoked_at", "revoked_by"])
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => ({ ...r, revoked_at: r.revoked_at ?? null, revoked_by: r.revoked_by ?? null }));
+}
+
+export type RevokeOutcome = "revoked" | "unknown" | "last-admin";
+
+/**
+ * Revokes the live tokens called `name`, unless that would leave no live admin token (nobody could
+ * administer the farm any more). One transaction, so two admins revoking each other cannot both win.
+ */
+export async function revokeToken(db: Conn, name: string, by: string): Promise<RevokeOutcome> {
+  return db.transaction().execute(async (tx) => {
+    const live = await tx
+      .selectFrom("tokens")
+      .select(["id", "name", "role"])
+      .where("revoked_at", "is", null)
+      .execute();
+    const mine = live.filter((t) => t.name === name);
+    if (mine.length === 0) return "unknown";
+    const admins = live.filter((t) => t.role === "admin");
+    if (admins.length > 0 && admins.every((t) => t.name === name)) return "last-admin";
+    await tx
+      .updateTable("tokens")
+      .set({ revoked_at: new Date().toISOString(), revoked_by: by })
+      .where("name", "=", name)
+      .where("revoked_at", "is", null)
+      .execute();
+    return "revoked";
+  });
+}
+
+export async function agentByName(db: Conn, name: string): Promise<AgentRow | undefined> {
+  return db.selectFrom("agents").selectAll().where("name", "=", name).executeTakeFirst();
+}
+
+/** Disables (or enables again) an agent: a disabled agent's credential is refused and it gets no jobs. */
+export async function setAgentDisabled(
+  db: Conn,
+  id: number,
+  disabled: { by: string } | undefined,
+): Promise<void> {
+  await db
+    .updateTable("agents")
+    .set(
+      disabled
+        ? { disabled: 1, disabled_at: new Date().toISOString(), disabled_by: disabled.by }
+        : { disabled: 0, disabled_at: null, disabled_by: null },
+    )
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Deletes an agent that holds no lease; returns how many leased jobs it holds (0: deleted). */
+export async function deleteAgent(db: Conn, id: number): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const held = await tx
+      .selectFrom("jobs")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("agent_id", "=", id)
+      .where("status", "=", "leased")
+      .executeTakeFirstOrThrow();
+    const n = Number(held.n);
+    if (n > 0) return n;
+    await tx.deleteFrom("agents").where("id", "=", id).execute();
+    return 0;
+  });
 }

@@ -1,27 +1,30 @@
 // The HTTP application: Fastify with zod validation (the same schemas produce the OpenAPI
 // description at /api/openapi.json), auth, and one route module per resource.
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance } from "fastify";
 import {
-  hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
-import { UserError } from "../util/errors.js";
+import fastifyHelmet from "@fastify/helmet";
 import { packageRoot } from "../util/package-root.js";
-import { Auth } from "./auth.js";
+import { Auth, guardsFirst } from "./auth.js";
+import { setErrorHandler } from "./error-handler.js";
 import type { Farm } from "./farm.js";
-import { HttpError } from "./http-error.js";
+import { serverFactory, TIMEOUTS } from "./http-server.js";
+import { agentAdminRoutes } from "./routes/agents.js";
 import { agentRoutes } from "./routes/agent-api.js";
 import { buildRoutes } from "./routes/builds.js";
 import { farmRoutes } from "./routes/farm.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { repoRoutes } from "./routes/repos.js";
+import { tokenRoutes } from "./routes/tokens.js";
 import { uiRoutes } from "./routes/ui-api.js";
 import type { SourceWatcher } from "./source-watch.js";
 
@@ -32,6 +35,14 @@ export interface AppOptions {
   version: string;
   /** Watches the set's git repository (source triggers); absent with --poll 0. */
   source?: SourceWatcher;
+  /** The secret git hosts sign webhooks with. */
+  hookSecret: string;
+  /** The URL clients reach the server at (--public-url); else the address it listens on. */
+  publicUrl?: string;
+  /** Absolute paths under these are shown relative to them in error messages (data dir, set). */
+  roots: string[];
+  /** The server's log (500s and their stacks); stderr by default. */
+  log?: (line: string) => void;
 }
 
 export type App = FastifyInstance;
@@ -42,6 +53,8 @@ export async function buildApp(o: AppOptions): Promise<App> {
     bodyLimit: 1024 * 1024,
     logger: false,
     forceCloseConnections: true,
+    serverFactory,
+    ...TIMEOUTS,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -53,32 +66,29 @@ export async function buildApp(o: AppOptions): Promise<App> {
   );
   app.addContentTypeParser("application/octet-stream", (_req, payload, done) => done(null, payload));
 
-  app.setErrorHandler((err, req, reply) => {
-    if (hasZodFastifySchemaValidationErrors(err)) {
-      const where = err.validationContext ?? "request";
-      const what = err.validation
-        .map(
-          (v) =>
-            `${where}${v.instancePath ? v.instancePath.replaceAll("/", ".") : ""}: ${v.message ?? "invalid"}`,
-        )
-        .join("; ");
-      return reply.code(400).send({ error: what, code: "INVALID_REQUEST" });
-    }
-    if (err instanceof HttpError) {
-      return reply.code(err.status).send({ error: err.message, code: err.code, ...err.details });
-    }
-    if (err instanceof UserError) {
-      return reply.code(400).send({ error: err.format(), code: err.code });
-    }
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) {
-      return reply
-        .code(status)
-        .send({ error: (err as Error).message, code: (err as { code?: string }).code });
-    }
-    req.log.error(err);
-    process.stderr.write(`kiln serve: ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}\n`);
-    return reply.code(500).send({ error: `internal error: ${(err as Error).message}`, code: "INTERNAL" });
+  setErrorHandler(app, { roots: o.roots, log: o.log ?? ((line) => process.stderr.write(`${line}\n`)) });
+  // Every auth guard runs before the body is read (see auth.ts).
+  app.addHook("onRoute", guardsFirst);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // Served over plain http on a LAN as often as over https: no HSTS, no upgrade.
+    strictTransportSecurity: false,
+    xFrameOptions: { action: "deny" },
   });
 
   await app.register(fastifySwagger, {
@@ -95,8 +105,19 @@ export async function buildApp(o: AppOptions): Promise<App> {
   await app.register(farmRoutes, { farm: o.farm, auth });
   await app.register(buildRoutes, { farm: o.farm, auth });
   await app.register(agentRoutes, { farm: o.farm, auth, maxUploadBytes: o.maxUploadBytes });
-  await app.register(hookRoutes, { source: o.source, auth });
-  await app.register(repoRoutes, { farm: o.farm, auth, repos: o.farm.repositories });
+  await app.register(hookRoutes, { source: o.source, auth, hookSecret: o.hookSecret });
+  await app.register(repoRoutes, {
+    farm: o.farm,
+    auth,
+    repos: o.farm.repositories,
+    publicUrl: () => o.publicUrl ?? listeningUrl(app),
+  });
+  await app.register(tokenRoutes, { db: o.farm.ws.db, auth });
+  await app.register(agentAdminRoutes, {
+    db: o.farm.ws.db,
+    auth,
+    changed: () => o.farm.events.emit("change"),
+  });
   await app.register(uiRoutes, { farm: o.farm, auth });
 
   app.get("/api/openapi.json", { schema: { hide: true } }, () => app.swagger());
@@ -125,4 +146,17 @@ export async function buildApp(o: AppOptions): Promise<App> {
     );
   }
   return app;
+}
+
+/** Where the server listens, as a URL others can use (a wildcard address becomes the host name). */
+function listeningUrl(app: App): string {
+  const a = app.server.address();
+  if (!a || typeof a === "string") return "http://localhost";
+  const host =
+    a.address === "0.0.0.0" || a.address === "::"
+      ? hostname()
+      : a.family === "IPv6"
+        ? `[${a.address}]`
+        : a.address;
+  return `http://${host}:${a.port}`;
 }

@@ -69,7 +69,8 @@ export class SourceWatcher {
     }
     const head = await headCommit(dir);
     if (!head) {
-      const note = `${dir} is not a git repository: no source triggers`;
+      // Notes go into HTTP bodies: the set is named by what it is, never by its path on the server.
+      const note = "the package set is not a git repository: no source triggers";
       this.say(note);
       return { changed: [], note };
     }
@@ -81,7 +82,7 @@ export class SourceWatcher {
         .values({ set_dir: dir, commit: head, updated_at: new Date().toISOString() })
         .onConflict((oc) => oc.column("set_dir").doNothing())
         .execute();
-      const note = `watching ${dir} from commit ${head.slice(0, 12)}`;
+      const note = `watching the package set from commit ${head.slice(0, 12)}`;
       this.say(note);
       return { commit: head, changed: [], note };
     }

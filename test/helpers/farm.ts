@@ -61,6 +61,8 @@ export interface Server extends Proc {
   url: string;
   admin: string;
   enrol: string;
+  /** The hook secret webhooks are signed with (<data>/hook.secret, or --hook-secret-file's). */
+  hookSecret: string;
   data: string;
 }
 
@@ -104,6 +106,12 @@ export async function startServer(o: {
     enrol: existsSync(join(o.data, "enrol.token"))
       ? readFileSync(join(o.data, "enrol.token"), "utf8").trim()
       : "",
+    hookSecret: readFileSync(
+      o.extra?.includes("--hook-secret-file")
+        ? o.extra[o.extra.indexOf("--hook-secret-file") + 1]!
+        : join(o.data, "hook.secret"),
+      "utf8",
+    ).trim(),
     data: o.data,
   };
 }

@@ -76,7 +76,7 @@ describe("hostile: commands on agents", () => {
     });
     const done = await waitForJob(server.url, jobId, (j) => j.status === "green" || j.status === "failed");
     expect(done.status).toBe("green");
-    expect(loose.output()).toMatch(new RegExp(`job ${jobId}: \\(command\\) green`));
+    await loose.waitFor(new RegExp(`job ${jobId}: \\(command\\) green`));
     expect((await api(server.url, "GET", `/jobs/${jobId}`)).body.agent).toBe("loose");
     for (const p of [strict, loose, server]) p.child.kill("SIGTERM");
   });

@@ -13,6 +13,7 @@ import { PlanPage } from "./pages/PlanPage";
 import { RebuildMap } from "./pages/RebuildMap";
 import { Repositories } from "./pages/Repositories";
 import { RouteError } from "./pages/RouteError";
+import { Tokens } from "./pages/Tokens";
 
 const router = createBrowserRouter([
   {
@@ -31,6 +32,7 @@ const router = createBrowserRouter([
           { path: "plan", element: <PlanPage /> },
           { path: "repositories", element: <Repositories /> },
           { path: "agents", element: <Agents /> },
+          { path: "tokens", element: <Tokens /> },
           { path: "*", element: <NotFound /> },
         ],
       },

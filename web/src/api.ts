@@ -108,6 +108,11 @@ export function apiPost<T>(path: string, body: unknown = {}): Promise<T> {
   });
 }
 
+/** DELETE an API path with the saved token. */
+export function apiDelete<T>(path: string): Promise<T> {
+  return call<T>(path, { method: "DELETE", headers: headers({}, token) });
+}
+
 /** Who a token belongs to (without saving it). */
 export function whoami(withToken: string | null): Promise<{ name: string | null; role: string | null }> {
   return call(`/whoami`, { headers: headers({}, withToken) });

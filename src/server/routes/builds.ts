@@ -176,18 +176,18 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = as
         .type("text/plain; charset=utf-8")
         .send(createReadStream(path, { start: req.query.offset }));
     }
-    const res = openEventStream(reply);
+    const stream = openEventStream(reply);
     // A client that reconnects (EventSource) says how far it had read.
     const lastId = Number(req.headers["last-event-id"]);
     let offset = Number.isInteger(lastId) && lastId > req.query.offset ? lastId : req.query.offset;
-    let closed = false;
-    req.raw.on("close", () => (closed = true));
+    // Reads on only as fast as the client takes what was sent (stream.write waits for the
+    // socket to drain): a follower that does not read holds one chunk, not the whole log.
+    const buf = Buffer.alloc(64 * 1024);
     const pump = async (): Promise<void> => {
       const fh = await open(path, "r").catch(() => undefined);
       if (!fh) return;
       try {
-        for (;;) {
-          const buf = Buffer.alloc(64 * 1024);
+        while (!stream.closed) {
           const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
           if (bytesRead === 0) break;
           // Only whole UTF-8 characters: cut before a trailing partial sequence.
@@ -195,10 +195,9 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = as
           while (end > 0 && end > bytesRead - 4 && (buf[end - 1]! & 0xc0) === 0x80) end--;
           if (end > 0 && buf[end - 1]! >= 0xc0) end--;
           if (end === 0) end = bytesRead;
-          res.write(
-            `event: log\nid: ${offset + end}\ndata: ${JSON.stringify(buf.subarray(0, end).toString("utf8"))}\n\n`,
-          );
+          const chunk = `event: log\nid: ${offset + end}\ndata: ${JSON.stringify(buf.subarray(0, end).toString("utf8"))}\n\n`;
           offset += end;
+          if (!(await stream.write(chunk))) break;
         }
       } finally {
         await fh.close();
@@ -211,11 +210,11 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = as
     try {
       for (;;) {
         await pump();
-        if (closed) break;
+        if (stream.closed) break;
         const end = await o.ended();
         if (end) {
           await pump();
-          res.write(`event: end\ndata: ${JSON.stringify(end)}\n\n`);
+          await stream.write(`event: end\ndata: ${JSON.stringify(end)}\n\n`);
           break;
         }
         await new Promise<void>((r) => {
@@ -225,12 +224,12 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = as
             r();
           };
         });
-        res.write(": keep-alive\n\n");
+        if (!(await stream.write(": keep-alive\n\n"))) break;
       }
     } finally {
       farm.events.off(o.event, onLog);
       farm.events.off("change", onLog);
-      res.end();
+      stream.end();
     }
     return undefined;
   }

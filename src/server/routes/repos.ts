@@ -35,10 +35,12 @@ const TYPES: Record<string, string> = {
   ".asc": "text/plain; charset=utf-8",
 };
 
-export const repoRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; repos: Repositories }> = async (
-  app,
-  { farm, auth, repos },
-) => {
+export const repoRoutes: FastifyPluginAsyncZod<{
+  farm: Farm;
+  auth: Auth;
+  repos: Repositories;
+  publicUrl: () => string;
+}> = async (app, { farm, auth, repos, publicUrl }) => {
   const db = farm.ws.db;
   const names = (): string[] => farm.ws.config.repositories.map((r) => r.name);
   const known = (name: string): void => {
@@ -46,7 +48,9 @@ export const repoRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; repos: 
       throw new HttpError(404, `no repository ${name} (there are ${names().join(", ")})`, "NOT_FOUND");
     }
   };
-  const base = (req: FastifyRequest): string => `${req.protocol}://${req.headers.host ?? "localhost"}`;
+  // The server's own URL (--public-url, else where it listens): never the request's Host header,
+  // which a client chooses and which would end up in the .repo files others install from.
+  const base = (_req: FastifyRequest): string => publicUrl();
 
   // ---- what clients read ----
 

@@ -35,9 +35,9 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async
       },
     },
     async (req, reply) => {
-      const res = openEventStream(reply);
+      const stream = openEventStream(reply);
       // A client that lost the connection reconnects by itself (EventSource), a few seconds later.
-      res.write("retry: 2000\n\n");
+      stream.send("retry: 2000\n\n");
       let n = 0;
       let timer: NodeJS.Timeout | undefined;
       // Changes come in bursts: one event per 200 ms at most.
@@ -45,10 +45,10 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async
         if (timer) return;
         timer = setTimeout(() => {
           timer = undefined;
-          res.write(`event: change\nid: ${++n}\ndata: {}\n\n`);
+          stream.send(`event: change\nid: ${++n}\ndata: {}\n\n`);
         }, 200);
       };
-      const beat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+      const beat = setInterval(() => stream.send(": keep-alive\n\n"), 15_000);
       farm.events.on("change", onChange);
       const done = (): void => {
         farm.events.off("change", onChange);
@@ -56,7 +56,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async
         clearTimeout(timer);
       };
       req.raw.on("close", done);
-      res.write(`event: hello\ndata: {}\n\n`);
+      stream.send(`event: hello\ndata: {}\n\n`);
     },
   );
 

@@ -1,5 +1,6 @@
 // Every page: the header (product, nav, live indicator, sign-in) and the page below it.
 import { NavLink, Outlet } from "react-router";
+import { useAuth } from "../auth";
 import { LiveIndicator } from "./LiveIndicator";
 import { SignIn } from "./SignIn";
 
@@ -10,8 +11,12 @@ const NAV = [
   { to: "/repositories", label: "Repositories", end: false },
   { to: "/agents", label: "Agents", end: false },
 ];
+// Shown to admins only.
+const ADMIN_NAV = [{ to: "/tokens", label: "Tokens", end: false }];
 
 export function Layout() {
+  const { role } = useAuth();
+  const nav = role === "admin" ? [...NAV, ...ADMIN_NAV] : NAV;
   return (
     <>
       <a className="skip" href="#main">
@@ -23,7 +28,7 @@ export function Layout() {
             Kiln
           </NavLink>
           <nav aria-label="Main" className="nav">
-            {NAV.map((n) => (
+            {nav.map((n) => (
               <NavLink key={n.to} to={n.to} end={n.end}>
                 {n.label}
               </NavLink>

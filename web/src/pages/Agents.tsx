@@ -1,5 +1,8 @@
 // The agents: state, labels, slots in use, what each runs, when it was last heard from.
 import { Link } from "react-router";
+import { apiDelete, apiPost } from "../api";
+import { useAuth } from "../auth";
+import { ActionButton } from "../components/ActionButton";
 import type { AgentView } from "../../../src/api/schemas";
 import { Ago } from "../components/Ago";
 import { Fetching } from "../components/Feedback";
@@ -9,6 +12,11 @@ import { useApi } from "../useApi";
 export function Agents() {
   const agents = useApi<{ agents: AgentView[] }>("/agents");
   const list = agents.data?.agents ?? [];
+  const admin = useAuth().role === "admin";
+  const act = async (p: Promise<unknown>): Promise<void> => {
+    await p;
+    agents.reload();
+  };
   return (
     <>
       <title>Agents · Kiln</title>
@@ -28,6 +36,7 @@ export function Agents() {
                 <th scope="col">Slots used</th>
                 <th scope="col">Running</th>
                 <th scope="col">Last heartbeat</th>
+                {admin && <th scope="col">Actions</th>}
               </tr>
             </thead>
             <tbody>
@@ -75,6 +84,31 @@ export function Agents() {
                   <td>
                     <Ago at={a.lastSeenAt} />
                   </td>
+                  {admin && (
+                    <td>
+                      <div className="row-actions">
+                        {a.state === "disabled" ? (
+                          <ActionButton
+                            onAction={() => act(apiPost(`/agents/${encodeURIComponent(a.name)}/enable`))}
+                          >
+                            Enable {a.name}
+                          </ActionButton>
+                        ) : (
+                          <ActionButton
+                            onAction={() => act(apiPost(`/agents/${encodeURIComponent(a.name)}/disable`))}
+                          >
+                            Disable {a.name}
+                          </ActionButton>
+                        )}
+                        <ActionButton
+                          className="button button-danger"
+                          onAction={() => act(apiDelete(`/agents/${encodeURIComponent(a.name)}`))}
+                        >
+                          Delete {a.name}
+                        </ActionButton>
+                      </div>
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
