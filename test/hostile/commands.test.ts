@@ -80,4 +80,32 @@ describe("hostile: commands on agents", () => {
     expect((await api(server.url, "GET", `/jobs/${jobId}`)).body.agent).toBe("loose");
     for (const p of [strict, loose, server]) p.child.kill("SIGTERM");
   });
+
+  it("an agent disabled while its lease request waits is given nothing more", async () => {
+    const set = makeSet({ "kiln.yaml": KILN_YAML, "packages/one/one.spec": noarchSpec("one") });
+    const server = await startServer({ set, data: tempDir("kiln-hostile-cmd-"), localAgents: 0 });
+    const enrolled = await api(server.url, "POST", "/agents", {
+      token: server.enrol,
+      body: { name: "rogue", labels: { arch: "x86_64", os: "linux" }, slots: 1 },
+    });
+    expect(enrolled.status).toBe(201);
+    // The long poll starts while nothing is queued, then the agent is disabled, then work comes.
+    const poll = api(server.url, "POST", "/agent/lease", {
+      token: enrolled.body.token,
+      body: { free: 1, waitMs: 4000 },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const off = await api(server.url, "POST", "/agents/rogue/disable", { token: server.admin, body: {} });
+    expect(off.status).toBe(200);
+    const req = await api(server.url, "POST", "/commands", {
+      token: server.admin,
+      body: { command: "true" },
+    });
+    expect(req.status).toBe(201);
+    const leased = await poll;
+    expect(leased.status).toBe(200);
+    expect(leased.body.jobs).toEqual([]);
+    expect((await api(server.url, "GET", `/jobs/${req.body.jobs[0].id}`)).body.status).toBe("queued");
+    server.child.kill("SIGTERM");
+  });
 });
