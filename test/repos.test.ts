@@ -319,7 +319,12 @@ describe("checksums end to end", () => {
     // Not served as it is now.
     const served = await fetch(`${server.url}/repos/testing/Packages/h/hello-1.0-1.kiln1.x86_64.rpm`);
     expect(served.status).toBe(500);
-    expect(((await served.json()) as { error: string }).error).toMatch(/is damaged/);
+    // A 500 says only a reference; the server's log says what is damaged.
+    const err = (await served.json()) as { error: string; reference: string };
+    expect(err.error).toBe(`internal error (reference ${err.reference}); the server's log has the details`);
+    await server.waitFor(
+      new RegExp(`error ${err.reference}: GET /repos/testing/Packages/h/hello-\\S+: [\\s\\S]*is damaged`),
+    );
     expect((await fetch(`${server.url}/api/v1/artifacts/${hello}`)).status).toBe(500);
 
     const r = await asAdmin(server, "scrub");

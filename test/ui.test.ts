@@ -186,7 +186,8 @@ describe("the web UI", () => {
     await dialog.getByText("Will move:").waitFor();
     await shot(page, "promote-confirm");
     await dialog.getByRole("button", { name: "Promote" }).click();
-    await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
+    // A promotion publishes before it answers: on a busy machine that takes more than a second.
+    await expect.poll(() => page.getByRole("dialog").count(), { timeout: 15_000 }).toBe(0);
     const stable = page.locator("section", {
       has: page.getByRole("heading", { name: "stable", exact: true }),
     });
