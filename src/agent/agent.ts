@@ -91,6 +91,7 @@ export class Agent {
     );
     const heart = this.heartbeats();
     let backoff = 250;
+    let disabled = false;
     while (!this.o.signal.aborted && !this.parentGone()) {
       const free = this.o.slots - this.running.size;
       if (free <= 0) {
@@ -107,10 +108,19 @@ export class Agent {
           this.o.signal,
         );
         backoff = 250;
+        if (disabled) this.o.log("this agent is enabled again");
+        disabled = false;
         for (const j of jobs) this.start(j);
       } catch (e) {
         if (e instanceof ApiError && e.status === 401) throw e;
         if (this.o.signal.aborted) break;
+        if (e instanceof ApiError && e.code === "AGENT_DISABLED") {
+          // Said once; the agent asks again now and then, and goes on when an admin enables it.
+          if (!disabled) this.o.log(`${e.message}; asking again every 30 s`);
+          disabled = true;
+          await this.sleep(30_000);
+          continue;
+        }
         this.o.log(`lease: ${(e as Error).message}; retrying`);
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, 5000);

@@ -78,6 +78,14 @@ describe("hostile: commands on agents", () => {
     expect(done.status).toBe("green");
     await loose.waitFor(new RegExp(`job ${jobId}: \\(command\\) green`));
     expect((await api(server.url, "GET", `/jobs/${jobId}`)).body.agent).toBe("loose");
+    // A disabled agent is told so, says it once, and does not enrol again under a new name.
+    expect(
+      (await api(server.url, "POST", "/agents/strict/disable", { token: server.admin, body: {} })).status,
+    ).toBe(200);
+    await strict.waitFor(
+      /the agent "strict" is disabled \(by admin at [^)]+\): an admin enables it with kiln agents enable strict; asking again every 30 s/,
+    );
+    expect(strict.output()).not.toMatch(/enrolling again/);
     for (const p of [strict, loose, server]) p.child.kill("SIGTERM");
   });
 
