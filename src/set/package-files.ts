@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { SourcePackage } from "../core/package.js";
 import { UserError } from "../util/errors.js";
 import { RefusedFileError } from "../util/safe-fs.js";
+import { missingSources } from "./interpret-spec.js";
 
 export const MAX_SPEC_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024;
@@ -95,31 +96,24 @@ export function checkPackageFiles(
   dir: string,
   maxSourceBytes: number,
 ): UserError[] {
-  const errors: UserError[] = [];
+  const refused = new Map(
+    pkg.sources.map((s) => [
+      s.name,
+      refusal(join(packagesDir, dir, s.name), `packages/${dir}/${s.name}`, maxSourceBytes),
+    ]),
+  );
+  const errors = missingSources(pkg, dir, (name) => refused.get(name)?.reason !== "missing");
   for (const s of pkg.sources) {
-    const what = `${s.kind === "patch" ? "Patch" : "Source"}${s.number} "${s.name}"`;
-    const at = { file: pkg.specFile, ...(s.line !== undefined ? { line: s.line } : {}) };
-    const r = refusal(join(packagesDir, dir, s.name), `packages/${dir}/${s.name}`, maxSourceBytes);
-    if (!r) continue;
-    if (r.reason === "missing") {
-      errors.push(
-        new UserError(
-          "SOURCE_MISSING",
-          `${what} is not in packages/${dir}/`,
-          at,
-          "add the file next to the spec (Kiln does not download sources)",
-        ),
-      );
-    } else {
-      errors.push(
-        new UserError(
-          "FILE_REFUSED",
-          `${what}: ${r.message}`,
-          at,
-          "put the file itself in the package's directory",
-        ),
-      );
-    }
+    const r = refused.get(s.name);
+    if (!r || r.reason === "missing") continue;
+    errors.push(
+      new UserError(
+        "FILE_REFUSED",
+        `${s.kind === "patch" ? "Patch" : "Source"}${s.number} "${s.name}": ${r.message}`,
+        { file: pkg.specFile, ...(s.line !== undefined ? { line: s.line } : {}) },
+        "put the file itself in the package's directory",
+      ),
+    );
   }
   const rc = `${pkg.name}.rpmlintrc`;
   const r = refusal(join(packagesDir, dir, rc), `packages/${dir}/${rc}`, MAX_RPMLINTRC_BYTES);
