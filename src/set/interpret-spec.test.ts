@@ -459,3 +459,16 @@ describe("interpretSpec and the reader's refusals", () => {
     },
   );
 });
+
+describe("parseErrors with the spec's path in rpm's message", () => {
+  it("takes the line from 'error: FILE: line N: …'", () => {
+    const [e] = parseErrors(
+      "error: packages/r/r.spec: line 8: Too many levels of recursion in macro expansion.\n",
+      "packages/r/r.spec",
+    );
+    expect([e!.message, e!.location]).toEqual([
+      "rpm cannot parse the spec: Too many levels of recursion in macro expansion.",
+      { file: "packages/r/r.spec", line: 8 },
+    ]);
+  });
+});

@@ -19,7 +19,8 @@ export interface SpecContext {
 
 export type Interpreted = { ok: true; pkg: SourcePackage } | { ok: false; errors: UserError[] };
 
-const rpmMessage = /^error: (?:line (\d+): )?(.*)$/;
+// "error: line 6: Unknown tag", and for some messages "error: packages/x/x.spec: line 8: …".
+const rpmMessage = /^error: (?:(?:\S+\.spec: )?line (\d+): )?(.*)$/;
 
 /** Bumped when interpretSpec's output changes, so that cached interpretations are not reused. */
 export const INTERPRETER_VERSION = 2;
