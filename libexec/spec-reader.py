@@ -6,7 +6,7 @@
 # subpackage's header and %files list, the Source/Patch table) takes three rpmspec passes
 # (--srpm, the binary query and -P), about 6 ms a spec; this reads it in one parse, about 2 ms.
 #
-# Usage: spec-reader.py [--define 'NAME VALUE']... < paths (one per line)
+# Usage: spec-reader.py [--define 'NAME VALUE']... [--max-memory BYTES] < paths (one per line)
 # Output: {"ready": true} once librpm is loaded, then one line per spec as soon as it is read, in
 # the order given: {"file", "ok", "messages", ...header data...}. rpm's own messages for a spec
 # (error: line N: ...) are captured by pointing fd 2 at a scratch file while it parses.
@@ -37,6 +37,9 @@ while args:
     if args[0] == "--define" and len(args) > 1:
         name, _, value = args[1].partition(" ")
         defines.append((name, value))
+        args = args[2:]
+    elif args[0] == "--max-memory" and len(args) > 1:
+        MAX_ADDRESS_SPACE = int(args[1])
         args = args[2:]
     else:
         sys.stderr.write("spec-reader: unknown argument %r\n" % args[0])

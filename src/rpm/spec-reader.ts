@@ -42,6 +42,8 @@ export interface ReadSpecsOptions {
   timeoutMs?: number;
   /** Most the reader may print for one spec; default 4 MiB. */
   maxSpecOutputBytes?: number;
+  /** The reader's address space (RLIMIT_AS): a macro memory bomb fails its spec; default 4 GiB. */
+  maxMemoryBytes?: number;
 }
 
 /** Bumped whenever the reader's output changes shape, so cached results are not reused. */
@@ -49,6 +51,7 @@ export const SPEC_READER_VERSION = 2;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 export const MAX_SPEC_OUTPUT_BYTES = 4 * 1024 * 1024;
+const MAX_MEMORY_BYTES = 4 * 1024 * 1024 * 1024;
 
 const PYTHON = "/usr/bin/python3";
 
@@ -76,7 +79,10 @@ export async function readSpecs(files: string[], opts: ReadSpecsOptions): Promis
 
 function readerCommand(opts: ReadSpecsOptions): ReaderCommand {
   const script = join(packageRoot(), "libexec", "spec-reader.py");
-  const defines = Object.entries(opts.defines).flatMap(([k, v]) => ["--define", `${k} ${v}`]);
+  const defines = [
+    ...Object.entries(opts.defines).flatMap(([k, v]) => ["--define", `${k} ${v}`]),
+    ...["--max-memory", String(opts.maxMemoryBytes ?? MAX_MEMORY_BYTES)],
+  ];
   const env = { PATH: "/usr/bin:/bin", LANG: "C.UTF-8", HOME: "/tmp" };
   if (!opts.sandbox) return { argv: [PYTHON, script, ...defines], cwd: opts.baseDir, env };
   const argv = bwrapArgv(

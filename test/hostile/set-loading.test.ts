@@ -49,7 +49,7 @@ function hostileSet(): string {
   writeFile(pkg("zero", "zero.spec"), withSource("zero", "zero.tar.gz"));
   symlinkSync("/dev/zero", pkg("zero", "zero.tar.gz"));
 
-  writeFile(pkg("sleepy", "sleepy.spec"), `${header("sleepy")}%global x %(sleep 1000)\n%description\nx\n`);
+  writeFile(pkg("sleepy", "sleepy.spec"), `${header("sleepy")}%global x %(sleep 1013)\n%description\nx\n`);
   writeFile(
     pkg("recur", "recur.spec"),
     `${header("recur")}%define a %{a}%{a}\nProvides: %{a}\n%description\nx\n`,
@@ -176,6 +176,9 @@ describe("hostile set loading", () => {
     // Four specs that could each have hung the reader (sleep, recursion, huge output, the link):
     // only the sleeping one waits for its timeout.
     expect(planMs).toBeLessThan(4 * TIMEOUT_S * 1000);
+    // And what the sleeping spec started was killed with its reader (bubblewrap's too).
+    const left = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
+    expect(left.split("\n").filter((l) => l.startsWith("sleep 1013"))).toEqual([]);
   });
 
   it("kiln build builds every honest package and says which are invalid", () => {
