@@ -1,6 +1,8 @@
 // The real reader (python3-rpm) on specs that misbehave: each is reported on its own and the
 // specs after it are read.
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -65,5 +67,27 @@ describe("readSpecs", () => {
     expect(r.map((x) => x.file)).toEqual([sneaky, ok]);
     expect(r[0]!.ok || r[0]!.failure?.code === "SPEC_READER_STOPPED").toBe(true);
     expect([r[1]!.ok, r[1]!.messages]).toEqual([true, ""]);
+  });
+
+  it("runs no more reader processes at once than there are cores, however many loads ask", async () => {
+    const hang = spec("slow", "%global x %(sleep 1.5)");
+    // A tag of these readers' own in their command line, so that other tests' readers are not counted.
+    const tag = `.slots${process.pid}`;
+    const loads = availableParallelism() + 1;
+    let most = 0;
+    const sample = setInterval(() => {
+      const ps = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
+      const n = ps.split("\n").filter((l) => l.includes("spec-reader.py") && l.includes(tag)).length;
+      most = Math.max(most, n);
+    }, 100);
+    try {
+      const all = await Promise.all(
+        Array.from({ length: loads }, () => readSpecs([hang], { ...opts, defines: { dist: tag } })),
+      );
+      expect(all.flat().every((r) => r.ok)).toBe(true);
+    } finally {
+      clearInterval(sample);
+    }
+    expect(most).toBe(availableParallelism());
   });
 });
