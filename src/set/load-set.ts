@@ -25,6 +25,7 @@ import {
 } from "./interpret-spec.js";
 import { readPackageConfigs } from "./package-configs.js";
 import {
+  asPackageError,
   checkPackageFiles,
   checkSpec,
   DEFAULT_MAX_SOURCE_BYTES,
@@ -106,13 +107,20 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
     const specFile = `packages/${dir}/${dir}.spec`;
     const specPath = join(setDir, specFile);
     const verifiedAt = Date.now();
-    const checked = checkSpec(packagesDir, dir);
+    let checked: ReturnType<typeof checkSpec>;
+    let dirStamp: Stamp;
+    try {
+      checked = checkSpec(packagesDir, dir);
+      dirStamp = stamp(lstatSync(join(packagesDir, dir)));
+    } catch (e) {
+      fail(dir, specFile, asPackageError(e, specFile));
+      continue;
+    }
     if (!checked.ok) {
       fail(dir, specFile, checked.error);
       continue;
     }
     const spec = stamp(checked.stat);
-    const dirStamp = stamp(lstatSync(join(packagesDir, dir)));
     const entry = unchanged(old?.entries[dir], spec, dirStamp);
     if (entry) {
       reused.push({ dir, specFile, entry });
@@ -125,8 +133,7 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
       // Never through a link, never more than the cap, even if the file changed since its lstat.
       text = await readRegular(specPath, { shown: specFile, maxBytes: MAX_SPEC_BYTES });
     } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      fail(dir, specFile, e);
+      fail(dir, specFile, asPackageError(e, specFile));
       continue;
     }
     const hash = sha256(text);
@@ -167,7 +174,12 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
       fail(dir, specFile, result.errors);
       return false;
     }
-    const missing = sourcesOk ? [] : checkPackageFiles(result.pkg, packagesDir, dir, maxSourceBytes);
+    let missing: UserError[];
+    try {
+      missing = sourcesOk ? [] : checkPackageFiles(result.pkg, packagesDir, dir, maxSourceBytes);
+    } catch (e) {
+      missing = [asPackageError(e, `packages/${dir}`)];
+    }
     if (missing.length > 0) {
       fail(dir, specFile, missing);
       return false;

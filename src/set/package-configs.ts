@@ -4,7 +4,8 @@
 import { join } from "node:path";
 import { PACKAGE_CONFIG_FILE, readPackageConfig, type PackageConfig } from "../config/package-config.js";
 import type { PipelineInput } from "../core/pipeline.js";
-import { UserError } from "../util/errors.js";
+import type { UserError } from "../util/errors.js";
+import { asPackageError } from "./package-files.js";
 
 export async function readPackageConfigs(
   setDir: string,
@@ -19,8 +20,7 @@ export async function readPackageConfigs(
       const c = await readPackageConfig(join(setDir, file), file, setPipeline);
       if (c) out.set(dir, c);
     } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      fail(dir, e);
+      fail(dir, asPackageError(e, file));
     }
   }
   return out;

@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { SourcePackage } from "../core/package.js";
-import { checkPackageFiles, checkSpec, listPackageDirs, MAX_SPEC_BYTES, refusal } from "./package-files.js";
+import {
+  asPackageError,
+  checkPackageFiles,
+  checkSpec,
+  listPackageDirs,
+  MAX_SPEC_BYTES,
+  refusal,
+} from "./package-files.js";
 
 const root = mkdtempSync(join(tmpdir(), "kiln-package-files-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -104,5 +111,19 @@ describe("checkPackageFiles", () => {
       ["FILE_REFUSED", 16, 'Source6 "big.tar.gz": packages/p/big.tar.gz is 5000 bytes; the limit is 4096'],
       ["FILE_REFUSED", undefined, "packages/p/p.rpmlintrc is a symbolic link: Kiln does not follow links"],
     ]);
+  });
+});
+
+describe("asPackageError", () => {
+  it("makes an errno failure the package's error and rethrows anything else", () => {
+    const eacces = Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+    const e = asPackageError(eacces, "packages/p/p.spec");
+    expect([e.code, e.message, e.location]).toEqual([
+      "FILE_REFUSED",
+      "packages/p/p.spec cannot be read (EACCES)",
+      { file: "packages/p/p.spec" },
+    ]);
+    const bug = new TypeError("a bug");
+    expect(() => asPackageError(bug, "x")).toThrow(bug);
   });
 });

@@ -120,3 +120,14 @@ export function checkPackageFiles(
   if (r && r.reason !== "missing") errors.push(r);
   return errors;
 }
+
+/**
+ * A package's file that could not be looked at (EACCES, ELOOP, EIO…) as that package's error, so
+ * that one unreadable package does not stop the set from loading; anything else is rethrown.
+ */
+export function asPackageError(e: unknown, shown: string): UserError {
+  if (e instanceof UserError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== "string") throw e;
+  return new UserError("FILE_REFUSED", `${shown} cannot be read (${code})`, { file: shown });
+}
