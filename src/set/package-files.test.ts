@@ -36,6 +36,7 @@ mkdirSync(join(packages, "s"));
 writeFileSync(join(packages, "s", "s.spec"), "");
 truncateSync(join(packages, "s", "s.spec"), MAX_SPEC_BYTES + 1);
 symlinkSync(join(packages, "p"), join(packages, "linked"));
+mkdirSync(join(packages, "new\nline"));
 
 describe("refusal", () => {
   it.each([
@@ -59,8 +60,11 @@ describe("listPackageDirs", () => {
   it("lists the directories and refuses a directory link without following it", () => {
     const { dirs, refused } = listPackageDirs(packages);
     expect(dirs).toEqual(["p", "q", "r", "s"]);
-    expect([...refused].map(([n, e]) => [n, e.code, e.message])).toEqual([
+    expect(
+      [...refused].sort(([a], [b]) => a.localeCompare(b)).map(([n, e]) => [n, e.code, e.message]),
+    ).toEqual([
       ["linked", "FILE_REFUSED", "packages/linked is a symbolic link: Kiln does not follow links"],
+      ["new\nline", "FILE_REFUSED", "packages/new\\nline has a control character in its name"],
     ]);
   });
 });

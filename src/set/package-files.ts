@@ -45,7 +45,14 @@ export function listPackageDirs(packagesDir: string): PackageDirs {
   const dirs: string[] = [];
   const refused = new Map<string, UserError>();
   for (const d of readdirSync(packagesDir, { withFileTypes: true })) {
-    if (d.isDirectory()) dirs.push(d.name);
+    // A name with a newline or another control character would garble every list it is in.
+    if ([...d.name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
+      const shown = `packages/${JSON.stringify(d.name).slice(1, -1)}`;
+      refused.set(
+        d.name,
+        new UserError("FILE_REFUSED", `${shown} has a control character in its name`, { file: shown }),
+      );
+    } else if (d.isDirectory()) dirs.push(d.name);
     else if (d.isSymbolicLink()) {
       const shown = `packages/${d.name}`;
       refused.set(
