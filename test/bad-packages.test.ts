@@ -157,6 +157,14 @@ describe("bad packages beside good ones", () => {
     expect(r.stdout).toContain("a change to good rebuilds at most 2 package(s)");
   });
 
+  it("stops on a packages/ that is a link (it would show the reader's sandbox the set's data directory)", async () => {
+    const other = makeSet({ "kiln.yaml": KILN_YAML, "p/p.spec": noarchSpec("p") });
+    symlinkSync(".", join(other, "packages"));
+    const r = await kiln(["graph", "--set", other]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/packages is a symbolic link: Kiln does not follow links/);
+  });
+
   it("stops on a set kiln.yaml that is a link, saying so", async () => {
     const other = makeSet({ "packages/a/a.spec": noarchSpec("a") });
     symlinkSync(join(set, "kiln.yaml"), join(other, "kiln.yaml"));

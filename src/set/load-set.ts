@@ -62,17 +62,19 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
   const started = performance.now();
   const config = opts.config;
   const packagesDir = join(setDir, "packages");
-  let listed: ReturnType<typeof listPackageDirs>;
-  try {
-    listed = listPackageDirs(packagesDir);
-  } catch {
+  // packages/ is what the reader's sandbox sees: a link could show it the data directory.
+  const top = lstatSync(packagesDir, { throwIfNoEntry: false });
+  if (!top?.isDirectory()) {
     throw new UserError(
       "SET_INVALID",
-      `${packagesDir} does not exist`,
+      top?.isSymbolicLink()
+        ? `${packagesDir} is a symbolic link: Kiln does not follow links`
+        : `${packagesDir} ${top ? "is not a directory" : "does not exist"}`,
       { file: packagesDir },
       "a package set keeps one directory per package: packages/<name>/<name>.spec",
     );
   }
+  const listed = listPackageDirs(packagesDir);
 
   const errors = new Map<string, UserError[]>();
   const broken = new Map<string, { specFile: string }>();
