@@ -52,9 +52,13 @@ out = os.fdopen(os.dup(1), "w", encoding="utf-8")
 null = os.open("/dev/null", os.O_RDWR)
 os.dup2(null, 0)
 os.dup2(null, 1)
+PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 try:
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    # A Kiln killed with -9 cannot kill this process group: it dies with its parent instead.
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 except OSError:
     pass
 # A macro memory bomb fails its spec (or this process), not the machine; a %(cat /dev/zero >&2)
