@@ -1,11 +1,13 @@
 // `kiln plan PKG…`: what a change to these packages (or a manual rebuild of them) would rebuild
-// downstream, in waves, with the time it should take, without building anything.
+// downstream, in waves, with the time it should take, without building anything. Every invalid
+// package's errors are printed too (and carried by --format json), and make it exit 1.
 import { Option, type Command } from "commander";
-import { loadGraph, modeOf } from "../build/load-graph.js";
+import { graphErrors, loadGraph, modeOf } from "../build/load-graph.js";
 import { planChange, type ChangePlan } from "../core/flow.js";
 import { lastDurations } from "../db/builds.js";
 import { UserError } from "../util/errors.js";
 import { setOptions, workspaceFor, type SetOptions } from "./common.js";
+import { formatUserError } from "./output.js";
 
 interface PlanOptions extends SetOptions {
   format: "text" | "json";
@@ -32,6 +34,9 @@ export function registerPlan(program: Command, setStatus: (s: number) => void): 
       const ws = await workspaceFor(o, false);
       try {
         const g = await loadGraph(ws);
+        const errors = graphErrors(g);
+        for (const [pkg, list] of errors)
+          for (const e of list) console.error(`${pkg}: ${formatUserError(e, ws.setDir)}`);
         const unknown = changed.filter((c) => !g.graph.names.includes(c));
         if (unknown.length) {
           throw new UserError(
@@ -48,9 +53,20 @@ export function registerPlan(program: Command, setStatus: (s: number) => void): 
           durations: await lastDurations(ws.db),
           downstream: o.downstream,
         });
-        if (o.format === "json") process.stdout.write(JSON.stringify(plan, null, 2) + "\n");
-        else printPlan(plan);
-        setStatus(0);
+        if (o.format === "json") {
+          const errs = [...errors].flatMap(([pkg, list]) =>
+            list.map((e) => ({
+              package: pkg,
+              code: e.code,
+              message: e.message,
+              ...e.location,
+              hint: e.hint,
+            })),
+          );
+          process.stdout.write(JSON.stringify({ ...plan, errors: errs }, null, 2) + "\n");
+        } else printPlan(plan);
+        if (errors.size > 0) console.error(`invalid: ${[...errors.keys()].sort().join(", ")}`);
+        setStatus(errors.size > 0 ? 1 : 0);
       } finally {
         await ws.close();
       }

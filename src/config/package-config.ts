@@ -1,7 +1,5 @@
 // packages/<name>/kiln.yaml: one package's own settings, beside its spec. Optional; checked by a
 // schema like the set's kiln.yaml, with errors at file:line:column.
-import { readFile } from "node:fs/promises";
-import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { REBUILD_MODES } from "../core/flow.js";
 import {
@@ -11,7 +9,8 @@ import {
   type PipelineInput,
 } from "../core/pipeline.js";
 import { packagePipelineSchema } from "./pipeline-schema.js";
-import { errorAt, schemaError, yamlSyntaxError } from "./yaml-errors.js";
+import { parseYaml, readYamlText } from "./read-yaml.js";
+import { errorAt, schemaError } from "./yaml-errors.js";
 
 export const packageConfigSchema = z.strictObject({
   /** What a new build of this package sets off downstream; default: the set's `rebuild`. */
@@ -36,10 +35,8 @@ export const PACKAGE_CONFIG_FILE = "kiln.yaml";
  * resolved against the set's and checked here, so a wrong stage reference points at its line.
  */
 export function parsePackageConfig(text: string, file: string, setPipeline: PipelineInput): PackageConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw yamlSyntaxError(file, doc.errors[0]!);
-  const parsed = packageConfigSchema.safeParse(doc.toJS() ?? {});
+  const { doc, lines, value } = parseYaml(text, file);
+  const parsed = packageConfigSchema.safeParse(value);
   if (!parsed.success) throw schemaError(file, doc, lines, parsed.error);
   const out: PackageConfig = {};
   if (parsed.data.rebuild) out.rebuild = parsed.data.rebuild;
@@ -64,18 +61,12 @@ export function parsePackageConfig(text: string, file: string, setPipeline: Pipe
   return out;
 }
 
-/** Reads `path` if it exists; undefined when it does not. */
+/** Reads `path` if it exists; undefined when it does not. A link or an oversize file is refused. */
 export async function readPackageConfig(
   path: string,
   file: string,
   setPipeline: PipelineInput,
 ): Promise<PackageConfig | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
-  }
-  return parsePackageConfig(text, file, setPipeline);
+  const text = await readYamlText(path, file);
+  return text === undefined ? undefined : parsePackageConfig(text, file, setPipeline);
 }

@@ -1,7 +1,5 @@
 // kiln.yaml: the package set's settings. Checked by a schema at the boundary; the type is derived from it.
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { REBUILD_MODES } from "../core/flow.js";
 import { parseDuration } from "../core/promotion.js";
@@ -9,7 +7,8 @@ import { SANDBOX_MODES } from "../core/sandbox-policy.js";
 import { UserError } from "../util/errors.js";
 import { checkPipeline, DEFAULT_PIPELINE_INPUT } from "../core/pipeline.js";
 import { pipelineSchema } from "./pipeline-schema.js";
-import { errorAt, schemaError, yamlSyntaxError } from "./yaml-errors.js";
+import { parseYaml, readYamlText } from "./read-yaml.js";
+import { errorAt, schemaError } from "./yaml-errors.js";
 
 const nameRe = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
@@ -104,10 +103,7 @@ export type SetConfig = z.infer<typeof setConfigSchema>;
 export const CONFIG_FILE = "kiln.yaml";
 
 export function parseSetConfig(text: string, file: string): SetConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw yamlSyntaxError(file, doc.errors[0]!);
-  const value: unknown = doc.toJS() ?? {};
+  const { doc, lines, value } = parseYaml(text, file);
   const parsed = setConfigSchema.safeParse(value);
   if (!parsed.success) throw schemaError(file, doc, lines, parsed.error);
   const problem = checkPipeline(parsed.data.pipeline);
@@ -117,19 +113,14 @@ export function parseSetConfig(text: string, file: string): SetConfig {
 
 export async function loadSetConfig(setDir: string): Promise<SetConfig> {
   const file = join(setDir, CONFIG_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new UserError(
-        "CONFIG_MISSING",
-        `no ${CONFIG_FILE} in ${setDir}`,
-        { file },
-        `a package set is a directory with ${CONFIG_FILE} and packages/<name>/<name>.spec; pass --set DIR`,
-      );
-    }
-    throw e;
+  const text = await readYamlText(file, file);
+  if (text === undefined) {
+    throw new UserError(
+      "CONFIG_MISSING",
+      `no ${CONFIG_FILE} in ${setDir}`,
+      { file },
+      `a package set is a directory with ${CONFIG_FILE} and packages/<name>/<name>.spec; pass --set DIR`,
+    );
   }
   return parseSetConfig(text, file);
 }

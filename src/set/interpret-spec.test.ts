@@ -7,6 +7,7 @@ import {
   deserializeInterpreted,
   interpretSpec,
   missingSources,
+  sourceNameProblem,
   parseErrors,
   serializeInterpreted,
   type Interpreted,
@@ -413,5 +414,61 @@ describe("serializeInterpreted / deserializeInterpreted", () => {
     const r = interpretSpec(raw({ name: "other", version: "%{v}" }), ctx());
     const errors = failed(deserializeInterpreted(serializeInterpreted(r)));
     expect(errors.map((e) => e.format())).toStrictEqual(failed(r).map((e) => e.format()));
+  });
+});
+
+describe("sourceNameProblem", () => {
+  it.each([
+    ["hello-1.0.tar.gz", undefined],
+    ["https://example.org/dl/hello-1.0.tar.gz", undefined],
+    ["https://example.org/../hello-1.0.tar.gz", undefined],
+    ["sub/hello.patch", undefined],
+    ["../../x", "leaves the package's directory (..)"],
+    ["a/../../x", "leaves the package's directory (..)"],
+    ["/etc/shadow", "is an absolute path: sources are taken from the package's directory"],
+    [".", "does not name a file"],
+    ["x/..", "does not name a file"],
+    ["https://example.org/", "does not name a file"],
+  ])("%s: %s", (name, problem) => {
+    expect(sourceNameProblem(name, name.replace(/^.*\//, ""))).toBe(problem);
+  });
+});
+
+describe("interpretSpec and the reader's refusals", () => {
+  it("refuses a Source that leaves its directory, at its line", () => {
+    const errors = failed(
+      interpretSpec(raw({ sources: [{ name: "../../x", number: 1, kind: "source" }] }), ctx()),
+    );
+    expect(errors.map((e) => [e.code, e.message])).toEqual([
+      ["SOURCE_INVALID", `Source1 "../../x" leaves the package's directory (..)`],
+    ]);
+  });
+
+  it.each(["SPEC_TIMEOUT", "SPEC_TOO_LARGE", "SPEC_READER_STOPPED"] as const)(
+    "a spec the reader was stopped on is one %s error at its file",
+    (code) => {
+      const errors = failed(
+        interpretSpec(
+          { file: SPEC_FILE, ok: false, messages: "", failure: { code, message: "stopped" } },
+          ctx(),
+        ),
+      );
+      expect(errors.map((e) => [e.code, e.message, e.location])).toEqual([
+        [code, "stopped", { file: SPEC_FILE }],
+      ]);
+    },
+  );
+});
+
+describe("parseErrors with the spec's path in rpm's message", () => {
+  it("takes the line from 'error: FILE: line N: …'", () => {
+    const [e] = parseErrors(
+      "error: packages/r/r.spec: line 8: Too many levels of recursion in macro expansion.\n",
+      "packages/r/r.spec",
+    );
+    expect([e!.message, e!.location]).toEqual([
+      "rpm cannot parse the spec: Too many levels of recursion in macro expansion.",
+      { file: "packages/r/r.spec", line: 8 },
+    ]);
   });
 });

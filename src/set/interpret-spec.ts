@@ -19,13 +19,26 @@ export interface SpecContext {
 
 export type Interpreted = { ok: true; pkg: SourcePackage } | { ok: false; errors: UserError[] };
 
-const rpmMessage = /^error: (?:line (\d+): )?(.*)$/;
+// "error: line 6: Unknown tag", and for some messages "error: packages/x/x.spec: line 8: …".
+const rpmMessage = /^error: (?:(?:\S+\.spec: )?line (\d+): )?(.*)$/;
 
 /** Bumped when interpretSpec's output changes, so that cached interpretations are not reused. */
-export const INTERPRETER_VERSION = 1;
+export const INTERPRETER_VERSION = 2;
+
+const FAILURE_HINTS: Record<NonNullable<RawSpec["failure"]>["code"], string> = {
+  SPEC_TIMEOUT:
+    "a %(command), %{lua:} or a macro that expands itself runs too long; if the spec is right, raise --spec-timeout",
+  SPEC_TOO_LARGE: "a macro expands to a huge value (a Provides, a %files list): fix the spec",
+  SPEC_READER_STOPPED:
+    "the spec may use more memory than the reader allows (4 GiB) or crash librpm: fix the spec",
+};
 
 export function interpretSpec(raw: RawSpec, ctx: SpecContext): Interpreted {
   const file = ctx.specFile;
+  if (raw.failure) {
+    const f = raw.failure;
+    return { ok: false, errors: [new UserError(f.code, f.message, { file }, FAILURE_HINTS[f.code])] };
+  }
   if (!raw.ok) return { ok: false, errors: parseErrors(raw.messages, file) };
   const lines = scanSpecLines(ctx.text);
   const errors: UserError[] = [];
@@ -80,6 +93,18 @@ export function interpretSpec(raw: RawSpec, ctx: SpecContext): Interpreted {
   for (const s of raw.sources ?? []) {
     const base = s.name.replace(/^.*\//, "");
     const line = sourceLine(lines, s.kind, s.number, base);
+    const problem = sourceNameProblem(s.name, base);
+    if (problem) {
+      errors.push(
+        new UserError(
+          "SOURCE_INVALID",
+          `${s.kind === "patch" ? "Patch" : "Source"}${s.number} "${s.name}" ${problem}`,
+          at(line),
+          `name a file in packages/${ctx.dirName}/ (a URL's last part is the file's name)`,
+        ),
+      );
+      continue;
+    }
     sources.push({ name: base, kind: s.kind, number: s.number, ...(line !== undefined ? { line } : {}) });
   }
 
@@ -113,6 +138,18 @@ export function interpretSpec(raw: RawSpec, ctx: SpecContext): Interpreted {
     ok: true,
     pkg: { name, specFile: file, specSha256: ctx.sha256, evr, buildRequires, sources, binaries },
   };
+}
+
+/**
+ * What is wrong with a Source/Patch name, if anything: rpm takes the part after the last "/" from
+ * the package's directory, so that part must be a file name, and a relative path must not climb.
+ */
+export function sourceNameProblem(name: string, base: string): string | undefined {
+  if (base === "" || base === "." || base === "..") return "does not name a file";
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(name)) return undefined;
+  if (name.startsWith("/")) return "is an absolute path: sources are taken from the package's directory";
+  if (name.split("/").includes("..")) return "leaves the package's directory (..)";
+  return undefined;
 }
 
 /** Source and Patch files the spec names that are not in its directory. */

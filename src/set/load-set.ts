@@ -1,9 +1,10 @@
 // Loads a package set: kiln.yaml, then every packages/<name>/<name>.spec read by librpm (or taken
-// from the spec cache when its content is unchanged). A bad spec is reported and the others load.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+// from the spec cache when its content is unchanged). A bad spec, source or kiln.yaml is reported
+// with its package and the others load.
+import { lstatSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
-import { PACKAGE_CONFIG_FILE, readPackageConfig, type PackageConfig } from "../config/package-config.js";
+import type { PackageConfig } from "../config/package-config.js";
 import type { SetConfig } from "../config/set-config.js";
 import type { SourcePackage } from "../core/package.js";
 import { getCachedSpecs, getSetSnapshot, putCachedSpecs, putSetSnapshot } from "../db/spec-cache.js";
@@ -12,16 +13,25 @@ import { readSpecs, SPEC_READER_VERSION } from "../rpm/spec-reader.js";
 import { rpmVersion } from "../rpm/rpm-version.js";
 import { UserError } from "../util/errors.js";
 import { sha256 } from "../util/hash.js";
+import { readRegular } from "../util/safe-fs.js";
 import {
   deserializeInterpreted,
   interpretedFromJson,
   interpretedToJson,
   INTERPRETER_VERSION,
   interpretSpec,
-  missingSources,
   serializeInterpreted,
   type Interpreted,
 } from "./interpret-spec.js";
+import { readPackageConfigs } from "./package-configs.js";
+import {
+  asPackageError,
+  checkPackageFiles,
+  checkSpec,
+  DEFAULT_MAX_SOURCE_BYTES,
+  listPackageDirs,
+  MAX_SPEC_BYTES,
+} from "./package-files.js";
 import { stamp, unchanged, type SetSnapshot, type SnapshotEntry, type Stamp } from "./set-snapshot.js";
 
 export interface LoadedSet {
@@ -44,26 +54,27 @@ export interface LoadOptions {
   sandbox: boolean;
   /** Longest a single spec may take to read (its %(shell) and %{lua:} included). */
   specTimeoutMs?: number;
+  /** Largest Source/Patch file a package may have; default 2 GiB. */
+  maxSourceBytes?: number;
 }
 
 export async function loadSet(setDir: string, opts: LoadOptions): Promise<LoadedSet> {
   const started = performance.now();
   const config = opts.config;
   const packagesDir = join(setDir, "packages");
-  let dirs: string[];
-  try {
-    dirs = readdirSync(packagesDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort();
-  } catch {
+  // packages/ is what the reader's sandbox sees: a link could show it the data directory.
+  const top = lstatSync(packagesDir, { throwIfNoEntry: false });
+  if (!top?.isDirectory()) {
     throw new UserError(
       "SET_INVALID",
-      `${packagesDir} does not exist`,
+      top?.isSymbolicLink()
+        ? `${packagesDir} is a symbolic link: Kiln does not follow links`
+        : `${packagesDir} ${top ? "is not a directory" : "does not exist"}`,
       { file: packagesDir },
       "a package set keeps one directory per package: packages/<name>/<name>.spec",
     );
   }
+  const listed = listPackageDirs(packagesDir);
 
   const errors = new Map<string, UserError[]>();
   const broken = new Map<string, { specFile: string }>();
@@ -71,6 +82,8 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
     errors.set(pkg, [...(errors.get(pkg) ?? []), ...(Array.isArray(e) ? e : [e])]);
     broken.set(pkg, { specFile });
   };
+  const dirs = listed.dirs;
+  for (const [dir, e] of listed.refused) fail(dir, `packages/${dir}/${dir}.spec`, e);
 
   const defines = { dist: config.dist };
   const salt = `${SPEC_READER_VERSION}.${INTERPRETER_VERSION}\0${await rpmVersion()}\0${JSON.stringify(defines)}\0`;
@@ -96,23 +109,20 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
     const specFile = `packages/${dir}/${dir}.spec`;
     const specPath = join(setDir, specFile);
     const verifiedAt = Date.now();
-    const st = statSync(specPath, { throwIfNoEntry: false });
-    if (!st?.isFile()) {
-      const specs = readdirSync(join(packagesDir, dir)).filter((f) => f.endsWith(".spec"));
-      fail(
-        dir,
-        specFile,
-        new UserError(
-          "SPEC_MISSING",
-          `packages/${dir}/ has no ${dir}.spec${specs.length ? ` (it has ${specs.join(", ")})` : ""}`,
-          { file: `packages/${dir}` },
-          `name the spec after its directory: packages/${dir}/${dir}.spec`,
-        ),
-      );
+    let checked: ReturnType<typeof checkSpec>;
+    let dirStamp: Stamp;
+    try {
+      checked = checkSpec(packagesDir, dir);
+      dirStamp = stamp(lstatSync(join(packagesDir, dir)));
+    } catch (e) {
+      fail(dir, specFile, asPackageError(e, specFile));
       continue;
     }
-    const spec = stamp(st);
-    const dirStamp = stamp(statSync(join(packagesDir, dir)));
+    if (!checked.ok) {
+      fail(dir, specFile, checked.error);
+      continue;
+    }
+    const spec = stamp(checked.stat);
     const entry = unchanged(old?.entries[dir], spec, dirStamp);
     if (entry) {
       reused.push({ dir, specFile, entry });
@@ -120,7 +130,14 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
       continue;
     }
     snapshotChanged = true;
-    const text = readFileSync(specPath);
+    let text: Buffer;
+    try {
+      // Never through a link, never more than the cap, even if the file changed since its lstat.
+      text = await readRegular(specPath, { shown: specFile, maxBytes: MAX_SPEC_BYTES });
+    } catch (e) {
+      fail(dir, specFile, asPackageError(e, specFile));
+      continue;
+    }
     const hash = sha256(text);
     entries.push({
       dir,
@@ -142,20 +159,29 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
   const toRead = entries.filter((e) => !cached.has(e.key));
   const read = await readSpecs(
     toRead.map((e) => e.specFile),
-    { baseDir: setDir, defines, sandbox: opts.sandbox },
+    {
+      baseDir: setDir,
+      defines,
+      sandbox: opts.sandbox,
+      ...(opts.specTimeoutMs !== undefined ? { timeoutMs: opts.specTimeoutMs } : {}),
+    },
   );
   const fresh: { key: string; data: string }[] = [];
   const readByFile = new Map(read.map((r) => [r.file, r]));
 
   const packages: SourcePackage[] = [];
+  const maxSourceBytes = opts.maxSourceBytes ?? DEFAULT_MAX_SOURCE_BYTES;
   const accept = (dir: string, specFile: string, result: Interpreted, sourcesOk: boolean): boolean => {
     if (!result.ok) {
       fail(dir, specFile, result.errors);
       return false;
     }
-    const missing = sourcesOk
-      ? []
-      : missingSources(result.pkg, dir, (name) => existsSync(join(packagesDir, dir, name)));
+    let missing: UserError[];
+    try {
+      missing = sourcesOk ? [] : checkPackageFiles(result.pkg, packagesDir, dir, maxSourceBytes);
+    } catch (e) {
+      missing = [asPackageError(e, `packages/${dir}`)];
+    }
     if (missing.length > 0) {
       fail(dir, specFile, missing);
       return false;
@@ -224,21 +250,12 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
       } else owner.set(b.name, p);
     }
   }
-  // Each package's own kiln.yaml, read every time (it is small; a stat would cost as much): a bad
-  // one makes its package unusable, as a bad spec does.
-  const packageConfigs = new Map<string, PackageConfig>();
-  for (const dir of dirs) {
-    const file = `packages/${dir}/${PACKAGE_CONFIG_FILE}`;
-    // One stat a package: most have no kiln.yaml of their own.
-    if (!existsSync(join(setDir, file))) continue;
-    try {
-      const c = await readPackageConfig(join(setDir, file), file, config.pipeline);
-      if (c) packageConfigs.set(dir, c);
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      fail(dir, `packages/${dir}/${dir}.spec`, e);
-    }
-  }
+  const packageConfigs: Map<string, PackageConfig> = await readPackageConfigs(
+    setDir,
+    dirs,
+    config.pipeline,
+    (dir, e) => fail(dir, `packages/${dir}/${dir}.spec`, e),
+  );
   const usable = packages.filter((p) => !broken.has(p.name));
   return {
     dir: setDir,

@@ -12,6 +12,7 @@ import {
   RequestView,
   WavesView,
 } from "../../api/schemas.js";
+import { graphErrors, type LoadedGraph } from "../../build/load-graph.js";
 import { waves } from "../../core/plan.js";
 import { repositoryContent } from "../../db/repos.js";
 import type { Auth } from "../auth.js";
@@ -23,6 +24,15 @@ import { openEventStream } from "./event-stream.js";
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
 
 type Status = z.infer<typeof PackageSummary>["status"];
+
+// A package's errors are the set's (a refused link, a spec that timed out, a bad kiln.yaml) and the
+// graph's (an unknown BuildRequires); merged once per loaded graph.
+const errorsByGraph = new WeakMap<LoadedGraph, ReturnType<typeof graphErrors>>();
+function packageErrors(g: LoadedGraph): ReturnType<typeof graphErrors> {
+  let e = errorsByGraph.get(g);
+  if (!e) errorsByGraph.set(g, (e = graphErrors(g)));
+  return e;
+}
 
 export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async (app, { farm, auth }) => {
   const db = farm.ws.db;
@@ -145,7 +155,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async
             evr: pkg
               ? `${pkg.evr.epoch ? `${pkg.evr.epoch}:` : ""}${pkg.evr.version}-${pkg.evr.release ?? ""}`
               : "",
-            status: statusOf(b, g.graph.errors.has(name) || !pkg),
+            status: statusOf(b, packageErrors(g).has(name) || !pkg),
             lastBuild: b?.id ?? null,
             repos: versions.get(name) ?? {},
           };
@@ -183,7 +193,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async
         name,
         status: statusOf(
           latest ? { status: latest.status, same: latest.same_output_as } : undefined,
-          g.graph.errors.has(name) || !pkg,
+          packageErrors(g).has(name) || !pkg,
         ),
         evr: pkg ? `${pkg.evr.version}-${pkg.evr.release ?? ""}` : "",
         specFile: pkg?.specFile ?? `packages/${name}/${name}.spec`,
@@ -191,7 +201,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async
         needs: [...(g.graph.deps.get(name) ?? [])].filter((d) => d !== name).sort(),
         neededBy: [...(g.graph.rdeps.get(name) ?? [])].filter((d) => d !== name).sort(),
         fromHost: (g.graph.resolutions.get(name) ?? []).filter((r) => r.host).map((r) => r.text),
-        errors: (g.graph.errors.get(name) ?? []).map((e) => e.format()),
+        errors: (packageErrors(g).get(name) ?? []).map((e) => e.format()),
         repos: versions.get(name) ?? {},
         builds: builds.map((b) => ({
           id: b.id,
@@ -252,7 +262,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async
       const latest = await latestBuilds();
       const nodes = [...dist.keys()].sort().map((name) => ({
         name,
-        status: statusOf(latest.get(name), g.graph.errors.has(name) || !g.graph.packages.has(name)),
+        status: statusOf(latest.get(name), packageErrors(g).has(name) || !g.graph.packages.has(name)),
         build: latest.get(name)?.id ?? null,
         center: name === center,
       }));
