@@ -4,7 +4,7 @@
 // refused with its own message; no secret shows in any output, log, artifact or RPM payload; the
 // honest example packages of the same set still build green.
 import { execFileSync } from "node:child_process";
-import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import {
@@ -14,7 +14,6 @@ import {
   makeSet,
   noarchSpec,
   tempDir,
-  writeFile,
   type KilnResult,
 } from "../helpers/kiln.js";
 import {
@@ -26,18 +25,7 @@ import {
   shadowSecrets,
   type Secret,
 } from "./helpers.js";
-
-const EXAMPLES = ["greet-data", "hello", "libcount", "libframe", "libgreet", "libstats", "libupper"];
-
-/** noarchSpec with `script` as its %build. */
-function withBuild(name: string, script: string): string {
-  return noarchSpec(name).replace("%install\n", `%build\n${script}\n\n%install\n`);
-}
-
-/** noarchSpec with `lines` added at the end of %install. */
-function withInstall(name: string, lines: string): string {
-  return noarchSpec(name).replace("\n%files", `${lines}\n\n%files`);
-}
+import { addHostilePackages, EXAMPLES } from "./packages.js";
 
 describeAsRootInSandbox("a hostile package set, built by kiln build", () => {
   let set = "";
@@ -62,64 +50,15 @@ describeAsRootInSandbox("a hostile package set, built by kiln build", () => {
       readFileSync(config, "utf8").replace(/^build:\n {2}sandbox: auto\n/m, "build:\n  sandbox: off\n"),
     );
     expect(readFileSync(config, "utf8")).toContain("sandbox: off");
-    const pkgs = join(set, "packages");
-    // 1. Manifests posing as RPMs: rpm -qp would open each path listed and name its lines in errors.
-    writeFile(
-      join(pkgs, "fakerpm", "fakerpm.spec"),
-      withInstall(
-        "fakerpm",
-        `mkdir -p %{_topdir}/RPMS/noarch\nprintf '/etc/shadow\\n${token}\\n' > %{_topdir}/RPMS/noarch/zz.rpm`,
-      ),
-    );
-    writeFile(
-      join(pkgs, "fakesrpm", "fakesrpm.spec"),
-      withInstall(
-        "fakesrpm",
-        `mkdir -p %{_topdir}/SRPMS\nprintf '/etc/shadow\\n${token}\\n' > %{_topdir}/SRPMS/zz.src.rpm`,
-      ),
-    );
-    // 2. Links: a Source that is a link to a secret, a link left in RPMS/.
-    writeFile(
-      join(pkgs, "linksrc", "linksrc.spec"),
-      noarchSpec("linksrc").replace("BuildArch: noarch", "BuildArch: noarch\nSource0: secret.txt"),
-    );
-    symlinkSync(token, join(pkgs, "linksrc", "secret.txt"));
-    writeFile(
-      join(pkgs, "linkrpm", "linkrpm.spec"),
-      withInstall(
-        "linkrpm",
-        "mkdir -p %{_topdir}/RPMS/noarch\nln -s /etc/shadow %{_topdir}/RPMS/noarch/zz.rpm",
-      ),
-    );
-    // 3. Root inside the sandbox is not root.
-    writeFile(join(pkgs, "readshadow", "readshadow.spec"), withBuild("readshadow", "cat /etc/shadow"));
-    writeFile(
-      join(pkgs, "snoop", "snoop.spec"),
-      withBuild(
-        "snoop",
-        [
-          `ls -la ${data} || echo "probe: ls of the data directory failed"`,
-          `cat ${token} || echo "probe: cat of the planted token failed"`,
-          `ls /root || echo "probe: ls of /root failed"`,
-          `cat /root/.bashrc || echo "probe: cat of /root/.bashrc failed"`,
-          'echo "probe: running as $(id -un) (uid $(id -u))"',
-        ].join("\n"),
-      ),
-    );
-    writeFile(
-      join(pkgs, "parseshadow", "parseshadow.spec"),
-      noarchSpec("parseshadow")
-        .replace(
-          "Summary: parseshadow for a Kiln test",
-          "Summary: got %(cat /etc/shadow 2>&1 | head -n 3 | tr '\\n' ' ')",
-        )
-        .replace("parseshadow for a Kiln test.\n", `%(cat /etc/shadow 2>&1; cat ${token} 2>&1)\n`),
-    );
-    // 6. A build that prints 5 MB.
-    writeFile(
-      join(pkgs, "chatty", "chatty.spec"),
-      withBuild("chatty", "head -c 5000000 /dev/zero | tr '\\0' 'x' | fold -w 99"),
-    );
+    addHostilePackages(set, {
+      secrets: [token],
+      probes: [
+        { what: "ls of the data directory", command: `ls -la ${data}` },
+        { what: "cat of the planted token", command: `cat ${token}` },
+        { what: "ls of /root", command: "ls /root" },
+        { what: "cat of /root/.bashrc", command: "cat /root/.bashrc" },
+      ],
+    });
     r = await kiln([
       "build",
       "--set",
