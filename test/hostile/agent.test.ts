@@ -358,6 +358,28 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     expect(JSON.stringify((await call("GET", "/repositories")).body)).toBe(repos);
   });
 
+  it("a source swapped for a link after the request was planned: the job fails when leased, naming the link", async () => {
+    const r = await call("POST", "/requests", {
+      token: server.admin,
+      body: { packages: ["greet-data"], force: true },
+    });
+    expect(r.status).toBe(201);
+    const source = join(set, "packages", "greet-data", "greeting");
+    renameSync(source, `${source}.real`);
+    symlinkSync(join(data, "admin.token"), source);
+    try {
+      expect(await rogue.leaseAll(1000)).toEqual([]);
+    } finally {
+      renameSync(`${source}.real`, source);
+    }
+    const p = await settled(r.body.id);
+    expect(p.status).toBe("failed");
+    expect(p.error).toBe(
+      "the server could not prepare the build: packages/greet-data/greeting is a symbolic link: Kiln does not follow links",
+    );
+    expect(JSON.stringify((await call("GET", "/repositories")).body)).toBe(repos);
+  });
+
   it("no secret shows in any HTTP body, build log, job log, artifact or RPM payload", async () => {
     const builds = (await call("GET", "/builds?limit=1000")).body.builds as { id: number }[];
     expect(builds.length).toBeGreaterThan(15);

@@ -41,15 +41,20 @@ export class RogueAgent {
     return r;
   }
 
+  /** The jobs the server leases it (waiting up to `waitMs` for one). */
+  async leaseAll(waitMs: number): Promise<Leased[]> {
+    const r = await this.call("POST", "/agent/lease", {
+      body: { free: 1, waitMs, sandbox: { policy: "required", available: true } },
+    });
+    if (r.status !== 200) throw new Error(`lease: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body.jobs as Leased[];
+  }
+
   /** Leases one job (waiting up to 10 s for one). */
   async lease(): Promise<Leased> {
-    const r = await this.call("POST", "/agent/lease", {
-      body: { free: 1, waitMs: 10_000, sandbox: { policy: "required", available: true } },
-    });
-    if (r.status !== 200 || r.body.jobs.length !== 1) {
-      throw new Error(`lease: ${r.status} ${JSON.stringify(r.body)}`);
-    }
-    return r.body.jobs[0] as Leased;
+    const jobs = await this.leaseAll(10_000);
+    if (jobs.length !== 1) throw new Error(`lease: ${JSON.stringify(jobs)}`);
+    return jobs[0]!;
   }
 
   file(j: Leased, name: string): Promise<{ status: number; body: unknown }> {
