@@ -19,7 +19,7 @@ import {
   shadowSecrets,
   type Secret,
 } from "./helpers.js";
-import { addHostilePackages, EXAMPLES } from "./packages.js";
+import { addHostilePackages, EXAMPLES, HOSTILE } from "./packages.js";
 import { RogueAgent, type Leased } from "./rogue-agent.js";
 
 interface Pkg {
@@ -91,6 +91,16 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
               artifacts: [cred.txt]
 `,
     );
+    // A large first source holds the agent fetching while the second one is swapped for a link.
+    writeFile(
+      join(set, "packages", "swapsrc", "swapsrc.spec"),
+      noarchSpec("swapsrc").replace(
+        "BuildArch: noarch",
+        "BuildArch: noarch\nSource0: big.bin\nSource1: small.txt",
+      ),
+    );
+    writeFileSync(join(set, "packages", "swapsrc", "big.bin"), Buffer.alloc(48 * 1024 * 1024));
+    writeFileSync(join(set, "packages", "swapsrc", "small.txt"), "small\n");
     server = await startServer({
       set,
       data,
@@ -116,7 +126,8 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     });
     maintainer = t.body.token as string;
     secrets.push({ name: "the maintainer's token", value: maintainer });
-    main = await request({});
+    // swapsrc is built later, on its own (its source is swapped for a link while the agent fetches).
+    main = await request({ packages: [...EXAMPLES, ...HOSTILE, "steal"] });
   }, 300_000);
 
   it("the honest example packages build green on the agent beside the attacks", () => {
@@ -231,6 +242,27 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
       shadow: "failed: exit status 1",
       control: "failed: exit status 7",
     });
+  });
+
+  it("a source swapped for a link while the agent fetches: 409 FILE_REFUSED, the job fails at once naming it", async () => {
+    const r = await call("POST", "/requests", { token: server.admin, body: { packages: ["swapsrc"] } });
+    expect(r.status).toBe(201);
+    await agent.waitFor(/job \d+: building swapsrc/);
+    const small = join(set, "packages", "swapsrc", "small.txt");
+    renameSync(small, `${small}.real`);
+    symlinkSync(join(data, "admin.token"), small);
+    try {
+      // Well before the lease (60 s) could expire: the agent reported it.
+      const done = await waitForRequest(server.url, r.body.id, 30_000);
+      bodies.push(JSON.stringify(done));
+      const p = done.packages[0] as Pkg;
+      expect(p.status).toBe("failed");
+      expect((await call("GET", `/builds/${p.build}`)).body.error).toBe(
+        "packages/swapsrc/small.txt is a symbolic link: Kiln does not follow links",
+      );
+    } finally {
+      renameSync(`${small}.real`, small);
+    }
   });
 
   // From here on, the agent that builds is stopped: an enrolled agent driven by hand forges results.

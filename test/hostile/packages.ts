@@ -84,3 +84,15 @@ export function addHostilePackages(set: string, o: { secrets: string[]; probes: 
 }
 
 export const EXAMPLES = ["greet-data", "hello", "libcount", "libframe", "libgreet", "libstats", "libupper"];
+
+/** The packages addHostilePackages adds. */
+export const HOSTILE = [
+  "fakerpm",
+  "fakesrpm",
+  "linksrc",
+  "linkrpm",
+  "readshadow",
+  "snoop",
+  "parseshadow",
+  "chatty",
+];
