@@ -10,7 +10,8 @@ import { readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { api, startAgent, startServer, waitForRequest, type Proc, type Server } from "../helpers/farm.js";
-import { copyExamples, noarchSpec, tempDir, writeFile } from "../helpers/kiln.js";
+import { copyExamples, tempDir } from "../helpers/kiln.js";
+import { FarmReader, type Pkg } from "./farm-reader.js";
 import {
   describeAsRootInSandbox,
   expectNoSecret,
@@ -19,15 +20,8 @@ import {
   shadowSecrets,
   type Secret,
 } from "./helpers.js";
-import { addHostilePackages, EXAMPLES, HOSTILE } from "./packages.js";
+import { addFarmPackages, addHostilePackages, EXAMPLES, HOSTILE } from "./packages.js";
 import { RogueAgent, type Leased } from "./rogue-agent.js";
-
-interface Pkg {
-  package: string;
-  status: string;
-  build: number | null;
-  error: string | null;
-}
 
 describeAsRootInSandbox("a hostile set on a farm", () => {
   let server: Server;
@@ -39,14 +33,10 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
   let maintainer = "";
   let main: Record<string, Pkg> = {};
   /** Every HTTP body the test read, all searched for secrets at the end. */
-  const bodies: string[] = [];
+  const reader = new FarmReader(() => server.url);
+  const bodies = reader.bodies;
+  const call = reader.call.bind(reader);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever the API answered
-  const call = async (method: string, path: string, o: Parameters<typeof api>[3] = {}): Promise<any> => {
-    const r = await api(server.url, method, path, o);
-    bodies.push(typeof r.body === "string" ? r.body : JSON.stringify(r.body));
-    return r;
-  };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
   const build = async (pkg: string): Promise<any> => (await call("GET", `/builds/${main[pkg]!.build}`)).body;
   const log = async (pkg: string): Promise<string> =>
     (await call("GET", `/builds/${main[pkg]!.build}/log`)).body as string;
@@ -75,32 +65,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
         { what: "ls of /root", command: "ls /root" },
       ],
     });
-    // A run step whose declared artifact is a link to the agent's credential.
-    writeFile(join(set, "packages", "steal", "steal.spec"), noarchSpec("steal"));
-    writeFile(
-      join(set, "packages", "steal", "kiln.yaml"),
-      `pipeline:
-  extends: set
-  insert:
-    - after: build
-      stages:
-        - name: test
-          jobs:
-            - name: exfiltrate
-              steps: [{ run: "ln -s ${credential} cred.txt" }]
-              artifacts: [cred.txt]
-`,
-    );
-    // A large first source holds the agent fetching while the second one is swapped for a link.
-    writeFile(
-      join(set, "packages", "swapsrc", "swapsrc.spec"),
-      noarchSpec("swapsrc").replace(
-        "BuildArch: noarch",
-        "BuildArch: noarch\nSource0: big.bin\nSource1: small.txt",
-      ),
-    );
-    writeFileSync(join(set, "packages", "swapsrc", "big.bin"), Buffer.alloc(48 * 1024 * 1024));
-    writeFileSync(join(set, "packages", "swapsrc", "small.txt"), "small\n");
+    addFarmPackages(set, credential);
     server = await startServer({
       set,
       data,
@@ -245,15 +210,31 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
   });
 
   it("a source swapped for a link while the agent fetches: 409 FILE_REFUSED, the job fails at once naming it", async () => {
-    const r = await call("POST", "/requests", { token: server.admin, body: { packages: ["swapsrc"] } });
-    expect(r.status).toBe(201);
-    await agent.waitFor(/job \d+: building swapsrc/);
+    // The agent is stopped while its long poll is open: the job is leased to it, and it fetches
+    // the source only after the swap.
     const small = join(set, "packages", "swapsrc", "small.txt");
-    renameSync(small, `${small}.real`);
-    symlinkSync(join(data, "admin.token"), small);
+    agent.child.kill("SIGSTOP");
+    let id: number;
+    try {
+      const r = await call("POST", "/requests", { token: server.admin, body: { packages: ["swapsrc"] } });
+      expect(r.status).toBe(201);
+      id = r.body.id;
+      for (let i = 0; ; i++) {
+        const jobs = (await call("GET", "/jobs?status=leased")).body.jobs as { package: string }[];
+        if (jobs.some((j) => j.package === "swapsrc")) break;
+        if (i > 100) throw new Error("swapsrc was not leased to the stopped agent");
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      // Claimed; the server hashes the sources and sends the lease a moment later.
+      await new Promise((res) => setTimeout(res, 1000));
+      renameSync(small, `${small}.real`);
+      symlinkSync(join(data, "admin.token"), small);
+    } finally {
+      agent.child.kill("SIGCONT");
+    }
     try {
       // Well before the lease (60 s) could expire: the agent reported it.
-      const done = await waitForRequest(server.url, r.body.id, 30_000);
+      const done = await waitForRequest(server.url, id, 30_000);
       bodies.push(JSON.stringify(done));
       const p = done.packages[0] as Pkg;
       expect(p.status).toBe("failed");
@@ -413,18 +394,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
   });
 
   it("no secret shows in any HTTP body, build log, job log, artifact or RPM payload", async () => {
-    const builds = (await call("GET", "/builds?limit=1000")).body.builds as { id: number }[];
-    expect(builds.length).toBeGreaterThan(15);
-    for (const b of builds) {
-      await call("GET", `/builds/${b.id}`);
-      await call("GET", `/builds/${b.id}/log`);
-    }
-    for (const j of (await call("GET", "/jobs?limit=1000")).body.jobs as { id: number }[]) {
-      await call("GET", `/jobs/${j.id}`);
-      await call("GET", `/jobs/${j.id}/log`);
-    }
-    await call("GET", "/agents");
-    await call("GET", "/packages");
+    expect(await reader.readEverything()).toBeGreaterThan(15);
     bodies.push(...rogue.bodies);
     bodies.forEach((b, i) => expectNoSecret(`HTTP body ${i}`, b, secrets));
     // What the server serves comes from its store and repositories: every RPM opened.

@@ -1,5 +1,5 @@
 // The hostile packages, added to a copy of the example set: each one attack, named for it.
-import { symlinkSync } from "node:fs";
+import { symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { noarchSpec, writeFile } from "../helpers/kiln.js";
 
@@ -96,3 +96,31 @@ export const HOSTILE = [
   "parseshadow",
   "chatty",
 ];
+
+/**
+ * The packages only a farm attacks: steal, whose run step declares an artifact that links to the
+ * agent's `credential`, and swapsrc, whose source a test swaps for a link after its job was leased.
+ */
+export function addFarmPackages(set: string, credential: string): void {
+  const pkgs = join(set, "packages");
+  writeFile(join(pkgs, "steal", "steal.spec"), noarchSpec("steal"));
+  writeFile(
+    join(pkgs, "steal", "kiln.yaml"),
+    `pipeline:
+  extends: set
+  insert:
+    - after: build
+      stages:
+        - name: test
+          jobs:
+            - name: exfiltrate
+              steps: [{ run: "ln -s ${credential} cred.txt" }]
+              artifacts: [cred.txt]
+`,
+  );
+  writeFile(
+    join(pkgs, "swapsrc", "swapsrc.spec"),
+    noarchSpec("swapsrc").replace("BuildArch: noarch", "BuildArch: noarch\nSource0: small.txt"),
+  );
+  writeFileSync(join(pkgs, "swapsrc", "small.txt"), "small\n");
+}
