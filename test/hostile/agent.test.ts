@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
-import { api, startAgent, startServer, waitForRequest, type Proc, type Server } from "../helpers/farm.js";
+import { api, startAgent, startServer, type Proc, type Server } from "../helpers/farm.js";
 import { copyExamples, tempDir } from "../helpers/kiln.js";
 import { FarmReader, type Pkg } from "./farm-reader.js";
 import {
@@ -43,9 +43,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
   const request = async (body: unknown, token = server.admin): Promise<Record<string, Pkg>> => {
     const r = await call("POST", "/requests", { token, body });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
-    const done = await waitForRequest(server.url, r.body.id, 240_000);
-    bodies.push(JSON.stringify(done));
-    return Object.fromEntries((done.packages as Pkg[]).map((p) => [p.package, p]));
+    return Object.fromEntries((await reader.finished(r.body.id, 240_000)).map((p) => [p.package, p]));
   };
 
   beforeAll(async () => {
@@ -195,9 +193,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     }
     const outcome: Record<string, string> = {};
     for (const [k, id] of Object.entries(ids)) {
-      const done = await waitForRequest(server.url, id);
-      bodies.push(JSON.stringify(done));
-      const p = done.packages[0] as Pkg;
+      const p = await settled(id);
       outcome[k] = `${p.status}${p.error ? `: ${p.error}` : ""}`;
     }
     expect(outcome).toEqual({
@@ -234,9 +230,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     }
     try {
       // Well before the lease (60 s) could expire: the agent reported it.
-      const done = await waitForRequest(server.url, id, 30_000);
-      bodies.push(JSON.stringify(done));
-      const p = done.packages[0] as Pkg;
+      const p = (await reader.finished(id, 30_000))[0]!;
       expect(p.status).toBe("failed");
       expect((await call("GET", `/builds/${p.build}`)).body.error).toBe(
         "packages/swapsrc/small.txt is a symbolic link: Kiln does not follow links",
@@ -259,11 +253,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     expect(job.package).toBe("greet-data");
     return { id: r.body.id, job };
   };
-  const settled = async (id: number): Promise<Pkg> => {
-    const done = await waitForRequest(server.url, id);
-    bodies.push(JSON.stringify(done));
-    return done.packages[0] as Pkg;
-  };
+  const settled = async (id: number): Promise<Pkg> => (await reader.finished(id))[0]!;
 
   it("an upload that is not an RPM, named .rpm: 422 RESULT_REFUSED, no rpm output, the repository unchanged", async () => {
     agent.child.kill("SIGTERM");

@@ -1,6 +1,6 @@
 // Reads a farm over HTTP as anyone may, keeping every body it was sent: what the hostile corpus
 // searches for secrets at the end.
-import { api } from "../helpers/farm.js";
+import { api, waitForRequest } from "../helpers/farm.js";
 
 /** A package of a request as the API shows it. */
 export interface Pkg {
@@ -20,6 +20,13 @@ export class FarmReader {
     const r = await api(this.url(), method, path, o);
     this.bodies.push(typeof r.body === "string" ? r.body : JSON.stringify(r.body));
     return r;
+  }
+
+  /** Waits for a request to end; its packages. */
+  async finished(id: number, ms?: number): Promise<Pkg[]> {
+    const done = await waitForRequest(this.url(), id, ms);
+    this.bodies.push(JSON.stringify(done));
+    return done.packages as Pkg[];
   }
 
   /** Reads every build, build log, job, job log, agent and package; returns how many builds. */
