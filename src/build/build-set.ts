@@ -95,6 +95,7 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
   emit({ type: "loaded", packages: g.set.packages.length + g.set.broken.size, ...g.set.stats });
   const errors = graphErrors(g);
   for (const [pkg, list] of errors) for (const e of list) emit({ type: "error", package: pkg, error: e });
+  const reported = new Set(errors.keys());
   const unknown = opts.targets.filter((t) => !g.graph.names.includes(t));
   if (unknown.length > 0) {
     throw new UserError(
@@ -155,6 +156,9 @@ export async function buildSet(ws: Workspace, opts: BuildOptions): Promise<Build
     isHost,
     hashes,
   });
+  // Packages planning found invalid (a source that is a link): said like the loader's errors.
+  for (const [pkg, list] of errors)
+    if (!reported.has(pkg)) for (const e of list) emit({ type: "error", package: pkg, error: e });
   const { state, toBuild, blockedBy } = plan;
   const count = (s: RunState): number => plan.names.filter((n) => state.get(n) === s).length;
   emit({ type: "plan", toBuild, upToDate: count("up-to-date"), blocked: count("blocked") });

@@ -3,6 +3,7 @@
 // invalid (its own spec or dependencies are wrong).
 import { reachable, topoOrder } from "../core/plan.js";
 import type { UserError } from "../util/errors.js";
+import { RefusedFileError } from "../util/safe-fs.js";
 import type { LoadedGraph } from "./load-graph.js";
 import { isUpToDate, prepareBuild, whyNotUpToDate, type SourceHashes } from "./prepare-build.js";
 import type { RepoView } from "./repo-view.js";
@@ -41,11 +42,15 @@ export interface PlanOptions {
   hashes: SourceHashes;
 }
 
+/**
+ * A package whose sources cannot be read safely (a link, a device: see util/safe-fs.ts) is invalid,
+ * its refusal added to `errors`; it stops nothing else.
+ */
 export async function planRun(
   ws: Workspace,
   g: LoadedGraph,
   view: RepoView,
-  errors: ReadonlyMap<string, UserError[]>,
+  errors: Map<string, UserError[]>,
   opts: PlanOptions,
 ): Promise<RunPlan> {
   const scope = opts.targets.length > 0 ? reachable(opts.targets, g.graph.order) : new Set(g.graph.names);
@@ -75,7 +80,15 @@ export async function planRun(
       reason.set(name, last ? what : "never built");
       continue;
     }
-    const prepared = await prepareBuild(ws, view, g.graph.packages.get(name)!, opts.isHost, opts.hashes);
+    let prepared;
+    try {
+      prepared = await prepareBuild(ws, view, g.graph.packages.get(name)!, opts.isHost, opts.hashes);
+    } catch (e) {
+      if (!(e instanceof RefusedFileError)) throw e;
+      errors.set(name, [e]);
+      state.set(name, "invalid");
+      continue;
+    }
     const forced = opts.forced.has(name);
     if (!forced && isUpToDate(last, prepared, view)) state.set(name, "up-to-date");
     else {

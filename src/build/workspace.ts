@@ -103,10 +103,12 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
     const local = localSandbox(state, config);
     if ("refuse" in local) {
       await close();
+      // Name who asked for the sandbox: the set's kiln.yaml only when it tightened the policy.
+      const bySet = config.build.sandbox === "required" && policy !== "required";
       throw new UserError(
         "SANDBOX_UNAVAILABLE",
-        local.refuse,
-        { file: join(setDir, "kiln.yaml") },
+        `${local.refuse} (${bySet ? "kiln.yaml: build.sandbox: required" : `--sandbox ${policy}`})`,
+        bySet ? { file: join(setDir, "kiln.yaml") } : undefined,
         "install bubblewrap and allow user namespaces (unshare -Ur true must work), or pass --sandbox auto",
       );
     }

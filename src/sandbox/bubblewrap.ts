@@ -11,7 +11,7 @@
 import { existsSync, lstatSync, readlinkSync } from "node:fs";
 import { lchown, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { exec } from "../util/exec.js";
+import { exec, ExecError } from "../util/exec.js";
 import { ensureBuildUser, type BuildUser } from "./build-user.js";
 
 export interface Mount {
@@ -127,7 +127,14 @@ export function probeSandbox(): Promise<SandboxProbe> {
     }
     return exec(bwrapArgv({ env: { PATH: "/usr/bin:/bin" }, cwd: "/" }, ["true"])).then(
       () => ({ available: true, user }),
-      (e: Error) => ({ available: false, reason: e.message.split("\n").slice(0, 3).join(" ") }),
+      // What bwrap said, not its whole command line.
+      (e: Error) => ({
+        available: false,
+        reason:
+          e instanceof ExecError
+            ? `bwrap failed (${e.signalName ?? `exit status ${String(e.code)}`}): ${e.stderr.trim().split("\n").slice(0, 3).join(" ") || "no message"}`
+            : e.message.split("\n").slice(0, 3).join(" "),
+      }),
     );
   })();
   return probed;

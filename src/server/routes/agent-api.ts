@@ -158,7 +158,8 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
         }
         let fresh = body.subarray(size - offset);
         let cut = false;
-        if (size + fresh.length > max) {
+        // A chunk that reaches the limit exactly says so too: a later chunk is never written.
+        if (size + fresh.length >= max) {
           fresh = Buffer.concat([
             fresh.subarray(0, max - size),
             Buffer.from(`\nkiln: the log was cut at ${max} bytes (--max-log-mb); the rest was dropped\n`),
