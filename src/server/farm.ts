@@ -456,13 +456,14 @@ export class Farm {
         maxLogBytes: ws.maxLogBytes,
       };
     }
+    let build: BuildRow | undefined;
     try {
       const pkg = this.graph.graph.packages.get(job.package);
       if (!pkg) {
         await this.endRun(job, "failed", `${job.package} is no longer in the set`);
         return undefined;
       }
-      const build = job.build_id !== null ? await getBuild(db, job.build_id) : await this.startRun(job);
+      build = job.build_id !== null ? await getBuild(db, job.build_id) : await this.startRun(job);
       if (!build) return undefined;
       const def = JSON.parse(job.definition!) as JobDef;
       const pkgDir = join(ws.setDir, "packages", pkg.name);
@@ -513,7 +514,10 @@ export class Farm {
         rpmlint: ws.config.build.rpmlint,
       };
     } catch (e) {
-      await this.endRun(job, "failed", `the server could not prepare the build: ${(e as Error).message}`);
+      const error = `the server could not prepare the build: ${(e as Error).message}`;
+      // The build the run started ends with it, saying why; it is never left running.
+      if (build?.status === "running") await finishBuild(db, build.id, "failed", 0, error);
+      await this.endRun(job, "failed", error);
       return undefined;
     }
   }

@@ -153,8 +153,9 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     expect((await build("linkrpm")).error).toBe(
       "the build left RPMS/noarch/zz.rpm, a symbolic link: refused (Kiln does not follow links a build made)",
     );
+    // The set's loader refuses it first, at the spec's line.
     expect(main.linksrc!.error).toMatch(
-      /packages\/linksrc\/secret\.txt is a symbolic link: Kiln does not follow links$/,
+      /^packages\/linksrc\/linksrc\.spec:7: Source0 "secret\.txt": packages\/linksrc\/secret\.txt is a symbolic link: Kiln does not follow links\n/,
     );
     expect(main.linksrc!.build).toBeNull();
   });
@@ -377,9 +378,16 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     }
     const p = await settled(r.body.id);
     expect(p.status).toBe("failed");
-    expect(p.error).toBe(
-      "the server could not prepare the build: packages/greet-data/greeting is a symbolic link: Kiln does not follow links",
-    );
+    const refusal =
+      "the server could not prepare the build: packages/greet-data/greeting is a symbolic link: Kiln does not follow links";
+    expect(p.error).toBe(refusal);
+    // No build of the package is left running.
+    const builds = (await call("GET", "/builds?limit=1000")).body.builds as {
+      package: string;
+      status: string;
+    }[];
+    expect(builds.some((b) => b.package === "greet-data")).toBe(true);
+    expect(builds.filter((b) => b.package === "greet-data" && b.status === "running")).toEqual([]);
     expect(JSON.stringify((await call("GET", "/repositories")).body)).toBe(repos);
   });
 
