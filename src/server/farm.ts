@@ -14,18 +14,16 @@ import { hostMatcher } from "../core/providers.js";
 import { createBuild, finishBuild, getBuild, lastDurations, setBuildStages } from "../db/builds.js";
 import type { DialectKind } from "../db/dialect.js";
 import { agentIsDisabled, setAgentSandbox } from "../db/tokens.js";
+import { expireLeases, graceLeases, renewLeases } from "../db/leases.js";
 import {
   activeJobs,
   claimJob,
   closeRequestIfDone,
-  expireLeases,
   finishJob,
   getJob,
-  graceLeases,
   insertRequest,
   lockFirst,
   readyJobs,
-  renewLeases,
   runJobs,
   settleDependents,
   type NewJob,

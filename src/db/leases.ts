@@ -1,0 +1,74 @@
+// Leases on queued jobs: renewed by an agent's heartbeat, expired back to the queue by the reaper,
+// and given a full timeout again after a server restart.
+import type { Kysely } from "kysely";
+import type { Database, JobRow } from "./schema.js";
+
+type Conn = Kysely<Database>;
+
+/**
+ * An agent's heartbeat: extends the leases it still holds. Returns the jobs it must stop: cancelled
+ * by a user, or lost (the lease expired and the job went back to the queue).
+ */
+export async function renewLeases(
+  db: Conn,
+  agentId: number,
+  held: { job: number; leaseToken: string }[],
+  leaseMs: number,
+): Promise<{ cancel: number[]; lost: number[] }> {
+  const cancel: number[] = [];
+  const lost: number[] = [];
+  const expires = new Date(Date.now() + leaseMs).toISOString();
+  for (const h of held) {
+    const r = await db
+      .updateTable("jobs")
+      .set({ lease_expires_at: expires })
+      .where("id", "=", h.job)
+      .where("status", "=", "leased")
+      .where("agent_id", "=", agentId)
+      .where("lease_token", "=", h.leaseToken)
+      .returning(["cancel_requested"])
+      .executeTakeFirst();
+    if (!r) lost.push(h.job);
+    else if (r.cancel_requested) cancel.push(h.job);
+  }
+  return { cancel, lost };
+}
+
+/** Leases past their expiry go back to the queue; returns them as they were. */
+export async function expireLeases(db: Conn, now = new Date()): Promise<JobRow[]> {
+  const expired = await db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("status", "=", "leased")
+    .where("lease_expires_at", "<", now.toISOString())
+    .execute();
+  const requeued: JobRow[] = [];
+  for (const j of expired) {
+    const r = await db
+      .updateTable("jobs")
+      .set({
+        status: j.cancel_requested ? "cancelled" : "queued",
+        agent_id: null,
+        lease_token: null,
+        lease_expires_at: null,
+        error: j.cancel_requested ? "cancelled" : null,
+        updated_at: now.toISOString(),
+      })
+      .where("id", "=", j.id)
+      .where("lease_token", "=", j.lease_token)
+      .where("status", "=", "leased")
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) > 0) requeued.push(j);
+  }
+  return requeued;
+}
+
+/** After a server restart: every lease gets a full timeout again, for its agent to reconnect. */
+export async function graceLeases(db: Conn, leaseMs: number): Promise<number> {
+  const r = await db
+    .updateTable("jobs")
+    .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
+    .where("status", "=", "leased")
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
