@@ -15,6 +15,7 @@ import {
 import fastifyHelmet from "@fastify/helmet";
 import { packageRoot } from "../util/package-root.js";
 import { Auth, guardsFirst } from "./auth.js";
+import { drainRefused } from "./drain-refused.js";
 import { setErrorHandler } from "./error-handler.js";
 import type { Farm } from "./farm.js";
 import { serverFactory, TIMEOUTS } from "./http-server.js";
@@ -69,6 +70,7 @@ export async function buildApp(o: AppOptions): Promise<App> {
   setErrorHandler(app, { roots: o.roots, log: o.log ?? ((line) => process.stderr.write(`${line}\n`)) });
   // Every auth guard runs before the body is read (see auth.ts).
   app.addHook("onRoute", guardsFirst);
+  app.addHook("onSend", drainRefused);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       useDefaults: false,

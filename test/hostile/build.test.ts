@@ -96,7 +96,7 @@ describeAsRootInSandbox("a hostile package set, built by kiln build", () => {
 
   it("a Source that is a symbolic link to a secret makes its package invalid, naming the link, and stops nothing else", () => {
     expect(r.stderr).toMatch(
-      /kiln: invalid linksrc: \S*packages\/linksrc\/secret\.txt: packages\/linksrc\/secret\.txt is a symbolic link: Kiln does not follow links\n/,
+      /kiln: invalid linksrc: \S*packages\/linksrc\/linksrc\.spec:\d+: Source0 "secret\.txt": packages\/linksrc\/secret\.txt is a symbolic link: Kiln does not follow links\n/,
     );
     expect(r.stdout).toContain("invalid (see the errors above): linksrc");
     expect(r.stderr).not.toMatch(/(built|FAILED) linksrc/);
