@@ -46,6 +46,11 @@ export const RebuildBody = z.object({
   packages: z.array(packageName).min(1).max(100_000),
   /** Then everything below them, whatever its rebuild mode (early cutoff still applies). */
   downstream: z.boolean().default(false),
+  /**
+   * A package whose run is still under way (or stuck) is refused with 409 unless this is set:
+   * then that run is cancelled first, and the package built again.
+   */
+  replace: z.boolean().default(false),
 });
 
 export const PlanQuery = z.object({

@@ -13,6 +13,7 @@ import { cliError, remoteRebuild, serverOptions, type ServerOptions } from "./re
 interface RebuildCliOptions extends SetOptions, ServerOptions {
   jobs: number;
   downstream?: boolean;
+  replace?: boolean;
   wait: boolean;
 }
 
@@ -33,6 +34,10 @@ export function registerRebuild(program: Command, setStatus: (s: number) => void
       "then rebuild what depends on them, all the way down (early cutoff still applies)",
     )
     .option("--no-wait", "with --server: queue the rebuild and return at once")
+    .option(
+      "--replace",
+      "with --server: a package whose run is still under way (or stuck) has that run cancelled first",
+    )
     .action(async (packages: string[], o: RebuildCliOptions) => {
       if (o.server) {
         try {

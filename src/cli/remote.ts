@@ -47,11 +47,15 @@ export async function remoteBuild(
 
 /** Submits a rebuild (`kiln rebuild --server`) and follows it like a build. */
 export async function remoteRebuild(
-  o: ServerOptions & { wait: boolean; downstream?: boolean },
+  o: ServerOptions & { wait: boolean; downstream?: boolean; replace?: boolean },
   packages: string[],
 ): Promise<number> {
   return followRequest(o, (api) =>
-    api.json(RequestView, "POST", "/rebuilds", { packages, downstream: o.downstream === true }),
+    api.json(RequestView, "POST", "/rebuilds", {
+      packages,
+      downstream: o.downstream === true,
+      replace: o.replace === true,
+    }),
   );
 }
 

@@ -188,6 +188,26 @@ export class Farm {
 
   // ---- submissions ----
 
+  /** Those of `names` whose run is still under way, with the request it belongs to. */
+  async runsUnderWay(names: string[]): Promise<{ package: string; request: number; job: number }[]> {
+    const active = await activeJobs(this.ws.db);
+    return names.flatMap((p) => {
+      const j = active.get(p);
+      return j ? [{ package: p, request: j.request_id, job: j.id }] : [];
+    });
+  }
+
+  /**
+   * Cancels these runs (kiln rebuild --replace: a run that is stuck, or that a maintainer wants
+   * started again), the server-held publication included; written to the server's log.
+   */
+  async cancelRuns(runs: { package: string; request: number; job: number }[], by: string): Promise<void> {
+    for (const r of runs) {
+      await this.cancelJob(r.job);
+      this.say(`audit: ${by} cancelled the run of ${r.package} in request ${r.request}, to rebuild it`);
+    }
+  }
+
   /**
    * Plans a build and queues its jobs: `targets` and what they need (everything not up to date
    * when empty), `forced` rebuilt even when up to date; for a change or a rebuild with its

@@ -66,7 +66,17 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = asy
       },
     },
     async (req, reply) => {
-      const { packages, downstream } = req.body;
+      const { packages, downstream, replace } = req.body;
+      const underWay = await farm.runsUnderWay(packages);
+      if (underWay.length > 0 && !replace) {
+        const which = underWay.map((r) => `${r.package} (request ${r.request})`).join(", ");
+        throw new HttpError(
+          409,
+          `${which} ${underWay.length > 1 ? "are" : "is"} still being built: a rebuild would wait for nothing; pass replace: true (kiln rebuild --replace) to cancel that run and build again`,
+          "RUN_UNDER_WAY",
+        );
+      }
+      if (underWay.length > 0) await farm.cancelRuns(underWay, userName(req));
       const id = await farm.submit({
         targets: packages,
         forced: packages,
