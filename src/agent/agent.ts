@@ -351,24 +351,41 @@ export class Agent {
 
   /** A command job: `sh -c COMMAND` in an empty directory, sandboxed as builds are; green when it exits 0. */
   private async runCommand(r: Running, command: string, t0: number): Promise<void> {
-    const how = this.sandboxFor(r.leased);
-    const error =
-      "refuse" in how
-        ? how.refuse
-        : await runCommandJob({
+    const j = r.leased;
+    const how = this.sandboxFor(j);
+    const dir = join(this.o.workdir, "jobs", `${j.job}-command`);
+    let error: string;
+    if ("refuse" in how) error = how.refuse;
+    else {
+      await mkdir(dir, { recursive: true });
+      const stream = new LogStreamer(this.api, j, join(dir, j.logName), this.o.log);
+      stream.start();
+      try {
+        error =
+          (await runCommandJob({
             command,
-            dir: join(this.o.workdir, "jobs", `${r.leased.job}-command`),
+            dir,
+            logName: j.logName,
+            maxLogBytes: j.maxLogBytes,
             sandboxed: how.sandboxed,
+            how: how.sandboxed
+              ? `in bubblewrap as ${this.probe.user ?? "an unprivileged user"}`
+              : `WITHOUT the sandbox (${how.note ?? "no sandbox"})`,
             signal: r.abort.signal,
-          });
+          })) ?? "";
+      } finally {
+        await stream.stop().catch((e: unknown) => this.o.log(`job ${j.job}: log: ${(e as Error).message}`));
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
     if (r.lost) return;
     const ms = performance.now() - t0;
-    await this.report(r.leased, {
-      ok: error === null,
+    await this.report(j, {
+      ok: error === "",
       cancelled: r.abort.signal.aborted,
-      error,
+      error: error === "" ? null : error,
       durationMs: ms,
-      steps: [{ name: "command", status: error === null ? "ok" : "failed", ms: Math.round(ms) }],
+      steps: [{ name: "command", status: error === "" ? "ok" : "failed", ms: Math.round(ms) }],
       artifacts: [],
       sandbox: "refuse" in how ? "refused" : how.sandboxed ? "bubblewrap" : (how.note ?? "no sandbox"),
     });

@@ -1130,8 +1130,9 @@ export class Farm {
     return join(this.ws.data.buildDir(buildId), "build.log");
   }
 
-  /** Where a job's log is written (the build job's is the build's log). */
+  /** Where a job's log is written (the build job's is the build's log; a command's its own). */
   jobLogPath(job: JobRow): string {
+    if (job.command !== null) return join(this.ws.data.root, "commands", `${job.id}.log`);
     return join(this.ws.data.buildDir(job.build_id!), logNameOf(job));
   }
 }

@@ -187,10 +187,12 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
       control: "exit 7",
     };
     const ids: Record<string, number> = {};
+    const jobs: Record<string, number> = {};
     for (const [k, command] of Object.entries(cmds)) {
       const r = await call("POST", "/commands", { token: maintainer, body: { command, count: 1 } });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       ids[k] = r.body.id;
+      jobs[k] = r.body.jobs[0].id;
     }
     const outcome: Record<string, string> = {};
     for (const [k, id] of Object.entries(ids)) {
@@ -204,6 +206,11 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
       shadow: "failed: exit status 1",
       control: "failed: exit status 7",
     });
+    // Its output is the job's log, which says how it ran.
+    const log = (await call("GET", `/jobs/${jobs.shadow}/log`)).body as string;
+    expect(log).toMatch(/^kiln: sh -c "cat \/etc\/shadow", in bubblewrap as kiln-build \(uid \d+\)\n/);
+    expect(log).toContain("cat: /etc/shadow: Permission denied\n");
+    expect(log).toMatch(/kiln: the command failed: exit status 1\n$/);
   });
 
   it("a source swapped for a link while the agent fetches: 409 FILE_REFUSED, the job fails at once naming it", async () => {

@@ -78,6 +78,11 @@ describe("hostile: commands on agents", () => {
     expect(done.status).toBe("green");
     await loose.waitFor(new RegExp(`job ${jobId}: \\(command\\) green`));
     expect((await api(server.url, "GET", `/jobs/${jobId}`)).body.agent).toBe("loose");
+    // Its log says, first, that it ran without the sandbox, and why; then what it printed.
+    const log = await fetch(`${server.url}/api/v1/jobs/${jobId}/log`).then((r) => r.text());
+    expect(log).toBe(
+      'kiln: sh -c "id -u", WITHOUT the sandbox (no sandbox: the sandbox is off by policy)\n0\nkiln: the command succeeded\n',
+    );
     // A disabled agent is told so, says it once, and does not enrol again under a new name.
     expect(
       (await api(server.url, "POST", "/agents/strict/disable", { token: server.admin, body: {} })).status,

@@ -141,7 +141,9 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
       const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
       if (!Buffer.isBuffer(req.body)) throw new HttpError(415, "send the log as text/plain", "BAD_TYPE");
       const body = req.body;
-      if (job.build_id === null) throw new HttpError(409, `job ${job.id} has no build yet`, "NO_BUILD");
+      if (job.build_id === null && job.command === null) {
+        throw new HttpError(409, `job ${job.id} has no build yet`, "NO_BUILD");
+      }
       const path = farm.jobLogPath(job);
       await mkdir(dirname(path), { recursive: true });
       const fh = await open(path, "a+");
@@ -168,7 +170,7 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
         }
         if (fresh.length > 0) await fh.write(fresh);
         farm.events.emit(`log:job:${job.id}`);
-        if (logNameOf(job) === "build.log") farm.events.emit(`log:${job.build_id}`);
+        if (job.build_id !== null && logNameOf(job) === "build.log") farm.events.emit(`log:${job.build_id}`);
         return { size: size + fresh.length, ...(cut ? { cut } : {}) };
       } finally {
         await fh.close();

@@ -119,7 +119,7 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = as
       const id = req.params.id;
       const job = await getJob(db, id);
       if (!job) throw new HttpError(404, `no job ${id}`, "NOT_FOUND");
-      if (job.build_id === null)
+      if (job.build_id === null && (job.command === null || job.status === "queued"))
         throw new HttpError(404, `job ${id} has not started: no log yet`, "NOT_FOUND");
       return sendLog(req, reply, {
         path: farm.jobLogPath(job),
