@@ -125,7 +125,19 @@ export function probeSandbox(): Promise<SandboxProbe> {
       }
       user = `${buildUser.name} (uid ${buildUser.uid})`;
     }
-    return exec(bwrapArgv({ env: { PATH: "/usr/bin:/bin" }, cwd: "/" }, ["true"])).then(
+    // A busy machine can fail one start (a namespace, a mount): three tries before saying no.
+    const attempt = async (): Promise<void> => {
+      for (let n = 1; ; n++) {
+        try {
+          await exec(bwrapArgv({ env: { PATH: "/usr/bin:/bin" }, cwd: "/" }, ["true"]));
+          return;
+        } catch (e) {
+          if (n >= 3) throw e;
+          await new Promise((r) => setTimeout(r, 200 * n));
+        }
+      }
+    };
+    return attempt().then(
       () => ({ available: true, user }),
       // What bwrap said, not its whole command line.
       (e: Error) => ({

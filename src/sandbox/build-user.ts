@@ -24,9 +24,16 @@ async function lookup(name: string): Promise<BuildUser | undefined> {
 
 export async function ensureBuildUser(name = process.env.KILN_BUILD_USER ?? BUILD_USER): Promise<BuildUser> {
   let user = await lookup(name);
-  if (!user) {
+  // Several kiln processes may start at once on a fresh machine: useradd then fails for all but
+  // one (the user exists, or /etc/passwd is locked). Whoever made it, the user is looked up again.
+  for (let attempt = 1; !user; attempt++) {
     try {
+      // flock: concurrent useradds are not safe here (one can rewrite /etc/passwd from a stale copy).
       await exec([
+        "flock",
+        "--timeout",
+        "30",
+        "/run/lock/kiln-build-user.lock",
         "useradd",
         "--system",
         "--user-group",
@@ -40,12 +47,15 @@ export async function ensureBuildUser(name = process.env.KILN_BUILD_USER ?? BUIL
         name,
       ]);
     } catch (e) {
-      // Another kiln process made it first (useradd: exit 9, the user exists).
-      if (!(e instanceof ExecError && e.code === 9)) {
+      user = await lookup(name);
+      if (user) break;
+      if (attempt >= 5) {
         throw new Error(`cannot create the build user ${name} (useradd failed): sandboxed builds need it`, {
           cause: e,
         });
       }
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+      continue;
     }
     user = await lookup(name);
     if (!user) throw new Error(`the build user ${name} does not exist after useradd`);
