@@ -6,18 +6,10 @@ import { mkdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startServer, type Server } from "./helpers/farm.js";
-import { KILN_YAML, kiln, makeSet, noarchSpec, tempDir } from "./helpers/kiln.js";
+import { KILN_YAML, kiln, makeSet, noarchSpec, tempDir, type PlanError } from "./helpers/kiln.js";
 
 const withSource = (name: string, source: string): string =>
   noarchSpec(name).replace("BuildArch: noarch\n", `BuildArch: noarch\nSource1: ${source}\n`);
-
-interface JsonError {
-  package: string;
-  code: string;
-  message: string;
-  file: string;
-  line?: number;
-}
 
 function badSet(): string {
   const outside = tempDir("kiln-outside-");
@@ -107,7 +99,7 @@ async function graphErrors(
   const r = await kiln(["graph", "--set", set, "--format", "json"]);
   const out = JSON.parse(r.stdout) as {
     packages: { name: string; evr: string | null }[];
-    errors: JsonError[];
+    errors: PlanError[];
   };
   return {
     code: r.code,

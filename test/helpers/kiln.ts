@@ -165,3 +165,12 @@ pipeline:
         - name: publish
           steps: [publish]
 `;
+
+/** A package error as `kiln plan --format json` gives it. */
+export interface PlanError {
+  package: string;
+  code: string;
+  message: string;
+  file: string;
+  line?: number;
+}

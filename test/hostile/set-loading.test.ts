@@ -8,7 +8,15 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { copyExamples, kiln, noarchSpec, tempDir, writeFile, type KilnResult } from "../helpers/kiln.js";
+import {
+  copyExamples,
+  kiln,
+  noarchSpec,
+  tempDir,
+  writeFile,
+  type KilnResult,
+  type PlanError,
+} from "../helpers/kiln.js";
 
 const SECRET = "kiln-hostile-secret-7f3a9c";
 const TIMEOUT_S = 2;
@@ -122,14 +130,7 @@ const EXPECTED: [string, string, string][] = [
   ],
 ];
 
-interface JsonError {
-  package: string;
-  code: string;
-  message: string;
-  file: string;
-  line?: number;
-}
-const shown = (e: JsonError): string => `${e.file}${e.line !== undefined ? `:${e.line}` : ""}: ${e.message}`;
+const shown = (e: PlanError): string => `${e.file}${e.line !== undefined ? `:${e.line}` : ""}: ${e.message}`;
 
 describe("hostile set loading", () => {
   let set: string;
@@ -159,7 +160,7 @@ describe("hostile set loading", () => {
 
   it("kiln plan refuses each hostile package with its reason, and exits 1", () => {
     expect(plan.code).toBe(1);
-    const out = JSON.parse(plan.stdout) as { packages: string[]; errors: JsonError[] };
+    const out = JSON.parse(plan.stdout) as { packages: string[]; errors: PlanError[] };
     const got = out.errors.map((e): [string, string, string] => [e.package, e.code, shown(e)]).sort();
     expect(got).toHaveLength(EXPECTED.length);
     for (const [i, [pkg, code, text]] of EXPECTED.entries()) {
