@@ -18,7 +18,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildSet } from "../src/build/build-set.js";
+import { buildInProcess } from "../src/local/in-process-farm.js";
 import { loadGraph, modeOf } from "../src/build/load-graph.js";
 import { openWorkspace } from "../src/build/workspace.js";
 import { clone, rootKey, type RootPackage } from "../src/buildroot/buildroot-cache.js";
@@ -67,7 +67,7 @@ async function buildExamples(jobs: number): Promise<SetBuild> {
   cpSync(join(ROOT, "examples"), set, { recursive: true, filter: (s) => !s.includes("/.kiln") });
   const ws = await openWorkspace({ setDir: set, lock: true });
   try {
-    const s = await buildSet(ws, { targets: [], jobs });
+    const s = await buildInProcess(ws, "sqlite", { targets: [], jobs });
     if (s.failed.length || s.blocked.length || s.built.length !== 7)
       throw new Error(`example build failed: ${JSON.stringify(s)}`);
     const g = await loadGraph(ws);
@@ -139,7 +139,7 @@ async function exampleRoot(): Promise<{ set: string; packages: RootPackage[] }> 
   cpSync(join(ROOT, "examples"), set, { recursive: true, filter: (s) => !s.includes("/.kiln") });
   const ws = await openWorkspace({ setDir: set, lock: true });
   try {
-    await buildSet(ws, { targets: [], jobs: 2 });
+    await buildInProcess(ws, "sqlite", { targets: [], jobs: 2 });
     const ids = (await ws.db.selectFrom("repo_packages").select("build_id").execute()).map((r) => r.build_id);
     const rpms = (await artifactsOf(ws.db, ids)).filter((a) => a.kind === "rpm" && a.name !== "hello");
     return { set, packages: rpms.map((a) => ({ sha256: a.sha256, filename: a.filename })) };
@@ -174,7 +174,7 @@ done
   );
   const ws = await openWorkspace({ setDir: set, lock: true });
   try {
-    await buildSet(ws, { targets: [], jobs: 1 });
+    await buildInProcess(ws, "sqlite", { targets: [], jobs: 1 });
     const ids = (await ws.db.selectFrom("repo_packages").select("build_id").execute()).map((r) => r.build_id);
     const rpms = (await artifactsOf(ws.db, ids)).filter((a) => a.kind === "rpm");
     return { set, packages: rpms.map((a) => ({ sha256: a.sha256, filename: a.filename })) };

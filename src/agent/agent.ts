@@ -1,45 +1,41 @@
-// `kiln agent`: enrols with a server (once; the credential is kept in its work directory), then
-// leases jobs that match its labels, builds each with the same executor as a local `kiln build`,
-// streams the log while it runs, uploads the artifacts with their sha256 and reports the result.
-// It shares no disk with the server: spec, sources and build-root RPMs come over HTTP, each
-// checked against its sha256. When the server is unreachable it keeps building and retries.
+// The agent's loop, the same for `kiln agent` and `kiln build`: leases jobs that match its labels
+// from the coordinator (over HTTP, or in this process: src/agent/link.ts), builds each with the
+// job runner, streams the log while it runs, uploads the artifacts with their sha256 and reports
+// the result. When the coordinator is unreachable it keeps building and retries.
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { ApiClient, ApiError, cutOff } from "../api/client.js";
-import {
-  HeartbeatResponse,
-  LeaseResponse,
-  ResultResponse,
-  type BuildStep,
-  type ResultBody,
-  type LeasedJob,
-} from "../api/schemas.js";
-import { ArtifactStore } from "../artifacts/store.js";
-import { BuildRootCache } from "../buildroot/buildroot-cache.js";
+import { ApiError } from "../api/client.js";
+import type { BuildStep, LeasedJob, ResultBody } from "../api/schemas.js";
+import type { ArtifactStore } from "../artifacts/store.js";
+import type { BuildRootCache } from "../buildroot/buildroot-cache.js";
 import { runJob } from "../build/run-job.js";
 import type { JobDef } from "../core/pipeline.js";
 import { decide, defaultPolicy, type SandboxMode } from "../core/sandbox-policy.js";
-import { probeSandbox, type SandboxProbe } from "../sandbox/bubblewrap.js";
+import type { SandboxProbe } from "../sandbox/bubblewrap.js";
 import { sha256File } from "../util/hash.js";
 import { runCommandJob } from "./command-job.js";
-import { agentCredential } from "./credential.js";
+import type { CoordinatorLink } from "./link.js";
 import { LogStreamer } from "./log-streamer.js";
-import { retrying } from "./retrying.js";
-import { uploadArtifact } from "./upload.js";
 
 export interface AgentOptions {
-  server: string;
-  /** The enrolment token (needed only until the agent has its own credential). */
-  enrolToken?: string;
-  name?: string;
+  link: CoordinatorLink;
   slots: number;
   workdir: string;
   labels: Record<string, string>;
+  /** Its artifact store (the coordinator's own, in process) and build-root cache over it. */
+  store: ArtifactStore;
+  roots: BuildRootCache;
+  /** Whether bubblewrap works here (probed once by the caller). */
+  probe: SandboxProbe;
   /** Stop after the running jobs end when this process is gone (agents started by `kiln serve`). */
   parentPid?: number;
   /** This agent's sandbox policy (default: required where bubblewrap works, else auto). */
   sandbox?: SandboxMode;
+  /** Stop the running jobs at once when `signal` aborts (`kiln build`), not let them finish. */
+  stopJobsOnAbort?: boolean;
+  /** How long one lease call waits for work (default 10 s). */
+  leaseWaitMs?: number;
   log: (line: string) => void;
   signal: AbortSignal;
 }
@@ -53,9 +49,7 @@ interface Running {
 }
 
 export class Agent {
-  private readonly api: ApiClient;
-  private readonly store: ArtifactStore;
-  private readonly roots: BuildRootCache;
+  private readonly link: CoordinatorLink;
   private readonly running = new Map<number, Running>();
   private probe: SandboxProbe = { available: false };
   private policy: SandboxMode = "required";
@@ -63,32 +57,34 @@ export class Agent {
 
   constructor(private readonly o: AgentOptions) {
     this.o = { ...o, workdir: resolve(o.workdir) };
-    this.api = new ApiClient(o.server);
-    this.store = new ArtifactStore(join(this.o.workdir, "artifacts"));
-    this.roots = new BuildRootCache(join(this.o.workdir, "buildroots"), this.store);
+    this.link = o.link;
   }
 
   async run(): Promise<void> {
     await mkdir(this.o.workdir, { recursive: true });
     await rm(join(this.o.workdir, "jobs"), { recursive: true, force: true });
-    this.probe = await probeSandbox();
+    this.probe = this.o.probe;
     this.policy = this.o.sandbox ?? defaultPolicy(this.probe.available);
     if (this.policy === "required" && !this.probe.available) {
       throw new Error(
         `--sandbox required, but bubblewrap does not work on this machine: ${this.probe.reason ?? "unknown reason"}`,
       );
     }
-    const cred = await agentCredential(this.o, this.api.base);
-    this.api.token = cred.token;
-    this.name = cred.name;
+    const me = await this.link.connect();
+    this.name = me.name;
     this.o.log(
-      `agent ${cred.name} (#${cred.agent}) ready: ${this.o.slots} slot(s), labels ${JSON.stringify(this.o.labels)}, server ${this.o.server}`,
+      `agent ${me.name} (#${me.agent}) ready: ${this.o.slots} slot(s), labels ${JSON.stringify(this.o.labels)}, server ${this.link.where}`,
     );
     this.o.log(
       this.probe.available
         ? `sandbox policy ${this.policy}: builds run in bubblewrap as ${this.probe.user ?? "an unprivileged user"}`
         : `WARNING: sandbox policy ${this.policy} and bubblewrap does not work here (${this.probe.reason ?? "unknown reason"}): builds that allow it run WITHOUT a sandbox`,
     );
+    if (this.o.stopJobsOnAbort) {
+      this.o.signal.addEventListener("abort", () => {
+        for (const r of this.running.values()) r.abort.abort();
+      });
+    }
     const heart = this.heartbeats();
     let backoff = 250;
     let disabled = false;
@@ -99,12 +95,10 @@ export class Agent {
         continue;
       }
       try {
-        const { jobs } = await this.api.json(
-          LeaseResponse,
-          "POST",
-          "/agent/lease",
-          { free, waitMs: 10_000, sandbox: { policy: this.policy, available: this.probe.available } },
-          {},
+        const jobs = await this.link.lease(
+          free,
+          this.o.leaseWaitMs ?? 10_000,
+          { policy: this.policy, available: this.probe.available },
           this.o.signal,
         );
         backoff = 250;
@@ -164,9 +158,9 @@ export class Agent {
       lastBeat = performance.now();
       const held = [...this.running.values()].filter((r) => !r.lost);
       try {
-        const res = await this.api.json(HeartbeatResponse, "POST", "/agent/heartbeat", {
-          jobs: held.map((r) => ({ job: r.leased.job, leaseToken: r.leased.leaseToken })),
-        });
+        const res = await this.link.heartbeat(
+          held.map((r) => ({ job: r.leased.job, leaseToken: r.leased.leaseToken })),
+        );
         for (const id of res.cancel) this.running.get(id)?.abort.abort();
         for (const id of res.lost) {
           const r = this.running.get(id);
@@ -183,6 +177,8 @@ export class Agent {
 
   private start(leased: LeasedJob): void {
     const abort = new AbortController();
+    // Leased as the agent stopped (`kiln build` interrupted): it ends at once, cancelled.
+    if (this.o.stopJobsOnAbort && this.o.signal.aborted) abort.abort();
     const entry: Running = { leased, abort, lost: false, done: Promise.resolve() };
     this.running.set(leased.job, entry);
     entry.done = this.build(entry)
@@ -192,7 +188,6 @@ export class Agent {
 
   private async build(r: Running): Promise<void> {
     const j = r.leased;
-    const lease = { "x-kiln-lease": j.leaseToken };
     const dir = join(this.o.workdir, "jobs", `${j.job}-${j.build}`);
     const t0 = performance.now();
     this.o.log(
@@ -220,7 +215,7 @@ export class Agent {
         return;
       }
       await mkdir(dir, { recursive: true });
-      logStream = new LogStreamer(this.api, j, join(dir, j.logName), this.o.log);
+      logStream = new LogStreamer(this.link, j, join(dir, j.logName), this.o.log);
       logStream.start();
       const res = await runJob({
         pkg: { name: j.package, specFile: j.specFile },
@@ -229,7 +224,7 @@ export class Agent {
         logName: j.logName,
         dist: j.dist,
         rootPackages: j.rootPackages,
-        roots: this.roots,
+        roots: this.o.roots,
         sandbox: how.sandboxed,
         ...(how.note !== undefined ? { sandboxNote: how.note } : {}),
         rpmlint: j.rpmlint,
@@ -238,12 +233,7 @@ export class Agent {
         // restarting) is started again, like a refused one.
         fetchSources: async (specs, sources) => {
           for (const f of j.files) {
-            const bytes = await retrying(this.o.log, async () => {
-              const res = await this.api.fetch(`/agent/jobs/${j.job}/files/${encodeURIComponent(f.name)}`, {
-                headers: lease,
-              });
-              return Buffer.from(await cutOff(res.arrayBuffer(), f.name));
-            });
+            const bytes = await this.link.jobFile(j, f.name);
             const path = join(f.kind === "spec" ? specs : sources, f.name);
             await writeFile(path, bytes);
             const actual = await sha256File(path);
@@ -255,14 +245,14 @@ export class Agent {
         },
         // The build root's RPMs this agent does not have yet.
         beforeRoot: async () => {
-          for (const p of j.rootPackages) await this.fetchArtifact(p.sha256, p.filename);
+          for (const p of j.rootPackages) await this.link.fetchArtifact(p.sha256, p.filename);
         },
         ...(j.inputs.length > 0
           ? {
               fetchInputs: async (inputs: string) => {
                 for (const a of j.inputs) {
-                  await this.fetchArtifact(a.sha256, a.filename);
-                  await this.store.materialize(
+                  await this.link.fetchArtifact(a.sha256, a.filename);
+                  await this.o.store.materialize(
                     a.sha256,
                     join(inputs, a.kind === "rpm" ? "rpms" : "files", a.filename),
                   );
@@ -290,7 +280,7 @@ export class Agent {
         if (!existsSync(f.path)) continue;
         uploaded.push({
           filename: f.name,
-          sha256: await uploadArtifact(this.api, j, f.path, f.name, this.o.log),
+          sha256: await this.link.upload(j, f.path, f.name),
         });
       }
       steps.push({ name: "upload", status: "ok", ms: Math.round(performance.now() - t) });
@@ -323,17 +313,6 @@ export class Agent {
     }
   }
 
-  /** An artifact of the server's store into this agent's, checked by sha256 (if not there yet). */
-  private async fetchArtifact(sha256: string, filename: string): Promise<void> {
-    if (await this.store.has(sha256)) return;
-    await retrying(this.o.log, async () => {
-      const res = await this.api.fetch(`/artifacts/${sha256}`);
-      if (!res.body) throw new Error(`the server sent no body for ${filename}`);
-      // The store keeps nothing of a download that ends early or has the wrong bytes.
-      await cutOff(this.store.putStream(res.body as AsyncIterable<Uint8Array>, sha256, filename), filename);
-    });
-  }
-
   /**
    * What this agent does with the job's sandbox mode under its own policy: run it sandboxed, run
    * it without (saying so), or refuse it (reported as the job's failure, naming why).
@@ -358,7 +337,7 @@ export class Agent {
     if ("refuse" in how) error = how.refuse;
     else {
       await mkdir(dir, { recursive: true });
-      const stream = new LogStreamer(this.api, j, join(dir, j.logName), this.o.log);
+      const stream = new LogStreamer(this.link, j, join(dir, j.logName), this.o.log);
       stream.start();
       try {
         error =
@@ -393,12 +372,7 @@ export class Agent {
 
   /** Reports the result until the server takes it; a retried report is harmless on the server. */
   private async report(j: LeasedJob, body: Omit<ResultBody, "leaseToken">): Promise<void> {
-    const r = await retrying(this.o.log, () =>
-      this.api.json(ResultResponse, "POST", `/agent/jobs/${j.job}/result`, {
-        leaseToken: j.leaseToken,
-        ...body,
-      }),
-    );
+    const r = await this.link.result(j, body);
     this.o.log(`job ${j.job}: ${j.package} ${r.status}${r.duplicate ? " (already reported)" : ""}`);
   }
 }

@@ -2,9 +2,9 @@
 // may cut a log at its limit: then the rest stays on the agent (the log's end is uploaded with the
 // artifacts, cut the same way by the job itself).
 import { open } from "node:fs/promises";
-import type { ApiClient } from "../api/client.js";
 import { ApiError } from "../api/client.js";
 import type { LeasedJob } from "../api/schemas.js";
+import type { CoordinatorLink } from "./link.js";
 
 /** Sends the build log to the server as it grows, from the byte offset the server has. */
 export class LogStreamer {
@@ -14,7 +14,7 @@ export class LogStreamer {
   private done = false;
 
   constructor(
-    private readonly api: ApiClient,
+    private readonly link: CoordinatorLink,
     private readonly j: LeasedJob,
     private readonly path: string,
     private readonly log: (line: string) => void,
@@ -42,12 +42,8 @@ export class LogStreamer {
         const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
         if (bytesRead === 0) return;
         try {
-          const res = await this.api.fetch(`/agent/jobs/${this.j.job}/log?offset=${this.offset}`, {
-            method: "POST",
-            headers: { "x-kiln-lease": this.j.leaseToken, "content-type": "text/plain" },
-            body: buf.subarray(0, bytesRead),
-          });
-          const body = (await res.json()) as { size: number; cut?: boolean };
+          // The coordinator's size says where to go on from (it may have more, or less, than sent).
+          const body = await this.link.appendLog(this.j, this.offset, buf.subarray(0, bytesRead));
           this.offset = body.size;
           // The server cut the log at its limit: it takes no more of it.
           if (body.cut) {
@@ -55,13 +51,9 @@ export class LogStreamer {
             return;
           }
         } catch (e) {
-          const m = e instanceof ApiError ? /^LOG_OFFSET:(\d+)$/.exec(e.code ?? "") : null;
-          if (m) this.offset = Number(m[1]);
-          else {
-            // The server is away or the lease is gone: the whole log is uploaded at the end anyway.
-            if (!(e instanceof ApiError && e.transient)) this.log(`log: ${(e as Error).message}`);
-            return;
-          }
+          // The server is away or the lease is gone: the whole log is uploaded at the end anyway.
+          if (!(e instanceof ApiError && e.transient)) this.log(`log: ${(e as Error).message}`);
+          return;
         }
       }
     } finally {

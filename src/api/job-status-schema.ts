@@ -1,13 +1,9 @@
-// A job's status, shared by the queue's schemas and the UI's (its own file: both import it).
+// The statuses of the API, as zod enums of Kiln's one vocabulary (src/core/status.ts), in a file of
+// their own: the queue's schemas and the UI's both import them.
 import { z } from "zod";
+import { BUILD_STATUSES, JOB_STATUSES, PACKAGE_STATUSES, REQUEST_STATUSES } from "../core/status.js";
 
-export const JobStatus = z.enum([
-  "queued",
-  "leased",
-  "green",
-  "cut-off",
-  "up-to-date",
-  "failed",
-  "blocked",
-  "cancelled",
-]);
+export const JobStatus = z.enum(JOB_STATUSES);
+export const BuildStatus = z.enum(BUILD_STATUSES);
+export const RequestStatus = z.enum(REQUEST_STATUSES);
+export const PackageStatus = z.enum(PACKAGE_STATUSES);

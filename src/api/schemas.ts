@@ -2,7 +2,7 @@
 // them and publishes them as OpenAPI; the agent and the CLI type their calls with them.
 import { z } from "zod";
 
-import { JobStatus } from "./job-status-schema.js";
+import { BuildStatus, JobStatus, RequestStatus } from "./job-status-schema.js";
 
 export { JobStatus };
 export const API_PREFIX = "/api/v1";
@@ -157,7 +157,7 @@ export const RequestView = z.object({
   targets: z.array(z.string()),
   /** Rebuilt even when up to date. */
   forced: z.array(z.string()),
-  status: z.enum(["active", "done", "cancelled"]),
+  status: RequestStatus,
   createdBy: z.string(),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
@@ -184,10 +184,16 @@ export const ArtifactView = z.object({
   url: z.string(),
 });
 
+export const OutputChange = z.union([
+  z.object({ differences: z.array(z.string()), sameAs: z.undefined().optional() }),
+  z.object({ sameAs: z.number(), differences: z.undefined().optional() }),
+]);
+export type OutputChange = z.infer<typeof OutputChange>;
+
 export const BuildView = z.object({
   id: z.number(),
   package: z.string(),
-  status: z.enum(["running", "green", "failed", "cancelled"]),
+  status: BuildStatus,
   evr: z.string(),
   reason: z.string(),
   error: z.string().nullable(),
@@ -197,6 +203,12 @@ export const BuildView = z.object({
   durationMs: z.number().nullable(),
   /** Early cutoff: its output was equivalent to this published build, so it was not published. */
   sameOutputAs: z.number().nullable(),
+  /**
+   * How its output compared with what was published before it, when it was published: what
+   * differs, or the build it equals (published all the same: early cutoff off). Null when there
+   * was nothing to compare with.
+   */
+  outputChange: OutputChange.nullable(),
   trigger: BuildTrigger.nullable(),
   job: z.number().nullable(),
   agent: z.string().nullable(),
@@ -209,7 +221,7 @@ export type BuildView = z.infer<typeof BuildView>;
 
 export const BuildListQuery = z.object({
   package: packageName.optional(),
-  status: z.enum(["running", "green", "failed", "cancelled"]).optional(),
+  status: BuildStatus.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
 });
 
@@ -312,6 +324,8 @@ export const HeartbeatResponse = z.object({
 export const LeaseHeaders = z.object({ "x-kiln-lease": z.string().min(1) });
 
 export const LogAppendQuery = z.object({ offset: z.coerce.number().int().min(0) });
+/** The size of the coordinator's copy of the log after an append; cut: it takes no more. */
+export const LogAppendResponse = z.object({ size: z.number(), cut: z.boolean().optional() });
 
 export const UploadParams = z.object({ id: z.coerce.number().int().positive(), filename: artifactFilename });
 export const UploadHeaders = z.object({ "x-kiln-lease": z.string().min(1), "x-kiln-sha256": sha256 });

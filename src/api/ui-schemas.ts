@@ -1,16 +1,6 @@
 // What the web UI reads beside the rest of the API: packages, the graph, waves.
 import { z } from "zod";
-import { JobStatus } from "./job-status-schema.js";
-
-export const PackageStatus = z.enum([
-  "never built",
-  "running",
-  "green",
-  "cut-off",
-  "failed",
-  "cancelled",
-  "invalid",
-]);
+import { JobStatus, PackageStatus, RequestStatus } from "./job-status-schema.js";
 
 export const PackageSummary = z.object({
   name: z.string(),
@@ -65,7 +55,7 @@ export type GraphView = z.infer<typeof GraphView>;
 
 export const WavesView = z.object({
   request: z.number(),
-  status: z.enum(["active", "done", "cancelled"]),
+  status: RequestStatus,
   waves: z.array(z.array(z.object({ package: z.string(), status: JobStatus, build: z.number().nullable() }))),
   upToDate: z.array(z.string()),
 });

@@ -2,6 +2,7 @@
 // in scope is up to date, to be built (and why), blocked (something it needs cannot build), or
 // invalid (its own spec or dependencies are wrong).
 import { reachable, topoOrder } from "../core/plan.js";
+import type { PlanState } from "../core/status.js";
 import type { UserError } from "../util/errors.js";
 import { RefusedFileError } from "../util/safe-fs.js";
 import type { LoadedGraph } from "./load-graph.js";
@@ -9,17 +10,8 @@ import { isUpToDate, prepareBuild, whyNotUpToDate, type SourceHashes } from "./p
 import type { RepoView } from "./repo-view.js";
 import type { Workspace } from "./workspace.js";
 
-export type RunState =
-  | "pending"
-  | "running"
-  | "green"
-  | "cut-off"
-  | "awaiting-approval"
-  | "up-to-date"
-  | "failed"
-  | "blocked"
-  | "invalid"
-  | "cancelled";
+/** What planning decides of a package (Kiln's status vocabulary: src/core/status.ts). */
+export type RunState = PlanState;
 
 export interface RunPlan {
   /** The packages in scope, by name. */

@@ -1,8 +1,13 @@
 // `kiln agent`: a build agent that leases jobs from a server.
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { Agent } from "../agent/agent.js";
+import { HttpLink } from "../agent/http-link.js";
+import { ArtifactStore } from "../artifacts/store.js";
+import { BuildRootCache } from "../buildroot/buildroot-cache.js";
+import { probeSandbox } from "../sandbox/bubblewrap.js";
 import { hostLabels, parseLabel } from "../core/labels.js";
 import type { SandboxMode } from "../core/sandbox-policy.js";
 import { positiveInt } from "./common.js";
@@ -68,16 +73,35 @@ export function registerAgent(program: Command, setStatus: (s: number) => void):
       const token = o.token ?? process.env.KILN_TOKEN;
       // Nothing the agent starts may inherit a credential.
       delete process.env.KILN_TOKEN;
+      const workdir = resolve(o.workdir);
+      const labels = { ...hostLabels(process.arch, process.platform), ...Object.fromEntries(o.label) };
+      const log = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
+      // It shares no disk with the server: its own store and build-root cache in its work directory.
+      const store = new ArtifactStore(join(workdir, "artifacts"));
+      const link = new HttpLink(
+        {
+          server: o.server,
+          workdir,
+          ...(token ? { enrolToken: token } : {}),
+          ...(o.name ? { name: o.name } : {}),
+          labels,
+          slots: o.slots,
+          log,
+        },
+        store,
+      );
+      await mkdir(workdir, { recursive: true });
       const agent = new Agent({
-        server: o.server,
-        ...(token ? { enrolToken: token } : {}),
-        ...(o.name ? { name: o.name } : {}),
+        link,
+        store,
+        roots: new BuildRootCache(join(workdir, "buildroots"), store),
+        probe: await probeSandbox(),
         slots: o.slots,
-        workdir: o.workdir,
-        labels: { ...hostLabels(process.arch, process.platform), ...Object.fromEntries(o.label) },
+        workdir,
+        labels,
         ...(parent > 0 ? { parentPid: parent } : {}),
         ...(o.sandbox ? { sandbox: o.sandbox } : {}),
-        log: (line) => console.error(`${new Date().toISOString()} ${line}`),
+        log,
         signal: abort.signal,
       });
       await agent.run();

@@ -1,7 +1,7 @@
 // `kiln build [PKG…]`: build what is not up to date, in dependency order, and publish it.
 import type { Command } from "commander";
 import pc from "picocolors";
-import { buildSet, type BuildSummary } from "../build/build-set.js";
+import { buildInProcess, type BuildSummary } from "../local/in-process-farm.js";
 import type { Workspace } from "../build/workspace.js";
 import { defaultJobs, positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
 import { printError, shown } from "./output.js";
@@ -38,20 +38,20 @@ export function registerBuild(program: Command, setStatus: (s: number) => void):
         }
         return;
       }
-      setStatus(await localBuild(o, packages, o.force ? packages : [], undefined, o.approve === true));
+      setStatus(await localBuild(o, packages, o.force ? packages : [], { approve: o.approve === true }));
     });
 }
 
 /**
  * A build in this process: `targets` (every package not up to date when empty) and what they need,
- * `forced` rebuilt even when up to date. Returns the exit status.
+ * `forced` rebuilt even when up to date; `downstream`: and everything below the targets. Returns
+ * the exit status.
  */
 export async function localBuild(
   o: SetOptions & { jobs: number },
   targets: string[],
   forced: string[],
-  expand?: (ws: Workspace) => Promise<string[]>,
-  approve = false,
+  how: { approve?: boolean; downstream?: boolean } = {},
 ): Promise<number> {
   const ws = await workspaceFor(o, true);
   const live = process.stderr.isTTY ? await terminalArea(process.stderr) : undefined;
@@ -62,10 +62,12 @@ export async function localBuild(
   process.once("SIGTERM", onSignal);
   try {
     if (ws.sandboxNote) console.error(`${pc.yellow("note:")} building without a sandbox: ${ws.sandboxNote}`);
-    const summary = await buildSet(ws, {
-      targets: expand ? await expand(ws) : targets,
+    const sqlite = o.db === undefined || o.db.startsWith("sqlite:");
+    const summary = await buildInProcess(ws, sqlite ? "sqlite" : "postgres", {
+      targets,
       forced,
-      approve,
+      approve: how.approve === true,
+      downstream: how.downstream === true,
       jobs: o.jobs,
       signal: abort.signal,
       onEvent: (e) => progress.onEvent(e),

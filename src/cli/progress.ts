@@ -1,7 +1,8 @@
 // Progress of `kiln build`: on a terminal, a live status block (what is building and for how long,
 // how many are done, blocked and left) under the lines that matter; elsewhere one plain line per event.
 import pc from "picocolors";
-import type { BuildEvent } from "../build/build-set.js";
+import type { BuildEvent } from "../follow/events.js";
+import { IN_PROCESS_AGENT } from "../agent/in-process-link.js";
 import { formatUserError, shown } from "./output.js";
 
 export interface Progress {
@@ -72,6 +73,12 @@ export function createProgress(opts: {
         case "error":
           line(`${pc.red("invalid")} ${e.package}: ${formatUserError(e.error, opts.setDir)}`);
           break;
+        case "invalid":
+          line(`${pc.red("invalid")} ${e.package}: ${e.error}`);
+          break;
+        case "requeued":
+          line(`requeued ${e.package}: ${e.why}`);
+          break;
         case "plan":
           total = e.toBuild.length;
           line(
@@ -83,7 +90,10 @@ export function createProgress(opts: {
           break;
         case "start":
           building.set(e.package, performance.now());
-          if (!live) line(`start ${e.package} (build ${e.buildId}): ${e.reason}`);
+          if (!live) {
+            const on = e.agent && e.agent !== IN_PROCESS_AGENT ? ` on ${e.agent}` : "";
+            line(`start ${e.package} (build ${e.buildId}${on}): ${e.reason}`);
+          }
           render();
           break;
         case "up-to-date":
@@ -114,14 +124,12 @@ export function createProgress(opts: {
           failed++;
           line(
             `${pc.red("FAILED")} ${e.package}${e.buildId ? ` (build ${e.buildId})` : ""}: ${e.error}` +
-              (e.logPath ? `\n  log: ${shown(e.logPath)}` : ""),
+              (e.log ? `\n  log: ${e.log.startsWith("/") ? shown(e.log) : e.log}` : ""),
           );
           break;
         case "blocked":
           blocked++;
-          line(
-            `${pc.yellow("blocked")} ${e.package}: needs ${e.by.join(", ")}, which ${e.because ?? "cannot build"}`,
-          );
+          line(`${pc.yellow("blocked")} ${e.package}: ${e.why}`);
           break;
         case "cancelled":
           building.delete(e.package);

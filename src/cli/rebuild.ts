@@ -2,10 +2,6 @@
 // --downstream everything below them, whatever its rebuild mode. Early cutoff still applies: what
 // is below a package whose new output equals the published one does not rebuild.
 import type { Command } from "commander";
-import { loadGraph, modeOf } from "../build/load-graph.js";
-import { planChange } from "../core/flow.js";
-import { lastDurations } from "../db/builds.js";
-import { UserError } from "../util/errors.js";
 import { localBuild } from "./build.js";
 import { defaultJobs, positiveInt, setOptions, type SetOptions } from "./common.js";
 import { cliError, remoteRebuild, serverOptions, type ServerOptions } from "./remote.js";
@@ -47,27 +43,6 @@ export function registerRebuild(program: Command, setStatus: (s: number) => void
         }
         return;
       }
-      setStatus(
-        await localBuild(o, packages, packages, async (ws) => {
-          if (!o.downstream) return packages;
-          const g = await loadGraph(ws);
-          const unknown = packages.filter((p) => !g.graph.names.includes(p));
-          if (unknown.length > 0) {
-            throw new UserError(
-              "PACKAGE_UNKNOWN",
-              `no package named ${unknown.join(", ")} in the set`,
-              undefined,
-              "`kiln graph` lists the packages",
-            );
-          }
-          return planChange(packages, {
-            rdeps: g.graph.rdeps,
-            order: g.graph.order,
-            modeOf: modeOf(ws, g),
-            durations: await lastDurations(ws.db),
-            downstream: "all",
-          }).packages;
-        }),
-      );
+      setStatus(await localBuild(o, packages, packages, { downstream: o.downstream === true }));
     });
 }

@@ -1,11 +1,11 @@
 // The CLI as a client of a Kiln server: `kiln build --server`, `kiln status`, `kiln logs`, `kiln cancel`.
 import { Option, type Command } from "commander";
-import pc from "picocolors";
 import { z } from "zod";
 import { ApiClient, ApiError } from "../api/client.js";
 import { AgentView, BuildView, JobView, RequestView } from "../api/schemas.js";
-import { FINAL_STATUSES } from "../core/job-status.js";
 import { UserError } from "../util/errors.js";
+import { followRequest } from "../follow/follow-request.js";
+import { createProgress, terminalArea } from "./progress.js";
 import { describeCause, requestCounts, summaryLine } from "./summary.js";
 
 export interface ServerOptions {
@@ -40,7 +40,7 @@ export async function remoteBuild(
   o: ServerOptions & { wait: boolean; force?: boolean },
   packages: string[],
 ): Promise<number> {
-  return followRequest(o, (api) =>
+  return submitAndFollow(o, (api) =>
     api.json(RequestView, "POST", "/requests", { packages, force: o.force === true }),
   );
 }
@@ -50,7 +50,7 @@ export async function remoteRebuild(
   o: ServerOptions & { wait: boolean; downstream?: boolean; replace?: boolean },
   packages: string[],
 ): Promise<number> {
-  return followRequest(o, (api) =>
+  return submitAndFollow(o, (api) =>
     api.json(RequestView, "POST", "/rebuilds", {
       packages,
       downstream: o.downstream === true,
@@ -59,7 +59,7 @@ export async function remoteRebuild(
   );
 }
 
-async function followRequest(
+async function submitAndFollow(
   o: ServerOptions & { wait: boolean },
   submit: (api: ApiClient) => Promise<RequestView>,
 ): Promise<number> {
@@ -72,43 +72,24 @@ async function followRequest(
     console.log(`follow it with: kiln status --server ${api.base} --request ${req.id}`);
     return 0;
   }
-  const seen = new Map<number, string>();
-  let stop = false;
-  const onSignal = (): void => {
-    stop = true;
-  };
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
   process.once("SIGINT", onSignal);
+  const live = process.stderr.isTTY ? await terminalArea(process.stderr) : undefined;
+  const progress = createProgress({ ...(live ? { live } : {}), setDir: process.cwd() });
   try {
-    let last = req;
-    // A package's jobs are named by stage and job when its pipeline has more than one on agents.
-    const agentJobs = new Map<string, number>();
-    for (const j of req.jobs)
-      if (j.runsOn === "agent") agentJobs.set(j.package, (agentJobs.get(j.package) ?? 0) + 1);
-    for (;;) {
-      for (const j of last.jobs) {
-        const key = `${j.status}:${j.build ?? ""}`;
-        if (seen.get(j.id) === key) continue;
-        seen.set(j.id, key);
-        if (j.status === "queued" && j.attempts === 0) continue;
-        if (j.status === "leased" && j.build === null) continue; // being prepared: shown with its build
-        // A package's ending is its publish job's; an agent job's is shown when it is not the only one.
-        if (
-          j.runsOn === "agent" &&
-          (agentJobs.get(j.package) ?? 1) === 1 &&
-          j.status !== "leased" &&
-          j.status !== "queued" &&
-          j.status !== "failed" &&
-          j.status !== "cancelled"
-        )
-          continue;
-        if (j.runsOn === "server" && j.status === "leased") continue;
-        console.error(jobLine(j, (agentJobs.get(j.package) ?? 1) > 1 && j.runsOn === "agent"));
-      }
-      if (last.status !== "active" || stop) break;
-      await new Promise((r) => setTimeout(r, 500));
-      last = await api.json(RequestView, "GET", `/requests/${req.id}`);
-    }
-    if (stop && last.status === "active") {
+    // The same following and the same progress as a local build's, read over the API.
+    const last = await followRequest(
+      {
+        view: () => api.json(RequestView, "GET", `/requests/${req.id}`),
+        build: (id) => api.json(BuildView, "GET", `/builds/${id}`),
+        logOf: (j) => Promise.resolve(`kiln logs --server ${api.base} --job ${j.id}`),
+        changed: () => new Promise((r) => setTimeout(r, 500)),
+      },
+      { onEvent: (e) => progress.onEvent(e), signal: stop.signal },
+    );
+    progress.stop();
+    if (stop.signal.aborted && last.status === "active") {
       console.log(
         `stopped waiting; request ${req.id} goes on (kiln cancel --server ${api.base} --request ${req.id} stops it)`,
       );
@@ -128,42 +109,13 @@ async function followRequest(
         `failed: ${p.package}${p.build ? ` (build ${p.build}: ${log})` : ""}: ${j?.error ?? p.error ?? ""}`,
       );
     }
-    return last.packages.some(
-      (j) => j.status === "failed" || j.status === "blocked" || j.status === "cancelled",
-    )
+    return last.packages.some((j) => ["failed", "blocked", "invalid", "cancelled"].includes(j.status))
       ? 1
       : 0;
   } finally {
+    progress.stop();
     process.off("SIGINT", onSignal);
   }
-}
-
-function jobLine(j: JobView, named: boolean): string {
-  const what =
-    j.status === "leased"
-      ? "start"
-      : j.status === "queued"
-        ? "requeued"
-        : j.status === "cut-off"
-          ? "cut off"
-          : j.status;
-  const colour =
-    j.status === "green"
-      ? pc.green
-      : j.status === "failed" || j.status === "blocked"
-        ? pc.red
-        : (s: string) => s;
-  const detail =
-    j.status === "leased"
-      ? ` (build ${j.build ?? "?"} on ${j.agent ?? "?"})`
-      : j.status === "queued"
-        ? `: ${j.why}`
-        : FINAL_STATUSES.has(j.status) && j.error
-          ? `: ${j.error}`
-          : j.build
-            ? ` (build ${j.build})`
-            : "";
-  return `${colour(what)} ${j.package}${named ? ` ${j.stage}/${j.name}` : ""}${detail}`;
 }
 
 export async function remoteStatus(o: ServerOptions & { request?: number }): Promise<void> {

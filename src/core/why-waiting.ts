@@ -1,6 +1,6 @@
 // Why a job that is not running is not running, in words: the question Open Build Service and
 // GoCD users ask most. A pure function of the job, what it waits for, and the agents.
-import { DONE_STATUSES } from "./job-status.js";
+import { DONE_STATUSES } from "./status.js";
 import { formatLabels, labelsMatch, type Labels } from "./labels.js";
 import { decide, type SandboxMode } from "./sandbox-policy.js";
 

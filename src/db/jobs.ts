@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { RequestCause } from "../api/schemas.js";
-import { DONE_STATUSES } from "../core/job-status.js";
+import { DONE_STATUSES } from "../core/status.js";
 import type { SandboxMode } from "../core/sandbox-policy.js";
 import type { DialectKind } from "./dialect.js";
 import type { Database, JobRow, JobStatus } from "./schema.js";

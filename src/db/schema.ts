@@ -1,5 +1,6 @@
 // The database's tables as Kysely sees them. JSON columns hold text; times are ISO-8601 text
 // (the same on SQLite and PostgreSQL).
+import type { BuildStatus, JobStatus, RequestStatus } from "../core/status.js";
 import type { Generated, Insertable, Selectable } from "kysely";
 
 export interface SpecCacheTable {
@@ -8,7 +9,7 @@ export interface SpecCacheTable {
   created_at: string;
 }
 
-export type BuildStatus = "running" | "green" | "failed" | "cancelled";
+export type { BuildStatus, JobStatus, RequestStatus };
 
 export interface BuildsTable {
   id: Generated<number>;
@@ -40,6 +41,8 @@ export interface BuildsTable {
   stages?: string | null;
   /** "bubblewrap", or why it ran without the sandbox ("no sandbox: …"); null before it ran. */
   sandbox?: string | null;
+  /** JSON OutputChange (src/api/schemas.ts): how its output compared when it was published. */
+  output_change?: string | null;
 }
 
 /** file: what a pipeline job declared as its artifacts (handed to later stages). */
@@ -97,8 +100,6 @@ export interface SetSnapshotsTable {
   updated_at: string;
 }
 
-export type RequestStatus = "active" | "done" | "cancelled";
-
 /** One submission of builds (`kiln build --server`, the API): its jobs are built together. */
 export interface RequestsTable {
   id: Generated<number>;
@@ -123,15 +124,6 @@ export interface SetHeadsTable {
   commit: string;
   updated_at: string;
 }
-
-/**
- * queued: waits for its dependencies or an agent; leased: an agent builds it; the rest are final.
- * up-to-date: when its turn came, the inputs matched its last green build (nothing to build).
- * cut-off: built green, its output equivalent to the published build: not published, and what
- * depends on it finds its inputs unchanged.
- */
-export type JobStatus =
-  "queued" | "leased" | "green" | "cut-off" | "up-to-date" | "failed" | "blocked" | "cancelled";
 
 export interface JobsTable {
   id: Generated<number>;

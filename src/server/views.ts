@@ -9,7 +9,7 @@ import type {
   RequestCause,
   RequestView,
 } from "../api/schemas.js";
-import { API_PREFIX } from "../api/schemas.js";
+import { API_PREFIX, OutputChange } from "../api/schemas.js";
 import type { Labels } from "../core/labels.js";
 import { isSandboxMode } from "../core/sandbox-policy.js";
 import { whyWaiting, type AgentState } from "../core/why-waiting.js";
@@ -196,6 +196,7 @@ export async function buildView(db: Conn, id: number): Promise<BuildView | undef
     finishedAt: b.finished_at,
     durationMs: b.duration_ms,
     sameOutputAs: b.same_output_as,
+    outputChange: b.output_change ? OutputChange.parse(JSON.parse(b.output_change)) : null,
     trigger: b.trigger ? (JSON.parse(b.trigger) as BuildTrigger) : null,
     job: job?.id ?? null,
     agent: job?.name ?? null,

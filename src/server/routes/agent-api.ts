@@ -1,7 +1,5 @@
 // What agents call, with their own credential: lease jobs, heartbeat, fetch a job's spec and
 // sources, stream the log, upload artifacts (sha256 verified while receiving), report the result.
-import { mkdir, open } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -15,19 +13,17 @@ import {
   LeaseHeaders,
   LeaseResponse,
   LogAppendQuery,
+  LogAppendResponse,
   ResultBody,
   ResultResponse,
   UploadHeaders,
   UploadParams,
 } from "../../api/schemas.js";
-import { ChecksumMismatchError } from "../../artifacts/store.js";
-import { clearDamage } from "../../db/builds.js";
 import { touchAgent } from "../../db/tokens.js";
 import { agentOf, type Auth } from "../auth.js";
-import { logNameOf, type Farm } from "../farm.js";
+import { appendJobLog, openJobFile, storeJobUpload, uploadLimit } from "../agent-work.js";
+import type { Farm } from "../farm.js";
 import { HttpError } from "../http-error.js";
-import { MAX_UPLOADS_PER_LEASE, recordUpload, uploadCount } from "../result-artifacts.js";
-import { openRegular, RefusedFileError } from "../../util/safe-fs.js";
 
 const errors = {
   400: ErrorBody,
@@ -97,26 +93,7 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
     },
     async (req, reply) => {
       const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
-      const pkg = farm.graph.graph.packages.get(job.package);
-      const allowed = new Set([
-        `${job.package}.spec`,
-        `${job.package}.rpmlintrc`,
-        ...(pkg?.sources.map((s) => s.name) ?? []),
-      ]);
-      // Only the names the spec itself lists: never a path from the request.
-      if (!allowed.has(req.params.name)) {
-        throw new HttpError(404, `${req.params.name} is not a file of ${job.package}`, "NOT_FOUND");
-      }
-      const path = join(farm.ws.setDir, "packages", job.package, req.params.name);
-      // A link or a special file in the set is refused, never followed (it was refused at lease
-      // time too; the set may have changed since).
-      let opened: Awaited<ReturnType<typeof openRegular>>;
-      try {
-        opened = await openRegular(path, { shown: `packages/${job.package}/${req.params.name}` });
-      } catch (e) {
-        if (e instanceof RefusedFileError) throw new HttpError(409, e.message, "FILE_REFUSED");
-        throw e;
-      }
+      const opened = await openJobFile(farm, job, req.params.name);
       return reply
         .type("application/octet-stream")
         .header("content-length", opened.size)
@@ -133,48 +110,14 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
         params: IdParams,
         querystring: LogAppendQuery,
         headers: LeaseHeaders,
-        response: { 200: z.object({ size: z.number(), cut: z.boolean().optional() }), ...errors },
+        response: { 200: LogAppendResponse, ...errors },
         security,
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
       if (!Buffer.isBuffer(req.body)) throw new HttpError(415, "send the log as text/plain", "BAD_TYPE");
-      const body = req.body;
-      if (job.build_id === null && job.command === null) {
-        throw new HttpError(409, `job ${job.id} has no build yet`, "NO_BUILD");
-      }
-      const path = farm.jobLogPath(job);
-      await mkdir(dirname(path), { recursive: true });
-      const fh = await open(path, "a+");
-      try {
-        const size = (await fh.stat()).size;
-        const offset = req.query.offset;
-        // A log is cut at the farm's limit, saying so once; the agent is told to send no more.
-        const max = farm.ws.maxLogBytes;
-        if (size >= max) return { size, cut: true };
-        if (offset > size) {
-          return reply
-            .code(409)
-            .send({ error: `the log has ${size} bytes; send from there`, code: `LOG_OFFSET:${size}` });
-        }
-        let fresh = body.subarray(size - offset);
-        let cut = false;
-        // A chunk that reaches the limit exactly says so too: a later chunk is never written.
-        if (size + fresh.length >= max) {
-          fresh = Buffer.concat([
-            fresh.subarray(0, max - size),
-            Buffer.from(`\nkiln: the log was cut at ${max} bytes (--max-log-mb); the rest was dropped\n`),
-          ]);
-          cut = true;
-        }
-        if (fresh.length > 0) await fh.write(fresh);
-        farm.events.emit(`log:job:${job.id}`);
-        if (job.build_id !== null && logNameOf(job) === "build.log") farm.events.emit(`log:${job.build_id}`);
-        return { size: size + fresh.length, ...(cut ? { cut } : {}) };
-      } finally {
-        await fh.close();
-      }
+      return appendJobLog(farm, job, req.query.offset, req.body);
     },
   );
 
@@ -192,12 +135,7 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
     },
     async (req, reply) => {
       const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
-      const lease = req.headers["x-kiln-lease"];
-      // A job's log is cut at the farm's log limit (the agent cuts it the same way).
-      const limit =
-        req.params.filename === logNameOf(job)
-          ? Math.min(maxUploadBytes, farm.ws.maxLogBytes + 64 * 1024)
-          : maxUploadBytes;
+      const limit = uploadLimit(farm, job, req.params.filename, maxUploadBytes);
       const declared = Number(req.headers["content-length"] ?? 0);
       if (declared > limit) {
         throw new HttpError(
@@ -206,36 +144,18 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
           "TOO_LARGE",
         );
       }
-      if ((await uploadCount(db, job.id, lease)) >= MAX_UPLOADS_PER_LEASE) {
-        throw new HttpError(
-          413,
-          `job ${job.id} has uploaded ${MAX_UPLOADS_PER_LEASE} files under this lease: no more are taken`,
-          "TOO_MANY",
-        );
-      }
       const stream = req.body as Readable | undefined;
       if (!stream || typeof (stream as Readable).pipe !== "function") {
         throw new HttpError(415, "send the artifact as application/octet-stream", "BAD_TYPE");
       }
-      try {
-        const stored = await farm.ws.store.putStream(
-          limited(stream, limit, req.params.filename),
-          req.headers["x-kiln-sha256"],
-        );
-        await clearDamage(db, stored.sha256);
-        await recordUpload(db, {
-          jobId: job.id,
-          leaseToken: lease,
-          filename: req.params.filename,
-          ...stored,
-        });
-        return reply.code(201).send(stored);
-      } catch (e) {
-        if (e instanceof ChecksumMismatchError) {
-          throw new HttpError(422, `${req.params.filename}: ${e.message}; nothing was stored`, "CHECKSUM");
-        }
-        throw e;
-      }
+      const stored = await storeJobUpload(farm, job, {
+        leaseToken: req.headers["x-kiln-lease"],
+        filename: req.params.filename,
+        sha256: req.headers["x-kiln-sha256"],
+        source: stream,
+        limit,
+      });
+      return reply.code(201).send(stored);
     },
   );
 
@@ -254,14 +174,3 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
     async (req) => farm.result(agentOf(req), req.params.id, req.body),
   );
 };
-
-/** Passes the stream through, failing it once more than `max` bytes came. */
-async function* limited(stream: AsyncIterable<Buffer>, max: number, name: string): AsyncGenerator<Buffer> {
-  let n = 0;
-  for await (const chunk of stream) {
-    n += chunk.length;
-    if (n > max)
-      throw new HttpError(413, `${name} is larger than the upload limit of ${max} bytes`, "TOO_LARGE");
-    yield chunk;
-  }
-}
