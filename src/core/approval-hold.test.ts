@@ -40,6 +40,12 @@ describe("heldByApproval", () => {
     expect(heldByApproval(jobs, [{ job: 7, dep: 99, depStatus: "leased" }])).toEqual([]);
   });
 
+  it("names only the package whose approval is all it waits for, not those waiting for it", () => {
+    // a's publish (2) waits for b's publish (1), both stages need approval.
+    const jobs = [job(1, "b", "queued", true), job(2, "a", "queued", true)];
+    expect(heldByApproval(jobs, [{ job: 2, dep: 1, depStatus: "queued" }])).toEqual(["b"]);
+  });
+
   it("is empty when nothing waits for approval", () => {
     expect(heldByApproval([job(1, "a", "green")], [])).toEqual([]);
   });

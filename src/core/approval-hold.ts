@@ -13,6 +13,7 @@ export interface HeldJob {
 /**
  * The packages whose run waits for an approval, when nothing else in the request can move: no
  * job under way, and every queued job waits (itself, or through what it needs) for an approval.
+ * Named are those for which the approval is all they wait for (not those waiting for them).
  * Empty while anything can still move, or when nothing waits for an approval at all. A job that
  * waits for a job outside `jobs` that has not ended can still move.
  */
@@ -50,5 +51,7 @@ export function heldByApproval(
   };
   const queued = jobs.filter((j) => j.status === "queued");
   if (queued.length === 0 || !queued.every((j) => isHeld(j.id, new Set([j.id])))) return [];
-  return [...new Set(queued.filter((j) => j.awaitsApproval).map((j) => j.package))].sort();
+  // Those whose approval is all they wait for; the rest wait for them.
+  const ready = (j: HeldJob): boolean => (needs.get(j.id) ?? []).every((d) => DONE_STATUSES.has(d.depStatus));
+  return [...new Set(queued.filter((j) => j.awaitsApproval && ready(j)).map((j) => j.package))].sort();
 }

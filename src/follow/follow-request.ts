@@ -62,7 +62,12 @@ class RequestDiff {
   }
 
   async diff(v: RequestView): Promise<void> {
-    for (const j of v.jobs) {
+    // What failed is said before what it blocks.
+    const order = [
+      ...v.jobs.filter((j) => j.status !== "blocked"),
+      ...v.jobs.filter((j) => j.status === "blocked"),
+    ];
+    for (const j of order) {
       const key = `${j.status}:${j.build ?? ""}`;
       const prev = this.seen.get(j.id);
       if (prev === key) continue;

@@ -119,7 +119,10 @@ export async function buildInProcess(
           const hold = await requestHold(ws.db, id);
           const held = heldByApproval(hold.jobs, hold.deps);
           if (held.length === 0) return false;
-          for (const pkg of held) awaiting.set(pkg, await endAwaitingRun(farm, id, pkg));
+          for (const pkg of held) {
+            const ended = await endAwaitingRun(farm, id, pkg);
+            if (ended) awaiting.set(pkg, ended);
+          }
           return true;
         },
       },
@@ -167,10 +170,12 @@ async function endAwaitingRun(
   farm: Farm,
   requestId: number,
   pkg: string,
-): Promise<{ build: number | null; stage: string }> {
+): Promise<{ build: number | null; stage: string } | undefined> {
   const db = farm.ws.db;
   const run = await runJobs(db, requestId, pkg);
-  const waiting = run.find((j) => j.status === "queued" && j.approval !== null && j.approved_at === null)!;
+  const waiting = run.find((j) => j.status === "queued" && j.approval !== null && j.approved_at === null);
+  // Blocked already, by a package it needs that awaits approval too.
+  if (!waiting) return undefined;
   const why = `stopped before stage ${waiting.stage_name}, which needs approval (kiln build --approve)`;
   const build = run.find((j) => j.build_id !== null)?.build_id ?? null;
   if (build !== null) await finishBuild(db, build, "cancelled", 0, why);
