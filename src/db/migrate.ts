@@ -7,6 +7,7 @@ import * as m0003 from "./migrations/0003-farm.js";
 import * as m0004 from "./migrations/0004-flow.js";
 import * as m0005 from "./migrations/0005-repositories.js";
 import * as m0006 from "./migrations/0006-trust.js";
+import * as m0007 from "./migrations/0007-catch-up.js";
 import * as m0008 from "./migrations/0008-output-change.js";
 
 type Step = { up: (db: AnyDb, d: DialectFeatures) => Promise<void> };
@@ -17,6 +18,7 @@ const steps: Record<string, Step> = {
   "0004-flow": m0004,
   "0005-repositories": m0005,
   "0006-trust": m0006,
+  "0007-catch-up": m0007,
   "0008-output-change": m0008,
 };
 

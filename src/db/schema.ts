@@ -182,8 +182,8 @@ export interface AgentsTable {
   slots: number;
   enrolled_at: string;
   last_seen_at: string;
-  disabled: number;
-  disabled_at?: string | null;
+  /** When it was disabled: a disabled agent's credential is refused; null while it is enabled. */
+  disabled_at: string | null;
   /** JSON {policy, available}: the sandbox policy it last said it has; null before its first lease. */
   sandbox?: string | null;
   /** The token name that disabled it. */

@@ -73,7 +73,6 @@ export async function createAgent(
       slots: a.slots,
       enrolled_at: now,
       last_seen_at: now,
-      disabled: 0,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
@@ -94,12 +93,8 @@ export async function touchAgent(db: Conn, id: number): Promise<void> {
 
 /** Whether an agent was disabled (or deleted) since its credential was checked. */
 export async function agentIsDisabled(db: Conn, id: number): Promise<boolean> {
-  const row = await db
-    .selectFrom("agents")
-    .select(["disabled", "disabled_at"])
-    .where("id", "=", id)
-    .executeTakeFirst();
-  return !row || row.disabled !== 0 || (row.disabled_at ?? null) !== null;
+  const row = await db.selectFrom("agents").select("disabled_at").where("id", "=", id).executeTakeFirst();
+  return !row || row.disabled_at !== null;
 }
 
 /** Records the sandbox policy an agent says it has (shown in why a job waits). */
@@ -182,8 +177,8 @@ export async function setAgentDisabled(
     .updateTable("agents")
     .set(
       disabled
-        ? { disabled: 1, disabled_at: new Date().toISOString(), disabled_by: disabled.by }
-        : { disabled: 0, disabled_at: null, disabled_by: null },
+        ? { disabled_at: new Date().toISOString(), disabled_by: disabled.by }
+        : { disabled_at: null, disabled_by: null },
     )
     .where("id", "=", id)
     .execute();

@@ -62,11 +62,11 @@ export class Auth {
     }
     const agent = await agentByHash(this.db, hash);
     if (!agent) throw new HttpError(401, "unknown token", "UNAUTHORIZED");
-    if (agent.disabled) {
+    if (agent.disabled_at !== null) {
       // 403, not 401: the credential is known, so the agent must not enrol again under another one.
       throw new HttpError(
         403,
-        `the agent "${agent.name}" is disabled${agent.disabled_by ? ` (by ${agent.disabled_by}${agent.disabled_at ? ` at ${agent.disabled_at}` : ""})` : ""}: an admin enables it with kiln agents enable ${agent.name}`,
+        `the agent "${agent.name}" is disabled (${agent.disabled_by ? `by ${agent.disabled_by} ` : ""}at ${agent.disabled_at}): an admin enables it with kiln agents enable ${agent.name}`,
         "AGENT_DISABLED",
       );
     }

@@ -36,7 +36,7 @@ export async function agentStates(
     labels: JSON.parse(a.labels) as Labels,
     slots: a.slots,
     running: running.filter((j) => j.agent_id === a.id).length,
-    online: !a.disabled && !a.disabled_at && now - Date.parse(a.last_seen_at) < onlineWindowMs(leaseMs),
+    online: a.disabled_at === null && now - Date.parse(a.last_seen_at) < onlineWindowMs(leaseMs),
     sandbox: a.sandbox ? (JSON.parse(a.sandbox) as AgentState["sandbox"]) : undefined,
   }));
   return { rows, states, running };
@@ -52,7 +52,7 @@ export async function agentViews(db: Conn, leaseMs: number): Promise<AgentView[]
       name: a.name,
       labels: s.labels,
       slots: a.slots,
-      state: a.disabled ? "disabled" : !s.online ? "offline" : mine.length > 0 ? "busy" : "idle",
+      state: a.disabled_at !== null ? "disabled" : !s.online ? "offline" : mine.length > 0 ? "busy" : "idle",
       lastSeenAt: a.last_seen_at,
       running: mine.map((j) => ({ job: j.id, package: j.package, build: j.build_id })),
     };
