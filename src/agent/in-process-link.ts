@@ -32,7 +32,7 @@ export class InProcessLink implements CoordinatorLink {
       await createAgent(db, { name: IN_PROCESS_AGENT, ...this.o });
       row = (await agentByName(db, IN_PROCESS_AGENT))!;
     }
-    if (row.disabled !== 0 || (row.disabled_at ?? null) !== null) {
+    if (row.disabled_at !== null) {
       throw new UserError(
         "USAGE",
         `the agent ${IN_PROCESS_AGENT}, which kiln build runs as, is disabled`,
