@@ -11,6 +11,8 @@
 //
 // --quick: fewer runs, smaller inputs. --farm-only: only the farm's figures; --no-farm: all but them.
 // $KILN_BENCH_PG: a PostgreSQL admin URL (default postgres://postgres@127.0.0.1:5432/postgres);
+// $KILN_BENCH_BASELINE=DIR: another Kiln checkout, built (npm run build there), whose whole
+// `kiln build` of the example set is measured beside this one's, alternating (bench/baseline.ts);
 // $KILN_BENCH_CPU_PROF=DIR: V8 CPU profiles of the farm's servers, for finding where time goes.
 //
 // Each figure is the median of several runs; the machine is noisy, so the spread is reported too.
@@ -26,6 +28,7 @@ import { planChange } from "../src/core/flow.js";
 import { criticalPath } from "../src/core/plan.js";
 import { artifactsOf, lastDurations } from "../src/db/builds.js";
 import { packageRoot } from "../src/util/package-root.js";
+import { wholeBuild, type WholeBuild } from "./baseline.js";
 import { benchFarm, farmMarkdown, type FarmResults } from "./farm-bench.js";
 import { optimalMakespan } from "./optimal-schedule.js";
 import { syntheticName, writeSyntheticSet } from "./synthetic-set.js";
@@ -314,6 +317,52 @@ function cleanScratch(): void {
   rmSync(SCRATCH, { recursive: true, force: true });
 }
 
+/** Whole `kiln build` processes of this Kiln and the baseline's, alternating (bench/baseline.ts). */
+async function againstBaseline(baseline: string): Promise<WholeBuild[]> {
+  const set = join(SCRATCH, "order");
+  cpSync(join(ROOT, "examples"), set, { recursive: true, filter: (s) => !s.includes("/.kiln") });
+  const ws = await openWorkspace({ setDir: set });
+  const order = (await loadGraph(ws)).graph.order;
+  await ws.close();
+  const out: WholeBuild[] = [];
+  for (const jobs of [1, 2]) {
+    for (let i = 0; i < REPS; i++) {
+      for (const [kiln, root] of [
+        ["baseline", baseline],
+        ["this", ROOT],
+      ] as const) {
+        log(`whole kiln build (${kiln}), --jobs ${jobs}, run ${i + 1}/${REPS}`);
+        out.push({ kiln, ...wholeBuild(root, join(ROOT, "examples"), SCRATCH, jobs, order) });
+      }
+    }
+  }
+  return out;
+}
+
+function baselineMarkdown(whole: WholeBuild[]): string[] {
+  if (whole.length === 0) return [];
+  const row = (kiln: WholeBuild["kiln"], jobs: number): string => {
+    const b = whole.filter((x) => x.kiln === kiln && x.jobs === jobs);
+    const m = (f: (x: WholeBuild) => number): number => median(b.map(f));
+    return `| ${kiln === "this" ? "this Kiln" : `baseline (${process.env.KILN_BENCH_BASELINE})`} | ${jobs} | ${(m((x) => x.wallMs) / 1000).toFixed(2)} s (${spread(b.map((x) => x.wallMs))} ms) | ${(m((x) => x.lowerBoundMs) / 1000).toFixed(2)} s | ${m((x) => x.ratio).toFixed(2)}× |`;
+  };
+  return [
+    `## The example set as a whole \`kiln build\` process: this Kiln against a baseline`,
+    ``,
+    `Each a fresh copy, the two Kilns alternating, median of ${REPS} runs. Lower bound = max(critical path, total`,
+    `work / jobs) from the build times each run recorded in its own database (process start, set loading and`,
+    `planning included in the wall time, so the ratio is above the in-process one).`,
+    ``,
+    `| Kiln | jobs | wall time (whole process) | lower bound | ratio to the bound |`,
+    `| --- | --- | --- | --- | --- |`,
+    row("baseline", 1),
+    row("this", 1),
+    row("baseline", 2),
+    row("this", 2),
+    ``,
+  ];
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   if (farmOnly) {
@@ -329,6 +378,7 @@ async function main(): Promise<void> {
       builds.push(await buildExamples(jobs));
     }
   }
+  const whole = process.env.KILN_BENCH_BASELINE ? await againstBaseline(process.env.KILN_BENCH_BASELINE) : [];
   log("build roots: fresh install against a clone from the cache");
   const ex = await exampleRoot();
   const big = await largeRoot();
@@ -361,6 +411,7 @@ async function main(): Promise<void> {
     row(1),
     row(2),
     ``,
+    ...baselineMarkdown(whole),
     `## Build roots: fresh install with rpm against a hard-link clone of the cached root`,
     ``,
     `| root | packages | files | fresh install (median, range ms) | clone (median, range ms) |`,
@@ -389,7 +440,7 @@ async function main(): Promise<void> {
     ``,
     ...(farm ? farmMarkdown(farm) : []),
   ].join("\n");
-  writeReport(md, { started, quick, builds, roots, load, ...(farm ? { farm } : {}) });
+  writeReport(md, { started, quick, builds, whole, roots, load, ...(farm ? { farm } : {}) });
   cleanScratch();
 }
 

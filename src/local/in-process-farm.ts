@@ -47,7 +47,6 @@ export async function buildInProcess(
   o: LocalBuildOptions,
 ): Promise<BuildSummary> {
   const emit = o.onEvent ?? (() => {});
-  const started = performance.now();
   // The data directory's lock says the kiln build that left these open is gone.
   await abandonRequests(ws.db, LOCAL_CREATOR, "interrupted: the kiln build that queued it stopped");
   const farm = new Farm(ws, kind, {
@@ -74,6 +73,8 @@ export async function buildInProcess(
       createdBy: LOCAL_CREATOR,
     });
     if (o.approve) await approveRequest(ws.db, id, "kiln build --approve");
+    // The building phase: from the queued request to the last snapshot written.
+    const started = performance.now();
 
     // One agent, this process, with --jobs slots; it takes whatever this machine is asked for.
     const link = new InProcessLink(farm, {

@@ -20,7 +20,7 @@ export interface BuildSummary {
   repoPath: string;
   /** Binary packages that nothing in the set needs: what a user installs. */
   top: string[];
-  /** Wall time, up to the last snapshot written. */
+  /** Wall time of the building phase (the request queued, up to the last snapshot written). */
   wallMs: number;
   /** Each build's own time, and the time recording its publication took. */
   durations: Map<string, number>;
