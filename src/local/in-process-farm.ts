@@ -48,7 +48,7 @@ export async function buildInProcess(
 ): Promise<BuildSummary> {
   const emit = o.onEvent ?? (() => {});
   // The data directory's lock says the kiln build that left these open is gone.
-  await abandonRequests(ws.db, LOCAL_CREATOR, "interrupted: the kiln build that queued it stopped");
+  await abandonRequests(ws.db, LOCAL_CREATOR, "interrupted: the kiln process running it stopped");
   const farm = new Farm(ws, kind, {
     leaseMs: LEASE_MS,
     jobLabels: ws.config.build.labels ?? hostLabels(process.arch, process.platform),
