@@ -32,6 +32,8 @@ export interface AgentOptions {
   parentPid?: number;
   /** This agent's sandbox policy (default: required where bubblewrap works, else auto). */
   sandbox?: SandboxMode;
+  /** The agent of `kiln build`, in the coordinator's process: "here" in what it says, not its name. */
+  inProcess?: boolean;
   /** Stop the running jobs at once when `signal` aborts (`kiln build`), not let them finish. */
   stopJobsOnAbort?: boolean;
   /** How long one lease call waits for work (default 10 s). */
@@ -322,7 +324,7 @@ export class Agent {
       j.sandbox,
       this.policy,
       this.probe.available,
-      `bubblewrap does not work on agent ${this.name}: ${this.probe.reason ?? "unknown reason"}`,
+      `bubblewrap does not work ${this.o.inProcess ? "here" : `on agent ${this.name}`}: ${this.probe.reason ?? "unknown reason"}`,
     );
     if ("refuse" in d) return { refuse: `agent ${this.name} refuses the job: ${d.refuse}` };
     return d.run === "sandboxed" ? { sandboxed: true } : { sandboxed: false, note: d.note };

@@ -90,9 +90,11 @@ export async function buildInProcess(
       labels: {},
       store: ws.store,
       roots: ws.roots,
-      probe: ws.sandboxState.available
-        ? { available: true }
-        : { available: false, reason: ws.sandboxNote ?? "bubblewrap does not work here" },
+      probe: {
+        available: ws.sandboxState.available,
+        ...(ws.sandboxState.reason !== undefined ? { reason: ws.sandboxState.reason } : {}),
+      },
+      inProcess: true,
       sandbox: farm.sandboxMode(),
       leaseWaitMs: 1000,
       stopJobsOnAbort: true,
