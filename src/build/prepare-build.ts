@@ -9,6 +9,7 @@ import { sha256Regular } from "../util/safe-fs.js";
 import { inputKey, makeInputs, whatChanged, type BuildInputs } from "./inputs.js";
 import { rootFor, type RepoView } from "./repo-view.js";
 import type { Workspace } from "./workspace.js";
+import { fromJson } from "../db/json-columns.js";
 
 export interface Prepared {
   inputs: BuildInputs;
@@ -74,5 +75,5 @@ export function whyNotUpToDate(last: BuildRow | undefined, prepared: Prepared, v
   if (last && view.damaged.has(last.id))
     return "an artifact of its last build is damaged (kiln scrub found it)";
   if (last && !holdsOutputOf(view, last)) return "its last build is not published";
-  return whatChanged(last ? (JSON.parse(last.inputs) as BuildInputs) : undefined, prepared.inputs);
+  return whatChanged(last ? fromJson("inputs", last.inputs, "builds.inputs") : undefined, prepared.inputs);
 }

@@ -13,6 +13,7 @@ import { ProviderIndex, type Provider } from "../core/providers.js";
 import { artifactsOf } from "../db/builds.js";
 import { repositoryContent } from "../db/repos.js";
 import type { ArtifactRow, Database } from "../db/schema.js";
+import { fromJson } from "../db/json-columns.js";
 
 export interface RepoView {
   /** Package → the build id the repository holds. */
@@ -39,8 +40,8 @@ export async function loadRepoView(db: Kysely<Database>, repo: string): Promise<
     index.addRpm(
       source,
       a.name,
-      JSON.parse(a.provides ?? "[]") as string[],
-      JSON.parse(a.files ?? "[]") as string[],
+      fromJson("strings", a.provides ?? "[]", "artifacts.provides"),
+      fromJson("strings", a.files ?? "[]", "artifacts.files"),
     );
   }
   const demoted = new Set(
@@ -80,7 +81,9 @@ export function rootFor(view: RepoView, pkg: SourcePackage, isHost: (name: strin
       if (!r)
         view.requires.set(
           p,
-          (r = parseRequirements(JSON.parse(view.rpms.get(p)?.requires ?? "[]") as string[])),
+          (r = parseRequirements(
+            fromJson("strings", view.rpms.get(p)?.requires ?? "[]", "artifacts.requires"),
+          )),
         );
       return r;
     },

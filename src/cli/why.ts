@@ -6,6 +6,7 @@ import { UserError } from "../util/errors.js";
 import { positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
 import { client, cliError, serverOptions, type ServerOptions } from "./remote.js";
 import { describeCause } from "./summary.js";
+import { fromJsonOrNull } from "../db/json-columns.js";
 
 interface Step {
   id: number;
@@ -51,7 +52,7 @@ export function registerWhy(program: Command, setStatus: (s: number) => void): v
           status: b.status,
           reason: b.reason,
           sameOutputAs: b.same_output_as,
-          trigger: b.trigger ? (JSON.parse(b.trigger) as BuildTrigger) : null,
+          trigger: fromJsonOrNull("trigger", b.trigger, "builds.trigger"),
         };
       });
       setStatus(0);

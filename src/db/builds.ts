@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { BuiltBinary } from "../core/package.js";
 import type { RpmHeader } from "../rpm/rpm-query.js";
 import type { ArtifactRow, BuildRow, BuildStatus, Database, NewArtifact } from "./schema.js";
+import { fromJson } from "./json-columns.js";
 
 type Conn = Kysely<Database>;
 
@@ -232,8 +233,8 @@ export function toBuiltBinary(a: ArtifactRow): BuiltBinary {
       ...(a.epoch !== null ? { epoch: a.epoch } : {}),
     },
     arch: a.arch ?? "",
-    provides: JSON.parse(a.provides ?? "[]") as string[],
-    requires: JSON.parse(a.requires ?? "[]") as string[],
-    files: JSON.parse(a.files ?? "[]") as string[],
+    provides: fromJson("strings", a.provides ?? "[]", "artifacts.provides"),
+    requires: fromJson("strings", a.requires ?? "[]", "artifacts.requires"),
+    files: fromJson("strings", a.files ?? "[]", "artifacts.files"),
   };
 }

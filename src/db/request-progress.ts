@@ -4,6 +4,7 @@
 import type { Kysely } from "kysely";
 import type { HeldJob } from "../core/approval-hold.js";
 import type { Database } from "./schema.js";
+import { fromJson } from "./json-columns.js";
 
 type Conn = Kysely<Database>;
 
@@ -96,7 +97,7 @@ export async function abandonRequests(db: Conn, createdBy: string, why: string):
 export async function setAgentLabels(db: Conn, agentId: number, requestId: number): Promise<void> {
   const rows = await db.selectFrom("jobs").select("labels").where("request_id", "=", requestId).execute();
   const labels: Record<string, string> = {};
-  for (const r of rows) Object.assign(labels, JSON.parse(r.labels) as Record<string, string>);
+  for (const r of rows) Object.assign(labels, fromJson("labels", r.labels, "jobs.labels"));
   await db
     .updateTable("agents")
     .set({ labels: JSON.stringify(labels) })

@@ -12,6 +12,7 @@ import type { BuildRow, Database } from "../db/schema.js";
 import { sha256File } from "../util/hash.js";
 import { UserError } from "../util/errors.js";
 import { toRepoPackage, type PublishContext } from "./publish.js";
+import { fromJson } from "../db/json-columns.js";
 
 export interface PromoteRequest {
   /** Packages, each optionally at one VERSION-RELEASE of those the source repository holds. */
@@ -91,7 +92,7 @@ export async function recordPromotion(ctx: PublishContext, r: PromoteRequest): P
         to: r.to,
         ...(since ? { inFromSince: since } : {}),
         now,
-        stagesPassed: build.stages ? (JSON.parse(build.stages) as string[]) : [],
+        stagesPassed: build.stages ? fromJson("strings", build.stages, "builds.stages") : [],
         rules: {
           ...(target.promote?.from ? { from: target.promote.from } : {}),
           ...(target.promote?.soak !== undefined ? { soakSeconds: target.promote.soak } : {}),
@@ -231,8 +232,8 @@ async function refuseBrokenClosure(
       for (const m of missing) {
         const name = m.requirement.split(/\s/)[0]!;
         for (const a of offered) {
-          const provides = JSON.parse(a.provides ?? "[]") as string[];
-          const files = JSON.parse(a.files ?? "[]") as string[];
+          const provides = fromJson("strings", a.provides ?? "[]", "artifacts.provides");
+          const files = fromJson("strings", a.files ?? "[]", "artifacts.files");
           if (a.name === name || provides.some((p) => p.split(/\s/)[0] === name) || files.includes(name)) {
             const pkg = owner.get(a.build_id);
             if (pkg && widened.get(pkg) !== a.build_id) {

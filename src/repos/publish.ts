@@ -24,6 +24,7 @@ import { createrepo } from "../rpm/createrepo.js";
 import { exportPublicKey, signDetached, signRpm } from "../rpm/sign.js";
 import { UserError } from "../util/errors.js";
 import { buildHostProvides, removeScratch, safeCapability } from "./host-provides.js";
+import { fromJson } from "../db/json-columns.js";
 
 export interface PublishContext {
   db: Kysely<Database>;
@@ -102,7 +103,7 @@ export async function writeSnapshot(ctx: PublishContext, repo: string): Promise<
   // generated package (rebuilt only when the set of capabilities changes).
   let host = {
     release: row.host_provides_release,
-    capabilities: JSON.parse(row.host_provides) as string[],
+    capabilities: fromJson("strings", row.host_provides, "repositories.host_provides"),
     sha256: row.host_provides_sha256,
     filename: row.host_provides_filename,
   };
@@ -313,8 +314,8 @@ export function toRepoPackage(content: ReadonlyMap<string, number>): (a: Artifac
   return (a) => ({
     source: sourceOf.get(a.build_id) ?? "",
     binary: a.name ?? a.filename,
-    provides: JSON.parse(a.provides ?? "[]") as string[],
-    requires: JSON.parse(a.requires ?? "[]") as string[],
-    files: JSON.parse(a.files ?? "[]") as string[],
+    provides: fromJson("strings", a.provides ?? "[]", "artifacts.provides"),
+    requires: fromJson("strings", a.requires ?? "[]", "artifacts.requires"),
+    files: fromJson("strings", a.files ?? "[]", "artifacts.files"),
   });
 }
