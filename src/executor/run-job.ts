@@ -6,6 +6,7 @@
 // link (docs/SECURITY.md).
 import { mkdir, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
+import type { BuildStep } from "../api/schemas.js";
 import type { BuildRootCache, PreparedRoot, RootPackage } from "../buildroot/buildroot-cache.js";
 import type { JobDef } from "../core/pipeline.js";
 import type { RpmHeader } from "../rpm/rpm-query.js";
@@ -43,12 +44,6 @@ export interface RunJobInput {
   signal?: AbortSignal;
 }
 
-export interface BuildStep {
-  name: string;
-  status: "ok" | "failed" | "skipped";
-  ms: number;
-}
-
 export interface RunJobResult {
   ok: boolean;
   /** One line: what went wrong. The log has the rest. */
@@ -59,6 +54,7 @@ export interface RunJobResult {
   root?: PreparedRoot;
   /** Files the job declares as artifacts, found in its workspace, by the names they are kept under. */
   files: { path: string; name: string }[];
+  /** What each step did (the API's BuildStep: agents report them as they are). */
   steps: BuildStep[];
   /** "bubblewrap", or why the job ran without the sandbox ("no sandbox: …"). */
   sandbox: string;
