@@ -9,7 +9,7 @@ import { ApiError } from "../api/client.js";
 import type { BuildStep, LeasedJob, ResultBody } from "../api/schemas.js";
 import type { ArtifactStore } from "../artifacts/store.js";
 import type { BuildRootCache } from "../buildroot/buildroot-cache.js";
-import { runJob } from "../build/run-job.js";
+import { runJob } from "../executor/run-job.js";
 import type { JobDef } from "../core/pipeline.js";
 import { decide, defaultPolicy, type SandboxMode } from "../core/sandbox-policy.js";
 import type { SandboxProbe } from "../sandbox/bubblewrap.js";

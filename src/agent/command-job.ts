@@ -3,9 +3,9 @@
 // no credential of the agent's, nothing of its own environment. Its output is the job's log.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { bwrapArgv, grantToSandbox } from "../sandbox/bubblewrap.js";
+import { sandboxedExec } from "../executor/sandboxed-exec.js";
 import { CappedLog } from "../util/capped-log.js";
-import { exec, ExecError } from "../util/exec.js";
+import { ExecError } from "../util/exec.js";
 
 const CLEAN_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
 
@@ -26,22 +26,21 @@ export async function runCommandJob(o: {
   const log = new CappedLog(join(o.dir, o.logName), o.maxLogBytes);
   log.write(`kiln: sh -c ${JSON.stringify(o.command)}, ${o.how}\n`);
   const env = { PATH: CLEAN_PATH, LANG: "C.UTF-8", TZ: "UTC" };
-  let argv = ["sh", "-c", o.command];
-  let cwd = work;
-  let runEnv: Record<string, string> = { ...env, HOME: work };
-  if (o.sandboxed) {
-    await grantToSandbox(work);
-    argv = bwrapArgv(
-      { readWrite: [{ src: work, dest: "/kiln/work" }], env: { ...env, HOME: "/tmp" }, cwd: "/kiln/work" },
-      argv,
-    );
-    cwd = "/";
-    runEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-  }
+  const failed = await sandboxedExec({
+    argv: ["sh", "-c", o.command],
+    ...(o.sandboxed
+      ? {
+          env: { ...env, HOME: "/tmp" },
+          cwd: "/kiln/work",
+          sandbox: { readWrite: [{ src: work, dest: "/kiln/work" }] },
+        }
+      : { env: { ...env, HOME: work }, cwd: work }),
+    log,
+    signal: o.signal,
+  });
   let error: string | null = null;
-  try {
-    await exec(argv, { cwd, env: runEnv, signal: o.signal, log });
-  } catch (e) {
+  if (failed) {
+    const e = failed.error;
     error = e instanceof ExecError ? `exit status ${String(e.code ?? e.signalName)}` : (e as Error).message;
   }
   log.write(error === null ? "kiln: the command succeeded\n" : `kiln: the command failed: ${error}\n`);

@@ -6,7 +6,7 @@ import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import type { ResultBody } from "../api/schemas.js";
-import { checkOutputs } from "../build/build-outputs.js";
+import { checkOutputs } from "../executor/build-outputs.js";
 import type { Workspace } from "../build/workspace.js";
 import { plainArtifact, rpmArtifact } from "../db/builds.js";
 import type { Database, NewArtifact } from "../db/schema.js";

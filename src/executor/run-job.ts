@@ -1,17 +1,21 @@
-// Runs one job of a package's pipeline: its steps in order, in one workspace. The built-in steps
-// build the package (its spec and sources, a build root with its dependencies cloned from the
-// cache, rpmbuild inside the sandbox, checks of what it made); run steps are the maintainer's
-// commands, sandboxed too. Used by `kiln build` in process and by agents; everything it writes is
-// below jobDir, and nothing a build left there is read through a link (docs/SECURITY.md).
+// Runs one job of a package's pipeline: its steps in order, in one workspace, each step found by its
+// kind in steps/index.ts. The built-in steps build the package (its spec and sources, a build root
+// with its dependencies cloned from the cache, rpmbuild inside the sandbox, checks of what it made);
+// run steps are the maintainer's commands, sandboxed too. Used by `kiln build` in process and by
+// agents; everything it writes is below jobDir, and nothing a build left there is read through a
+// link (docs/SECURITY.md).
 import { mkdir, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
+import type { BuildStep } from "../api/schemas.js";
 import type { BuildRootCache, PreparedRoot, RootPackage } from "../buildroot/buildroot-cache.js";
 import type { JobDef } from "../core/pipeline.js";
 import type { RpmHeader } from "../rpm/rpm-query.js";
 import { CappedLog } from "../util/capped-log.js";
 import { ExecError } from "../util/exec.js";
-import { JobSteps } from "./job-steps.js";
+import { declaredArtifacts } from "./build-outputs.js";
+import { JobContext } from "./step.js";
 import { StepError } from "./step-error.js";
+import { stepFor } from "./steps/index.js";
 
 export interface RunJobInput {
   pkg: { name: string; specFile: string };
@@ -40,12 +44,6 @@ export interface RunJobInput {
   signal?: AbortSignal;
 }
 
-export interface BuildStep {
-  name: string;
-  status: "ok" | "failed" | "skipped";
-  ms: number;
-}
-
 export interface RunJobResult {
   ok: boolean;
   /** One line: what went wrong. The log has the rest. */
@@ -56,6 +54,7 @@ export interface RunJobResult {
   root?: PreparedRoot;
   /** Files the job declares as artifacts, found in its workspace, by the names they are kept under. */
   files: { path: string; name: string }[];
+  /** What each step did (the API's BuildStep: agents report them as they are). */
   steps: BuildStep[];
   /** "bubblewrap", or why the job ran without the sandbox ("no sandbox: …"). */
   sandbox: string;
@@ -71,17 +70,17 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   };
   const sandbox = input.sandbox ? "bubblewrap" : (input.sandboxNote ?? "no sandbox");
   const result: RunJobResult = { ok: false, logPath, rpms: [], files: [], steps: [], sandbox };
-  const ws = new JobSteps(input, log, say, result);
+  const ctx = new JobContext(input, log, say, result);
   say(`${input.pkg.name}: job ${input.job.name}, steps ${input.job.steps.map((s) => s.name).join(", ")}`);
   if (!input.sandbox) say(`${sandbox}: this job's steps run WITHOUT the sandbox`);
   let i = 0;
   try {
     if (input.fetchInputs) {
       const t0 = performance.now();
-      for (const d of ["rpms", "files"]) await mkdir(join(ws.inputs, d), { recursive: true });
-      await input.fetchInputs(ws.inputs);
+      for (const d of ["rpms", "files"]) await mkdir(join(ctx.inputs, d), { recursive: true });
+      await input.fetchInputs(ctx.inputs);
       result.steps.push({ name: "inputs", status: "ok", ms: Math.round(performance.now() - t0) });
-      say(`inputs from earlier stages in ${relative(jobDir, ws.inputs)}/`);
+      say(`inputs from earlier stages in ${relative(jobDir, ctx.inputs)}/`);
     }
     for (; i < input.job.steps.length; i++) {
       const step = input.job.steps[i]!;
@@ -89,14 +88,15 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
       say(`step ${step.name}`);
       const t0 = performance.now();
       try {
-        await ws.run(step);
+        await stepFor(step.kind).run(ctx, step);
       } catch (e) {
         result.steps.push({ name: step.name, status: "failed", ms: Math.round(performance.now() - t0) });
         throw e;
       }
       result.steps.push({ name: step.name, status: "ok", ms: Math.round(performance.now() - t0) });
     }
-    result.files = await ws.collectArtifacts();
+    result.files = await declaredArtifacts(ctx.work, input.job.artifacts);
+    if (result.files.length > 0) say(`artifacts: ${result.files.map((f) => f.name).join(", ")}`);
     result.ok = true;
   } catch (e) {
     if (input.signal?.aborted) result.error = "cancelled";

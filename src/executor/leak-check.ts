@@ -6,8 +6,7 @@ import { createReadStream } from "node:fs";
 import { mkdtemp, readdir, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { extractPayload } from "../rpm/payload.js";
-import { bwrapArgv, grantToSandbox } from "../sandbox/bubblewrap.js";
-import { exec } from "../util/exec.js";
+import { sandboxedExec } from "./sandboxed-exec.js";
 
 export interface Leak {
   rpm: string;
@@ -45,18 +44,16 @@ export async function findPathLeaks(
 
 async function unpack(rpm: string, into: string, sandboxed: boolean): Promise<void> {
   if (!sandboxed) return extractPayload(rpm, into);
-  await grantToSandbox(into);
-  await exec(
-    bwrapArgv(
-      {
-        readOnly: [{ src: rpm, dest: "/kiln/in.rpm" }],
-        readWrite: [{ src: into, dest: "/kiln/out" }],
-        env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8", HOME: "/tmp" },
-        cwd: "/kiln/out",
-      },
-      ["sh", "-c", "rpm2cpio /kiln/in.rpm | cpio -idm --quiet --no-absolute-filenames -D /kiln/out"],
-    ),
-  );
+  const failed = await sandboxedExec({
+    argv: ["sh", "-c", "rpm2cpio /kiln/in.rpm | cpio -idm --quiet --no-absolute-filenames -D /kiln/out"],
+    env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8", HOME: "/tmp" },
+    cwd: "/kiln/out",
+    sandbox: {
+      readOnly: [{ src: rpm, dest: "/kiln/in.rpm" }],
+      readWrite: [{ src: into, dest: "/kiln/out" }],
+    },
+  });
+  if (failed) throw failed.error;
 }
 
 function includesAny(data: Buffer, needles: readonly Buffer[]): boolean {

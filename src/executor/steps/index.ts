@@ -1,0 +1,29 @@
+// The steps a pipeline job can run, one per step kind of src/core/pipeline.ts, registered here and
+// only here (runJob looks each step up by its kind). Publishing is a step of the pipeline too, but
+// the server runs it, never a job.
+import type { StepDef } from "../../core/pipeline.js";
+import type { Step } from "../step.js";
+import { StepError } from "../step-error.js";
+import { buildDependencies } from "./build-dependencies.js";
+import { check } from "./check.js";
+import { rpmbuild } from "./rpmbuild.js";
+import { run } from "./run.js";
+import { sources } from "./sources.js";
+
+type Kind = StepDef["kind"];
+
+const STEPS = {
+  sources,
+  "build-dependencies": buildDependencies,
+  rpmbuild,
+  check,
+  run,
+  publish: null,
+} satisfies { [K in Kind]: Step<K> | null };
+
+/** The step that runs steps of this kind in a job. */
+export function stepFor(kind: Kind): Step {
+  const step: Step | null = STEPS[kind];
+  if (!step) throw new StepError(`${kind} runs on the server, not in a job`);
+  return step;
+}
