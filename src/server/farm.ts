@@ -18,16 +18,14 @@ import { expireLeases, graceLeases, renewLeases } from "../db/leases.js";
 import {
   activeJobs,
   claimJob,
-  closeRequestIfDone,
   finishJob,
   getJob,
-  insertRequest,
   lockFirst,
   readyJobs,
   runJobs,
   settleDependents,
-  type NewJob,
 } from "../db/jobs.js";
+import { closeRequestIfDone, insertRequest, type NewJob } from "../db/requests.js";
 import type { Kysely } from "kysely";
 import type { AgentRow, BuildRow, Database, JobRow, NewArtifact } from "../db/schema.js";
 import {

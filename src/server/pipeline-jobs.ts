@@ -3,7 +3,7 @@
 // by an earlier one still under way); each later stage waits for the whole stage before it. A
 // package that cannot build gets its jobs already ended (blocked, or failed with its errors).
 import type { Pipeline } from "../core/pipeline.js";
-import type { NewJob } from "../db/jobs.js";
+import type { NewJob } from "../db/requests.js";
 import type { RunPlan } from "../build/plan-run.js";
 
 export interface PipelineJobsInput {

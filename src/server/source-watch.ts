@@ -4,7 +4,7 @@
 // is claimed in the same transaction as its request, so it is acted on once.
 import type { Kysely } from "kysely";
 import type { RequestCause } from "../api/schemas.js";
-import { ClaimLostError } from "../db/jobs.js";
+import { ClaimLostError } from "../db/requests.js";
 import type { Database } from "../db/schema.js";
 import { changedBetween, headCommit, pullUpstream } from "../git/set-repo.js";
 import { UserError } from "../util/errors.js";
