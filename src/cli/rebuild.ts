@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { loadGraph, modeOf } from "../build/load-graph.js";
 import { planChange } from "../core/flow.js";
 import { lastDurations } from "../db/builds.js";
-import { UserError } from "../util/errors.js";
+import { unknownPackages } from "../util/errors.js";
 import { localBuild } from "./build.js";
 import { defaultJobs, positiveInt, setOptions, type SetOptions } from "./common.js";
 import { cliError, remoteRebuild, serverOptions, type ServerOptions } from "./remote.js";
@@ -53,12 +53,7 @@ export function registerRebuild(program: Command, setStatus: (s: number) => void
           const g = await loadGraph(ws);
           const unknown = packages.filter((p) => !g.graph.names.includes(p));
           if (unknown.length > 0) {
-            throw new UserError(
-              "PACKAGE_UNKNOWN",
-              `no package named ${unknown.join(", ")} in the set`,
-              undefined,
-              "`kiln graph` lists the packages",
-            );
+            throw unknownPackages(unknown, "`kiln graph` lists the packages");
           }
           return planChange(packages, {
             rdeps: g.graph.rdeps,

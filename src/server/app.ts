@@ -13,6 +13,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import fastifyHelmet from "@fastify/helmet";
+import type { ErrorCode } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
 import { Auth, guardsFirst } from "./auth.js";
 import { drainRefused } from "./drain-refused.js";
@@ -138,7 +139,9 @@ export async function buildApp(o: AppOptions): Promise<App> {
       if (req.method === "GET" && !/^\/(api|repos|assets)\//.test(path)) {
         return reply.type("text/html; charset=utf-8").sendFile("index.html");
       }
-      return reply.code(404).send({ error: `no ${req.method} ${path}`, code: "NOT_FOUND" });
+      return reply
+        .code(404)
+        .send({ error: `no ${req.method} ${path}`, code: "NOT_FOUND" satisfies ErrorCode });
     });
   } else {
     app.get("/", { schema: { hide: true } }, (_req, reply) =>

@@ -25,6 +25,7 @@ import type { Auth } from "../auth.js";
 import { userName } from "../auth.js";
 import type { Farm } from "../farm.js";
 import { HttpError } from "../http-error.js";
+import { unknownPackages } from "../../util/errors.js";
 import { agentViews, jobViews, requestView } from "../views.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
@@ -104,7 +105,7 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = asy
       const g = farm.currentGraph();
       const unknown = packages.filter((p) => !g.graph.names.includes(p));
       if (unknown.length > 0) {
-        throw new HttpError(404, `no package named ${unknown.join(", ")} in the set`, "PACKAGE_UNKNOWN");
+        throw unknownPackages(unknown);
       }
       return farm.planChange(packages, downstream, await lastDurations(db));
     },
