@@ -4,6 +4,9 @@ import type { Database } from "./schema.js";
 
 type Conn = Kysely<Database>;
 
+/** Most files one job may upload under one lease. */
+export const MAX_UPLOADS_PER_LEASE = 2000;
+
 /** Records an upload under a lease (a repeated upload of a name replaces the first). */
 export async function recordUpload(
   db: Conn,

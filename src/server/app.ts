@@ -18,7 +18,7 @@ import { packageRoot } from "../util/package-root.js";
 import { Auth, guardsFirst } from "./auth.js";
 import { drainRefused } from "./drain-refused.js";
 import { setErrorHandler } from "./error-handler.js";
-import type { Farm } from "./farm.js";
+import type { Coordinator } from "../coordinator/coordinator.js";
 import { serverFactory, TIMEOUTS } from "./http-server.js";
 import { agentAdminRoutes } from "./routes/agents.js";
 import { agentRoutes } from "./routes/agent-api.js";
@@ -31,7 +31,7 @@ import { uiRoutes } from "./routes/ui-api.js";
 import type { SourceWatcher } from "./source-watch.js";
 
 export interface AppOptions {
-  farm: Farm;
+  farm: Coordinator;
   /** Largest artifact an agent may upload, in bytes. */
   maxUploadBytes: number;
   version: string;

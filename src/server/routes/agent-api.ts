@@ -24,9 +24,10 @@ import { ChecksumMismatchError } from "../../artifacts/store.js";
 import { clearDamage } from "../../db/builds.js";
 import { touchAgent } from "../../db/tokens.js";
 import { agentOf, type Auth } from "../auth.js";
-import { logNameOf, type Farm } from "../farm.js";
+import { logNameOf } from "../../coordinator/job-logs.js";
+import type { Coordinator as Farm } from "../../coordinator/coordinator.js";
 import { HttpError } from "../http-error.js";
-import { MAX_UPLOADS_PER_LEASE, recordUpload, uploadCount } from "../result-artifacts.js";
+import { MAX_UPLOADS_PER_LEASE, recordUpload, uploadCount } from "../../db/uploads.js";
 import { openRegular, RefusedFileError } from "../../util/safe-fs.js";
 
 const errors = {

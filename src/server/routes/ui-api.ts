@@ -16,7 +16,7 @@ import { graphErrors, type LoadedGraph } from "../../build/load-graph.js";
 import { waves } from "../../core/plan.js";
 import { repositoryContent } from "../../db/repos.js";
 import type { Auth } from "../auth.js";
-import type { Farm } from "../farm.js";
+import type { Coordinator } from "../../coordinator/coordinator.js";
 import { HttpError } from "../http-error.js";
 import { unknownPackages } from "../../util/errors.js";
 import { requestView } from "../views.js";
@@ -35,7 +35,10 @@ function packageErrors(g: LoadedGraph): ReturnType<typeof graphErrors> {
   return e;
 }
 
-export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async (app, { farm, auth }) => {
+export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> = async (
+  app,
+  { farm, auth },
+) => {
   const db = farm.ws.db;
 
   app.get(
