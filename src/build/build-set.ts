@@ -24,7 +24,7 @@ import { earlyCutoffOf, graphErrors, loadGraph, pipelineOf } from "./load-graph.
 import { planRun, rootCauses, type RunState } from "./plan-run.js";
 import { isUpToDate, prepareBuild, whyNotUpToDate, type SourceHashes } from "./prepare-build.js";
 import { Publisher } from "./publisher.js";
-import type { Workspace } from "./workspace.js";
+import type { Workspace } from "../context/workspace.js";
 import type { BuildOptions, BuildSummary } from "./build-events.js";
 
 export type { BuildEvent, BuildOptions, BuildSummary } from "./build-events.js";

@@ -12,7 +12,7 @@ import type { RootPackage } from "../buildroot/buildroot-cache.js";
 import { runJob, type BuildStep, type RunJobResult } from "./run-job.js";
 import { copyRegular } from "../util/safe-fs.js";
 import { storeArtifacts } from "./store-artifacts.js";
-import type { Workspace } from "./workspace.js";
+import type { Workspace } from "../context/workspace.js";
 
 export interface LocalPipelineResult {
   ok: boolean;

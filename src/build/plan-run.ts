@@ -7,7 +7,7 @@ import { RefusedFileError } from "../util/safe-fs.js";
 import type { LoadedGraph } from "./load-graph.js";
 import { isUpToDate, prepareBuild, whyNotUpToDate, type SourceHashes } from "./prepare-build.js";
 import type { RepoView } from "./repo-view.js";
-import type { Workspace } from "./workspace.js";
+import type { Workspace } from "../context/workspace.js";
 
 export type RunState =
   | "pending"

@@ -2,7 +2,7 @@
 import { clearDamage, insertArtifacts, plainArtifact, rpmArtifact } from "../db/builds.js";
 import type { NewArtifact } from "../db/schema.js";
 import type { RpmHeader } from "../rpm/rpm-query.js";
-import type { Workspace } from "./workspace.js";
+import type { Workspace } from "../context/workspace.js";
 
 /** Stores the RPMs, the SRPM and the log; says whether there was any binary RPM to keep. */
 export async function storeArtifacts(

@@ -4,7 +4,7 @@
 import type { Kysely } from "kysely";
 import type { LoadedGraph } from "../build/load-graph.js";
 import type { Publisher } from "../build/publisher.js";
-import type { Workspace } from "../build/workspace.js";
+import type { Workspace } from "../context/workspace.js";
 import type { Labels } from "../core/labels.js";
 import type { SandboxMode } from "../core/sandbox-policy.js";
 import type { DialectKind } from "../db/dialect.js";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { LeasedJob, ResultBody } from "../api/schemas.js";
 import { loadGraph, type LoadedGraph } from "../build/load-graph.js";
 import { Publisher } from "../build/publisher.js";
-import type { Workspace } from "../build/workspace.js";
+import type { Workspace } from "../context/workspace.js";
 import { loadSetConfig } from "../config/set-config.js";
 import type { ChangePlan } from "../core/flow.js";
 import { hostMatcher } from "../core/providers.js";

@@ -6,7 +6,7 @@ import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResultBody } from "../api/schemas.js";
 import { checkOutputs } from "../build/build-outputs.js";
-import type { Workspace } from "../build/workspace.js";
+import type { Workspace } from "../context/workspace.js";
 import { plainArtifact, rpmArtifact } from "../db/builds.js";
 import type { NewArtifact } from "../db/schema.js";
 import { uploadsOf } from "../db/uploads.js";
