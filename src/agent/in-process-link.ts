@@ -6,8 +6,9 @@ import { ApiError } from "../api/client.js";
 import type { LeasedJob } from "../api/schemas.js";
 import { agentByName, createAgent } from "../db/tokens.js";
 import type { AgentRow } from "../db/schema.js";
-import { appendJobLog, openJobFile, storeJobUpload, uploadLimit } from "../server/agent-work.js";
-import type { Farm } from "../server/farm.js";
+import { appendJobLog, openJobFile, storeJobUpload, uploadLimit } from "../coordinator/agent-work.js";
+import type { Coordinator } from "../coordinator/coordinator.js";
+import { STATUS } from "../server/error-handler.js";
 import { HttpError } from "../server/http-error.js";
 import { UserError } from "../util/errors.js";
 import { openRegular, sha256Regular } from "../util/safe-fs.js";
@@ -21,7 +22,7 @@ export class InProcessLink implements CoordinatorLink {
   private row: AgentRow | undefined;
 
   constructor(
-    private readonly farm: Farm,
+    private readonly farm: Coordinator,
     private readonly o: { labels: Record<string, string>; slots: number },
   ) {}
 
@@ -115,6 +116,7 @@ async function api<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (e instanceof HttpError) throw new ApiError(e.status, e.message, e.code);
+    if (e instanceof UserError) throw new ApiError(STATUS[e.kind], e.message, e.code);
     throw e;
   }
 }

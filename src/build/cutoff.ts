@@ -4,7 +4,7 @@ import { compareOutputs, type Comparison } from "../core/equivalence.js";
 import { artifactsOf } from "../db/builds.js";
 import { readOutputs } from "../rpm/rpm-outputs.js";
 import type { RepoView } from "./repo-view.js";
-import type { Workspace } from "./workspace.js";
+import type { Workspace } from "../context/workspace.js";
 
 export interface CutoffCheck {
   /** The published build compared against. */

@@ -10,7 +10,7 @@ import { repositoryContent } from "../db/repos.js";
 import type { BuildRow } from "../db/schema.js";
 import { loadSet, type LoadedSet } from "../set/load-set.js";
 import type { UserError } from "../util/errors.js";
-import type { Workspace } from "./workspace.js";
+import type { Workspace } from "../context/workspace.js";
 
 export interface LoadedGraph {
   set: LoadedSet;

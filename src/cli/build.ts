@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import pc from "picocolors";
 import { buildInProcess, type BuildSummary } from "../local/in-process-farm.js";
-import type { Workspace } from "../build/workspace.js";
+import type { Workspace } from "../context/workspace.js";
 import { defaultJobs, positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
 import { printError, shown } from "./output.js";
 import { summaryLine } from "./summary.js";

@@ -1,7 +1,7 @@
 // Options every command that works on a package set takes.
 import { availableParallelism } from "node:os";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { openWorkspace, type SandboxMode, type Workspace } from "../build/workspace.js";
+import { openWorkspace, type SandboxMode, type Workspace } from "../context/workspace.js";
 
 export interface SetOptions {
   set: string;

@@ -5,7 +5,7 @@ import { Option, type Command } from "commander";
 import { graphErrors, loadGraph, modeOf } from "../build/load-graph.js";
 import { planChange, type ChangePlan } from "../core/flow.js";
 import { lastDurations } from "../db/builds.js";
-import { UserError } from "../util/errors.js";
+import { unknownPackages } from "../util/errors.js";
 import { setOptions, workspaceFor, type SetOptions } from "./common.js";
 import { formatUserError } from "./output.js";
 
@@ -39,12 +39,7 @@ export function registerPlan(program: Command, setStatus: (s: number) => void): 
           for (const e of list) console.error(`${pkg}: ${formatUserError(e, ws.setDir)}`);
         const unknown = changed.filter((c) => !g.graph.names.includes(c));
         if (unknown.length) {
-          throw new UserError(
-            "PACKAGE_UNKNOWN",
-            `no package named ${unknown.join(", ")} in the set`,
-            undefined,
-            "`kiln graph` lists the packages",
-          );
+          throw unknownPackages(unknown, "`kiln graph` lists the packages");
         }
         const plan = planChange(changed, {
           rdeps: g.graph.rdeps,

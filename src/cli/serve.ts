@@ -7,7 +7,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import pc from "picocolors";
 import { hostLabels } from "../core/labels.js";
 import { buildApp } from "../server/app.js";
-import { Farm } from "../server/farm.js";
+import { Coordinator } from "../coordinator/coordinator.js";
 import { SourceWatcher } from "../server/source-watch.js";
 import { requestView } from "../server/views.js";
 import { UserError } from "../util/errors.js";
@@ -88,7 +88,7 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
       const sqlite = o.db === undefined || o.db.startsWith("sqlite:");
       // Several servers may share one PostgreSQL database; one SQLite file belongs to one server.
       const ws = await workspaceFor(o, sqlite);
-      const farm = new Farm(ws, sqlite ? "sqlite" : "postgres", {
+      const farm = new Coordinator(ws, sqlite ? "sqlite" : "postgres", {
         leaseMs: o.leaseTimeout * 1000,
         jobLabels: ws.config.build.labels ?? hostLabels(process.arch, process.platform),
         log: (line) => console.error(`${new Date().toISOString()} ${line}`),
@@ -204,7 +204,7 @@ function startLocalAgent(
 }
 
 /** Prints one summary line when a request's jobs have all ended (what `npm start` shows). */
-function reportWhenDone(farm: Farm, id: number, repoPath: string): void {
+function reportWhenDone(farm: Coordinator, id: number, repoPath: string): void {
   let reported = false;
   const check = async (): Promise<void> => {
     const r = await requestView(farm.ws.db, id, farm.opts.leaseMs);

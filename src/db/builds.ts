@@ -1,4 +1,5 @@
 // Builds and their artifacts. Every function takes the connection (or transaction) it runs on.
+import type { OutputChange } from "../api/schemas.js";
 import type { Kysely } from "kysely";
 import type { BuiltBinary } from "../core/package.js";
 import type { RpmHeader } from "../rpm/rpm-query.js";
@@ -115,6 +116,71 @@ export async function abandonRunningBuilds(db: Conn): Promise<number> {
     .where("status", "=", "running")
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
+}
+
+/**
+ * Builds a crashed server left running with no job of their run still to come (queued or leased:
+ * those belong to agents that may come back) did not finish.
+ */
+export async function interruptOrphanBuilds(db: Conn): Promise<number> {
+  const r = await db
+    .updateTable("builds")
+    .set({
+      status: "cancelled",
+      error: "interrupted: the server stopped",
+      finished_at: new Date().toISOString(),
+    })
+    .where("status", "=", "running")
+    .where("id", "not in", (q) =>
+      q
+        .selectFrom("jobs")
+        .select("build_id")
+        .where("status", "in", ["queued", "leased"])
+        .where("build_id", "is not", null),
+    )
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Ends a build only if it is still running; says whether it did (the first ending wins). */
+export async function finishRunningBuild(
+  db: Conn,
+  id: number,
+  status: Exclude<BuildStatus, "running">,
+  durationMs: number,
+  error: string | null,
+  sameOutputAs: number | null = null,
+): Promise<boolean> {
+  const r = await db
+    .updateTable("builds")
+    .set({
+      status,
+      duration_ms: Math.round(durationMs),
+      error,
+      same_output_as: sameOutputAs,
+      finished_at: new Date().toISOString(),
+    })
+    .where("id", "=", id)
+    .where("status", "=", "running")
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** A build row created in vain (another server's identical build won the run). */
+export async function deleteBuild(db: Conn, id: number): Promise<void> {
+  await db.deleteFrom("builds").where("id", "=", id).execute();
+}
+
+/** The latest green build of one package. */
+export async function latestGreenBuild(db: Conn, pkg: string): Promise<BuildRow | undefined> {
+  return db
+    .selectFrom("builds")
+    .selectAll()
+    .where("package", "=", pkg)
+    .where("status", "=", "green")
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** The latest green build of every package. */
@@ -237,4 +303,57 @@ export function toBuiltBinary(a: ArtifactRow): BuiltBinary {
     requires: fromJson("strings", a.requires ?? "[]", "artifacts.requires"),
     files: fromJson("strings", a.files ?? "[]", "artifacts.files"),
   };
+}
+
+/** The sha256 of each binary RPM a build made. */
+export async function buildRpms(db: Conn, buildId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("artifacts")
+    .select("sha256")
+    .where("build_id", "=", buildId)
+    .where("kind", "=", "rpm")
+    .execute();
+  return rows.map((r) => r.sha256);
+}
+
+/**
+ * What the stages of a build's pipeline run before `stage` handed on: its RPMs and the files
+ * jobs declared (those of no job are the build job's, from before pipelines).
+ */
+export async function stageInputs(
+  db: Conn,
+  buildId: number,
+  stage: number,
+): Promise<{ filename: string; sha256: string; kind: "rpm" | "file" }[]> {
+  const rows = await db
+    .selectFrom("artifacts as a")
+    .leftJoin("jobs as j", "j.id", "a.job_id")
+    .select(["a.filename", "a.sha256", "a.kind", "j.stage"])
+    .where("a.build_id", "=", buildId)
+    .where("a.kind", "in", ["rpm", "file"])
+    .orderBy("a.id")
+    .execute();
+  return rows
+    .filter((r) => r.stage === null || r.stage < stage)
+    .map((r) => ({ filename: r.filename, sha256: r.sha256, kind: r.kind === "rpm" ? "rpm" : "file" }));
+}
+
+/** What a job made replaces what it made before under the same build (a job run again). */
+export async function replaceJobArtifacts(
+  db: Conn,
+  buildId: number,
+  jobId: number,
+  rows: NewArtifact[],
+): Promise<void> {
+  await db.deleteFrom("artifacts").where("build_id", "=", buildId).where("job_id", "=", jobId).execute();
+  if (rows.length > 0) await db.insertInto("artifacts").values(rows).execute();
+}
+
+/** Records how a build's output compared with what was published before it (builds.output_change). */
+export async function setOutputChange(db: Conn, id: number, change: OutputChange | null): Promise<void> {
+  await db
+    .updateTable("builds")
+    .set({ output_change: change === null ? null : JSON.stringify(change) })
+    .where("id", "=", id)
+    .execute();
 }

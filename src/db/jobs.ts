@@ -1,12 +1,10 @@
-// The durable job queue: requests, their jobs and what each waits for, and leases. Every state
+// The durable job queue: the jobs of requests and what each waits for, and leases. Every state
 // change is one conditional UPDATE, so that several servers on one PostgreSQL database (or a
 // server and a late agent) can never both win: a job is leased only if it is still queued, and a
 // result counts only if it carries the job's current lease token.
 import { randomUUID } from "node:crypto";
-import { sql, type Kysely } from "kysely";
-import type { RequestCause } from "../api/schemas.js";
+import type { Kysely } from "kysely";
 import { DONE_STATUSES } from "../core/status.js";
-import type { SandboxMode } from "../core/sandbox-policy.js";
 import type { DialectKind } from "./dialect.js";
 import type { Database, JobRow, JobStatus } from "./schema.js";
 
@@ -14,119 +12,6 @@ type Conn = Kysely<Database>;
 
 /** A job whose dependents may start (for SQL: a list, not a set). */
 const DONE = [...DONE_STATUSES] as JobStatus[];
-
-/** A trigger another server (or an earlier run) acted on already: nothing was queued. */
-export class ClaimLostError extends Error {
-  override readonly name = "ClaimLostError";
-}
-
-export interface NewJob {
-  /** Unique within the request; what `needs` names. */
-  key: string;
-  package: string;
-  command?: string;
-  reason: string;
-  labels: Record<string, string>;
-  priority: number;
-  stage?: number;
-  stageName?: string;
-  name?: string;
-  /** JSON of the JobDef it runs. */
-  definition?: string;
-  approval?: "manual";
-  runsOn?: "agent" | "server";
-  /** The sandbox mode it asks for: the farm's, or "off" (an admin's unsandboxed command). */
-  sandbox?: SandboxMode;
-  /** Keys of jobs of this request it needs first. */
-  needs: string[];
-  /** Jobs of earlier requests, still under way, it needs first. */
-  needsJobs: number[];
-  /** Created already final (blocked, failed) with this error. */
-  final?: { status: JobStatus; error: string };
-}
-
-export async function insertRequest(
-  db: Conn,
-  r: {
-    targets: string[];
-    forced: string[];
-    createdBy: string;
-    upToDate: string[];
-    jobs: NewJob[];
-    cause?: RequestCause;
-    /**
-     * Runs first in the same transaction; when it says no, nothing is inserted and ClaimLostError
-     * is thrown (another server took the same trigger first).
-     */
-    claim?: (tx: Conn) => Promise<boolean>;
-  },
-): Promise<{ id: number; jobs: Map<string, number> }> {
-  const now = new Date().toISOString();
-  return db.transaction().execute(async (tx) => {
-    if (r.claim && !(await r.claim(tx))) throw new ClaimLostError();
-    const { id } = await tx
-      .insertInto("requests")
-      .values({
-        targets: JSON.stringify(r.targets),
-        forced: JSON.stringify(r.forced),
-        cause: r.cause ? JSON.stringify(r.cause) : null,
-        up_to_date: JSON.stringify(r.upToDate),
-        status: r.jobs.some((j) => !j.final) ? "active" : "done",
-        created_by: r.createdBy,
-        created_at: now,
-        finished_at: r.jobs.some((j) => !j.final) ? null : now,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    const ids = new Map<string, number>();
-    for (const j of r.jobs) {
-      const row = await tx
-        .insertInto("jobs")
-        .values({
-          request_id: id,
-          package: j.package,
-          command: j.command ?? null,
-          status: j.final?.status ?? "queued",
-          reason: j.reason,
-          labels: JSON.stringify(j.labels),
-          priority: Math.round(j.priority),
-          build_id: null,
-          agent_id: null,
-          lease_token: null,
-          lease_expires_at: null,
-          cancel_requested: 0,
-          attempts: 0,
-          error: j.final?.error ?? null,
-          created_at: now,
-          updated_at: now,
-          stage: j.stage ?? 0,
-          stage_name: j.stageName ?? "",
-          name: j.name ?? "",
-          definition: j.definition ?? null,
-          approval: j.approval ?? null,
-          approved_by: null,
-          approved_at: null,
-          runs_on: j.runsOn ?? "agent",
-          steps: null,
-          sandbox: j.sandbox ?? null,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      ids.set(j.key, row.id);
-    }
-    const deps = r.jobs.flatMap((j) => [
-      ...j.needs.map((n) => ({ job_id: ids.get(j.key)!, dep_job_id: ids.get(n)! })),
-      ...j.needsJobs.map((d) => ({ job_id: ids.get(j.key)!, dep_job_id: d })),
-    ]);
-    for (let i = 0; i < deps.length; i += 500) {
-      await tx
-        .insertInto("job_deps")
-        .values(deps.slice(i, i + 500))
-        .execute();
-    }
-    return { id, jobs: ids };
-  });
-}
 
 /**
  * The packages with a build under way, each with the job that publishes it (what another request's
@@ -293,27 +178,6 @@ export async function settleDependents(
   return settled;
 }
 
-/** Marks the request done once none of its jobs is queued or leased. */
-export async function closeRequestIfDone(db: Conn, requestId: number): Promise<boolean> {
-  const open = await db
-    .selectFrom("jobs")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("request_id", "=", requestId)
-    .where("status", "in", ["queued", "leased"])
-    .executeTakeFirstOrThrow();
-  if (Number(open.n) > 0) return false;
-  const r = await db
-    .updateTable("requests")
-    .set({
-      status: sql`case when status = 'cancelled' then 'cancelled' else 'done' end`,
-      finished_at: new Date().toISOString(),
-    })
-    .where("id", "=", requestId)
-    .where("finished_at", "is", null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
-}
-
 export interface DepState {
   package: string;
   status: JobStatus;
@@ -336,4 +200,89 @@ export async function depsOf(db: Conn, jobIds: number[]): Promise<Map<number, De
     for (const r of rows) out.set(r.job_id, [...(out.get(r.job_id) ?? []), r]);
   }
   return out;
+}
+
+/** The jobs a job needs that ended green with a build (what published new output before it). */
+export async function greenUpstream(db: Conn, jobId: number): Promise<{ package: string; build: number }[]> {
+  const rows = await db
+    .selectFrom("job_deps as d")
+    .innerJoin("jobs as j", "j.id", "d.dep_job_id")
+    .select(["j.package", "j.build_id"])
+    .where("d.job_id", "=", jobId)
+    .where("j.status", "=", "green")
+    .where("j.build_id", "is not", null)
+    .orderBy("j.package")
+    .execute();
+  return rows.map((r) => ({ package: r.package, build: r.build_id! }));
+}
+
+/**
+ * Makes `buildId` the build of a package's run, unless the run has one already (another of its
+ * first jobs, leased at the same time, decided first). Says whether it did.
+ */
+export async function attachBuild(
+  db: Conn,
+  run: { requestId: number; package: string },
+  buildId: number,
+  reason: string,
+): Promise<boolean> {
+  const r = await db
+    .updateTable("jobs")
+    .set({ build_id: buildId, reason, updated_at: new Date().toISOString() })
+    .where("request_id", "=", run.requestId)
+    .where("package", "=", run.package)
+    .where("build_id", "is", null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** The run has no build any more (it was lost): the next lease of its first job starts one. */
+export async function detachBuild(db: Conn, run: { requestId: number; package: string }): Promise<void> {
+  await db
+    .updateTable("jobs")
+    .set({ build_id: null })
+    .where("request_id", "=", run.requestId)
+    .where("package", "=", run.package)
+    .execute();
+}
+
+/** Asks the holders of these jobs' leases to stop them (their next heartbeat says so). */
+export async function requestCancel(db: Conn, jobIds: number[]): Promise<void> {
+  if (jobIds.length === 0) return;
+  await db.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "in", jobIds).execute();
+}
+
+/** Whether each of these jobs was cancelled, or asked to be. */
+export async function cancelStates(
+  db: Conn,
+  jobIds: number[],
+): Promise<{ id: number; cancel_requested: number; status: JobStatus }[]> {
+  if (jobIds.length === 0) return [];
+  return db
+    .selectFrom("jobs")
+    .select(["id", "cancel_requested", "status"])
+    .where("id", "in", jobIds)
+    .execute();
+}
+
+/** Approves one stage of a package's run (every job of it not approved yet). */
+export async function approveStage(
+  db: Conn,
+  run: { requestId: number; package: string; stage: number },
+  by: string,
+): Promise<void> {
+  const now = new Date().toISOString();
+  await db
+    .updateTable("jobs")
+    .set({ approved_by: by, approved_at: now, updated_at: now })
+    .where("request_id", "=", run.requestId)
+    .where("package", "=", run.package)
+    .where("stage", "=", run.stage)
+    .where("approved_at", "is", null)
+    .execute();
+}
+
+/** Records the steps a job reported. */
+export async function setJobSteps(db: Conn, jobId: number, steps: string): Promise<void> {
+  await db.updateTable("jobs").set({ steps }).where("id", "=", jobId).execute();
 }

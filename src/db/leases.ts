@@ -72,3 +72,27 @@ export async function graceLeases(db: Conn, leaseMs: number): Promise<number> {
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
+
+/** Leases the server holds itself (a publication in progress): extended by its own clock. */
+export async function renewServerLeases(db: Conn, jobIds: number[], leaseMs: number): Promise<void> {
+  if (jobIds.length === 0) return;
+  await db
+    .updateTable("jobs")
+    .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
+    .where("id", "in", jobIds)
+    .where("status", "=", "leased")
+    .execute();
+}
+
+/**
+ * A lease that no longer expires (its agent has finished and stops renewing it) while the server
+ * decides on the result; only if the job still holds that lease.
+ */
+export async function holdLease(db: Conn, jobId: number, leaseToken: string): Promise<void> {
+  await db
+    .updateTable("jobs")
+    .set({ lease_expires_at: null })
+    .where("id", "=", jobId)
+    .where("lease_token", "=", leaseToken)
+    .execute();
+}

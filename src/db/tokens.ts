@@ -167,6 +167,11 @@ export async function agentByName(db: Conn, name: string): Promise<AgentRow | un
   return db.selectFrom("agents").selectAll().where("name", "=", name).executeTakeFirst();
 }
 
+/** An agent's name, for saying which one did something (undefined once it was deleted). */
+export async function agentName(db: Conn, id: number): Promise<string | undefined> {
+  return (await db.selectFrom("agents").select("name").where("id", "=", id).executeTakeFirst())?.name;
+}
+
 /** Disables (or enables again) an agent: a disabled agent's credential is refused and it gets no jobs. */
 export async function setAgentDisabled(
   db: Conn,

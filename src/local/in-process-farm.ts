@@ -8,14 +8,13 @@ import { InProcessLink } from "../agent/in-process-link.js";
 import { heldByApproval } from "../core/approval-hold.js";
 import { hostLabels } from "../core/labels.js";
 import { graphErrors } from "../build/load-graph.js";
-import type { Workspace } from "../build/workspace.js";
-import { finishBuild } from "../db/builds.js";
+import type { Workspace } from "../context/workspace.js";
 import type { DialectKind } from "../db/dialect.js";
-import { closeRequestIfDone, finishJob, getJob, runJobs, settleDependents } from "../db/jobs.js";
+import { getJob } from "../db/jobs.js";
 import { abandonRequests, approveRequest, requestHold, setAgentLabels } from "../db/request-progress.js";
 import type { BuildEvent } from "../follow/events.js";
 import { followRequest } from "../follow/follow-request.js";
-import { Farm } from "../server/farm.js";
+import { Coordinator } from "../coordinator/coordinator.js";
 import { buildView, requestView } from "../server/views.js";
 import { summaryOf, type BuildSummary } from "./summary.js";
 
@@ -49,13 +48,10 @@ export async function buildInProcess(
   const emit = o.onEvent ?? (() => {});
   // The data directory's lock says the kiln build that left these open is gone.
   await abandonRequests(ws.db, LOCAL_CREATOR, "interrupted: the kiln process running it stopped");
-  const farm = new Farm(ws, kind, {
+  const farm = new Coordinator(ws, kind, {
     leaseMs: LEASE_MS,
     jobLabels: ws.config.build.labels ?? hostLabels(process.arch, process.platform),
-    log: (line) => {
-      const m = /^published (\S+) snapshot (\d+) \((\d+) RPMs\)$/.exec(line);
-      if (m) emit({ type: "published", repo: m[1]!, snapshot: Number(m[2]), packages: Number(m[3]) });
-    },
+    onSnapshot: (e) => emit({ type: "published", ...e }),
   });
   await farm.open();
   const stop = new AbortController();
@@ -71,6 +67,7 @@ export async function buildInProcess(
       forced: [...(o.forced ?? [])],
       ...(o.downstream ? { downstream: "all" as const } : {}),
       createdBy: LOCAL_CREATOR,
+      asLoaded: true,
     });
     if (o.approve) await approveRequest(ws.db, id, "kiln build --approve");
     // The building phase: from the queued request to the last snapshot written.
@@ -123,7 +120,7 @@ export async function buildInProcess(
           const held = heldByApproval(hold.jobs, hold.deps);
           if (held.length === 0) return false;
           for (const pkg of held) {
-            const ended = await endAwaitingRun(farm, id, pkg);
+            const ended = await farm.endAwaitingApproval(id, pkg);
             if (ended) awaiting.set(pkg, ended);
           }
           return true;
@@ -142,7 +139,10 @@ export async function buildInProcess(
     await agentRun;
     agentRun = undefined;
     await farm.publisher.settled();
-    await farm.repositories.catchUp();
+    // The other repositories' snapshots, where their disk lags (a damaged file taken out by a
+    // scrub and stored again by a build since).
+    for (const f of await farm.repositories.catchUp())
+      emit({ type: "failed", package: `(repository ${f.repo})`, error: f.error });
     const last = (await requestView(ws.db, id, LEASE_MS))!;
     return await summaryOf(ws, farm, last, awaiting, performance.now() - started);
   } finally {
@@ -153,7 +153,7 @@ export async function buildInProcess(
 }
 
 /** Resolves on the coordinator's next change, or after `ms`. */
-function changeOrTimeout(farm: Farm, ms: number): Promise<void> {
+function changeOrTimeout(farm: Coordinator, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(t);
@@ -163,28 +163,4 @@ function changeOrTimeout(farm: Farm, ms: number): Promise<void> {
     const t = setTimeout(done, ms);
     farm.events.once("change", done);
   });
-}
-
-/**
- * Ends the run of a package that waits for an approval `kiln build` was not given: its build is
- * cancelled saying so, and what needs it is blocked by it.
- */
-async function endAwaitingRun(
-  farm: Farm,
-  requestId: number,
-  pkg: string,
-): Promise<{ build: number | null; stage: string } | undefined> {
-  const db = farm.ws.db;
-  const run = await runJobs(db, requestId, pkg);
-  const waiting = run.find((j) => j.status === "queued" && j.approval !== null && j.approved_at === null);
-  // Blocked already, by a package it needs that awaits approval too.
-  if (!waiting) return undefined;
-  const why = `stopped before stage ${waiting.stage_name}, which needs approval (kiln build --approve)`;
-  const build = run.find((j) => j.build_id !== null)?.build_id ?? null;
-  if (build !== null) await finishBuild(db, build, "cancelled", 0, why);
-  for (const j of run) if (j.status === "queued") await finishJob(db, j.id, "cancelled", why);
-  const publish = run.find((j) => j.runs_on === "server");
-  if (publish) await settleDependents(db, publish.id, "blocked", `needs ${pkg}, which awaits approval`);
-  await closeRequestIfDone(db, requestId);
-  return { build, stage: waiting.stage_name };
 }

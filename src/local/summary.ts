@@ -1,8 +1,8 @@
 // What `kiln build` reports at its end, read off its request as the coordinator left it.
 import type { RequestView } from "../api/schemas.js";
-import type { Workspace } from "../build/workspace.js";
+import type { Workspace } from "../context/workspace.js";
 import { buildDurations } from "../db/request-progress.js";
-import type { Farm } from "../server/farm.js";
+import type { Coordinator } from "../coordinator/coordinator.js";
 
 export interface BuildSummary {
   built: string[];
@@ -35,7 +35,7 @@ export interface BuildSummary {
 
 export async function summaryOf(
   ws: Workspace,
-  farm: Farm,
+  farm: Coordinator,
   v: RequestView,
   awaiting: ReadonlyMap<string, unknown>,
   wallMs: number,

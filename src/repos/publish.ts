@@ -13,7 +13,7 @@ import { mkdir, readdir, rename, rm, symlink, writeFile } from "node:fs/promises
 import { dirname, join } from "node:path";
 import type { Kysely } from "kysely";
 import type { ArtifactStore } from "../artifacts/store.js";
-import type { DataDir } from "../build/data-dir.js";
+import type { DataDir } from "../context/data-dir.js";
 import type { SetConfig } from "../config/set-config.js";
 import { hostMatcher } from "../core/providers.js";
 import { checkRepoClosure, type ClosureReport, type RepoPackage } from "../core/repo-closure.js";

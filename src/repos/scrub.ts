@@ -8,7 +8,7 @@ import { chmod, copyFile, rename } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { ArtifactStore } from "../artifacts/store.js";
-import type { DataDir } from "../build/data-dir.js";
+import type { DataDir } from "../context/data-dir.js";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.js";
 import { snapshotsDir } from "./publish.js";

@@ -13,11 +13,12 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import fastifyHelmet from "@fastify/helmet";
+import type { ErrorCode } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
 import { Auth, guardsFirst } from "./auth.js";
 import { drainRefused } from "./drain-refused.js";
 import { setErrorHandler } from "./error-handler.js";
-import type { Farm } from "./farm.js";
+import type { Coordinator } from "../coordinator/coordinator.js";
 import { serverFactory, TIMEOUTS } from "./http-server.js";
 import { agentAdminRoutes } from "./routes/agents.js";
 import { agentRoutes } from "./routes/agent-api.js";
@@ -30,7 +31,7 @@ import { uiRoutes } from "./routes/ui-api.js";
 import type { SourceWatcher } from "./source-watch.js";
 
 export interface AppOptions {
-  farm: Farm;
+  farm: Coordinator;
   /** Largest artifact an agent may upload, in bytes. */
   maxUploadBytes: number;
   version: string;
@@ -138,7 +139,9 @@ export async function buildApp(o: AppOptions): Promise<App> {
       if (req.method === "GET" && !/^\/(api|repos|assets)\//.test(path)) {
         return reply.type("text/html; charset=utf-8").sendFile("index.html");
       }
-      return reply.code(404).send({ error: `no ${req.method} ${path}`, code: "NOT_FOUND" });
+      return reply
+        .code(404)
+        .send({ error: `no ${req.method} ${path}`, code: "NOT_FOUND" satisfies ErrorCode });
     });
   } else {
     app.get("/", { schema: { hide: true } }, (_req, reply) =>

@@ -7,8 +7,17 @@ import { relative, sep } from "node:path";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { NameTakenError } from "../db/tokens.js";
-import { UserError } from "../util/errors.js";
+import { UserError, type ErrorCode, type ErrorKind } from "../util/errors.js";
 import { HttpError } from "./http-error.js";
+
+/** The status a domain error is answered with, by its kind. */
+/** The HTTP status each kind of user error is answered with (by this handler, and in process). */
+export const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  "not-found": 404,
+  conflict: 409,
+  refused: 422,
+};
 
 export interface ErrorHandlerOptions {
   /** Directories whose absolute paths are shown relative to them (the data directory, the set). */
@@ -45,7 +54,7 @@ export function setErrorHandler(app: FastifyInstance, o: ErrorHandlerOptions): v
             `${where}${v.instancePath ? v.instancePath.replaceAll("/", ".") : ""}: ${v.message ?? "invalid"}`,
         )
         .join("; ");
-      return reply.code(400).send({ error: clean(what), code: "INVALID_REQUEST" });
+      return reply.code(400).send({ error: clean(what), code: "INVALID_REQUEST" satisfies ErrorCode });
     }
     if (err instanceof HttpError && err.status < 500) {
       return reply.code(err.status).send({ ...err.details, error: clean(err.message), code: err.code });
@@ -54,7 +63,7 @@ export function setErrorHandler(app: FastifyInstance, o: ErrorHandlerOptions): v
       return reply.code(409).send({ error: err.message, code: err.code, name: err.taken });
     }
     if (err instanceof UserError) {
-      return reply.code(400).send({ error: clean(err.format()), code: err.code });
+      return reply.code(STATUS[err.kind]).send({ error: clean(err.format()), code: err.code });
     }
     const status = err.statusCode;
     if (!(err instanceof HttpError) && status && status >= 400 && status < 500) {
@@ -64,7 +73,7 @@ export function setErrorHandler(app: FastifyInstance, o: ErrorHandlerOptions): v
     }
     const ref = randomBytes(6).toString("hex");
     o.log(`kiln serve: error ${ref}: ${req.method} ${req.url.split("?")[0]}: ${err.stack ?? String(err)}`);
-    const code = err instanceof HttpError && err.code ? err.code : "INTERNAL";
+    const code: ErrorCode = err instanceof HttpError && err.code ? err.code : "INTERNAL";
     return reply.code(err instanceof HttpError ? err.status : 500).send({
       error: `internal error (reference ${ref}); the server's log has the details`,
       code,

@@ -4,11 +4,11 @@
 // is claimed in the same transaction as its request, so it is acted on once.
 import type { Kysely } from "kysely";
 import type { RequestCause } from "../api/schemas.js";
-import { ClaimLostError } from "../db/jobs.js";
+import { ClaimLostError } from "../db/requests.js";
 import type { Database } from "../db/schema.js";
 import { changedBetween, headCommit, pullUpstream } from "../git/set-repo.js";
 import { UserError } from "../util/errors.js";
-import type { Farm } from "./farm.js";
+import type { Coordinator } from "../coordinator/coordinator.js";
 
 export interface SourceCheck {
   /** The set's commit now; undefined when the set is not in a git repository. */
@@ -26,7 +26,7 @@ export class SourceWatcher {
   private lastNote = "";
 
   constructor(
-    private readonly farm: Farm,
+    private readonly farm: Coordinator,
     private readonly o: { pollMs: number; log: (line: string) => void },
   ) {}
 

@@ -14,7 +14,7 @@ import type { Labels } from "../core/labels.js";
 import { isSandboxMode } from "../core/sandbox-policy.js";
 import { whyWaiting, type AgentState } from "../core/why-waiting.js";
 import { depsOf } from "../db/jobs.js";
-import { logNameOf } from "./job-logs.js";
+import { logNameOf } from "../coordinator/job-logs.js";
 import type { AgentRow, Database, JobRow } from "../db/schema.js";
 
 type Conn = Kysely<Database>;

@@ -16,35 +16,87 @@ export function formatLocation(loc: SourceLocation): string {
   return s;
 }
 
-/** Stable codes for every error a user can cause; tests and the API match on them. */
-export type UserErrorCode =
-  | "CONFIG_INVALID"
-  | "CONFIG_MISSING"
-  | "SET_INVALID"
-  | "SPEC_PARSE"
-  | "SPEC_NAME_MISMATCH"
-  | "SPEC_MISSING"
-  | "SPEC_TIMEOUT"
-  | "SPEC_TOO_LARGE"
-  | "SPEC_READER_STOPPED"
-  | "SOURCE_INVALID"
-  | "SOURCE_MISSING"
-  | "PACKAGE_DUPLICATE"
-  | "BUILDREQUIRES_UNKNOWN"
-  | "BUILDREQUIRES_AMBIGUOUS"
-  | "CYCLE"
-  | "PACKAGE_UNKNOWN"
-  | "DATA_LOCKED"
-  | "REPO_CLOSURE"
-  | "PROMOTION_REFUSED"
-  | "SANDBOX_UNAVAILABLE"
-  | "DATABASE_UNAVAILABLE"
-  | "FILE_REFUSED"
-  | "SANDBOX_POLICY"
-  | "USAGE";
+/**
+ * Every error code Kiln reports, in one list: the CLI's, and every code the API answers with (the
+ * `code` of an error body). Tests, clients and scripts match on them, so a code is never renamed.
+ */
+export const ERROR_CODES = [
+  // The input is wrong: kiln.yaml, the set, a spec, a source.
+  "CONFIG_INVALID",
+  "CONFIG_MISSING",
+  "SET_INVALID",
+  "SPEC_PARSE",
+  "SPEC_NAME_MISMATCH",
+  "SPEC_MISSING",
+  "SPEC_TIMEOUT",
+  "SPEC_TOO_LARGE",
+  "SPEC_READER_STOPPED",
+  "SOURCE_INVALID",
+  "SOURCE_MISSING",
+  "PACKAGE_DUPLICATE",
+  "BUILDREQUIRES_UNKNOWN",
+  "BUILDREQUIRES_AMBIGUOUS",
+  "CYCLE",
+  "PACKAGE_UNKNOWN",
+  "DATA_LOCKED",
+  "REPO_CLOSURE",
+  "PROMOTION_REFUSED",
+  "SANDBOX_UNAVAILABLE",
+  "DATABASE_UNAVAILABLE",
+  "FILE_REFUSED",
+  "SANDBOX_POLICY",
+  "USAGE",
+  // The request is wrong: its body, its path, its size.
+  "INVALID_REQUEST",
+  "BAD_PATH",
+  "BAD_TYPE",
+  "TOO_LARGE",
+  "TOO_MANY",
+  // Who asks: credentials and roles.
+  "UNAUTHORIZED",
+  "TOKEN_REVOKED",
+  "AGENT_DISABLED",
+  "FORBIDDEN",
+  "BAD_SIGNATURE",
+  // What is asked for does not exist.
+  "NOT_FOUND",
+  // What is asked for conflicts with the state of the farm.
+  "NAME_TAKEN",
+  "AGENT_BUSY",
+  "LAST_ADMIN",
+  "NOT_WATCHING",
+  "RUN_UNDER_WAY",
+  "NOT_RUNNING",
+  "NO_BUILD",
+  "LEASE_LOST",
+  "NO_APPROVAL",
+  "APPROVED",
+  "NOT_WAITING",
+  // What an agent handed in is refused.
+  "ARTIFACT_MISSING",
+  "CHECKSUM",
+  "RESULT_REFUSED",
+  // The server's own.
+  "CORRUPT",
+  "INTERNAL",
+] as const;
+
+/** A code of ERROR_CODES: stable, and never carrying data (details go beside it). */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The codes a UserError carries (every one: the API's domain errors are UserErrors too). */
+export type UserErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * What kind of wrong a UserError is, for the edge that answers it (src/server/error-handler.ts maps
+ * each kind to an HTTP status): the input is invalid, what it names does not exist, it conflicts
+ * with the state things are in, or what was handed in is refused.
+ */
+export type ErrorKind = "invalid" | "not-found" | "conflict" | "refused";
 
 export class UserError extends Error {
   override readonly name = "UserError";
+  readonly kind: ErrorKind = "invalid";
   constructor(
     readonly code: UserErrorCode,
     message: string,
@@ -60,6 +112,31 @@ export class UserError extends Error {
     const where = this.location ? `${formatLocation(this.location)}: ` : "";
     return `${where}${this.message}${this.hint ? `\n  ${this.hint}` : ""}`;
   }
+}
+
+/** What is asked for does not exist (no such job, package, request). */
+export class NotFoundError extends UserError {
+  override readonly kind = "not-found";
+}
+
+/** What is asked conflicts with the state things are in (a lease lost, a stage approved already). */
+export class ConflictError extends UserError {
+  override readonly kind = "conflict";
+}
+
+/** What was handed in is refused (an artifact missing or damaged, a result not the job's). */
+export class RefusedError extends UserError {
+  override readonly kind = "refused";
+}
+
+/** Said when names given are not packages of the set: the same error for kiln build and the farm. */
+export function unknownPackages(names: readonly string[], hint?: string): NotFoundError {
+  return new NotFoundError(
+    "PACKAGE_UNKNOWN",
+    `no package named ${names.join(", ")} in the set`,
+    undefined,
+    hint,
+  );
 }
 
 export class ExternalError extends Error {

@@ -21,8 +21,8 @@ import {
 } from "../../api/schemas.js";
 import { touchAgent } from "../../db/tokens.js";
 import { agentOf, type Auth } from "../auth.js";
-import { appendJobLog, openJobFile, storeJobUpload, uploadLimit } from "../agent-work.js";
-import type { Farm } from "../farm.js";
+import { appendJobLog, openJobFile, storeJobUpload, uploadLimit } from "../../coordinator/agent-work.js";
+import type { Coordinator as Farm } from "../../coordinator/coordinator.js";
 import { HttpError } from "../http-error.js";
 
 const errors = {

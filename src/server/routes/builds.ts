@@ -9,14 +9,17 @@ import { API_PREFIX, BuildListQuery, BuildView, ErrorBody, IdParams, LogQuery } 
 import { sha256File } from "../../util/hash.js";
 import { getJob } from "../../db/jobs.js";
 import { userName, type Auth } from "../auth.js";
-import type { Farm } from "../farm.js";
+import type { Coordinator } from "../../coordinator/coordinator.js";
 import { HttpError } from "../http-error.js";
 import { buildView } from "../views.js";
 import { openEventStream } from "./event-stream.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
-export const buildRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async (app, { farm, auth }) => {
+export const buildRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> = async (
+  app,
+  { farm, auth },
+) => {
   const db = farm.ws.db;
   const store = farm.ws.store;
 

@@ -23,13 +23,17 @@ import { lastDurations } from "../../db/builds.js";
 import { createAgent, createToken } from "../../db/tokens.js";
 import type { Auth } from "../auth.js";
 import { userName } from "../auth.js";
-import type { Farm } from "../farm.js";
+import type { Coordinator } from "../../coordinator/coordinator.js";
 import { HttpError } from "../http-error.js";
+import { unknownPackages } from "../../util/errors.js";
 import { agentViews, jobViews, requestView } from "../views.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
-export const farmRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async (app, { farm, auth }) => {
+export const farmRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> = async (
+  app,
+  { farm, auth },
+) => {
   const db = farm.ws.db;
   const leaseMs = farm.opts.leaseMs;
 
@@ -104,7 +108,7 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = asy
       const g = farm.currentGraph();
       const unknown = packages.filter((p) => !g.graph.names.includes(p));
       if (unknown.length > 0) {
-        throw new HttpError(404, `no package named ${unknown.join(", ")} in the set`, "PACKAGE_UNKNOWN");
+        throw unknownPackages(unknown);
       }
       return farm.planChange(packages, downstream, await lastDurations(db));
     },

@@ -21,9 +21,9 @@ import { PUBLIC_KEY, snapshotsDir } from "../../repos/publish.js";
 import { sha256File } from "../../util/hash.js";
 import { UserError } from "../../util/errors.js";
 import { userName, type Auth } from "../auth.js";
-import type { Farm } from "../farm.js";
+import type { Coordinator } from "../../coordinator/coordinator.js";
 import { HttpError } from "../http-error.js";
-import type { Repositories } from "../repositories.js";
+import type { Repositories } from "../../repos/repositories.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -36,7 +36,7 @@ const TYPES: Record<string, string> = {
 };
 
 export const repoRoutes: FastifyPluginAsyncZod<{
-  farm: Farm;
+  farm: Coordinator;
   auth: Auth;
   repos: Repositories;
   publicUrl: () => string;

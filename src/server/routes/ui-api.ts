@@ -16,8 +16,9 @@ import { graphErrors, type LoadedGraph } from "../../build/load-graph.js";
 import { waves } from "../../core/plan.js";
 import { repositoryContent } from "../../db/repos.js";
 import type { Auth } from "../auth.js";
-import type { Farm } from "../farm.js";
+import type { Coordinator } from "../../coordinator/coordinator.js";
 import { HttpError } from "../http-error.js";
+import { unknownPackages } from "../../util/errors.js";
 import { requestView } from "../views.js";
 import { openEventStream } from "./event-stream.js";
 
@@ -34,7 +35,10 @@ function packageErrors(g: LoadedGraph): ReturnType<typeof graphErrors> {
   return e;
 }
 
-export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async (app, { farm, auth }) => {
+export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> = async (
+  app,
+  { farm, auth },
+) => {
   const db = farm.ws.db;
 
   app.get(
@@ -177,8 +181,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async
     async (req) => {
       const g = farm.graph;
       const name = req.params.name;
-      if (!g.graph.names.includes(name))
-        throw new HttpError(404, `no package named ${name} in the set`, "NOT_FOUND");
+      if (!g.graph.names.includes(name)) throw unknownPackages([name]);
       const pkg = g.graph.packages.get(name);
       const builds = await db
         .selectFrom("builds")
@@ -233,8 +236,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth }> = async
     async (req) => {
       const g = farm.graph;
       const { package: center, depth, direction, max } = req.query;
-      if (!g.graph.names.includes(center))
-        throw new HttpError(404, `no package named ${center} in the set`, "NOT_FOUND");
+      if (!g.graph.names.includes(center)) throw unknownPackages([center]);
       // Breadth first from the package, up (what it needs) and down (what needs it), never more
       // than `max` nodes: a large set is shown a neighbourhood at a time.
       const dist = new Map<string, number>([[center, 0]]);

@@ -8,17 +8,17 @@ import { ChecksumMismatchError } from "../artifacts/store.js";
 import { clearDamage } from "../db/builds.js";
 import type { JobRow } from "../db/schema.js";
 import { openRegular, RefusedFileError } from "../util/safe-fs.js";
-import type { Farm } from "./farm.js";
-import { HttpError } from "./http-error.js";
+import type { Coordinator } from "./coordinator.js";
+import { HttpError } from "../server/http-error.js";
 import { logNameOf } from "./job-logs.js";
-import { MAX_UPLOADS_PER_LEASE, recordUpload, uploadCount } from "./result-artifacts.js";
+import { MAX_UPLOADS_PER_LEASE, recordUpload, uploadCount } from "../db/uploads.js";
 
 /**
  * One of the leased job's own files (its spec, its sources, its rpmlintrc), opened as a regular
  * file: only names the spec itself lists, never a path from the caller; a link is refused.
  */
 export async function openJobFile(
-  farm: Farm,
+  farm: Coordinator,
   job: JobRow,
   name: string,
 ): Promise<Awaited<ReturnType<typeof openRegular>>> {
@@ -45,7 +45,7 @@ export async function openJobFile(
  * sender goes on from the size given. `cut`: the log reached the farm's limit and takes no more.
  */
 export async function appendJobLog(
-  farm: Farm,
+  farm: Coordinator,
   job: JobRow,
   offset: number,
   chunk: Buffer,
@@ -82,7 +82,12 @@ export async function appendJobLog(
 }
 
 /** The most bytes one upload of `filename` may have (a job's log is cut at the log limit). */
-export function uploadLimit(farm: Farm, job: JobRow, filename: string, maxUploadBytes: number): number {
+export function uploadLimit(
+  farm: Coordinator,
+  job: JobRow,
+  filename: string,
+  maxUploadBytes: number,
+): number {
   return filename === logNameOf(job)
     ? Math.min(maxUploadBytes, farm.ws.maxLogBytes + 64 * 1024)
     : maxUploadBytes;
@@ -93,7 +98,7 @@ export function uploadLimit(farm: Farm, job: JobRow, filename: string, maxUpload
  * under the lease: only what was uploaded under a lease may be named by its result.
  */
 export async function storeJobUpload(
-  farm: Farm,
+  farm: Coordinator,
   job: JobRow,
   u: {
     leaseToken: string;

@@ -4,51 +4,17 @@
 // the build job hands in RPMs, and those must all be the package's own (src/core/own-outputs.ts).
 import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Kysely } from "kysely";
 import type { ResultBody } from "../api/schemas.js";
 import { checkOutputs } from "../executor/build-outputs.js";
-import type { Workspace } from "../build/workspace.js";
+import type { Workspace } from "../context/workspace.js";
 import { plainArtifact, rpmArtifact } from "../db/builds.js";
-import type { Database, NewArtifact } from "../db/schema.js";
+import type { NewArtifact } from "../db/schema.js";
+import { uploadsOf } from "../db/uploads.js";
 import { queryRpms } from "../rpm/rpm-query.js";
 import { RefusedFileError } from "../util/safe-fs.js";
 
 /** A result the server will not take: the job fails with this message. */
 export class ResultRefusedError extends Error {}
-
-/** Most files one job may upload under one lease. */
-export const MAX_UPLOADS_PER_LEASE = 2000;
-
-/** Records an upload under a lease (a repeated upload of a name replaces the first). */
-export async function recordUpload(
-  db: Kysely<Database>,
-  u: { jobId: number; leaseToken: string; filename: string; sha256: string; size: number },
-): Promise<void> {
-  await db
-    .insertInto("job_uploads")
-    .values({
-      job_id: u.jobId,
-      lease_token: u.leaseToken,
-      filename: u.filename,
-      sha256: u.sha256,
-      size: u.size,
-      created_at: new Date().toISOString(),
-    })
-    .onConflict((oc) =>
-      oc.columns(["job_id", "lease_token", "filename"]).doUpdateSet({ sha256: u.sha256, size: u.size }),
-    )
-    .execute();
-}
-
-export async function uploadCount(db: Kysely<Database>, jobId: number, leaseToken: string): Promise<number> {
-  const r = await db
-    .selectFrom("job_uploads")
-    .select((e) => e.fn.countAll<number>().as("n"))
-    .where("job_id", "=", jobId)
-    .where("lease_token", "=", leaseToken)
-    .executeTakeFirst();
-  return Number(r?.n ?? 0);
-}
 
 export interface ResultJob {
   buildId: number;
@@ -68,16 +34,7 @@ export async function artifactRows(
   artifacts: ResultBody["artifacts"],
 ): Promise<NewArtifact[]> {
   const { buildId, jobId } = job;
-  const uploaded = new Map(
-    (
-      await ws.db
-        .selectFrom("job_uploads")
-        .select(["filename", "sha256"])
-        .where("job_id", "=", jobId)
-        .where("lease_token", "=", job.leaseToken)
-        .execute()
-    ).map((u) => [u.filename, u.sha256]),
-  );
+  const uploaded = await uploadsOf(ws.db, jobId, job.leaseToken);
   for (const a of artifacts) {
     if (uploaded.get(a.filename) !== a.sha256) {
       throw new ResultRefusedError(

@@ -3,7 +3,7 @@
 // by an earlier one still under way); each later stage waits for the whole stage before it. A
 // package that cannot build gets its jobs already ended (blocked, or failed with its errors).
 import type { Pipeline } from "../core/pipeline.js";
-import type { NewJob } from "../db/jobs.js";
+import type { NewJob } from "../db/requests.js";
 import type { RunPlan } from "../build/plan-run.js";
 
 export interface PipelineJobsInput {
@@ -37,10 +37,10 @@ export function pipelineJobs(i: PipelineJobsInput): NewJob[] {
     const pipeline = i.pipelineOf(name);
     const final: NewJob["final"] =
       s === "blocked"
-        ? { status: "blocked", error: `${i.plan.blockedBy.get(name)!.join(", ")} cannot build` }
+        ? { status: "blocked", error: `needs ${i.plan.blockedBy.get(name)!.join(", ")}, which cannot build` }
         : s === "invalid"
           ? {
-              status: "failed",
+              status: "invalid",
               error: (i.errors.get(name) ?? []).join("\n") || "its spec or dependencies are wrong",
             }
           : undefined;

@@ -90,11 +90,14 @@ describe("a request's queue jobs", () => {
 
   it("a package that cannot build has its jobs ended already, with why, waiting for nothing", () => {
     expect(byKey.get("broken/0/0")).toMatchObject({
-      final: { status: "failed", error: "packages/broken/broken.spec:3: bad" },
+      final: { status: "invalid", error: "packages/broken/broken.spec:3: bad" },
       needs: [],
       priority: 0,
     });
-    expect(byKey.get("after/1/0")!.final).toEqual({ status: "blocked", error: "broken cannot build" });
+    expect(byKey.get("after/1/0")!.final).toEqual({
+      status: "blocked",
+      error: "needs broken, which cannot build",
+    });
   });
 
   it("a package under way in an earlier request is not built again here", () => {

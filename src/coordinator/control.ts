@@ -1,0 +1,133 @@
+// What users do to runs under way: cancel a package's run (or a whole request, or runs to start
+// them again), and approve a stage that waits for a maintainer.
+import { finishJob, getJob, approveStage, requestCancel, runJobs } from "../db/jobs.js";
+import { closeRequestIfDone, markRequestCancelled, openJobIds } from "../db/requests.js";
+import type { JobRow } from "../db/schema.js";
+import { ConflictError, NotFoundError } from "../util/errors.js";
+import type { CoordinatorContext } from "./context.js";
+import { endPackageRun } from "./end-run.js";
+import type { ServerJobs } from "./publish-jobs.js";
+
+/**
+ * Cancels a package's run (the jobs of `jobId`'s package in its request): queued jobs at once,
+ * leased ones through their agent's next heartbeat (the run ends when they report, or their lease
+ * expires); what depends on the package is cancelled too. Says where the job now stands.
+ */
+export async function cancelJob(
+  ctx: CoordinatorContext,
+  serverJobs: ServerJobs,
+  jobId: number,
+): Promise<JobRow["status"]> {
+  const db = ctx.db;
+  const job = await getJob(db, jobId);
+  if (!job) throw new NotFoundError("NOT_FOUND", `no job ${jobId}`);
+  const run = job.command !== null ? [job] : await runJobs(db, job.request_id, job.package);
+  const leased = run.filter((j) => j.status === "leased" && j.runs_on === "agent").map((j) => j.id);
+  await requestCancel(db, leased);
+  // A publication the server holds (parked until what it requires is built) is taken back.
+  const publish = run.find((j) => j.runs_on === "server" && j.status === "leased");
+  if (publish) {
+    await requestCancel(db, [publish.id]);
+    await serverJobs.withdrawCancelled();
+  }
+  if (job.command === null && leased.length === 0) {
+    // A publication that could not be withdrawn (it is being written) keeps its build.
+    const publishing = publish !== undefined && (await getJob(db, publish.id))?.status === "leased";
+    await endPackageRun(ctx, job, {
+      status: "cancelled",
+      error: "cancelled",
+      leased: "stop",
+      ...(publishing ? { build: false as const } : {}),
+    });
+  } else {
+    for (const j of run) if (j.status === "queued") await finishJob(db, j.id, "cancelled", "cancelled");
+    await closeRequestIfDone(db, job.request_id);
+    await ctx.refreshActive();
+    ctx.changed();
+  }
+  return (await getJob(db, jobId))!.status;
+}
+
+export async function cancelRequest(
+  ctx: CoordinatorContext,
+  serverJobs: ServerJobs,
+  requestId: number,
+): Promise<void> {
+  const jobs = await openJobIds(ctx.db, requestId);
+  await markRequestCancelled(ctx.db, requestId);
+  for (const id of jobs) await cancelJob(ctx, serverJobs, id);
+}
+
+/**
+ * Cancels these runs (kiln rebuild --replace: a run that is stuck, or that a maintainer wants
+ * started again), the server-held publication included; written to the server's log.
+ */
+export async function cancelRuns(
+  ctx: CoordinatorContext,
+  serverJobs: ServerJobs,
+  runs: { package: string; request: number; job: number }[],
+  by: string,
+): Promise<void> {
+  for (const r of runs) {
+    await cancelJob(ctx, serverJobs, r.job);
+    ctx.say(`audit: ${by} cancelled the run of ${r.package} in request ${r.request}, to rebuild it`);
+  }
+}
+
+/**
+ * Approves the stage of `jobId` in its package's run (every job of that stage), for a stage that
+ * waits for approval. Returns the stage's jobs.
+ */
+export async function approve(ctx: CoordinatorContext, jobId: number, by: string): Promise<JobRow[]> {
+  const db = ctx.db;
+  const job = await getJob(db, jobId);
+  if (!job) throw new NotFoundError("NOT_FOUND", `no job ${jobId}`);
+  if (job.approval === null) {
+    throw new ConflictError(
+      "NO_APPROVAL",
+      `job ${jobId} (${job.stage_name}/${job.name}) does not wait for approval`,
+    );
+  }
+  if (job.approved_at !== null) {
+    throw new ConflictError(
+      "APPROVED",
+      `stage ${job.stage_name} of ${job.package} was approved by ${job.approved_by} already`,
+    );
+  }
+  if (job.status !== "queued") {
+    throw new ConflictError("NOT_WAITING", `job ${jobId} is ${job.status}: there is nothing to approve`);
+  }
+  await approveStage(db, { requestId: job.request_id, package: job.package, stage: job.stage }, by);
+  ctx.say(`stage ${job.stage_name} of ${job.package} (request ${job.request_id}) approved by ${by}`);
+  ctx.changed();
+  ctx.kickServerJobs();
+  return (await runJobs(db, job.request_id, job.package)).filter((j) => j.stage === job.stage);
+}
+
+/**
+ * Ends the run of a package that waits for an approval nobody will give (`kiln build` without
+ * --approve stops there): its build is cancelled saying so, and what needs it is blocked by it.
+ * Undefined when the run waits for nothing of its own (what it needs awaits approval instead).
+ */
+export async function endAwaitingApproval(
+  ctx: CoordinatorContext,
+  requestId: number,
+  pkg: string,
+): Promise<{ build: number | null; stage: string } | undefined> {
+  const run = await runJobs(ctx.db, requestId, pkg);
+  const waiting = run.find((j) => j.status === "queued" && j.approval !== null && j.approved_at === null);
+  if (!waiting) return undefined;
+  const why = `stopped before stage ${waiting.stage_name}, which needs approval (kiln build --approve)`;
+  const build = run.find((j) => j.build_id !== null)?.build_id ?? null;
+  await endPackageRun(
+    ctx,
+    { request_id: requestId, package: pkg },
+    {
+      status: "cancelled",
+      error: why,
+      leased: "stop",
+      dependents: { status: "blocked", error: `needs ${pkg}, which awaits approval` },
+    },
+  );
+  return { build, stage: waiting.stage_name };
+}
