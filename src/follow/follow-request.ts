@@ -31,7 +31,13 @@ export async function followRequest(src: RequestSource, o: FollowOptions): Promi
   d.plan(v);
   for (;;) {
     await d.diff(v);
-    if (v.status !== "active" || o.signal?.aborted || (o.until && (await o.until(v)))) return v;
+    if (v.status !== "active" || o.signal?.aborted) return v;
+    if (o.until && (await o.until(v))) {
+      // What `until` ended is said too.
+      v = await src.view();
+      await d.diff(v);
+      return v;
+    }
     await src.changed();
     v = await src.view();
   }
