@@ -21,7 +21,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeF
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildInProcess } from "../src/local/in-process-farm.js";
-import { loadGraph, modeOf } from "../src/build/load-graph.js";
+import { loadGraph, modeOf } from "../src/planner/load-graph.js";
 import { openWorkspace } from "../src/context/workspace.js";
 import { clone, rootKey, type RootPackage } from "../src/buildroot/buildroot-cache.js";
 import { planChange } from "../src/core/flow.js";

@@ -1,6 +1,6 @@
 // `kiln graph [--format text|dot|json]`: the set's dependency graph.
 import { Option, type Command } from "commander";
-import { graphErrors, loadGraph, type LoadedGraph } from "../build/load-graph.js";
+import { graphErrors, loadGraph, type LoadedGraph } from "../planner/load-graph.js";
 import { topoOrder } from "../core/plan.js";
 import { formatEvr } from "../core/rpmvercmp.js";
 import { setOptions, workspaceFor, type SetOptions } from "./common.js";

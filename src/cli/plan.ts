@@ -2,7 +2,7 @@
 // downstream, in waves, with the time it should take, without building anything. Every invalid
 // package's errors are printed too (and carried by --format json), and make it exit 1.
 import { Option, type Command } from "commander";
-import { graphErrors, loadGraph, modeOf } from "../build/load-graph.js";
+import { graphErrors, loadGraph, modeOf } from "../planner/load-graph.js";
 import { planChange, type ChangePlan } from "../core/flow.js";
 import { lastDurations } from "../db/builds.js";
 import { unknownPackages } from "../util/errors.js";

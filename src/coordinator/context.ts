@@ -2,8 +2,8 @@
 // publisher, and the few things every state change ends with (the active cache read again, a
 // "change" event). Each part takes this context, or the part of it it needs.
 import type { Kysely } from "kysely";
-import type { LoadedGraph } from "../build/load-graph.js";
-import type { Publisher } from "../build/publisher.js";
+import type { LoadedGraph } from "../planner/load-graph.js";
+import type { Publisher } from "../repos/publisher.js";
 import type { Workspace } from "../context/workspace.js";
 import type { Labels } from "../core/labels.js";
 import type { SandboxMode } from "../core/sandbox-policy.js";

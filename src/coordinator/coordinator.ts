@@ -6,8 +6,8 @@
 import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import type { LeasedJob, ResultBody } from "../api/schemas.js";
-import { loadGraph, type LoadedGraph } from "../build/load-graph.js";
-import { Publisher } from "../build/publisher.js";
+import { loadGraph, type LoadedGraph } from "../planner/load-graph.js";
+import { Publisher } from "../repos/publisher.js";
 import type { Workspace } from "../context/workspace.js";
 import { loadSetConfig } from "../config/set-config.js";
 import type { ChangePlan } from "../core/flow.js";

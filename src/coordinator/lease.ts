@@ -7,7 +7,7 @@ import { existsSync, lstatSync } from "node:fs";
 import { join } from "node:path";
 import type { LeasedJob } from "../api/schemas.js";
 import type { RootPackage } from "../buildroot/buildroot-cache.js";
-import type { BuildInputs } from "../build/inputs.js";
+import type { BuildInputs } from "../planner/inputs.js";
 import { labelsMatch, type Labels } from "../core/labels.js";
 import type { JobDef } from "../core/pipeline.js";
 import { decide, type SandboxMode } from "../core/sandbox-policy.js";

@@ -4,7 +4,7 @@
 // package that cannot build gets its jobs already ended (blocked, or failed with its errors).
 import type { Pipeline } from "../core/pipeline.js";
 import type { NewJob } from "../db/requests.js";
-import type { RunPlan } from "../build/plan-run.js";
+import type { RunPlan } from "../planner/plan-run.js";
 
 export interface PipelineJobsInput {
   plan: Pick<RunPlan, "names" | "state" | "reason" | "blockedBy">;

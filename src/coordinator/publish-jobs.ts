@@ -2,8 +2,8 @@
 // server's own clock while it works), which publishes the run's build or cuts it off (an output
 // equivalent to the published one). A publication may be parked until what it requires is built;
 // it ends when the publisher says published or refused, or when its job is cancelled meanwhile.
-import { checkCutoff } from "../build/cutoff.js";
-import { earlyCutoffOf } from "../build/load-graph.js";
+import { checkCutoff } from "../repos/cutoff.js";
+import { earlyCutoffOf } from "../planner/load-graph.js";
 import { buildRpms, getBuild, setBuildStages, setOutputChange } from "../db/builds.js";
 import { cancelStates, claimJob, lockFirst, readyJobs, runJobs } from "../db/jobs.js";
 import { renewServerLeases } from "../db/leases.js";

@@ -3,7 +3,7 @@
 // every job of the run belongs to. Decided from what the repository holds now.
 import { join } from "node:path";
 import type { BuildTrigger, RequestCause } from "../api/schemas.js";
-import { isUpToDate, prepareBuild, whyNotUpToDate } from "../build/prepare-build.js";
+import { isUpToDate, prepareBuild, whyNotUpToDate } from "../planner/prepare-build.js";
 import { formatEvr } from "../core/rpmvercmp.js";
 import { createBuild, deleteBuild, getBuild, latestGreenBuild } from "../db/builds.js";
 import { attachBuild, getJob, greenUpstream } from "../db/jobs.js";

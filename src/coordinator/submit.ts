@@ -1,7 +1,7 @@
 // Submissions: a build of packages (planned as kiln build plans, then one queue job per job of each
 // package's pipeline) or shell commands for agents, each inserted as one request.
-import { graphErrors, modeOf, pipelineOf, type LoadedGraph } from "../build/load-graph.js";
-import { planRun } from "../build/plan-run.js";
+import { graphErrors, modeOf, pipelineOf, type LoadedGraph } from "../planner/load-graph.js";
+import { planRun } from "../planner/plan-run.js";
 import type { RequestCause } from "../api/schemas.js";
 import { planChange, type ChangePlan } from "../core/flow.js";
 import { remainingChain } from "../core/plan.js";

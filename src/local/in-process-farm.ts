@@ -7,7 +7,7 @@ import { Agent } from "../agent/agent.js";
 import { InProcessLink } from "../agent/in-process-link.js";
 import { heldByApproval } from "../core/approval-hold.js";
 import { hostLabels } from "../core/labels.js";
-import { graphErrors } from "../build/load-graph.js";
+import { graphErrors } from "../planner/load-graph.js";
 import type { Workspace } from "../context/workspace.js";
 import type { DialectKind } from "../db/dialect.js";
 import { getJob } from "../db/jobs.js";

@@ -12,7 +12,7 @@ import {
   RequestView,
   WavesView,
 } from "../../api/schemas.js";
-import { graphErrors, type LoadedGraph } from "../../build/load-graph.js";
+import { graphErrors, type LoadedGraph } from "../../planner/load-graph.js";
 import { waves } from "../../core/plan.js";
 import { repositoryContent } from "../../db/repos.js";
 import type { Auth } from "../auth.js";

@@ -3,12 +3,7 @@
 // wait for a package still building in this run is parked and published together with it.
 import type { ProviderIndex } from "../core/providers.js";
 import type { SourcePackage } from "../core/package.js";
-import {
-  ClosureRefusedError,
-  recordPublication,
-  writeSnapshot,
-  type PublishContext,
-} from "../repos/publish.js";
+import { ClosureRefusedError, recordPublication, writeSnapshot, type PublishContext } from "./publish.js";
 import { loadRepoView, type RepoView } from "./repo-view.js";
 
 /** While builds run, repository snapshots are written at most this often. */

@@ -7,7 +7,7 @@ import type { SourcePackage } from "../core/package.js";
 import type { BuildRow } from "../db/schema.js";
 import { sha256Regular } from "../util/safe-fs.js";
 import { inputKey, makeInputs, whatChanged, type BuildInputs } from "./inputs.js";
-import { rootFor, type RepoView } from "./repo-view.js";
+import { rootFor, type RepoView } from "../repos/repo-view.js";
 import type { Workspace } from "../context/workspace.js";
 import { fromJson } from "../db/json-columns.js";
 

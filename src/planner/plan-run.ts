@@ -7,7 +7,7 @@ import type { UserError } from "../util/errors.js";
 import { RefusedFileError } from "../util/safe-fs.js";
 import type { LoadedGraph } from "./load-graph.js";
 import { isUpToDate, prepareBuild, whyNotUpToDate, type SourceHashes } from "./prepare-build.js";
-import type { RepoView } from "./repo-view.js";
+import type { RepoView } from "../repos/repo-view.js";
 import type { Workspace } from "../context/workspace.js";
 
 /** What planning decides of a package (Kiln's status vocabulary: src/core/status.ts). */
