@@ -13,6 +13,8 @@ export interface AgentSpec {
   slots?: number;
   labels?: string[];
   extra?: string[];
+  /** Its work directory (default: a fresh one). The same one again keeps its enrolment. */
+  workdir?: string;
 }
 
 export interface FarmOptions {
@@ -75,7 +77,7 @@ export async function startFarm(o: FarmOptions): Promise<Farm> {
     startAgent({
       url: server.url,
       token: server.enrol,
-      workdir: tempDir("kiln-agent-"),
+      workdir: a.workdir ?? tempDir("kiln-agent-"),
       name: a.name,
       slots: a.slots ?? 1,
       labels: a.labels ?? [],

@@ -11,6 +11,7 @@ import type { Backend } from "./databases.js";
 import { startFarm, type Farm } from "./farm.js";
 import { kiln, type KilnResult } from "./kiln.js";
 import { ROOT } from "./paths.js";
+import { tempDir } from "./temp.js";
 
 export interface Way {
   name: string;
@@ -112,7 +113,13 @@ export async function onSet(way: Way, set: string): Promise<OnSet> {
     };
   }
   const f = way.farm;
-  let farm: Farm = await startFarm({ set, backend: f.backend, agents: f.agents, slots: f.slots });
+  // Named and with their own work directories, so that the farm started again finds them enrolled.
+  const agents = Array.from({ length: f.agents }, (_, i) => ({
+    name: `agent-${i + 1}`,
+    slots: f.slots,
+    workdir: tempDir("kiln-agent-"),
+  }));
+  let farm: Farm = await startFarm({ set, backend: f.backend, agents });
   const dbUrl = farm.dbUrl;
   const server = (): string[] => ["--server", farm.url, "--token", farm.adminToken];
   const remote = (args: string[]): string[] => [args[0]!, ...server(), ...args.slice(1)];
@@ -161,7 +168,7 @@ export async function onSet(way: Way, set: string): Promise<OnSet> {
     },
     reload: async () => {
       await farm.stop();
-      farm = await startFarm({ set, backend: f.backend, db: dbUrl, agents: f.agents, slots: f.slots });
+      farm = await startFarm({ set, db: dbUrl, agents });
     },
   };
 }
