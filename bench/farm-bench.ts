@@ -11,13 +11,9 @@
 //
 // Every process started here is stopped at the end, on failure too; temporary directories and
 // the PostgreSQL database are removed.
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { EventEmitter } from "node:events";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { z } from "zod";
 import { ApiClient } from "../src/api/client.js";
 import {
@@ -30,8 +26,15 @@ import {
 } from "../src/api/schemas.js";
 import { hostLabels } from "../src/core/labels.js";
 import { openDatabase } from "../src/db/connect.js";
+import type { TestApi } from "../test/kit/api.js";
+import { runCleanups } from "../test/kit/cleanup.js";
+import { freshDatabaseUrl } from "../test/kit/databases.js";
+import { startFarm, type Farm } from "../test/kit/farm.js";
+import { spawnKiln, type Proc } from "../test/kit/process.js";
+import { copyExamples, emptySet } from "../test/kit/sets.js";
 
 export interface FarmBenchOptions {
+  /** The checkout (the kit finds its own bin/kiln.js from test/kit; kept for the callers). */
   root: string;
   quick: boolean;
   log: (line: string) => void;
@@ -130,131 +133,11 @@ export interface FarmResults {
   perBuildError?: string;
 }
 
-// ---- processes ----
+// ---- processes: the test kit's (test/kit), which stops everything at runCleanups ----
 
-interface Line {
-  at: number;
-  text: string;
-}
-
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  stdout: Line[];
-  stderr: Line[];
-  lines: EventEmitter;
-  exited: Promise<void>;
-}
-
-const children = new Set<Child>();
-let exitHooked = false;
-
-/** Starts `kiln ARGS…` with this Node; its output is kept line by line. */
-function launch(
-  root: string,
-  name: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-  nodeArgs: string[] = [],
-): Child {
-  if (!exitHooked) {
-    exitHooked = true;
-    // Whatever happens to this process, nothing it started outlives it.
-    process.on("exit", () => {
-      for (const c of children) c.proc.kill("SIGKILL");
-    });
-  }
-  const proc = spawn(process.execPath, [...nodeArgs, join(root, "bin", "kiln.js"), ...args], {
-    env: { ...process.env, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const lines = new EventEmitter();
-  lines.setMaxListeners(0);
-  const child: Child = {
-    name,
-    proc,
-    stdout: [],
-    stderr: [],
-    lines,
-    exited: new Promise((resolve) => proc.once("exit", () => resolve())),
-  };
-  const collect = (stream: NodeJS.ReadableStream | null, into: Line[]): void => {
-    let rest = "";
-    stream?.on("data", (chunk: Buffer) => {
-      const parts = (rest + chunk.toString()).split("\n");
-      rest = parts.pop()!;
-      for (const text of parts) {
-        const l = { at: performance.now(), text };
-        into.push(l);
-        lines.emit("line", l);
-      }
-    });
-  };
-  collect(proc.stdout, child.stdout);
-  collect(proc.stderr, child.stderr);
-  children.add(child);
-  void child.exited.then(() => {
-    children.delete(child);
-    lines.emit("exit");
-  });
-  return child;
-}
-
-/** The first output line matching `re` (already printed or to come). */
-function waitForLine(c: Child, re: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-  for (const l of [...c.stdout, ...c.stderr]) {
-    const m = re.exec(l.text);
-    if (m) return Promise.resolve(m);
-  }
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      c.lines.off("line", onLine);
-      c.lines.off("exit", onExit);
-    };
-    const onLine = (l: Line): void => {
-      const m = re.exec(l.text);
-      if (m) {
-        done();
-        resolve(m);
-      }
-    };
-    const onExit = (): void => {
-      done();
-      reject(new Error(`${c.name} exited (${c.proc.exitCode ?? c.proc.signalCode}):\n${tail(c)}`));
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`${c.name}: no line matching ${re} within ${timeoutMs / 1000} s:\n${tail(c)}`));
-    }, timeoutMs);
-    c.lines.on("line", onLine);
-    c.lines.on("exit", onExit);
-    if (c.proc.exitCode !== null || c.proc.signalCode !== null) onExit();
-  });
-}
-
-function tail(c: Child): string {
-  return [...c.stdout, ...c.stderr]
-    .sort((a, b) => a.at - b.at)
-    .slice(-20)
-    .map((l) => `  ${l.text}`)
-    .join("\n");
-}
-
-/** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
-async function stop(c: Child, graceMs = 5000): Promise<void> {
-  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
-  c.proc.kill("SIGTERM");
-  let t: NodeJS.Timeout | undefined;
-  const killed = await Promise.race([
-    c.exited.then(() => false),
-    new Promise<boolean>((r) => (t = setTimeout(() => r(true), graceMs))),
-  ]);
-  clearTimeout(t);
-  if (killed) {
-    c.proc.kill("SIGKILL");
-    await c.exited;
-  }
+/** Node's own options for every server and agent started here (--cpu-prof). */
+function nodeArgs(o: FarmBenchOptions): string[] {
+  return o.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfDir] : [];
 }
 
 /** CPU time (user + system) a process has used so far, from /proc; 0 where there is no /proc. */
@@ -282,98 +165,13 @@ function machineBusyMs(): number {
   }
 }
 
-// ---- a server and its agents ----
-
-interface Server {
-  child: Child;
-  url: string;
-  admin: ApiClient;
-  enrolToken: string;
-}
-
-async function startServer(
-  o: FarmBenchOptions,
-  s: { set: string; data: string; db?: string; localAgents?: number },
-): Promise<Server> {
-  const child = launch(
-    o.root,
-    "kiln serve",
-    [
-      "serve",
-      "--set",
-      s.set,
-      "--data",
-      s.data,
-      ...(s.db ? ["--db", s.db] : []),
-      "--port",
-      "0",
-      "--local-agents",
-      String(s.localAgents ?? 0),
-      "--lease-timeout",
-      "60",
-    ],
-    {},
-    o.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfDir] : [],
-  );
-  try {
-    const m = await waitForLine(child, /^kiln serve: (https?:\/\/\S+)/, 120_000);
-    const url = m[1]!;
-    const token = (f: string): string => readFileSync(join(s.data, f), "utf8").trim();
-    return { child, url, admin: new ApiClient(url, token("admin.token")), enrolToken: token("enrol.token") };
-  } catch (e) {
-    await stop(child);
-    throw e;
-  }
-}
-
-/** A real `kiln agent`, enrolled and ready. */
-async function startAgent(
-  o: FarmBenchOptions,
-  server: Server,
-  a: { workdir: string; slots: number; name: string },
-): Promise<Child> {
-  const child = launch(
-    o.root,
-    `kiln agent ${a.name}`,
-    ["agent", "--server", server.url, "--workdir", a.workdir, "--slots", String(a.slots), "--name", a.name],
-    { KILN_TOKEN: server.enrolToken },
-  );
-  try {
-    await waitForLine(child, / ready: /, 60_000);
-    return child;
-  } catch (e) {
-    await stop(child);
-    throw e;
-  }
-}
-
-function emptySet(dir: string): string {
-  mkdirSync(join(dir, "packages"), { recursive: true });
-  writeFileSync(join(dir, "kiln.yaml"), "name: farm-bench\n");
-  return dir;
-}
-
-function copyExamples(root: string, dest: string): string {
-  cpSync(join(root, "examples"), dest, { recursive: true, filter: (p) => !p.includes("/.kiln") });
-  return dest;
-}
-
 /** A throwaway PostgreSQL database for `fn`, dropped after. */
 export async function withPostgres<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `kiln_bench_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
-  await admin.connect();
+  const db = await freshDatabaseUrl("postgres", adminUrl);
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    try {
-      return await fn(u.toString());
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    }
+    return await fn(db.url);
   } finally {
-    await admin.end();
+    await db.drop();
   }
 }
 
@@ -393,21 +191,13 @@ const iso = (s: string | null | undefined): number => (s ? Date.parse(s) : NaN);
 
 /** Polls a request until it is no longer active; returns when that was seen. */
 async function waitForRequest(
-  api: ApiClient,
+  api: TestApi,
   id: number,
   everyMs: number,
   timeoutMs: number,
 ): Promise<{ seenAt: number; request: RequestView }> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const r = await api.json(RequestView, "GET", `/requests/${id}`);
-    if (r.status !== "active") return { seenAt: performance.now(), request: r };
-    if (performance.now() > deadline) {
-      const left = r.jobs.filter((j) => j.status === "queued" || j.status === "leased").length;
-      throw new Error(`request ${id} not done after ${timeoutMs / 1000} s (${left} job(s) left)`);
-    }
-    await sleep(everyMs);
-  }
+  const request = await api.waitForRequest(id, { everyMs, ms: timeoutMs });
+  return { seenAt: performance.now(), request };
 }
 
 const ActiveJobs = z.object({ jobs: z.array(JobView) });
@@ -447,15 +237,17 @@ export async function dispatch(
   agents: number,
 ): Promise<DispatchResult> {
   const dir = mkdtempSync(join(tmpdir(), "kiln-farm-bench-"));
-  let server: Server | undefined;
+  let farm: Farm | undefined;
   try {
-    server = await startServer(o, {
-      set: emptySet(join(dir, "set")),
+    farm = await startFarm({
+      set: emptySet(join(dir, "set"), "farm-bench"),
       data: join(dir, "data"),
       ...(db ? { db } : {}),
+      agents: 0,
+      nodeArgs: nodeArgs(o),
     });
-    const url = server.url;
-    const enrol = new ApiClient(url, server.enrolToken);
+    const url = farm.url;
+    const enrol = new ApiClient(url, farm.enrolToken);
     const labels = hostLabels(process.arch, process.platform);
     let t = performance.now();
     const creds = await Promise.all(
@@ -466,7 +258,7 @@ export async function dispatch(
     const enrolMs = performance.now() - t;
     await o.afterStart?.(db ?? `sqlite:${join(dir, "data", "kiln.db")}`);
     t = performance.now();
-    const req = await server.admin.json(RequestView, "POST", "/commands", { command: "true", count: jobs });
+    const req = await farm.api.json(RequestView, "POST", "/commands", { command: "true", count: jobs });
     const queueMs = performance.now() - t;
     o.log(
       `  ${kind}: ${agents} agents enrolled in ${enrolMs.toFixed(0)} ms, ${jobs} jobs queued in ${queueMs.toFixed(0)} ms`,
@@ -480,7 +272,7 @@ export async function dispatch(
     let empty = 0;
     let endAt = 0;
     let failure: Error | undefined;
-    const serverCpu0 = cpuMs(server.child.proc.pid);
+    const serverCpu0 = cpuMs(farm.server.child.pid);
     const client0 = process.cpuUsage();
     const machine0 = machineBusyMs();
     const t0 = performance.now();
@@ -535,10 +327,10 @@ export async function dispatch(
     const totalMs = endAt - t0;
     const tenth = Math.max(1, Math.floor(jobs / 10));
     const cpu = process.cpuUsage(client0);
-    const serverCpuMs = cpuMs(server.child.proc.pid) - serverCpu0;
+    const serverCpuMs = cpuMs(farm.server.child.pid) - serverCpu0;
     const clientCpuMs = (cpu.user + cpu.system) / 1000;
     const otherCpuMs = Math.max(0, machineBusyMs() - machine0 - serverCpuMs - clientCpuMs);
-    const final = await server.admin.json(RequestView, "GET", `/requests/${req.id}`);
+    const final = await farm.api.request(req.id);
     checkAllGreen(final, jobs);
     return {
       db: kind,
@@ -560,15 +352,16 @@ export async function dispatch(
       cores: availableParallelism(),
     };
   } finally {
-    if (server) await stop(server.child);
+    await farm?.stop();
+    await runCleanups();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** The agent's own log, by job: when it started each job and when its result was accepted. */
-function agentTimes(agent: Child): Map<number, { start?: number; end?: number }> {
+function agentTimes(agent: Proc): Map<number, { start?: number; end?: number }> {
   const out = new Map<number, { start?: number; end?: number }>();
-  for (const l of agent.stderr) {
+  for (const l of agent.lines.filter((x) => x.stream === "stderr")) {
     const m = /^(\S+) job (\d+): (building|\S.* (green|failed|cancelled))/.exec(l.text);
     if (!m) continue;
     const id = Number(m[2]);
@@ -584,14 +377,18 @@ function agentTimes(agent: Child): Map<number, { start?: number; end?: number }>
 export async function overhead(o: FarmBenchOptions): Promise<OverheadResult> {
   const dir = mkdtempSync(join(tmpdir(), "kiln-farm-bench-"));
   const slots = 2;
-  let server: Server | undefined;
-  let agent: Child | undefined;
+  let farm: Farm | undefined;
   try {
-    server = await startServer(o, { set: emptySet(join(dir, "set")), data: join(dir, "data") });
-    agent = await startAgent(o, server, { workdir: join(dir, "agent"), slots, name: "bench-agent" });
-    const api = server.admin;
-    const serverCpu0 = cpuMs(server.child.proc.pid);
-    const agentCpu0 = cpuMs(agent.proc.pid);
+    farm = await startFarm({
+      set: emptySet(join(dir, "set"), "farm-bench"),
+      data: join(dir, "data"),
+      agents: [{ name: "bench-agent", slots }],
+      nodeArgs: nodeArgs(o),
+    });
+    const agent = farm.agents[0]!;
+    const api = farm.api;
+    const serverCpu0 = cpuMs(farm.server.child.pid);
+    const agentCpu0 = cpuMs(agent.child.pid);
 
     // (a) one trivial build at a time; the first one warms up both sides and is not counted.
     const runs = o.quick ? 10 : 25;
@@ -655,12 +452,12 @@ export async function overhead(o: FarmBenchOptions): Promise<OverheadResult> {
       single,
       trivial,
       sleep: sleepRes,
-      serverCpuMs: cpuMs(server.child.proc.pid) - serverCpu0,
-      agentCpuMs: cpuMs(agent.proc.pid) - agentCpu0,
+      serverCpuMs: cpuMs(farm.server.child.pid) - serverCpu0,
+      agentCpuMs: cpuMs(agent.child.pid) - agentCpu0,
     };
   } finally {
-    if (agent) await stop(agent);
-    if (server) await stop(server.child);
+    await farm?.stop();
+    await runCleanups();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -670,17 +467,15 @@ const BuildList = z.object({ builds: z.array(BuildView) });
 /** 3. The example set: a local `kiln build --jobs 1` against the same through a farm with one slot. */
 export async function perBuild(o: FarmBenchOptions): Promise<PerBuildRun> {
   const dir = mkdtempSync(join(tmpdir(), "kiln-farm-bench-"));
-  let server: Server | undefined;
-  let agent: Child | undefined;
+  let farm: Farm | undefined;
   try {
     // Local: the whole command, as a user runs it.
-    const local = copyExamples(o.root, join(dir, "local"));
+    const local = copyExamples(join(dir, "local"));
     const t = performance.now();
-    const build = launch(o.root, "kiln build", ["build", "--set", local, "--jobs", "1"]);
-    await build.exited;
+    const build = spawnKiln(["build", "--set", local, "--jobs", "1"], { name: "kiln build" });
+    const code = await build.exited;
     const localWallMs = performance.now() - t;
-    if (build.proc.exitCode !== 0)
-      throw new Error(`kiln build failed (${build.proc.exitCode}):\n${tail(build)}`);
+    if (code !== 0) throw new Error(`kiln build failed (${code}):\n${build.tail(20)}`);
     const ldb = await openDatabase(`sqlite:${join(local, ".kiln", "kiln.db")}`);
     let localDurations: number[];
     try {
@@ -692,14 +487,18 @@ export async function perBuild(o: FarmBenchOptions): Promise<PerBuildRun> {
     }
 
     // The farm: a server and one agent with one slot, both fresh; the clock runs from the request.
-    const set = copyExamples(o.root, join(dir, "farm"));
-    server = await startServer(o, { set, data: join(dir, "farm-data") });
-    agent = await startAgent(o, server, { workdir: join(dir, "agent"), slots: 1, name: "bench-agent" });
+    const set = copyExamples(join(dir, "farm"));
+    farm = await startFarm({
+      set,
+      data: join(dir, "farm-data"),
+      agents: [{ name: "bench-agent", slots: 1 }],
+      nodeArgs: nodeArgs(o),
+    });
     const t0 = performance.now();
-    const req = await server.admin.json(RequestView, "POST", "/requests", { packages: [] });
-    const { seenAt, request } = await waitForRequest(server.admin, req.id, 20, 600_000);
+    const req = await farm.api.submit({ packages: [] });
+    const { seenAt, request } = await waitForRequest(farm.api, req.id, 20, 600_000);
     checkAllGreen(request, localDurations.length);
-    const { builds } = await server.admin.json(BuildList, "GET", "/builds?status=green&limit=100");
+    const { builds } = await farm.api.json(BuildList, "GET", "/builds?status=green&limit=100");
     const farmSteps: Record<string, number> = {};
     for (const b of builds) for (const s of b.steps) farmSteps[s.name] = (farmSteps[s.name] ?? 0) + s.ms;
     return {
@@ -712,8 +511,8 @@ export async function perBuild(o: FarmBenchOptions): Promise<PerBuildRun> {
       farmSteps,
     };
   } finally {
-    if (agent) await stop(agent);
-    if (server) await stop(server.child);
+    await farm?.stop();
+    await runCleanups();
     rmSync(dir, { recursive: true, force: true });
   }
 }

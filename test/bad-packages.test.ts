@@ -5,8 +5,17 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, startServer, type Server } from "./helpers/farm.js";
-import { KILN_YAML, kiln, makeSet, noarchSpec, tempDir, type PlanError } from "./helpers/kiln.js";
+import {
+  api,
+  kiln,
+  KILN_YAML,
+  makeSet,
+  noarchSpec,
+  type PlanError,
+  type Server,
+  startServer,
+  tempDir,
+} from "./kit/index.js";
 
 const withSource = (name: string, source: string): string =>
   noarchSpec(name).replace("BuildArch: noarch\n", `BuildArch: noarch\nSource1: ${source}\n`);

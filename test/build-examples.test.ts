@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/connect.js";
 import { sha256File } from "../src/util/hash.js";
-import { copyExamples, kiln, tempDir, type KilnResult } from "./helpers/kiln.js";
+import { copyExamples, kiln, type KilnResult, tempDir } from "./kit/index.js";
 
 const PACKAGES = ["greet-data", "hello", "libcount", "libframe", "libgreet", "libstats", "libupper"];
 

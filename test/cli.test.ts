@@ -2,7 +2,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { copyExamples, kiln } from "./helpers/kiln.js";
+import { copyExamples, kiln } from "./kit/index.js";
 
 describe("kiln graph and kiln plan on the example set", () => {
   let set: string;

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/connect.js";
-import { KILN_YAML, kiln, makeSet, noarchSpec } from "./helpers/kiln.js";
+import { kiln, KILN_YAML, makeSet, noarchSpec } from "./kit/index.js";
 
 describe("a build dependency cycle", () => {
   it("builds against the published members once they exist", async () => {

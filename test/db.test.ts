@@ -27,7 +27,7 @@ import {
 import type { NewArtifact } from "../src/db/schema.js";
 import { getCachedSpecs, getSetSnapshot, putCachedSpecs, putSetSnapshot } from "../src/db/spec-cache.js";
 import { UserError } from "../src/util/errors.js";
-import { backends, freshDatabaseUrl, POSTGRES_SERVER, type FreshDatabase } from "./helpers/databases.js";
+import { backends, type FreshDatabase, freshDatabaseUrl, POSTGRES_SERVER } from "./kit/index.js";
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 

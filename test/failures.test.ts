@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { KILN_YAML, kiln, makeSet, noarchSpec, ROOT } from "./helpers/kiln.js";
+import { kiln, KILN_YAML, makeSet, noarchSpec, ROOT } from "./kit/index.js";
 
 describe("a failed build", () => {
   it("prints where its log is, blocks its dependents, and lets independent packages build", async () => {

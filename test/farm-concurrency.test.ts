@@ -1,9 +1,17 @@
 // Leasing under concurrency: two `kiln serve` processes on one PostgreSQL database (as behind a
 // load balancer) and many agents racing for the same jobs: every job is leased exactly once.
 import { describe, expect, it } from "vitest";
-import { freshDatabaseUrl } from "./helpers/databases.js";
-import { api, startServer, waitForRequest, type Server } from "./helpers/farm.js";
-import { KILN_YAML, makeSet, noarchSpec, tempDir } from "./helpers/kiln.js";
+import {
+  api,
+  freshDatabaseUrl,
+  KILN_YAML,
+  makeSet,
+  noarchSpec,
+  type Server,
+  startServer,
+  tempDir,
+  waitForRequest,
+} from "./kit/index.js";
 
 async function enrol(server: Server, name: string): Promise<string> {
   const r = await api(server.url, "POST", "/agents", {

@@ -7,9 +7,18 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/connect.js";
 import { sha256 } from "../src/util/hash.js";
-import { backends, freshDatabaseUrl } from "./helpers/databases.js";
-import { api, startAgent, startServer, waitForRequest } from "./helpers/farm.js";
-import { KILN_YAML, makeSet, noarchSpec, tempDir } from "./helpers/kiln.js";
+import {
+  api,
+  backends,
+  freshDatabaseUrl,
+  KILN_YAML,
+  makeSet,
+  noarchSpec,
+  startAgent,
+  startServer,
+  tempDir,
+  waitForRequest,
+} from "./kit/index.js";
 
 /** first → slow (its %build sleeps) → last. */
 function slowSet(seconds: number): string {

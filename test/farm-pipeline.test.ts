@@ -1,20 +1,9 @@
-// Pipelines on a farm: the jobs of a stage on any agents, artifacts handed from one stage to the
-// next through the server, a stage that waits until a maintainer approves it, each job's own log.
+// Pipelines on a farm only: the jobs of a stage on any agents, artifacts handed from one stage to
+// the next through the server, a stage that waits until a maintainer approves it (who may, and
+// what kiln status says meanwhile), each job's own log. What a pipeline does in every way is in
+// test/ways/pipeline.test.ts.
 import { describe, expect, it } from "vitest";
-import { api, startAgent, startServer, waitForRequest } from "./helpers/farm.js";
-import { kiln, makeSet, noarchSpec, PIPELINE_YAML, tempDir } from "./helpers/kiln.js";
-
-interface Job {
-  id: number;
-  package: string;
-  stage: string;
-  name: string;
-  status: string;
-  why: string;
-  agent: string | null;
-  runsOn: string;
-  log: string | null;
-}
+import { kiln, makeSet, noarchSpec, PIPELINE_YAML, startFarm } from "./kit/index.js";
 
 describe("a pipeline on a farm", () => {
   it("runs test jobs side by side on two agents, passes artifacts on, and publishes once approved", async () => {
@@ -24,15 +13,9 @@ describe("a pipeline on a farm", () => {
       "- run: sleep 1; for r in",
     );
     const set = makeSet({ "kiln.yaml": yaml, "packages/one/one.spec": noarchSpec("one") });
-    const data = tempDir("kiln-farm-data-");
-    const server = await startServer({ set, data });
-    const agents = ["left", "right"].map((name) =>
-      startAgent({ url: server.url, token: server.enrol, workdir: tempDir("kiln-agent-"), name }),
-    );
-    await Promise.all(agents.map((a) => a.waitFor(/ready/)));
-    const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
-    expect(req.status).toBe(201);
-    expect(req.body.jobs.map((j: Job) => `${j.stage}/${j.name}`)).toEqual([
+    const farm = await startFarm({ set, agents: [{ name: "left" }, { name: "right" }] });
+    const req = await farm.api.submit();
+    expect(req.jobs.map((j) => `${j.stage}/${j.name}`)).toEqual([
       "build/rpm",
       "test/list",
       "test/unpack",
@@ -41,32 +24,31 @@ describe("a pipeline on a farm", () => {
     ]);
 
     // Everything before the release stage runs; then the publish job waits for approval.
-    let jobs: Job[];
-    const t0 = Date.now();
-    for (;;) {
-      jobs = (await api(server.url, "GET", `/requests/${req.body.id}`)).body.jobs;
-      if (jobs.filter((j) => j.runsOn === "agent").every((j) => j.status === "green")) break;
-      if (jobs.some((j) => j.status === "failed")) throw new Error(JSON.stringify(jobs, null, 1));
-      if (Date.now() - t0 > 60_000) throw new Error(`not done: ${JSON.stringify(jobs, null, 1)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const { jobs } = await farm.api.waitForRequest(req.id, {
+      ms: 60_000,
+      everyMs: 200,
+      until: (r) => {
+        if (r.jobs.some((j) => j.status === "failed")) throw new Error(JSON.stringify(r.jobs, null, 1));
+        return r.jobs.filter((j) => j.runsOn === "agent").every((j) => j.status === "green");
+      },
+    });
     const tests = jobs.filter((j) => j.stage === "test");
     expect(new Set(tests.map((j) => j.agent))).toEqual(new Set(["left", "right"]));
     const publish = jobs.find((j) => j.name === "publish")!;
     expect(publish.status).toBe("queued");
     expect(publish.why).toBe(`waits for approval of stage release (kiln approve ${publish.id})`);
-    const status = await kiln(["status", "--server", server.url, "--request", String(req.body.id)]);
+    const status = await kiln(["status", "--server", farm.url, "--request", String(req.id)]);
     expect(status.stdout).toContain(
       `waits for approval of stage release (kiln approve ${publish.id})  [job ${publish.id}: release/publish]`,
     );
 
     // The report job got the list job's rpms.txt from the server, wherever each ran.
-    const build = jobs[0]!.log!.match(/builds\/(\d+)\/log/)![1];
-    const b = (await api(server.url, "GET", `/builds/${build}`)).body;
-    const summary = b.artifacts.find((a: { filename: string }) => a.filename === "summary.txt");
-    const text = await (await fetch(`${server.url}${summary.url}`)).text();
+    const build = Number(/builds\/(\d+)\/log/.exec(jobs[0]!.log!)![1]);
+    const b = await farm.api.build(build);
+    const summary = b.artifacts.find((a) => a.filename === "summary.txt")!;
+    const text = await (await fetch(`${farm.url}${summary.url}`)).text();
     expect(text).toBe("one-1.0-1.kiln.noarch.rpm\nhello-from-env\n");
-    expect(b.artifacts.map((a: { filename: string }) => a.filename).sort()).toEqual([
+    expect(b.artifacts.map((a) => a.filename).sort()).toEqual([
       "build.log",
       "one-1.0-1.kiln.noarch.rpm",
       "one-1.0-1.kiln.src.rpm",
@@ -77,47 +59,28 @@ describe("a pipeline on a farm", () => {
       "test-unpack.log",
     ]);
     const list = jobs.find((j) => j.name === "list")!;
-    const listLog = await kiln(["logs", "--server", server.url, "--job", String(list.id)]);
+    const listLog = await kiln(["logs", "--server", farm.url, "--job", String(list.id)]);
     expect(listLog.stdout).toMatch(/kiln: job list succeeded/);
 
     // Approving needs a maintainer: a viewer is refused.
-    const viewer = await api(server.url, "POST", "/tokens", {
-      token: server.admin,
-      body: { name: "watcher", role: "viewer" },
-    });
-    const refused = await kiln([
-      "approve",
-      "--server",
-      server.url,
-      "--token",
-      viewer.body.token,
-      String(publish.id),
-    ]);
+    const viewer = await farm.api.newToken("watcher", "viewer");
+    const approve = (token: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+      kiln(["approve", "--server", farm.url, "--token", token, String(publish.id)]);
+    const refused = await approve(viewer.token);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('this needs the maintainer role; the token "watcher" has viewer');
-    const ok = await kiln(["approve", "--server", server.url, "--token", server.admin, String(publish.id)]);
+    const ok = await approve(farm.adminToken);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain(`approved by admin: job(s) ${publish.id}`);
-    const again = await kiln([
-      "approve",
-      "--server",
-      server.url,
-      "--token",
-      server.admin,
-      String(publish.id),
-    ]);
+    const again = await approve(farm.adminToken);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(
       /stage release of one was approved by admin already|is green: there is nothing to approve/,
     );
 
-    const done = await waitForRequest(server.url, req.body.id);
-    expect(done.packages).toEqual([{ package: "one", status: "green", build: Number(build), error: null }]);
-    const final = done.jobs.find((j: Job) => j.name === "publish");
-    expect(final.approvedBy).toBe("admin");
-
-    for (const a of agents) a.child.kill("SIGTERM");
-    server.child.kill("SIGTERM");
-    await server.exited;
+    const done = await farm.api.waitForRequest(req.id);
+    expect(done.packages).toEqual([{ package: "one", status: "green", build, error: null }]);
+    expect(done.jobs.find((j) => j.name === "publish")?.approvedBy).toBe("admin");
+    await farm.stop();
   }, 120_000);
 });

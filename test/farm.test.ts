@@ -6,9 +6,20 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/connect.js";
 import { sha256 } from "../src/util/hash.js";
-import { backends, freshDatabaseUrl } from "./helpers/databases.js";
-import { api, startAgent, startServer, waitForRequest } from "./helpers/farm.js";
-import { copyExamples, KILN_YAML, kiln, makeSet, noarchSpec, tempDir } from "./helpers/kiln.js";
+import {
+  api,
+  backends,
+  copyExamples,
+  freshDatabaseUrl,
+  kiln,
+  KILN_YAML,
+  makeSet,
+  noarchSpec,
+  startAgent,
+  startServer,
+  tempDir,
+  waitForRequest,
+} from "./kit/index.js";
 
 /** filename → sha256 of every RPM and SRPM a data directory's database lists. */
 async function checksums(dbUrl: string): Promise<Map<string, string>> {

@@ -7,7 +7,7 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/connect.js";
 import { sha256 } from "../src/util/hash.js";
-import { copyExamples, KILN_YAML, kiln, makeSet, noarchSpec, tempDir } from "./helpers/kiln.js";
+import { copyExamples, kiln, KILN_YAML, makeSet, noarchSpec, tempDir } from "./kit/index.js";
 
 /** Every file repomd.xml names exists with its checksum, and so does every package primary.xml names. */
 function checkRepository(repo: string): number {

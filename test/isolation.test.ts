@@ -21,7 +21,7 @@ import {
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeSandbox } from "../src/sandbox/bubblewrap.js";
-import { copyExamples, kiln, tempDir } from "./helpers/kiln.js";
+import { copyExamples, kiln, tempDir } from "./kit/index.js";
 
 const triplet = execFileSync("gcc", ["-print-multiarch"]).toString().trim();
 const HOST_LIB = `/usr/lib/${triplet}`;

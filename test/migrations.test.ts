@@ -19,8 +19,7 @@ import * as first0004 from "./fixtures/migrations-first/0004-flow.js";
 import * as first0005 from "./fixtures/migrations-first/0005-repositories.js";
 import * as first0006 from "./fixtures/migrations-first/0006-trust.js";
 import { dialectFeatures as firstDialect } from "./fixtures/migrations-first/dialect.js";
-import { backends, freshDatabaseUrl, type Backend } from "./helpers/databases.js";
-import { schemaShape } from "./helpers/schema-shape.js";
+import { type Backend, backends, freshDatabaseUrl, schemaShape } from "./kit/index.js";
 
 const MIGRATIONS = join(import.meta.dirname, "../src/db/migrations");
 const FIRST = join(import.meta.dirname, "fixtures/migrations-first");

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, delimiter, join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { copyExamples, ROOT, tempDir, type KilnResult } from "./helpers/kiln.js";
+import { copyExamples, type KilnResult, ROOT, tempDir } from "./kit/index.js";
 
 const PACKAGES = ["greet-data", "hello", "libcount", "libframe", "libgreet", "libstats", "libupper"];
 

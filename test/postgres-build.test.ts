@@ -4,8 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/connect.js";
-import { freshDatabaseUrl, type FreshDatabase } from "./helpers/databases.js";
-import { copyExamples, kiln, type KilnResult } from "./helpers/kiln.js";
+import { copyExamples, type FreshDatabase, freshDatabaseUrl, kiln, type KilnResult } from "./kit/index.js";
 
 describe("kiln build --db postgres://…", () => {
   let set: string;

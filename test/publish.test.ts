@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { kiln, makeSet, noarchSpec } from "./helpers/kiln.js";
+import { kiln, makeSet, noarchSpec } from "./kit/index.js";
 
 const packagesIn = (repo: string): string[] =>
   readdirSync(join(repo, "Packages"), { recursive: true, withFileTypes: true })

@@ -11,8 +11,16 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { sha256 } from "../src/util/hash.js";
-import { api, startAgent, startServer, waitForRequest, type Server } from "./helpers/farm.js";
-import { copyExamples, kiln, tempDir } from "./helpers/kiln.js";
+import {
+  api,
+  copyExamples,
+  kiln,
+  type Server,
+  startAgent,
+  startServer,
+  tempDir,
+  waitForRequest,
+} from "./kit/index.js";
 
 const ALL = ["greet-data", "libgreet", "libcount", "libframe", "libstats", "libupper", "hello"];
 
@@ -433,7 +441,7 @@ describe("checksums end to end", () => {
 
 describe("repositories without a server", () => {
   it("kiln promote, history and scrub on the local data directory", async () => {
-    const { makeSet, noarchSpec, KILN_YAML } = await import("./helpers/kiln.js");
+    const { makeSet, noarchSpec, KILN_YAML } = await import("./kit/index.js");
     const set = makeSet({
       "kiln.yaml": `${KILN_YAML.replace("name: test\n", "name: test\nrepositories: [{ name: testing }, { name: stable }]\n")}build:\n  rpmlint: "off"\n`,
       "packages/one/one.spec": noarchSpec("one"),
@@ -502,7 +510,7 @@ describe("repositories without a server", () => {
 
 describe("a damaged artifact is never installed", () => {
   it("a build root that would take a damaged RPM from the store is refused, naming it", async () => {
-    const { makeSet, noarchSpec, KILN_YAML } = await import("./helpers/kiln.js");
+    const { makeSet, noarchSpec, KILN_YAML } = await import("./kit/index.js");
     const set = makeSet({
       "kiln.yaml": `${KILN_YAML}build:\n  rpmlint: "off"\n`,
       "packages/base/base.spec": noarchSpec("base"),

@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeSandbox } from "../src/sandbox/bubblewrap.js";
-import { KILN_YAML, kiln, makeSet, noarchSpec, ROOT, writeFile } from "./helpers/kiln.js";
+import { kiln, KILN_YAML, makeSet, noarchSpec, ROOT, writeFile } from "./kit/index.js";
 
 const sandbox = await probeSandbox();
 

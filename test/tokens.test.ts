@@ -1,8 +1,7 @@
 // `kiln tokens` and `kiln agents` against a real server: list, create, revoke; disable, enable,
 // delete; and the refusals an admin can run into.
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, startServer, type Server } from "./helpers/farm.js";
-import { KILN_YAML, kiln, makeSet, noarchSpec, tempDir } from "./helpers/kiln.js";
+import { api, kiln, KILN_YAML, makeSet, noarchSpec, type Server, startServer, tempDir } from "./kit/index.js";
 
 let server: Server;
 beforeAll(async () => {

@@ -7,8 +7,17 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, startAgent, startServer, type Proc, type Server } from "./helpers/farm.js";
-import { copyExamples, ROOT, tempDir, writeFile } from "./helpers/kiln.js";
+import {
+  api,
+  copyExamples,
+  type Proc,
+  ROOT,
+  type Server,
+  startAgent,
+  startServer,
+  tempDir,
+  writeFile,
+} from "./kit/index.js";
 
 const SHOTS = join(ROOT, "test-results", "ui");
 

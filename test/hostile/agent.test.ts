@@ -9,8 +9,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
-import { api, startAgent, startServer, type Proc, type Server } from "../helpers/farm.js";
-import { copyExamples, tempDir } from "../helpers/kiln.js";
+import { api, copyExamples, type Proc, type Server, startAgent, startServer, tempDir } from "../kit/index.js";
 import { FarmReader, type Pkg } from "./farm-reader.js";
 import {
   describeAsRootInSandbox,

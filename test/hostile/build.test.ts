@@ -11,11 +11,11 @@ import {
   copyExamples,
   kiln,
   KILN_YAML,
+  type KilnResult,
   makeSet,
   noarchSpec,
   tempDir,
-  type KilnResult,
-} from "../helpers/kiln.js";
+} from "../kit/index.js";
 import {
   brokenBwrapPath,
   describeAsRootInSandbox,

@@ -3,8 +3,7 @@
 // own policy is --sandbox off takes such a job — while it waits, it says why.
 import { describe, expect, it } from "vitest";
 import { probeSandbox } from "../../src/sandbox/bubblewrap.js";
-import { api, startAgent, startServer } from "../helpers/farm.js";
-import { KILN_YAML, makeSet, noarchSpec, tempDir } from "../helpers/kiln.js";
+import { api, KILN_YAML, makeSet, noarchSpec, startAgent, startServer, tempDir } from "../kit/index.js";
 
 async function waitForJob(url: string, id: number, until: (job: { status: string; why: string }) => boolean) {
   for (let t0 = Date.now(); Date.now() - t0 < 60_000;) {

@@ -1,6 +1,6 @@
 // Reads a farm over HTTP as anyone may, keeping every body it was sent: what the hostile corpus
 // searches for secrets at the end.
-import { api, waitForRequest } from "../helpers/farm.js";
+import { api, waitForRequest } from "../kit/index.js";
 
 /** A package of a request as the API shows it. */
 export interface Pkg {

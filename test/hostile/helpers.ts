@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect } from "vitest";
 import { probeSandbox } from "../../src/sandbox/bubblewrap.js";
-import { tempDir } from "../helpers/kiln.js";
+import { tempDir } from "../kit/index.js";
 
 export interface Secret {
   /** How a failure names it (never its value). */

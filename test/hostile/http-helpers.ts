@@ -4,7 +4,7 @@ import { connect } from "node:net";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import type { Server } from "../helpers/farm.js";
+import type { Server } from "../kit/index.js";
 
 export interface Answer {
   status: number;

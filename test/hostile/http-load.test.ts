@@ -4,8 +4,7 @@ import { chmodSync, readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { api, startAgent, startServer } from "../helpers/farm.js";
-import { KILN_YAML, makeSet, noarchSpec, tempDir } from "../helpers/kiln.js";
+import { api, KILN_YAML, makeSet, noarchSpec, startAgent, startServer, tempDir } from "../kit/index.js";
 import { modes } from "./http-helpers.js";
 
 const rssMiB = (pid: number): number =>

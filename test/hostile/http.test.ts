@@ -5,8 +5,7 @@ import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type Server } from "../helpers/farm.js";
-import { KILN_YAML, makeSet, noarchSpec, tempDir } from "../helpers/kiln.js";
+import { KILN_YAML, makeSet, noarchSpec, type Server, startServer, tempDir } from "../kit/index.js";
 import { rawExchange, Recorder } from "./http-helpers.js";
 
 let server: Server;

@@ -1,7 +1,7 @@
 // The hostile packages, added to a copy of the example set: each one attack, named for it.
 import { symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { noarchSpec, writeFile } from "../helpers/kiln.js";
+import { noarchSpec, writeFile } from "../kit/index.js";
 
 /** noarchSpec with `script` as its %build. */
 export function withBuild(name: string, script: string): string {

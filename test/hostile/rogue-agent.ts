@@ -2,7 +2,7 @@
 // speaking the protocol of src/agent/agent.ts over plain HTTP.
 import { createHash } from "node:crypto";
 import { hostLabels } from "../../src/core/labels.js";
-import { api } from "../helpers/farm.js";
+import { api } from "../kit/index.js";
 
 export interface Leased {
   job: number;

@@ -11,12 +11,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   copyExamples,
   kiln,
+  type KilnResult,
   noarchSpec,
+  type PlanError,
   tempDir,
   writeFile,
-  type KilnResult,
-  type PlanError,
-} from "../helpers/kiln.js";
+} from "../kit/index.js";
 
 const SECRET = "kiln-hostile-secret-7f3a9c";
 const TIMEOUT_S = 2;

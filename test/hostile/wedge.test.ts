@@ -2,8 +2,7 @@
 // silent, or lies) must not wedge the package. A rebuild of it says why it would wait; with
 // replace, the stuck run is cancelled — its server-held publication included — and a new one runs.
 import { describe, expect, it } from "vitest";
-import { api, startServer } from "../helpers/farm.js";
-import { KILN_YAML, makeSet, noarchSpec, tempDir } from "../helpers/kiln.js";
+import { api, KILN_YAML, makeSet, noarchSpec, startServer, tempDir } from "../kit/index.js";
 
 describe("hostile: a stuck run", () => {
   it("a rebuild of a package whose run is stuck is refused naming it, and with replace cancels it and builds again", async () => {

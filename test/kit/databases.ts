@@ -1,11 +1,12 @@
 // A fresh, empty database per test and back end: a SQLite file in a temporary directory, or a
 // PostgreSQL database created for the test on the server KILN_TEST_POSTGRES names (its maintenance
-// database; scripts/ensure-postgres.mjs starts the local one before `npm test`).
+// database; scripts/ensure-postgres.mjs starts the local one before `npm test`). What a test file
+// did not drop is dropped after it (or by the bench's runCleanups).
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll } from "vitest";
-import { tempDir } from "./kiln.js";
+import { afterAllTests } from "./cleanup.js";
+import { tempDir } from "./temp.js";
 
 export const backends = ["sqlite", "postgres"] as const;
 export type Backend = (typeof backends)[number];
@@ -20,33 +21,32 @@ export interface FreshDatabase {
 }
 
 const undropped = new Set<FreshDatabase>();
-afterAll(async () => {
-  for (const d of [...undropped]) await d.drop();
-});
 
-export async function freshDatabaseUrl(kind: Backend): Promise<FreshDatabase> {
+/** `server`: the PostgreSQL server's maintenance database (default POSTGRES_SERVER). */
+export async function freshDatabaseUrl(kind: Backend, server = POSTGRES_SERVER): Promise<FreshDatabase> {
   if (kind === "sqlite") {
     // The directory goes with the test file's other temporary directories.
     return { url: `sqlite:${join(tempDir("kiln-db-"), "kiln.db")}`, drop: () => Promise.resolve() };
   }
   const name = `kiln_test_${randomBytes(6).toString("hex")}`;
-  await onServer(`CREATE DATABASE ${name}`);
-  const url = new URL(POSTGRES_SERVER);
+  await onServer(server, `CREATE DATABASE ${name}`);
+  const url = new URL(server);
   url.pathname = `/${name}`;
   const fresh: FreshDatabase = {
     url: url.toString(),
     drop: async () => {
       if (!undropped.delete(fresh)) return;
       // FORCE: a pool a failed test left open must not keep the database alive.
-      await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await onServer(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
   undropped.add(fresh);
+  afterAllTests(() => fresh.drop());
   return fresh;
 }
 
-async function onServer(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_SERVER });
+async function onServer(server: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
     await client.query(statement);

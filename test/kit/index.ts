@@ -1,0 +1,15 @@
+// The test kit: everything a test needs, from one import. (bench/ imports the modules it uses
+// directly; none of them loads vitest outside it, and ways.ts, which does, is for tests only.)
+export * from "./api.js";
+export * from "./cleanup.js";
+export * from "./databases.js";
+export * from "./db-read.js";
+export * from "./farm.js";
+export * from "./kiln.js";
+export * from "./paths.js";
+export * from "./process.js";
+export * from "./sets.js";
+export * from "./spec.js";
+export * from "./temp.js";
+export * from "./ways.js";
+export * from "./schema-shape.js";
