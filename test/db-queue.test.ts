@@ -42,7 +42,7 @@ import {
 } from "../src/db/requests.js";
 import { agentName, createAgent, deleteAgent } from "../src/db/tokens.js";
 import { recordUpload, uploadCount, uploadsOf } from "../src/db/uploads.js";
-import { backends, freshDatabaseUrl, type FreshDatabase } from "./helpers/databases.js";
+import { backends, freshDatabaseUrl, type FreshDatabase } from "./kit/index.js";
 
 const job = (key: string, o: Partial<NewJob> = {}): NewJob => ({
   key,

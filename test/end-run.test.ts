@@ -6,7 +6,7 @@ import { createBuild, getBuild } from "../src/db/builds.js";
 import { openDatabase, type Db } from "../src/db/connect.js";
 import { attachBuild, claimJob, finishJob, getJob, readyJobs, runJobs } from "../src/db/jobs.js";
 import { getRequest, insertRequest, type NewJob } from "../src/db/requests.js";
-import { backends, freshDatabaseUrl, type FreshDatabase } from "./helpers/databases.js";
+import { backends, freshDatabaseUrl, type FreshDatabase } from "./kit/index.js";
 
 describe.each(backends)("a package's run ending on %s", (kind) => {
   let fresh: FreshDatabase;
