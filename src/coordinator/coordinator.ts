@@ -6,7 +6,7 @@
 import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import type { LeasedJob, ResultBody } from "../api/schemas.js";
-import { loadGraph, type LoadedGraph } from "../planner/load-graph.js";
+import type { LoadedGraph } from "../planner/load-graph.js";
 import { Publisher } from "../repos/publisher.js";
 import type { Workspace } from "../context/workspace.js";
 import { loadSetConfig } from "../config/set-config.js";
@@ -25,13 +25,13 @@ import { logNameOf } from "./job-logs.js";
 import { lease } from "./lease.js";
 import { ServerJobs } from "./publish-jobs.js";
 import { reap } from "./reaper.js";
+import { SetLoader } from "./set-loader.js";
 import { leasedJob, result, type Finishing } from "./results.js";
 import { changePlan, runsUnderWay, submit, submitCommands, type Submission } from "./submit.js";
 
 export type { CoordinatorOptions };
 
 export class Coordinator {
-  graph!: LoadedGraph;
   publisher!: Publisher;
   /** Promotions, demotions, and keeping the other repositories' snapshots written (made by open). */
   repositories!: Repositories;
@@ -42,10 +42,7 @@ export class Coordinator {
   private readonly serverJobs: ServerJobs;
   private readonly ctx: CoordinatorContext;
   private reaper: NodeJS.Timeout | undefined;
-  /** The set's load under way, and the one that follows it (callers during a load share it). */
-  private loading: Promise<LoadedGraph> | undefined;
-  private nextLoad: Promise<LoadedGraph> | undefined;
-  private loadedAt = 0;
+  private readonly loader: SetLoader;
   private closing = false;
   private isHost: (name: string) => boolean;
 
@@ -56,6 +53,7 @@ export class Coordinator {
   ) {
     this.events.setMaxListeners(0);
     this.isHost = hostMatcher(ws.config.host.provides);
+    this.loader = new SetLoader(ws, (line) => this.say(line));
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     this.ctx = {
@@ -87,6 +85,11 @@ export class Coordinator {
         await this.repositories.catchUp();
       },
     });
+  }
+
+  /** The set as loaded last (open loads it first). */
+  get graph(): LoadedGraph {
+    return this.loader.graph!;
   }
 
   get repo(): string {
@@ -210,28 +213,7 @@ export class Coordinator {
    * at a time: a caller that comes while one is under way gets the next, which starts after it.
    */
   reloadGraph(): Promise<LoadedGraph> {
-    if (!this.loading) return this.startLoad();
-    this.nextLoad ??= this.loading
-      .catch(() => undefined)
-      .then(() => {
-        this.nextLoad = undefined;
-        return this.startLoad();
-      });
-    return this.nextLoad;
-  }
-
-  private startLoad(): Promise<LoadedGraph> {
-    const p = loadGraph(this.ws)
-      .then((g) => {
-        this.graph = g;
-        this.loadedAt = Date.now();
-        return g;
-      })
-      .finally(() => {
-        if (this.loading === p) this.loading = undefined;
-      });
-    this.loading = p;
-    return p;
+    return this.loader.reload();
   }
 
   /**
@@ -239,10 +221,7 @@ export class Coordinator {
    * background when it is older than `maxAgeMs`. A reader never waits for specs to be read.
    */
   currentGraph(maxAgeMs = 5000): LoadedGraph {
-    if (Date.now() - this.loadedAt > maxAgeMs && !this.loading) {
-      this.reloadGraph().catch((e: unknown) => this.say(`reading the set failed: ${(e as Error).message}`));
-    }
-    return this.graph;
+    return this.loader.current(maxAgeMs)!;
   }
 
   /** The sandbox mode the farm's jobs run in: its policy, tightened by kiln.yaml's build.sandbox. */
