@@ -66,7 +66,7 @@ describe.each(backends)("a farm on %s", (backend) => {
     expect(out.stdout).toMatch(/^request \d+: 7 package\(s\), 14 job\(s\)/m);
     expect(out.stdout).toContain("built 7, up to date 0, cut off 0, failed 0, blocked 0");
     // Progress is polled: a short build may show only its end.
-    expect(out.stderr).toMatch(/^start \S+ \(build \d+ on agent-\d\)$/m);
+    expect(out.stderr).toMatch(/^kiln: start \S+ \(build \d+ on agent-\d\): never built$/m);
     for (const p of ["greet-data", "libgreet", "hello"])
       expect(out.stderr).toMatch(new RegExp(`^green ${p} \\(build \\d+\\)$`, "m"));
 

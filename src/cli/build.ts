@@ -5,7 +5,7 @@ import { buildInProcess, type BuildSummary } from "../local/in-process-farm.js";
 import type { Workspace } from "../context/workspace.js";
 import { defaultJobs, positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
 import { printError, shown } from "./output.js";
-import { summaryLine } from "./summary.js";
+import { printOutcome } from "./report.js";
 import { createProgress, terminalArea } from "./progress.js";
 import { cliError, remoteBuild, serverOptions, type ServerOptions } from "./remote.js";
 
@@ -92,24 +92,7 @@ export async function localBuild(
 }
 
 function report(ws: Workspace, s: BuildSummary): void {
-  console.log(
-    summaryLine({
-      built: s.built.length,
-      upToDate: s.upToDate.length,
-      cutOff: s.cutOff.length,
-      failed: s.failed.length,
-      blocked: s.blocked.length,
-      invalid: s.invalid.length,
-      cancelled: s.cancelled.length,
-      awaitingApproval: s.awaitingApproval.length,
-    }),
-  );
-  if (s.awaitingApproval.length)
-    console.log(`awaiting approval (run kiln build --approve): ${s.awaitingApproval.join(", ")}`);
-  if (s.cutOff.length) console.log(`cut off (same output as what is published): ${s.cutOff.join(", ")}`);
-  if (s.failed.length) console.log(`failed: ${s.failed.join(", ")}`);
-  if (s.blocked.length) console.log(`blocked: ${s.blocked.join(", ")}`);
-  if (s.invalid.length) console.log(`invalid (see the errors above): ${s.invalid.join(", ")}`);
+  printOutcome(s);
   if (s.snapshotError) {
     console.error(
       `error: the repository on disk could not be updated (the next run tries again): ${s.snapshotError}`,

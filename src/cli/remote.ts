@@ -6,7 +6,8 @@ import { AgentView, BuildView, JobView, RequestView } from "../api/schemas.js";
 import { UserError } from "../util/errors.js";
 import { followRequest } from "../follow/follow-request.js";
 import { createProgress, terminalArea } from "./progress.js";
-import { describeCause, requestCounts, summaryLine } from "./summary.js";
+import { outcomeOf, printOutcome } from "./report.js";
+import { describeCause } from "./summary.js";
 
 export interface ServerOptions {
   server?: string;
@@ -95,7 +96,7 @@ async function submitAndFollow(
       );
       return 130;
     }
-    console.log(summaryLine(requestCounts(last.packages, last.upToDate.length)));
+    printOutcome(outcomeOf(last.packages, last.upToDate));
     for (const p of last.packages.filter((x) => x.status === "failed")) {
       // The job that failed first (an agent's), else the package's own failure (publishing).
       const jobs = last.jobs.filter((x) => x.package === p.package && x.status === "failed");
@@ -106,7 +107,7 @@ async function submitAndFollow(
         ? `kiln logs --server ${api.base} --job ${j.id}`
         : `kiln logs --server ${api.base} ${p.build ?? ""}`;
       console.log(
-        `failed: ${p.package}${p.build ? ` (build ${p.build}: ${log})` : ""}: ${j?.error ?? p.error ?? ""}`,
+        `  ${p.package}${p.build ? ` (build ${p.build}, log: ${log})` : ""}: ${j?.error ?? p.error ?? ""}`,
       );
     }
     return last.packages.some((j) => ["failed", "blocked", "invalid", "cancelled"].includes(j.status))

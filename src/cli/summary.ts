@@ -37,6 +37,7 @@ export function requestCounts(jobs: readonly { status: string }[], upToDateAtSub
     cutOff: n("cut-off"),
     failed: n("failed"),
     blocked: n("blocked"),
+    invalid: n("invalid"),
     cancelled: n("cancelled"),
   };
 }

@@ -36,7 +36,7 @@ export interface Way {
 export const WAYS: Way[] = [
   {
     name: "local",
-    jobLog: (job) => new RegExp(String.raw`\S*${job}\/${job}\.log`),
+    jobLog: (job) => new RegExp(String.raw`\S*builds\/\d+\/${job}\.log`),
     approval: {
       waitingCode: 1,
       stdout: [
