@@ -68,7 +68,7 @@ describe.each(backends)("a farm on %s", (backend) => {
     // Progress is polled: a short build may show only its end.
     expect(out.stderr).toMatch(/^kiln: start \S+ \(build \d+ on agent-\d\): never built$/m);
     for (const p of ["greet-data", "libgreet", "hello"])
-      expect(out.stderr).toMatch(new RegExp(`^green ${p} \\(build \\d+\\)$`, "m"));
+      expect(out.stderr).toMatch(new RegExp(`^kiln: built ${p} \\(build \\d+\\) in [\\d.]+ s$`, "m"));
 
     // Every agent got work (seven builds, three agents, two independent chains at the bottom).
     const { body } = await api(server.url, "GET", "/builds?limit=100");
@@ -231,7 +231,7 @@ describe("a failed build in a farm", () => {
     );
     expect(byName.lib.status).toBe("failed");
     expect(byName.app.status).toBe("blocked");
-    expect(byName.app.error).toBe("lib failed");
+    expect(byName.app.error).toBe("needs lib, which cannot build");
     agent.child.kill("SIGTERM");
     server.child.kill("SIGTERM");
     await server.exited;

@@ -9,7 +9,6 @@ import type { AgentRow } from "../db/schema.js";
 import { appendJobLog, openJobFile, storeJobUpload, uploadLimit } from "../coordinator/agent-work.js";
 import type { Coordinator } from "../coordinator/coordinator.js";
 import { STATUS } from "../server/error-handler.js";
-import { HttpError } from "../server/http-error.js";
 import { UserError } from "../util/errors.js";
 import { openRegular, sha256Regular } from "../util/safe-fs.js";
 import type { AgentIdentity, CoordinatorLink, HeartbeatAnswer, ResultAnswer, SandboxReport } from "./link.js";
@@ -115,7 +114,6 @@ async function api<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof HttpError) throw new ApiError(e.status, e.message, e.code);
     if (e instanceof UserError) throw new ApiError(STATUS[e.kind], e.message, e.code);
     throw e;
   }

@@ -9,7 +9,7 @@ import { clearDamage } from "../db/builds.js";
 import type { JobRow } from "../db/schema.js";
 import { openRegular, RefusedFileError } from "../util/safe-fs.js";
 import type { Coordinator } from "./coordinator.js";
-import { HttpError } from "../server/http-error.js";
+import { ConflictError, NotFoundError, RefusedError, TooLargeError } from "../util/errors.js";
 import { logNameOf } from "./job-logs.js";
 import { MAX_UPLOADS_PER_LEASE, recordUpload, uploadCount } from "../db/uploads.js";
 
@@ -28,13 +28,13 @@ export async function openJobFile(
     `${job.package}.rpmlintrc`,
     ...(pkg?.sources.map((s) => s.name) ?? []),
   ]);
-  if (!allowed.has(name)) throw new HttpError(404, `${name} is not a file of ${job.package}`, "NOT_FOUND");
+  if (!allowed.has(name)) throw new NotFoundError("NOT_FOUND", `${name} is not a file of ${job.package}`);
   const path = join(farm.ws.setDir, "packages", job.package, name);
   // It was refused at lease time too; the set may have changed since.
   try {
     return await openRegular(path, { shown: `packages/${job.package}/${name}` });
   } catch (e) {
-    if (e instanceof RefusedFileError) throw new HttpError(409, e.message, "FILE_REFUSED");
+    if (e instanceof RefusedFileError) throw new ConflictError("FILE_REFUSED", e.message);
     throw e;
   }
 }
@@ -51,7 +51,7 @@ export async function appendJobLog(
   chunk: Buffer,
 ): Promise<{ size: number; cut?: boolean }> {
   if (job.build_id === null && job.command === null) {
-    throw new HttpError(409, `job ${job.id} has no build yet`, "NO_BUILD");
+    throw new ConflictError("NO_BUILD", `job ${job.id} has no build yet`);
   }
   const path = farm.jobLogPath(job);
   await mkdir(dirname(path), { recursive: true });
@@ -110,10 +110,9 @@ export async function storeJobUpload(
 ): Promise<{ sha256: string; size: number }> {
   const db = farm.ws.db;
   if ((await uploadCount(db, job.id, u.leaseToken)) >= MAX_UPLOADS_PER_LEASE) {
-    throw new HttpError(
-      413,
-      `job ${job.id} has uploaded ${MAX_UPLOADS_PER_LEASE} files under this lease: no more are taken`,
+    throw new TooLargeError(
       "TOO_MANY",
+      `job ${job.id} has uploaded ${MAX_UPLOADS_PER_LEASE} files under this lease: no more are taken`,
     );
   }
   try {
@@ -123,7 +122,7 @@ export async function storeJobUpload(
     return stored;
   } catch (e) {
     if (e instanceof ChecksumMismatchError) {
-      throw new HttpError(422, `${u.filename}: ${e.message}; nothing was stored`, "CHECKSUM");
+      throw new RefusedError("CHECKSUM", `${u.filename}: ${e.message}; nothing was stored`);
     }
     throw e;
   }
@@ -139,7 +138,7 @@ async function* limited(
   for await (const chunk of stream) {
     n += chunk.length;
     if (n > max)
-      throw new HttpError(413, `${name} is larger than the upload limit of ${max} bytes`, "TOO_LARGE");
+      throw new TooLargeError("TOO_LARGE", `${name} is larger than the upload limit of ${max} bytes`);
     yield chunk;
   }
 }

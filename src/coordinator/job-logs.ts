@@ -1,11 +1,12 @@
 // Where a pipeline job's log is: the job that runs rpmbuild writes its build's log (build.log, as a
 // local build does); every other job has its own, named by stage and job.
-import type { JobDef } from "../core/pipeline.js";
+
 import type { JobRow } from "../db/schema.js";
+import { jobDefinition } from "../db/json-columns.js";
 
 /** A job's log name: the build job's is build.log (as a local build's), the others' stage-job.log. */
 export function logNameOf(job: Pick<JobRow, "definition" | "stage_name" | "name">): string {
-  const def = job.definition ? (JSON.parse(job.definition) as JobDef) : undefined;
+  const def = job.definition ? jobDefinition(job.definition) : undefined;
   if (!def || def.steps.some((s) => s.kind === "rpmbuild")) return "build.log";
   return `${job.stage_name}-${job.name}.log`;
 }

@@ -7,9 +7,9 @@ import { existsSync, lstatSync } from "node:fs";
 import { join } from "node:path";
 import type { LeasedJob } from "../api/schemas.js";
 import type { RootPackage } from "../buildroot/buildroot-cache.js";
-import type { BuildInputs } from "../planner/inputs.js";
+
 import { labelsMatch, type Labels } from "../core/labels.js";
-import type { JobDef } from "../core/pipeline.js";
+
 import { decide, type SandboxMode } from "../core/sandbox-policy.js";
 import { getBuild, stageInputs } from "../db/builds.js";
 import { claimJob, lockFirst, readyJobs } from "../db/jobs.js";
@@ -20,6 +20,7 @@ import { modeOfJob, type CoordinatorContext } from "./context.js";
 import { endPackageRun } from "./end-run.js";
 import { logNameOf } from "./job-logs.js";
 import { startRun } from "./run-start.js";
+import { fromJson, jobDefinition } from "../db/json-columns.js";
 
 /** Up to `free` jobs for this agent; waits up to `waitMs` for one when none is ready. */
 export async function lease(
@@ -31,7 +32,7 @@ export async function lease(
   const { agent, free, sandbox } = r;
   const deadline = Date.now() + r.waitMs;
   if (sandbox) await setAgentSandbox(ctx.db, agent, JSON.stringify(sandbox));
-  const labels = JSON.parse(agent.labels) as Labels;
+  const labels = fromJson("labels", agent.labels, "agents.labels");
   // An agent is offered only jobs it would run: not one that asks for less sandbox than its
   // policy, nor one that requires the sandbox where bubblewrap does not work.
   const takes = (j: JobRow): boolean =>
@@ -69,7 +70,7 @@ async function claim(
   return ctx.db.transaction().execute(async (tx) => {
     const ready = await readyJobs(tx, 200);
     const matching = ready
-      .filter((j) => labelsMatch(labels, JSON.parse(j.labels) as Labels) && takes(j))
+      .filter((j) => labelsMatch(labels, fromJson("labels", j.labels, "jobs.labels")) && takes(j))
       .map((j) => j.id);
     // Another server may take the first; the conditional UPDATE makes sure only one wins.
     for (let tries = 0; tries < 3; tries++) {
@@ -99,7 +100,7 @@ async function prepare(ctx: CoordinatorContext, job: JobRow): Promise<LeasedJob 
     }
     const build = job.build_id !== null ? await getBuild(db, job.build_id) : await startRun(ctx, job);
     if (!build) return undefined;
-    const def = JSON.parse(job.definition!) as JobDef;
+    const def = jobDefinition(job.definition!);
     const pkgDir = join(ws.setDir, "packages", pkg.name);
     const files: LeasedJob["files"] = [];
     // Regular files only: a link in the set is refused, never followed (docs/SECURITY.md).
@@ -169,7 +170,7 @@ function commandLease(ctx: CoordinatorContext, job: JobRow): LeasedJob {
 
 /** The RPMs a build's root holds, from its recorded inputs ("filename sha256"). */
 function rootOf(build: BuildRow): RootPackage[] {
-  const inputs = JSON.parse(build.inputs) as BuildInputs;
+  const inputs = fromJson("inputs", build.inputs, "builds.inputs");
   return inputs.root.map((r) => {
     const [filename, sha256] = r.split(" ") as [string, string];
     return { filename, sha256 };

@@ -2,7 +2,7 @@
 // the store with their checksum, uploaded under this lease, the package's own), recorded, and the
 // job green; a failed, cancelled or refused result ends the package's run.
 import type { ResultBody } from "../api/schemas.js";
-import type { JobDef } from "../core/pipeline.js";
+
 import { getBuild, replaceJobArtifacts, setBuildSteps } from "../db/builds.js";
 import { finishJob, getJob, runJobs, setJobSteps } from "../db/jobs.js";
 import { holdLease } from "../db/leases.js";
@@ -14,6 +14,7 @@ import { ConflictError, NotFoundError, RefusedError } from "../util/errors.js";
 import type { CoordinatorContext, ResultOutcome } from "./context.js";
 import { endPackageRun } from "./end-run.js";
 import { artifactRows, ResultRefusedError } from "./result-artifacts.js";
+import { jobDefinition } from "../db/json-columns.js";
 
 /** Results being decided, by job: a repeated report waits for the first and is answered the same. */
 export type Finishing = Map<number, Promise<ResultOutcome>>;
@@ -80,7 +81,7 @@ async function takeResult(
   await checkStored(ctx, body.artifacts);
   // Until it is decided, the lease does not expire (the agent has finished and stops renewing).
   await holdLease(db, job.id, job.lease_token!);
-  const def = JSON.parse(job.definition!) as JobDef;
+  const def = jobDefinition(job.definition!);
   const isBuild = def.steps.some((s) => s.kind === "rpmbuild");
   let rows: NewArtifact[];
   try {

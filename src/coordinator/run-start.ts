@@ -2,7 +2,7 @@
 // (up to date), it cannot build (its build root cannot be filled), or there is a new build, which
 // every job of the run belongs to. Decided from what the repository holds now.
 import { join } from "node:path";
-import type { BuildTrigger, RequestCause } from "../api/schemas.js";
+import type { BuildTrigger } from "../api/schemas.js";
 import { isUpToDate, prepareBuild, whyNotUpToDate } from "../planner/prepare-build.js";
 import { formatEvr } from "../core/rpmvercmp.js";
 import { createBuild, deleteBuild, getBuild, latestGreenBuild } from "../db/builds.js";
@@ -11,6 +11,7 @@ import { getRequest } from "../db/requests.js";
 import type { BuildRow, JobRow } from "../db/schema.js";
 import type { CoordinatorContext } from "./context.js";
 import { endPackageRun } from "./end-run.js";
+import { fromJson, fromJsonOrNull } from "../db/json-columns.js";
 
 /** The run's new build; undefined when the run ended instead (up to date, or it cannot build). */
 export async function startRun(ctx: CoordinatorContext, job: JobRow): Promise<BuildRow | undefined> {
@@ -31,7 +32,7 @@ export async function startRun(ctx: CoordinatorContext, job: JobRow): Promise<Bu
   }
   const request = await getRequest(db, job.request_id);
   if (!request) throw new Error(`request ${job.request_id} of job ${job.id} is gone`);
-  const forced = (JSON.parse(request.forced) as string[]).includes(job.package);
+  const forced = fromJson("strings", request.forced, "requests.forced").includes(job.package);
   const last = await latestGreenBuild(db, job.package);
   if (!forced && isUpToDate(last, prepared, view)) {
     await endPackageRun(ctx, job, { status: "up-to-date", error: null, leased: "end" });
@@ -42,7 +43,7 @@ export async function startRun(ctx: CoordinatorContext, job: JobRow): Promise<Bu
   // it needs that published new output in this flow.
   const trigger: BuildTrigger = {
     request: job.request_id,
-    cause: request.cause ? (JSON.parse(request.cause) as RequestCause) : null,
+    cause: fromJsonOrNull("cause", request.cause, "requests.cause"),
     upstream: await greenUpstream(db, job.id),
   };
   const buildId = await createBuild(db, {

@@ -46,14 +46,3 @@ export type PlanState = "pending" | "up-to-date" | "blocked" | "invalid";
 
 /** A job whose dependents may start: its output is published, or nothing new had to be. */
 export const DONE_STATUSES: ReadonlySet<string> = new Set<JobStatus>(["green", "cut-off", "up-to-date"]);
-
-/** A job that has ended, one way or another. */
-export const FINAL_STATUSES: ReadonlySet<string> = new Set<JobStatus>([
-  "green",
-  "cut-off",
-  "up-to-date",
-  "failed",
-  "blocked",
-  "invalid",
-  "cancelled",
-]);

@@ -268,7 +268,6 @@ export interface Database {
 
 export type BuildRow = Selectable<BuildsTable>;
 export type RepoHistoryRow = Selectable<RepoHistoryTable>;
-export type NewBuild = Insertable<BuildsTable>;
 export type ArtifactRow = Selectable<ArtifactsTable>;
 export type NewArtifact = Insertable<ArtifactsTable>;
 export type RepositoryRow = Selectable<RepositoriesTable>;

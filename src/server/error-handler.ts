@@ -10,13 +10,13 @@ import { NameTakenError } from "../db/tokens.js";
 import { UserError, type ErrorCode, type ErrorKind } from "../util/errors.js";
 import { HttpError } from "./http-error.js";
 
-/** The status a domain error is answered with, by its kind. */
 /** The HTTP status each kind of user error is answered with (by this handler, and in process). */
 export const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
   "not-found": 404,
   conflict: 409,
   refused: 422,
+  "too-large": 413,
 };
 
 export interface ErrorHandlerOptions {

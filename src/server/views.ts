@@ -1,21 +1,14 @@
 // Database rows as the API shows them, with each waiting job's reason in words.
 import type { Kysely } from "kysely";
-import type {
-  AgentView,
-  BuildStep,
-  BuildTrigger,
-  BuildView,
-  JobView,
-  RequestCause,
-  RequestView,
-} from "../api/schemas.js";
-import { API_PREFIX, OutputChange } from "../api/schemas.js";
-import type { Labels } from "../core/labels.js";
+import type { AgentView, BuildView, JobView, RequestView } from "../api/schemas.js";
+import { API_PREFIX } from "../api/schemas.js";
+
 import { isSandboxMode } from "../core/sandbox-policy.js";
 import { whyWaiting, type AgentState } from "../core/why-waiting.js";
 import { depsOf } from "../db/jobs.js";
 import { logNameOf } from "../coordinator/job-logs.js";
 import type { AgentRow, Database, JobRow } from "../db/schema.js";
+import { fromJson, fromJsonOrNull } from "../db/json-columns.js";
 
 type Conn = Kysely<Database>;
 
@@ -33,11 +26,11 @@ export async function agentStates(
   const now = Date.now();
   const states = rows.map((a) => ({
     name: a.name,
-    labels: JSON.parse(a.labels) as Labels,
+    labels: fromJson("labels", a.labels, "agents.labels"),
     slots: a.slots,
     running: running.filter((j) => j.agent_id === a.id).length,
     online: a.disabled_at === null && now - Date.parse(a.last_seen_at) < onlineWindowMs(leaseMs),
-    sandbox: a.sandbox ? (JSON.parse(a.sandbox) as AgentState["sandbox"]) : undefined,
+    sandbox: a.sandbox ? fromJson("agentSandbox", a.sandbox, "agents.sandbox") : undefined,
   }));
   return { rows, states, running };
 }
@@ -78,7 +71,7 @@ export async function jobViews(db: Conn, jobs: JobRow[], leaseMs: number): Promi
     .sort((a, b) => b.priority - a.priority || a.id - b.id);
   const ahead = new Map(ready.map((j, i) => [j.id, i]));
   return jobs.map((j) => {
-    const labels = JSON.parse(j.labels) as Labels;
+    const labels = fromJson("labels", j.labels, "jobs.labels");
     const why = whyWaiting(
       {
         package: j.package,
@@ -123,7 +116,7 @@ export async function jobViews(db: Conn, jobs: JobRow[], leaseMs: number): Promi
       error: j.error,
       createdAt: j.created_at,
       updatedAt: j.updated_at,
-      steps: j.steps ? (JSON.parse(j.steps) as BuildStep[]) : [],
+      steps: j.steps ? fromJson("steps", j.steps, "jobs.steps") : [],
       log:
         j.build_id === null || j.command !== null || j.runs_on === "server"
           ? null
@@ -156,16 +149,16 @@ export async function requestView(db: Conn, id: number, leaseMs: number): Promis
   const views = await jobViews(db, jobs, leaseMs);
   return {
     id: r.id,
-    cause: r.cause ? (JSON.parse(r.cause) as RequestCause) : null,
-    targets: JSON.parse(r.targets) as string[],
-    forced: JSON.parse(r.forced) as string[],
+    cause: fromJsonOrNull("cause", r.cause, "requests.cause"),
+    targets: fromJson("strings", r.targets, "requests.targets"),
+    forced: fromJson("strings", r.forced, "requests.forced"),
     status: r.status,
     createdBy: r.created_by,
     createdAt: r.created_at,
     finishedAt: r.finished_at,
     jobs: views,
     packages: requestPackages(views),
-    upToDate: JSON.parse(r.up_to_date) as string[],
+    upToDate: fromJson("strings", r.up_to_date, "requests.up_to_date"),
   };
 }
 
@@ -196,11 +189,11 @@ export async function buildView(db: Conn, id: number): Promise<BuildView | undef
     finishedAt: b.finished_at,
     durationMs: b.duration_ms,
     sameOutputAs: b.same_output_as,
-    outputChange: b.output_change ? OutputChange.parse(JSON.parse(b.output_change)) : null,
-    trigger: b.trigger ? (JSON.parse(b.trigger) as BuildTrigger) : null,
+    outputChange: fromJsonOrNull("outputChange", b.output_change, "builds.output_change"),
+    trigger: fromJsonOrNull("trigger", b.trigger, "builds.trigger"),
     job: job?.id ?? null,
     agent: job?.name ?? null,
-    steps: b.steps ? (JSON.parse(b.steps) as BuildStep[]) : [],
+    steps: b.steps ? fromJson("steps", b.steps, "builds.steps") : [],
     sandbox: b.sandbox ?? null,
     artifacts: artifacts.map((a) => ({
       kind: a.kind,

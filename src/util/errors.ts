@@ -90,9 +90,9 @@ export type UserErrorCode = (typeof ERROR_CODES)[number];
 /**
  * What kind of wrong a UserError is, for the edge that answers it (src/server/error-handler.ts maps
  * each kind to an HTTP status): the input is invalid, what it names does not exist, it conflicts
- * with the state things are in, or what was handed in is refused.
+ * with the state things are in, what was handed in is refused, or it is larger than is taken.
  */
-export type ErrorKind = "invalid" | "not-found" | "conflict" | "refused";
+export type ErrorKind = "invalid" | "not-found" | "conflict" | "refused" | "too-large";
 
 export class UserError extends Error {
   override readonly name = "UserError";
@@ -127,6 +127,11 @@ export class ConflictError extends UserError {
 /** What was handed in is refused (an artifact missing or damaged, a result not the job's). */
 export class RefusedError extends UserError {
   override readonly kind = "refused";
+}
+
+/** What was handed in is larger than is taken (an upload past its limit, too many of them). */
+export class TooLargeError extends UserError {
+  override readonly kind = "too-large";
 }
 
 /** Said when names given are not packages of the set: the same error for kiln build and the farm. */

@@ -149,28 +149,3 @@ export async function assertNoLinks(root: string, rel: string, shown = rel): Pro
     }
   }
 }
-
-/** Copies a regular file (see openRegular) to `dest`, which it creates (never through a link). */
-export async function copyRegular(src: string, dest: string, o: SafeOpenOptions = {}): Promise<void> {
-  const { fh } = await openRegular(src, o);
-  try {
-    const out = await open(
-      dest,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o644,
-    );
-    try {
-      const buf = Buffer.allocUnsafe(1024 * 1024);
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-        if (bytesRead === 0) break;
-        let off = 0;
-        while (off < bytesRead) off += (await out.write(buf, off, bytesRead - off)).bytesWritten;
-      }
-    } finally {
-      await out.close();
-    }
-  } finally {
-    await fh.close();
-  }
-}
