@@ -96,7 +96,10 @@ describe.each(backends)("a package's run ending on %s", (kind) => {
     expect(await s.status(`${s.a}/0/1`)).toMatchObject({ status: "leased", cancel_requested: 1 });
     expect(await s.status(`${s.a}/1/0`)).toMatchObject({ status: "failed", error: "build/one failed" });
     for (const k of [`${s.b}/0/0`, `${s.b}/1/0`, `${s.c}/0/0`]) {
-      expect(await s.status(k)).toMatchObject({ status: "blocked", error: `needs ${s.a}, which cannot build` });
+      expect(await s.status(k)).toMatchObject({
+        status: "blocked",
+        error: `needs ${s.a}, which cannot build`,
+      });
     }
     expect(await getBuild(d.db, s.build)).toMatchObject({
       status: "failed",
