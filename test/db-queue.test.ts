@@ -1,10 +1,9 @@
 // The queue's queries on both back ends: requests and their jobs, what a package's run shares (its
 // build), leases the server holds, the uploads of a lease, and the build rows the coordinator
 // changes. Each test makes its own request in one database per back end.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   buildRpms,
-  createBuild,
   deleteBuild,
   finishBuild,
   finishRunningBuild,
@@ -15,7 +14,7 @@ import {
   replaceJobArtifacts,
   stageInputs,
 } from "../src/db/builds.js";
-import { openDatabase, type Db } from "../src/db/connect.js";
+import type { Db } from "../src/db/connect.js";
 import {
   approveStage,
   attachBuild,
@@ -38,45 +37,18 @@ import {
   insertRequest,
   markRequestCancelled,
   openJobIds,
-  type NewJob,
 } from "../src/db/requests.js";
 import { agentName, createAgent, deleteAgent } from "../src/db/tokens.js";
 import { recordUpload, uploadCount, uploadsOf } from "../src/db/uploads.js";
-import { backends, freshDatabaseUrl, type FreshDatabase } from "./kit/index.js";
+import { backends, databaseForSuite, testBuild, testJob } from "./kit/index.js";
 
-const job = (key: string, o: Partial<NewJob> = {}): NewJob => ({
-  key,
-  package: key.split("/")[0]!,
-  reason: "test",
-  labels: {},
-  priority: 0,
-  needs: [],
-  needsJobs: [],
-  ...o,
-});
+const job = testJob;
 
 describe.each(backends)("the queue's queries on %s", (kind) => {
-  let fresh: FreshDatabase;
   let d: Db;
+  databaseForSuite(kind, (opened) => (d = opened));
 
-  beforeAll(async () => {
-    fresh = await freshDatabaseUrl(kind);
-    d = await openDatabase(fresh.url);
-  });
-  afterAll(async () => {
-    await d?.close();
-    await fresh?.drop();
-  });
-
-  const newBuild = (pkg: string): Promise<number> =>
-    createBuild(d.db, {
-      package: pkg,
-      reason: "test",
-      inputKey: `key-${pkg}`,
-      inputs: "{}",
-      evr: "1.0-1",
-      logPath: (id) => `/logs/${id}/build.log`,
-    });
+  const newBuild = (pkg: string): Promise<number> => testBuild(d, pkg);
 
   /** A request: a → b (b's first stage needs a's publish job), b with two stages. */
   const request = async (

@@ -1,11 +1,10 @@
 // The database layer on both back ends: the same migrations and the same queries, on SQLite and on
 // a real PostgreSQL server.
 import { Kysely, SqliteDialect, sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   abandonRunningBuilds,
   artifactsOf,
-  createBuild,
   finishBuild,
   insertArtifacts,
   lastDurations,
@@ -27,32 +26,19 @@ import {
 import type { NewArtifact } from "../src/db/schema.js";
 import { getCachedSpecs, getSetSnapshot, putCachedSpecs, putSetSnapshot } from "../src/db/spec-cache.js";
 import { UserError } from "../src/util/errors.js";
-import { backends, type FreshDatabase, freshDatabaseUrl, POSTGRES_SERVER } from "./kit/index.js";
+import { backends, databaseForSuite, POSTGRES_SERVER, testBuild } from "./kit/index.js";
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe.each(backends)("the database on %s", (kind) => {
-  let fresh: FreshDatabase;
   let d: Db;
-
-  beforeAll(async () => {
-    fresh = await freshDatabaseUrl(kind);
-    d = await openDatabase(fresh.url);
-  });
-  afterAll(async () => {
-    await d?.close();
-    await fresh?.drop();
+  let url: string;
+  databaseForSuite(kind, (opened, fresh) => {
+    d = opened;
+    url = fresh.url;
   });
 
-  const newBuild = (pkg: string): Promise<number> =>
-    createBuild(d.db, {
-      package: pkg,
-      reason: "test",
-      inputKey: `key-${pkg}`,
-      inputs: JSON.stringify({ spec: pkg }),
-      evr: "1.0-1",
-      logPath: (id) => `/logs/${id}/build.log`,
-    });
+  const newBuild = (pkg: string): Promise<number> => testBuild(d, pkg, JSON.stringify({ spec: pkg }));
 
   it("migrates an empty database; opening it again changes nothing", async () => {
     expect(d.features.kind).toBe(kind);
@@ -72,7 +58,7 @@ describe.each(backends)("the database on %s", (kind) => {
       ]),
     );
     expect(before.migrations.length).toBeGreaterThanOrEqual(2);
-    const again = await openDatabase(fresh.url);
+    const again = await openDatabase(url);
     try {
       expect(await tables(again)).toEqual(before.tables);
       expect(await migrations(again)).toEqual(before.migrations);

@@ -1,27 +1,18 @@
 // endPackageRun on both back ends: how each way a package's run ends leaves its jobs, its build,
 // what depends on it and its request.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { endPackageRun, type RunEnd } from "../src/coordinator/end-run.js";
 import { createBuild, getBuild } from "../src/db/builds.js";
-import { openDatabase, type Db } from "../src/db/connect.js";
+import type { Db } from "../src/db/connect.js";
 import { attachBuild, claimJob, finishJob, getJob, readyJobs, runJobs } from "../src/db/jobs.js";
-import { getRequest, insertRequest, type NewJob } from "../src/db/requests.js";
-import { backends, freshDatabaseUrl, type FreshDatabase } from "./kit/index.js";
+import { getRequest, insertRequest } from "../src/db/requests.js";
+import { backends, databaseForSuite, testJob } from "./kit/index.js";
 
 describe.each(backends)("a package's run ending on %s", (kind) => {
-  let fresh: FreshDatabase;
   let d: Db;
   let refreshed = 0;
   let changes = 0;
-
-  beforeAll(async () => {
-    fresh = await freshDatabaseUrl(kind);
-    d = await openDatabase(fresh.url);
-  });
-  afterAll(async () => {
-    await d?.close();
-    await fresh?.drop();
-  });
+  databaseForSuite(kind, (opened) => (d = opened));
 
   const ctx = () => ({
     db: d.db,
@@ -34,16 +25,7 @@ describe.each(backends)("a package's run ending on %s", (kind) => {
     },
   });
 
-  const job = (key: string, o: Partial<NewJob>): NewJob => ({
-    key,
-    package: key.split("/")[0]!,
-    reason: "test",
-    labels: {},
-    priority: 0,
-    needs: [],
-    needsJobs: [],
-    ...o,
-  });
+  const job = testJob;
 
   /**
    * One request: `a` with two agent jobs in stage 0 and its publish job, `b` (stage 0 needs a's

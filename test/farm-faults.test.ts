@@ -14,6 +14,7 @@ import {
   KILN_YAML,
   makeSet,
   noarchSpec,
+  readyAgent,
   startAgent,
   startServer,
   tempDir,
@@ -129,13 +130,7 @@ describe("farm faults", () => {
       const data = tempDir("kiln-farm-data-");
       const port = await freePort();
       const first = await startServer({ set, data, db: db.url, port, leaseTimeout: 10 });
-      const agent = startAgent({
-        url: first.url,
-        token: first.enrol,
-        workdir: tempDir("kiln-agent-"),
-        name: "steady",
-      });
-      await agent.waitFor(/ready/);
+      const agent = await readyAgent(first, "steady");
       const req = await api(first.url, "POST", "/requests", { token: first.admin, body: {} });
       await agent.waitFor(/building slow/);
       // Killed while rpmbuild runs (its log, streamed to the server, says so).
@@ -209,13 +204,7 @@ describe("farm faults", () => {
     });
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
     const via = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    const agent = startAgent({
-      url: via,
-      token: server.enrol,
-      workdir: tempDir("kiln-agent-"),
-      name: "through-proxy",
-    });
-    await agent.waitFor(/ready/);
+    const agent = await readyAgent({ url: via, enrol: server.enrol }, "through-proxy");
     const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
     const done = await waitForRequest(server.url, req.body.id);
     expect(done.packages[0].status).toBe("green");
@@ -264,13 +253,10 @@ describe("farm faults", () => {
       req.pipe(fwd);
     });
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const agent = startAgent({
-      url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-      token: server.enrol,
-      workdir: tempDir("kiln-agent-"),
-      name: "flaky-line",
-    });
-    await agent.waitFor(/ready/);
+    const agent = await readyAgent(
+      { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, enrol: server.enrol },
+      "flaky-line",
+    );
     const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
     const done = await waitForRequest(server.url, req.body.id, 30_000).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}\nagent:\n${agent.output()}`);

@@ -15,6 +15,9 @@ import {
   KILN_YAML,
   makeSet,
   noarchSpec,
+  type Proc,
+  readyAgent,
+  type Server,
   startAgent,
   startServer,
   tempDir,
@@ -34,6 +37,22 @@ async function checksums(dbUrl: string): Promise<Map<string, string>> {
   } finally {
     await close();
   }
+}
+
+/** Asks the server to build everything and waits (a minute at most): the packages by name. */
+async function buildAll(server: Server): Promise<Record<string, { status: string; error: string }>> {
+  const r = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+  const done = await waitForRequest(server.url, r.body.id, 60_000);
+  return Object.fromEntries(
+    done.packages.map((j: { package: string; status: string; error: string }) => [j.package, j]),
+  );
+}
+
+/** SIGTERM to the agents and the server; waits for the server to exit. */
+async function stop(server: Server, ...agents: Proc[]): Promise<void> {
+  for (const a of agents) a.child.kill("SIGTERM");
+  server.child.kill("SIGTERM");
+  await server.exited;
 }
 
 let local: Map<string, string>;
@@ -133,13 +152,7 @@ describe("a farm's queue", () => {
     });
     const data = tempDir("kiln-farm-data-");
     const server = await startServer({ set, data });
-    const agent = startAgent({
-      url: server.url,
-      token: server.enrol,
-      workdir: tempDir("kiln-agent-"),
-      name: "x86",
-    });
-    await agent.waitFor(/ready/);
+    const agent = await readyAgent(server, "x86");
     const r = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
     expect(r.status).toBe(201);
     const why = Object.fromEntries(
@@ -164,77 +177,51 @@ describe("a farm's queue", () => {
     expect(done.packages.map((j: { status: string }) => j.status)).toEqual(["green", "green"]);
     const onAgents = done.jobs.filter((j: { runsOn: string }) => j.runsOn === "agent");
     expect(onAgents.every((j: { agent: string }) => j.agent === "riscv")).toBe(true);
-    riscv.child.kill("SIGTERM");
-    agent.child.kill("SIGTERM");
-    server.child.kill("SIGTERM");
-    await server.exited;
+    await stop(server, riscv, agent);
   }, 120_000);
 });
 
+/**
+ * `app` (needing lib as `app` says) and `lib`, whose %build runs `lead` then fails, built on a
+ * server with one agent of `slots` slots: the data directory and the packages by name.
+ */
+async function failingLib(
+  app: Parameters<typeof noarchSpec>[1],
+  lead: string,
+  slots: number,
+): Promise<{ data: string; byName: Awaited<ReturnType<typeof buildAll>> }> {
+  const set = makeSet({
+    "kiln.yaml": KILN_YAML,
+    "packages/app/app.spec": noarchSpec("app", app),
+    "packages/lib/lib.spec": noarchSpec("lib").replace("%install\n", `%build\n${lead}exit 1\n\n%install\n`),
+  });
+  const data = tempDir("kiln-farm-data-");
+  const server = await startServer({ set, data });
+  const agent = await readyAgent(server, `slots-${slots}`, { slots });
+  const byName = await buildAll(server);
+  await stop(server, agent);
+  return { data, byName };
+}
+
 describe("publishing in a farm", () => {
   it("a green build waiting for its Requires is refused once what provides them fails, and its request ends", async () => {
-    const set = makeSet({
-      "kiln.yaml": KILN_YAML,
-      // app needs lib at run time only: it builds at once, and waits for lib to be published with it.
-      "packages/app/app.spec": noarchSpec("app", { requires: ["lib"] }),
-      "packages/lib/lib.spec": noarchSpec("lib").replace(
-        "%install\n",
-        "%build\nsleep 2; exit 1\n\n%install\n",
-      ),
-    });
-    const data = tempDir("kiln-farm-data-");
-    const server = await startServer({ set, data });
-    const agent = startAgent({
-      url: server.url,
-      token: server.enrol,
-      workdir: tempDir("kiln-agent-"),
-      name: "two-slots",
-      slots: 2,
-    });
-    await agent.waitFor(/ready/);
-    const r = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
-    const done = await waitForRequest(server.url, r.body.id, 60_000);
-    const byName = Object.fromEntries(
-      done.packages.map((j: { package: string; status: string; error: string }) => [j.package, j]),
-    );
-    expect(byName.lib.status).toBe("failed");
-    expect(byName.app.status).toBe("failed");
-    expect(byName.app.error).toBe(
+    // app needs lib at run time only: it builds at once, and waits for lib to be published with it.
+    const { data, byName } = await failingLib({ requires: ["lib"] }, "sleep 2; ", 2);
+    expect(byName.lib?.status).toBe("failed");
+    expect(byName.app?.status).toBe("failed");
+    expect(byName.app?.error).toBe(
       "not published: nothing in main provides lib (add it to the set, or to host.provides in kiln.yaml)",
     );
     expect(existsSync(join(data, "repos", "main", "repodata"))).toBe(false);
-    agent.child.kill("SIGTERM");
-    server.child.kill("SIGTERM");
-    await server.exited;
   }, 90_000);
 });
 
 describe("a failed build in a farm", () => {
   it("blocks what needs the package, saying which package failed", async () => {
-    const set = makeSet({
-      "kiln.yaml": KILN_YAML,
-      "packages/app/app.spec": noarchSpec("app", { buildRequires: ["lib"] }),
-      "packages/lib/lib.spec": noarchSpec("lib").replace("%install\n", "%build\nexit 1\n\n%install\n"),
-    });
-    const server = await startServer({ set, data: tempDir("kiln-farm-data-") });
-    const agent = startAgent({
-      url: server.url,
-      token: server.enrol,
-      workdir: tempDir("kiln-agent-"),
-      name: "one",
-    });
-    await agent.waitFor(/ready/);
-    const r = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
-    const done = await waitForRequest(server.url, r.body.id, 60_000);
-    const byName = Object.fromEntries(
-      done.packages.map((j: { package: string; status: string; error: string }) => [j.package, j]),
-    );
-    expect(byName.lib.status).toBe("failed");
-    expect(byName.app.status).toBe("blocked");
-    expect(byName.app.error).toBe("needs lib, which cannot build");
-    agent.child.kill("SIGTERM");
-    server.child.kill("SIGTERM");
-    await server.exited;
+    const { byName } = await failingLib({ buildRequires: ["lib"] }, "", 1);
+    expect(byName.lib?.status).toBe("failed");
+    expect(byName.app?.status).toBe("blocked");
+    expect(byName.app?.error).toBe("needs lib, which cannot build");
   }, 90_000);
 });
 
@@ -371,7 +358,6 @@ describe("the farm's security", () => {
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(["/api/v1/requests", "/api/v1/builds/{id}", "/api/v1/agent/lease"]),
     );
-    server.child.kill("SIGTERM");
-    await server.exited;
+    await stop(server);
   }, 60_000);
 });

@@ -22,6 +22,20 @@ import {
   waitForRequest,
 } from "./kit/index.js";
 
+/** Flips one bit of the byte at `at(length)` of the stored file `filename` of `repo`'s snapshot: its sha256. */
+function flipStoredByte(set: string, repo: string, filename: string, at: (length: number) => number): string {
+  const snap = JSON.parse(
+    readFileSync(join(set, ".kiln", "repos", repo, ".kiln-snapshot.json"), "utf8"),
+  ) as Record<string, string>;
+  const sum = snap[filename]!;
+  const path = join(set, ".kiln", "artifacts", "sha256", sum.slice(0, 2), sum);
+  chmodSync(path, 0o644);
+  const bytes = readFileSync(path);
+  bytes[at(bytes.length)]! ^= 1;
+  writeFileSync(path, bytes);
+  return sum;
+}
+
 const ALL = ["greet-data", "libgreet", "libcount", "libframe", "libstats", "libupper", "hello"];
 
 /** The example set with a third repository whose rules forbid almost everything. */
@@ -472,15 +486,7 @@ describe("repositories without a server", () => {
       /stable\s+promote\s+two 1\.0-1\.kiln \(build 2\) from testing {2}by \S+ \(local\): first release/,
     );
 
-    const snap = JSON.parse(
-      readFileSync(join(set, ".kiln", "repos", "stable", ".kiln-snapshot.json"), "utf8"),
-    ) as Record<string, string>;
-    const sum = snap["two-1.0-1.kiln.noarch.rpm"]!;
-    const path = join(set, ".kiln", "artifacts", "sha256", sum.slice(0, 2), sum);
-    chmodSync(path, 0o644);
-    const bytes = readFileSync(path);
-    bytes[100]! ^= 1;
-    writeFileSync(path, bytes);
+    flipStoredByte(set, "stable", "two-1.0-1.kiln.noarch.rpm", () => 100);
     const scrubbed = await kiln(["scrub", "--set", set]);
     expect(scrubbed.code).toBe(1);
     expect(scrubbed.stdout).toMatch(/DAMAGED two-1\.0-1\.kiln\.noarch\.rpm/);
@@ -517,15 +523,7 @@ describe("a damaged artifact is never installed", () => {
       "packages/top/top.spec": noarchSpec("top", { buildRequires: ["base"] }),
     });
     expect((await kiln(["build", "--set", set])).code).toBe(0);
-    const snap = JSON.parse(
-      readFileSync(join(set, ".kiln", "repos", "main", ".kiln-snapshot.json"), "utf8"),
-    ) as Record<string, string>;
-    const sum = snap["base-1.0-1.kiln.noarch.rpm"]!;
-    const path = join(set, ".kiln", "artifacts", "sha256", sum.slice(0, 2), sum);
-    chmodSync(path, 0o644);
-    const bytes = readFileSync(path);
-    bytes[bytes.length - 10]! ^= 1;
-    writeFileSync(path, bytes);
+    const sum = flipStoredByte(set, "main", "base-1.0-1.kiln.noarch.rpm", (length) => length - 10);
     // A build root already in the cache was installed from the good bytes; one that is not (the
     // cache emptied) is filled from the store, which checks each RPM: nothing damaged goes in.
     rmSync(join(set, ".kiln", "buildroots"), { recursive: true, force: true });

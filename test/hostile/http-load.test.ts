@@ -4,7 +4,7 @@ import { chmodSync, readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { api, KILN_YAML, makeSet, noarchSpec, startAgent, startServer, tempDir } from "../kit/index.js";
+import { api, KILN_YAML, makeSet, noarchSpec, readyAgent, startServer, tempDir } from "../kit/index.js";
 import { modes } from "./http-helpers.js";
 
 const rssMiB = (pid: number): number =>
@@ -33,13 +33,7 @@ describe("the HTTP server under load", () => {
   it("50 followers that never read a 80 MB log being written do not grow the server past 600 MiB", async () => {
     const set = makeSet({ "kiln.yaml": KILN_YAML, "packages/chatty/chatty.spec": chattySpec(80) });
     const server = await startServer({ set, data: tempDir("kiln-hostile-load-") });
-    const agent = startAgent({
-      url: server.url,
-      token: server.enrol,
-      workdir: tempDir("kiln-agent-"),
-      name: "a1",
-    });
-    await agent.waitFor(/ready: 1 slot/);
+    await readyAgent(server, "a1", { ready: /ready: 1 slot/ });
     const req = await api(server.url, "POST", "/requests", { token: server.admin, body: { packages: [] } });
     expect(req.status, JSON.stringify(req.body)).toBe(201);
     let build: number | undefined;

@@ -34,6 +34,14 @@ async function enrol(name: string): Promise<string> {
   return a.body.token as string;
 }
 
+/** A token the admin makes (201), kept as a secret by the recorder. */
+async function newToken(name: string, role: string): Promise<string> {
+  const made = await r.call("POST", "tokens", { token: server.admin, body: { name, role } });
+  expect(made.status, made.text).toBe(201);
+  r.keep(made.body.token);
+  return made.body.token as string;
+}
+
 describe("tokens", () => {
   it("an unauthenticated 50 MB body is refused with 401 before the server reads it", async () => {
     // Headers that announce 50 MB, then 1 KiB: the answer comes without the rest ever being sent.
@@ -72,17 +80,12 @@ describe("tokens", () => {
   });
 
   it("a revoked token is refused on the very next request (no cache)", async () => {
-    const made = await r.call("POST", "tokens", {
-      token: server.admin,
-      body: { name: "ci", role: "maintainer" },
-    });
-    expect(made.status).toBe(201);
-    r.keep(made.body.token);
+    const made = await newToken("ci", "maintainer");
     // Used once, so that a cache would remember it.
-    expect((await r.call("POST", "hooks/git", { token: made.body.token })).status).toBe(200);
+    expect((await r.call("POST", "hooks/git", { token: made })).status).toBe(200);
     const rev = await r.call("POST", "tokens/ci/revoke", { token: server.admin, body: {} });
     expect(rev).toMatchObject({ status: 200, body: { name: "ci", revoked: true, by: "admin" } });
-    const again = await r.call("POST", "hooks/git", { token: made.body.token });
+    const again = await r.call("POST", "hooks/git", { token: made });
     expect(again.status).toBe(401);
     expect(again.body).toMatchObject({ code: "TOKEN_REVOKED" });
     expect(again.body.error).toMatch(/^the token "ci" was revoked by admin at \d{4}-/);
@@ -99,12 +102,8 @@ describe("tokens", () => {
   });
 
   it("only an admin lists tokens, and the list never holds a hash or a token", async () => {
-    const m = await r.call("POST", "tokens", {
-      token: server.admin,
-      body: { name: "dev", role: "maintainer" },
-    });
-    r.keep(m.body.token);
-    const no = await r.call("GET", "tokens", { token: m.body.token });
+    const m = await newToken("dev", "maintainer");
+    const no = await r.call("GET", "tokens", { token: m });
     expect(no.status).toBe(403);
     expect(no.body.error).toBe('this needs the admin role; the token "dev" has maintainer');
     const list = await r.call("GET", "tokens", { token: server.admin });
@@ -242,12 +241,8 @@ describe("the git webhook", () => {
   });
 
   it("a viewer's Bearer token cannot trigger it", async () => {
-    const v = await r.call("POST", "tokens", {
-      token: server.admin,
-      body: { name: "viewer", role: "viewer" },
-    });
-    r.keep(v.body.token);
-    const a = await r.call("POST", "hooks/git", { token: v.body.token });
+    const v = await newToken("viewer", "viewer");
+    const a = await r.call("POST", "hooks/git", { token: v });
     expect(a.status).toBe(403);
     expect(a.body.error).toBe('a manual trigger needs the maintainer role; the token "viewer" has viewer');
   });

@@ -1,8 +1,10 @@
 // The test kit: everything a test needs, from one import. (bench/ imports the modules it uses
-// directly; none of them loads vitest outside it, and ways.ts, which does, is for tests only.)
+// directly; none of them loads vitest outside it, and ways.ts and db-suite.ts, which do, are for
+// tests only.)
 export * from "./api.js";
 export * from "./cleanup.js";
 export * from "./databases.js";
+export * from "./db-suite.js";
 export * from "./db-read.js";
 export * from "./farm.js";
 export * from "./kiln.js";

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAllTests, afterThisTest } from "./cleanup.js";
 import { KILN, NODE, ROOT } from "./paths.js";
+import { tempDir } from "./temp.js";
 
 export interface Line {
   at: number;
@@ -222,4 +223,25 @@ export function startAgent(o: AgentOptions): Proc {
       scope: o.scope ?? "file",
     },
   );
+}
+
+/**
+ * An agent of `server` with a fresh work directory (unless given), started and waited for until
+ * it says `ready` (or what `ready` matches).
+ */
+export async function readyAgent(
+  server: { url: string; enrol: string },
+  name: string,
+  o: Partial<Omit<AgentOptions, "name">> & { ready?: RegExp } = {},
+): Promise<Proc> {
+  const { ready = /ready/, ...rest } = o;
+  const agent = startAgent({
+    url: server.url,
+    token: server.enrol,
+    workdir: tempDir("kiln-agent-"),
+    name,
+    ...rest,
+  });
+  await agent.waitFor(ready);
+  return agent;
 }

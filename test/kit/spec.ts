@@ -76,6 +76,18 @@ pipeline:
           steps: [publish]
 `;
 
+/** What PIPELINE_YAML keeps with the build of a package `one`, sorted: its RPMs, logs and the jobs' files. */
+export const PIPELINE_ARTIFACTS = [
+  "build.log",
+  "one-1.0-1.kiln.noarch.rpm",
+  "one-1.0-1.kiln.src.rpm",
+  "report-summary.log",
+  "rpms.txt",
+  "summary.txt",
+  "test-list.log",
+  "test-unpack.log",
+];
+
 /** A package error as `kiln plan --format json` gives it. */
 export interface PlanError {
   package: string;

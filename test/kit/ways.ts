@@ -93,14 +93,12 @@ export interface OnSet {
 
 export async function onSet(way: Way, set: string): Promise<OnSet> {
   const data = join(set, ".kiln");
+  const where = (dbUrl: string): Pick<OnSet, "way" | "set" | "data" | "dbUrl"> => ({ way, set, data, dbUrl });
   if (!way.farm) {
     const dbUrl = `sqlite:${join(data, "kiln.db")}`;
     const run = (args: string[]): Promise<KilnResult> => kiln([args[0]!, "--set", set, ...args.slice(1)]);
     return {
-      way,
-      set,
-      data,
-      dbUrl,
+      ...where(dbUrl),
       kiln: run,
       buildApproving: async (args, between) => {
         const waiting = await run(["build", ...args]);
@@ -130,10 +128,7 @@ export async function onSet(way: Way, set: string): Promise<OnSet> {
         : [args[0]!, "--set", set, "--db", dbUrl, ...args.slice(1)],
     );
   return {
-    way,
-    set,
-    data,
-    dbUrl,
+    ...where(dbUrl),
     kiln: run,
     buildApproving: async (args, between) => {
       const running = run(["build", ...args]);
