@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { UserError } from "../util/errors.js";
 import { positiveInt } from "./common.js";
-import { client, cliError, serverOptions, type ServerOptions } from "./remote.js";
+import { client, serverOptions, viaServer, type ServerOptions } from "./remote.js";
 
 export function registerApprove(program: Command): void {
   serverOptions(
@@ -21,15 +21,13 @@ export function registerApprove(program: Command): void {
         "a local kiln build runs the stages that need approval with --approve",
       );
     }
-    try {
-      const r = await client(o).json(
+    const r = await viaServer(() =>
+      client(o).json(
         z.object({ approved: z.array(z.number()), by: z.string() }),
         "POST",
         `/jobs/${job}/approve`,
-      );
-      console.log(`approved by ${r.by}: job(s) ${r.approved.join(", ")}`);
-    } catch (e) {
-      throw cliError(e);
-    }
+      ),
+    );
+    console.log(`approved by ${r.by}: job(s) ${r.approved.join(", ")}`);
   });
 }

@@ -7,7 +7,7 @@ import { defaultJobs, positiveInt, setOptions, workspaceFor, type SetOptions } f
 import { printError, shown } from "./output.js";
 import { printOutcome } from "./report.js";
 import { createProgress, terminalArea } from "./progress.js";
-import { cliError, remoteBuild, serverOptions, type ServerOptions } from "./remote.js";
+import { remoteBuild, serverOptions, viaServer, type ServerOptions } from "./remote.js";
 
 interface BuildCliOptions extends SetOptions, ServerOptions {
   jobs: number;
@@ -31,11 +31,7 @@ export function registerBuild(program: Command, setStatus: (s: number) => void):
     .option("--no-wait", "with --server: queue the builds and return at once")
     .action(async (packages: string[], o: BuildCliOptions) => {
       if (o.server) {
-        try {
-          setStatus(await remoteBuild(o, packages));
-        } catch (e) {
-          throw cliError(e);
-        }
+        setStatus(await viaServer(() => remoteBuild(o, packages)));
         return;
       }
       setStatus(await localBuild(o, packages, o.force ? packages : [], { approve: o.approve === true }));

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { UserError } from "../util/errors.js";
 import { positiveInt } from "./common.js";
-import { cliError, remoteCancel, serverOptions, type ServerOptions } from "./remote.js";
+import { remoteCancel, serverOptions, viaServer, type ServerOptions } from "./remote.js";
 
 export function registerCancel(program: Command): void {
   serverOptions(
@@ -21,10 +21,6 @@ export function registerCancel(program: Command): void {
           "a local kiln build is stopped with Ctrl-C",
         );
       }
-      try {
-        await remoteCancel(o, id);
-      } catch (e) {
-        throw cliError(e);
-      }
+      await viaServer(() => remoteCancel(o, id));
     });
 }

@@ -4,7 +4,7 @@ import { graphErrors, loadGraph, type LoadedGraph } from "../planner/load-graph.
 import { topoOrder } from "../core/plan.js";
 import { formatEvr } from "../core/rpmvercmp.js";
 import { setOptions, workspaceFor, type SetOptions } from "./common.js";
-import { formatUserError } from "./output.js";
+import { packageErrorsJson, printPackageErrors } from "./output.js";
 
 interface GraphOptions extends SetOptions {
   format: "text" | "dot" | "json";
@@ -20,8 +20,7 @@ export function registerGraph(program: Command, setStatus: (s: number) => void):
       try {
         const g = await loadGraph(ws);
         const errors = graphErrors(g);
-        for (const [pkg, list] of errors)
-          for (const e of list) console.error(`${pkg}: ${formatUserError(e, ws.setDir)}`);
+        printPackageErrors(errors, ws.setDir);
         process.stdout.write(o.format === "json" ? toJson(g) : o.format === "dot" ? toDot(g) : toText(g));
         setStatus(errors.size > 0 ? 1 : 0);
       } finally {
@@ -80,7 +79,6 @@ function toDot(g: LoadedGraph): string {
 }
 
 function toJson(g: LoadedGraph): string {
-  const errors = graphErrors(g);
   const packages = ordered(g).map((name) => {
     const p = g.graph.packages.get(name);
     return {
@@ -93,11 +91,6 @@ function toJson(g: LoadedGraph): string {
       neededBy: [...(g.graph.rdeps.get(name) ?? [])].sort(),
     };
   });
-  const errs = [...errors].flatMap(([pkg, list]) =>
-    list.map((e) => ({ package: pkg, code: e.code, message: e.message, ...e.location, hint: e.hint })),
-  );
-  return (
-    JSON.stringify({ packages, cycles: g.graph.cycles.map((c) => [...c].sort()), errors: errs }, null, 2) +
-    "\n"
-  );
+  const cycles = g.graph.cycles.map((c) => [...c].sort());
+  return JSON.stringify({ packages, cycles, errors: packageErrorsJson(graphErrors(g)) }, null, 2) + "\n";
 }

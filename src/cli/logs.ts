@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UserError } from "../util/errors.js";
 import { positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
-import { cliError, remoteLogs, serverOptions, type ServerOptions } from "./remote.js";
+import { remoteLogs, serverOptions, viaServer, type ServerOptions } from "./remote.js";
 
 export function registerLogs(program: Command, setStatus: (s: number) => void): void {
   serverOptions(
@@ -18,11 +18,7 @@ export function registerLogs(program: Command, setStatus: (s: number) => void): 
     .option("--job", "the id is a pipeline job's (with --server): its own log")
     .action(async (build: number, o: SetOptions & ServerOptions & { follow?: boolean; job?: boolean }) => {
       if (o.server) {
-        try {
-          setStatus(await remoteLogs(o, build));
-        } catch (e) {
-          throw cliError(e);
-        }
+        setStatus(await viaServer(() => remoteLogs(o, build)));
         return;
       }
       if (o.job)

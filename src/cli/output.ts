@@ -23,3 +23,18 @@ export function printError(e: unknown, setDir?: string): void {
   if (e instanceof UserError) console.error(`${pc.red("error:")} ${formatUserError(e, setDir)}`);
   else console.error(`${pc.red("error:")} ${(e as Error).stack ?? String(e)}`);
 }
+
+/** Every invalid package's errors on stderr, "PKG: FILE:LINE: message". */
+export function printPackageErrors(errors: ReadonlyMap<string, readonly UserError[]>, setDir: string): void {
+  for (const [pkg, list] of errors)
+    for (const e of list) console.error(`${pkg}: ${formatUserError(e, setDir)}`);
+}
+
+/** The invalid packages' errors as --format json carries them. */
+export function packageErrorsJson(
+  errors: ReadonlyMap<string, readonly UserError[]>,
+): Record<string, unknown>[] {
+  return [...errors].flatMap(([pkg, list]) =>
+    list.map((e) => ({ package: pkg, code: e.code, message: e.message, ...e.location, hint: e.hint })),
+  );
+}

@@ -7,7 +7,7 @@ import { planChange, type ChangePlan } from "../core/flow.js";
 import { lastDurations } from "../db/builds.js";
 import { unknownPackages } from "../util/errors.js";
 import { setOptions, workspaceFor, type SetOptions } from "./common.js";
-import { formatUserError } from "./output.js";
+import { packageErrorsJson, printPackageErrors } from "./output.js";
 
 interface PlanOptions extends SetOptions {
   format: "text" | "json";
@@ -35,8 +35,7 @@ export function registerPlan(program: Command, setStatus: (s: number) => void): 
       try {
         const g = await loadGraph(ws);
         const errors = graphErrors(g);
-        for (const [pkg, list] of errors)
-          for (const e of list) console.error(`${pkg}: ${formatUserError(e, ws.setDir)}`);
+        printPackageErrors(errors, ws.setDir);
         const unknown = changed.filter((c) => !g.graph.names.includes(c));
         if (unknown.length) {
           throw unknownPackages(unknown, "`kiln graph` lists the packages");
@@ -49,16 +48,9 @@ export function registerPlan(program: Command, setStatus: (s: number) => void): 
           downstream: o.downstream,
         });
         if (o.format === "json") {
-          const errs = [...errors].flatMap(([pkg, list]) =>
-            list.map((e) => ({
-              package: pkg,
-              code: e.code,
-              message: e.message,
-              ...e.location,
-              hint: e.hint,
-            })),
+          process.stdout.write(
+            JSON.stringify({ ...plan, errors: packageErrorsJson(errors) }, null, 2) + "\n",
           );
-          process.stdout.write(JSON.stringify({ ...plan, errors: errs }, null, 2) + "\n");
         } else printPlan(plan);
         if (errors.size > 0) console.error(`invalid: ${[...errors.keys()].sort().join(", ")}`);
         setStatus(errors.size > 0 ? 1 : 0);

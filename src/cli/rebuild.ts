@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import { localBuild } from "./build.js";
 import { defaultJobs, positiveInt, setOptions, type SetOptions } from "./common.js";
-import { cliError, remoteRebuild, serverOptions, type ServerOptions } from "./remote.js";
+import { remoteRebuild, serverOptions, viaServer, type ServerOptions } from "./remote.js";
 
 interface RebuildCliOptions extends SetOptions, ServerOptions {
   jobs: number;
@@ -36,11 +36,7 @@ export function registerRebuild(program: Command, setStatus: (s: number) => void
     )
     .action(async (packages: string[], o: RebuildCliOptions) => {
       if (o.server) {
-        try {
-          setStatus(await remoteRebuild(o, packages));
-        } catch (e) {
-          throw cliError(e);
-        }
+        setStatus(await viaServer(() => remoteRebuild(o, packages)));
         return;
       }
       setStatus(await localBuild(o, packages, packages, { downstream: o.downstream === true }));

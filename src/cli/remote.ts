@@ -36,6 +36,15 @@ export function cliError(e: unknown): unknown {
   return e;
 }
 
+/** A request to the server, its API errors told as the CLI's (cliError). */
+export async function viaServer<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw cliError(e);
+  }
+}
+
 /** Submits a build and, unless told not to, follows it to the end. Returns the exit status. */
 export async function remoteBuild(
   o: ServerOptions & { wait: boolean; force?: boolean },

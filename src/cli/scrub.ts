@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { scrub, type ScrubReport } from "../repos/scrub.js";
 import { setOptions, workspaceFor, type SetOptions } from "./common.js";
-import { client, cliError, serverOptions, type ServerOptions } from "./remote.js";
+import { client, serverOptions, viaServer, type ServerOptions } from "./remote.js";
 
 export function registerScrub(program: Command, setStatus: (s: number) => void): void {
   serverOptions(
@@ -18,11 +18,7 @@ export function registerScrub(program: Command, setStatus: (s: number) => void):
   ).action(async (o: SetOptions & ServerOptions) => {
     let report: ScrubReport;
     if (o.server) {
-      try {
-        report = (await client(o).json(z.any(), "POST", "/scrub", {})) as ScrubReport;
-      } catch (e) {
-        throw cliError(e);
-      }
+      report = (await viaServer(() => client(o).json(z.any(), "POST", "/scrub", {}))) as ScrubReport;
     } else {
       const ws = await workspaceFor(o, true);
       try {

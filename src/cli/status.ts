@@ -2,18 +2,14 @@
 // server; without --server, the recent builds in the local data directory.
 import type { Command } from "commander";
 import { positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
-import { cliError, remoteStatus, serverOptions, type ServerOptions } from "./remote.js";
+import { remoteStatus, serverOptions, viaServer, type ServerOptions } from "./remote.js";
 
 export function registerStatus(program: Command): void {
   serverOptions(setOptions(program.command("status").description("show agents, the queue and recent builds")))
     .option("--request <id>", "one build request and its jobs (with --server)", positiveInt)
     .action(async (o: SetOptions & ServerOptions & { request?: number }) => {
       if (o.server) {
-        try {
-          await remoteStatus(o);
-        } catch (e) {
-          throw cliError(e);
-        }
+        await viaServer(() => remoteStatus(o));
         return;
       }
       const ws = await workspaceFor(o, false);

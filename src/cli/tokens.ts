@@ -3,7 +3,7 @@ import { Option, type Command } from "commander";
 import { RevokeResponse, TokenList } from "../api/admin-schemas.js";
 import { TokenResponse } from "../api/schemas.js";
 import { UserError } from "../util/errors.js";
-import { client, cliError, serverOptions, type ServerOptions } from "./remote.js";
+import { client, serverOptions, viaServer, type ServerOptions } from "./remote.js";
 
 function needServer(o: ServerOptions, what: string): void {
   if (!o.server) throw new UserError("USAGE", `kiln ${what} needs --server (or KILN_SERVER)`);
@@ -11,11 +11,7 @@ function needServer(o: ServerOptions, what: string): void {
 
 export async function remoteAdmin(o: ServerOptions, what: string, fn: () => Promise<void>): Promise<void> {
   needServer(o, what);
-  try {
-    await fn();
-  } catch (e) {
-    throw cliError(e);
-  }
+  await viaServer(fn);
 }
 
 export function registerTokens(program: Command): void {

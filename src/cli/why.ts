@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { BuildView, type BuildTrigger } from "../api/schemas.js";
 import { UserError } from "../util/errors.js";
 import { positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
-import { client, cliError, serverOptions, type ServerOptions } from "./remote.js";
+import { client, serverOptions, viaServer, type ServerOptions } from "./remote.js";
 import { describeCause } from "./summary.js";
 import { fromJsonOrNull } from "../db/json-columns.js";
 
@@ -29,14 +29,12 @@ export function registerWhy(program: Command, setStatus: (s: number) => void): v
   ).action(async (build: number, o: SetOptions & ServerOptions) => {
     if (o.server) {
       const api = client(o);
-      try {
-        await printChain(build, async (id) => {
+      await viaServer(() =>
+        printChain(build, async (id) => {
           const b = await api.json(BuildView, "GET", `/builds/${id}`);
           return { ...b, trigger: b.trigger };
-        });
-      } catch (e) {
-        throw cliError(e);
-      }
+        }),
+      );
       setStatus(0);
       return;
     }

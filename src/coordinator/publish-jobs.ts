@@ -154,34 +154,26 @@ export class ServerJobs {
 
   /** The publisher's hook: the build is in the repository. */
   async published(buildId: number): Promise<void> {
-    const p = this.take(buildId);
-    if (!p) return;
-    await endPackageRun(this.ctx, p.job, {
-      status: "green",
-      error: null,
-      by: { job: p.job },
-      leased: "stop",
-      build: { ms: p.ms },
-    });
+    await this.end(buildId, "green", null);
   }
 
   /** The publisher's hook: the build may not be published (its repository's closure, say). */
   async refused(buildId: number, message: string): Promise<void> {
-    const p = this.take(buildId);
+    await this.end(buildId, "failed", message);
+  }
+
+  /** Ends the run of the job whose build was being published (if one was). */
+  private async end(buildId: number, status: "green" | "failed", error: string | null): Promise<void> {
+    const p = this.publishing.get(buildId);
+    this.publishing.delete(buildId);
     if (!p) return;
     await endPackageRun(this.ctx, p.job, {
-      status: "failed",
-      error: message,
+      status,
+      error,
       by: { job: p.job },
       leased: "stop",
       build: { ms: p.ms },
     });
-  }
-
-  private take(buildId: number): Publishing | undefined {
-    const p = this.publishing.get(buildId);
-    this.publishing.delete(buildId);
-    return p;
   }
 
   /**

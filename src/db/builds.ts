@@ -69,15 +69,30 @@ export async function finishBuild(
 ): Promise<void> {
   await db
     .updateTable("builds")
-    .set({
-      status,
-      duration_ms: Math.round(durationMs),
-      error,
-      same_output_as: sameOutputAs,
-      finished_at: new Date().toISOString(),
-    })
+    .set(ending(status, durationMs, error, sameOutputAs))
     .where("id", "=", id)
     .execute();
+}
+
+/** The columns a build's end sets. */
+function ending(
+  status: Exclude<BuildStatus, "running">,
+  durationMs: number,
+  error: string | null,
+  sameOutputAs: number | null,
+) {
+  return {
+    status,
+    duration_ms: Math.round(durationMs),
+    error,
+    same_output_as: sameOutputAs,
+    finished_at: new Date().toISOString(),
+  };
+}
+
+/** The columns that cancel a build left running, and why. */
+function interrupted(error: string) {
+  return { status: "cancelled" as const, error, finished_at: new Date().toISOString() };
 }
 
 /** The pipeline stages a build passed (for promotion rules). */
@@ -108,11 +123,7 @@ export async function setBuildSteps(
 export async function abandonRunningBuilds(db: Conn): Promise<number> {
   const r = await db
     .updateTable("builds")
-    .set({
-      status: "cancelled",
-      error: "interrupted: the kiln process running it stopped",
-      finished_at: new Date().toISOString(),
-    })
+    .set(interrupted("interrupted: the kiln process running it stopped"))
     .where("status", "=", "running")
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
@@ -125,11 +136,7 @@ export async function abandonRunningBuilds(db: Conn): Promise<number> {
 export async function interruptOrphanBuilds(db: Conn): Promise<number> {
   const r = await db
     .updateTable("builds")
-    .set({
-      status: "cancelled",
-      error: "interrupted: the server stopped",
-      finished_at: new Date().toISOString(),
-    })
+    .set(interrupted("interrupted: the server stopped"))
     .where("status", "=", "running")
     .where("id", "not in", (q) =>
       q
@@ -153,13 +160,7 @@ export async function finishRunningBuild(
 ): Promise<boolean> {
   const r = await db
     .updateTable("builds")
-    .set({
-      status,
-      duration_ms: Math.round(durationMs),
-      error,
-      same_output_as: sameOutputAs,
-      finished_at: new Date().toISOString(),
-    })
+    .set(ending(status, durationMs, error, sameOutputAs))
     .where("id", "=", id)
     .where("status", "=", "running")
     .executeTakeFirst();

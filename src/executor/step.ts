@@ -81,8 +81,15 @@ export class JobContext {
   }
 }
 
-/** Kiln's own work for a step, given up (a StepError) when the step's timeout passes first. */
-export async function withTimeout(step: StepDef, p: Promise<void>): Promise<void> {
+/** A step doing kiln's own work, given up (a StepError) when the step's timeout passes first. */
+export function timedStep<K extends StepDef["kind"]>(
+  kind: K,
+  work: (ctx: JobContext) => Promise<void>,
+): Step<K> {
+  return { kind, run: (ctx, def) => withTimeout(def, work(ctx)) };
+}
+
+async function withTimeout(step: StepDef, p: Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

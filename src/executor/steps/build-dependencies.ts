@@ -1,19 +1,12 @@
 // The build-dependencies step: the job's build root, the dependency RPMs it needs cloned from the
 // cache of installed roots (installed once, first). An agent fetches the RPMs it lacks first.
-import { withTimeout, type Step } from "../step.js";
+import { timedStep } from "../step.js";
 
-export const buildDependencies: Step<"build-dependencies"> = {
-  kind: "build-dependencies",
-  run: (ctx, def) =>
-    withTimeout(
-      def,
-      (async () => {
-        await ctx.input.beforeRoot?.();
-        const r = await ctx.input.roots.prepare(ctx.input.rootPackages, ctx.root, ctx.say);
-        ctx.result.root = r;
-        ctx.say(
-          `build root ${r.key.slice(0, 12)}: ${r.cached ? "cloned from cache" : `installed in ${Math.round(r.installMs)} ms, then cloned`} in ${Math.round(r.cloneMs)} ms`,
-        );
-      })(),
-    ),
-};
+export const buildDependencies = timedStep("build-dependencies", async (ctx) => {
+  await ctx.input.beforeRoot?.();
+  const r = await ctx.input.roots.prepare(ctx.input.rootPackages, ctx.root, ctx.say);
+  ctx.result.root = r;
+  ctx.say(
+    `build root ${r.key.slice(0, 12)}: ${r.cached ? "cloned from cache" : `installed in ${Math.round(r.installMs)} ms, then cloned`} in ${Math.round(r.cloneMs)} ms`,
+  );
+});

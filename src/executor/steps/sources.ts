@@ -2,17 +2,10 @@
 // or fetched and checked against their sha256 by an agent (the caller's fetchSources).
 import { mkdir } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { withTimeout, type Step } from "../step.js";
+import { timedStep } from "../step.js";
 
-export const sources: Step<"sources"> = {
-  kind: "sources",
-  run: (ctx, def) =>
-    withTimeout(
-      def,
-      (async () => {
-        for (const d of ["SPECS", "SOURCES"]) await mkdir(join(ctx.top, d), { recursive: true });
-        await ctx.input.fetchSources(join(ctx.top, "SPECS"), join(ctx.top, "SOURCES"));
-        ctx.say(`spec and sources in ${relative(ctx.input.jobDir, ctx.top)}/`);
-      })(),
-    ),
-};
+export const sources = timedStep("sources", async (ctx) => {
+  for (const d of ["SPECS", "SOURCES"]) await mkdir(join(ctx.top, d), { recursive: true });
+  await ctx.input.fetchSources(join(ctx.top, "SPECS"), join(ctx.top, "SOURCES"));
+  ctx.say(`spec and sources in ${relative(ctx.input.jobDir, ctx.top)}/`);
+});

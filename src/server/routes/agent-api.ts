@@ -40,20 +40,20 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
   { farm, auth, maxUploadBytes },
 ) => {
   const db = farm.ws.db;
-  const agentOnly = { preHandler: auth.requireAgent() };
-  const security = [{ bearer: [] }];
+  /** A route's options: agents only (their bearer token), with this schema. */
+  const preHandler = auth.requireAgent();
+  const agentOnly = <S extends object>(schema: S) => ({
+    preHandler,
+    schema: { ...schema, security: [{ bearer: [] }] },
+  });
 
   app.post(
     `${API_PREFIX}/agent/lease`,
-    {
-      ...agentOnly,
-      schema: {
-        summary: "Lease ready jobs matching this agent's labels",
-        body: LeaseBody,
-        response: { 200: LeaseResponse, ...errors },
-        security,
-      },
-    },
+    agentOnly({
+      summary: "Lease ready jobs matching this agent's labels",
+      body: LeaseBody,
+      response: { 200: LeaseResponse, ...errors },
+    }),
     async (req) => {
       const agent = agentOf(req);
       await touchAgent(db, agent.id);
@@ -64,15 +64,11 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
 
   app.post(
     `${API_PREFIX}/agent/heartbeat`,
-    {
-      ...agentOnly,
-      schema: {
-        summary: "Renew the leases this agent holds",
-        body: HeartbeatBody,
-        response: { 200: HeartbeatResponse, ...errors },
-        security,
-      },
-    },
+    agentOnly({
+      summary: "Renew the leases this agent holds",
+      body: HeartbeatBody,
+      response: { 200: HeartbeatResponse, ...errors },
+    }),
     async (req) => {
       const agent = agentOf(req);
       await touchAgent(db, agent.id);
@@ -82,15 +78,11 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
 
   app.get(
     `${API_PREFIX}/agent/jobs/:id/files/:name`,
-    {
-      ...agentOnly,
-      schema: {
-        summary: "A leased job's spec or source file",
-        params: z.object({ id: z.coerce.number().int().positive(), name: z.string().max(255) }),
-        headers: LeaseHeaders,
-        security,
-      },
-    },
+    agentOnly({
+      summary: "A leased job's spec or source file",
+      params: z.object({ id: z.coerce.number().int().positive(), name: z.string().max(255) }),
+      headers: LeaseHeaders,
+    }),
     async (req, reply) => {
       const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
       const opened = await openJobFile(farm, job, req.params.name);
@@ -103,17 +95,13 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
 
   app.post(
     `${API_PREFIX}/agent/jobs/:id/log`,
-    {
-      ...agentOnly,
-      schema: {
-        summary: "Append to a running build's log at a byte offset (a repeated chunk is ignored)",
-        params: IdParams,
-        querystring: LogAppendQuery,
-        headers: LeaseHeaders,
-        response: { 200: LogAppendResponse, ...errors },
-        security,
-      },
-    },
+    agentOnly({
+      summary: "Append to a running build's log at a byte offset (a repeated chunk is ignored)",
+      params: IdParams,
+      querystring: LogAppendQuery,
+      headers: LeaseHeaders,
+      response: { 200: LogAppendResponse, ...errors },
+    }),
     async (req) => {
       const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
       if (!Buffer.isBuffer(req.body)) throw new HttpError(415, "send the log as text/plain", "BAD_TYPE");
@@ -123,16 +111,12 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
 
   app.put(
     `${API_PREFIX}/agent/jobs/:id/artifacts/:filename`,
-    {
-      ...agentOnly,
-      schema: {
-        summary: "Upload one artifact; refused unless its bytes have the sha256 in X-Kiln-Sha256",
-        params: UploadParams,
-        headers: UploadHeaders,
-        response: { 201: z.object({ sha256: z.string(), size: z.number() }), ...errors },
-        security,
-      },
-    },
+    agentOnly({
+      summary: "Upload one artifact; refused unless its bytes have the sha256 in X-Kiln-Sha256",
+      params: UploadParams,
+      headers: UploadHeaders,
+      response: { 201: z.object({ sha256: z.string(), size: z.number() }), ...errors },
+    }),
     async (req, reply) => {
       const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
       const limit = uploadLimit(farm, job, req.params.filename, maxUploadBytes);
@@ -161,16 +145,12 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
 
   app.post(
     `${API_PREFIX}/agent/jobs/:id/result`,
-    {
-      ...agentOnly,
-      schema: {
-        summary: "Report a job's result (idempotent: a repeated report is answered, not applied twice)",
-        params: IdParams,
-        body: ResultBody,
-        response: { 200: ResultResponse, ...errors },
-        security,
-      },
-    },
+    agentOnly({
+      summary: "Report a job's result (idempotent: a repeated report is answered, not applied twice)",
+      params: IdParams,
+      body: ResultBody,
+      response: { 200: ResultResponse, ...errors },
+    }),
     async (req) => farm.result(agentOf(req), req.params.id, req.body),
   );
 };

@@ -14,6 +14,14 @@ import { HttpError } from "../http-error.js";
 import { buildView } from "../views.js";
 import { openEventStream } from "./event-stream.js";
 
+/** A log to send: its file, what it is (for the 404), its event name, and whether it ended (how). */
+interface LogSource {
+  path: string;
+  what: string;
+  event: string;
+  ended: () => Promise<{ status: string; error: string | null } | undefined>;
+}
+
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 export const buildRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> = async (
@@ -84,20 +92,20 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth 
     },
   );
 
-  app.get(
+  /** A log route: the log `source` names for the id (or its 404), as text or followed. */
+  const logRoute = (path: string, summary: string, source: (id: number) => Promise<LogSource>): void => {
+    app.get(path, { schema: { summary, params: IdParams, querystring: LogQuery } }, async (req, reply) =>
+      sendLog(req, reply, await source(req.params.id)),
+    );
+  };
+
+  logRoute(
     `${API_PREFIX}/builds/:id/log`,
-    {
-      schema: {
-        summary: "The build's log: text, or with follow=1 server-sent events (`log` chunks, then `end`)",
-        params: IdParams,
-        querystring: LogQuery,
-      },
-    },
-    async (req, reply) => {
-      const id = req.params.id;
+    "The build's log: text, or with follow=1 server-sent events (`log` chunks, then `end`)",
+    async (id) => {
       const b = await buildView(db, id);
       if (!b) throw new HttpError(404, `no build ${id}`, "NOT_FOUND");
-      return sendLog(req, reply, {
+      return {
         path: farm.logPath(id),
         what: `build ${id}`,
         event: `log:${id}`,
@@ -105,26 +113,19 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth 
           const now = await buildView(db, id);
           return now && now.status !== "running" ? { status: now.status, error: now.error } : undefined;
         },
-      });
+      };
     },
   );
 
-  app.get(
+  logRoute(
     `${API_PREFIX}/jobs/:id/log`,
-    {
-      schema: {
-        summary: "One pipeline job's log: text, or with follow=1 server-sent events, as a build's",
-        params: IdParams,
-        querystring: LogQuery,
-      },
-    },
-    async (req, reply) => {
-      const id = req.params.id;
+    "One pipeline job's log: text, or with follow=1 server-sent events, as a build's",
+    async (id) => {
       const job = await getJob(db, id);
       if (!job) throw new HttpError(404, `no job ${id}`, "NOT_FOUND");
       if (job.build_id === null && (job.command === null || job.status === "queued"))
         throw new HttpError(404, `job ${id} has not started: no log yet`, "NOT_FOUND");
-      return sendLog(req, reply, {
+      return {
         path: farm.jobLogPath(job),
         what: `job ${id}`,
         event: `log:job:${id}`,
@@ -134,7 +135,7 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth 
             ? { status: now.status, error: now.error }
             : undefined;
         },
-      });
+      };
     },
   );
 
@@ -160,12 +161,7 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth 
   async function sendLog(
     req: FastifyRequest<{ Querystring: { follow?: string | undefined; offset: number } }>,
     reply: FastifyReply,
-    o: {
-      path: string;
-      what: string;
-      event: string;
-      ended: () => Promise<{ status: string; error: string | null } | undefined>;
-    },
+    o: LogSource,
   ): Promise<unknown> {
     const path = o.path;
     const follow = req.query.follow === "1" || req.query.follow === "true";
