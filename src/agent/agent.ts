@@ -52,21 +52,21 @@ interface Running {
 
 export class Agent {
   private readonly link: CoordinatorLink;
+  private readonly probe: SandboxProbe;
+  private readonly policy: SandboxMode;
   private readonly running = new Map<number, Running>();
-  private probe: SandboxProbe = { available: false };
-  private policy: SandboxMode = "required";
   private name = "";
 
   constructor(private readonly o: AgentOptions) {
     this.o = { ...o, workdir: resolve(o.workdir) };
     this.link = o.link;
+    this.probe = o.probe;
+    this.policy = o.sandbox ?? defaultPolicy(o.probe.available);
   }
 
   async run(): Promise<void> {
     await mkdir(this.o.workdir, { recursive: true });
     await rm(join(this.o.workdir, "jobs"), { recursive: true, force: true });
-    this.probe = this.o.probe;
-    this.policy = this.o.sandbox ?? defaultPolicy(this.probe.available);
     if (this.policy === "required" && !this.probe.available) {
       throw new Error(
         `--sandbox required, but bubblewrap does not work on this machine: ${this.probe.reason ?? "unknown reason"}`,
@@ -279,11 +279,8 @@ export class Agent {
       ];
       const uploaded: { filename: string; sha256: string }[] = [];
       for (const f of uploads) {
-        if (!existsSync(f.path)) continue;
-        uploaded.push({
-          filename: f.name,
-          sha256: await this.link.upload(j, f.path, f.name),
-        });
+        if (existsSync(f.path))
+          uploaded.push({ filename: f.name, sha256: await this.link.upload(j, f.path, f.name) });
       }
       steps.push({ name: "upload", status: "ok", ms: Math.round(performance.now() - t) });
       await this.report(j, {

@@ -35,21 +35,10 @@ export class HttpLink implements CoordinatorLink {
     return { agent: cred.agent, name: cred.name };
   }
 
-  async lease(
-    free: number,
-    waitMs: number,
-    sandbox: SandboxReport,
-    signal: AbortSignal,
-  ): Promise<LeasedJob[]> {
-    const r = await this.api.json(
-      LeaseResponse,
-      "POST",
-      "/agent/lease",
-      { free, waitMs, sandbox },
-      {},
-      signal,
-    );
-    return r.jobs;
+  lease(free: number, waitMs: number, sandbox: SandboxReport, signal: AbortSignal): Promise<LeasedJob[]> {
+    return this.api
+      .json(LeaseResponse, "POST", "/agent/lease", { free, waitMs, sandbox }, {}, signal)
+      .then((r) => r.jobs);
   }
 
   heartbeat(held: { job: number; leaseToken: string }[]): Promise<HeartbeatAnswer> {

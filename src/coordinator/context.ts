@@ -1,14 +1,19 @@
-// What the coordinator's parts share: the workspace and its database, the set as loaded last, the
-// publisher, and the few things every state change ends with (the active cache read again, a
-// "change" event). Each part takes this context, or the part of it it needs.
+// What the coordinator's parts share (the Coordinator itself): each part takes this context, or
+// the part of it it needs.
+import type { EventEmitter } from "node:events";
 import type { Kysely } from "kysely";
+import type { z } from "zod";
+import type { ResultResponse } from "../api/schemas.js";
 import type { LoadedGraph } from "../planner/load-graph.js";
 import type { Publisher } from "../repos/publisher.js";
+import type { Repositories } from "../repos/repositories.js";
 import type { Workspace } from "../context/workspace.js";
 import type { Labels } from "../core/labels.js";
 import type { SandboxMode } from "../core/sandbox-policy.js";
 import type { DialectKind } from "../db/dialect.js";
+import { getJob } from "../db/jobs.js";
 import type { Database, JobRow } from "../db/schema.js";
+import { NotFoundError } from "../util/errors.js";
 
 export interface CoordinatorOptions {
   /** An agent that has not renewed a lease for this long loses it, and the job is requeued. */
@@ -28,19 +33,24 @@ export interface CoordinatorContext {
   /** The set as loaded last. */
   readonly graph: LoadedGraph;
   readonly publisher: Publisher;
+  readonly repositories: Repositories;
   /** The repository builds publish to (the first of kiln.yaml's). */
   readonly repo: string;
+  /** "change" when a job changes state (wakes waiting leases and followers); "log:ID" when a log grows. */
+  readonly events: EventEmitter;
+  /** Set once the coordinator stops handing out jobs. */
+  readonly closing: boolean;
   /** Whether the host provides this (kiln.yaml host.provides). */
   isHost(name: string): boolean;
-  /** The sandbox mode the farm's jobs run in now. */
+  /** The sandbox mode the farm's jobs run in: its policy, tightened by kiln.yaml's build.sandbox. */
   sandboxMode(): SandboxMode;
   /** A line in the server's log. */
-  say(line: string): void;
+  log(line: string): void;
   /** The packages with a run under way, read again (and parked publications reconsidered). */
   refreshActive(): Promise<void>;
   /** Wakes waiting leases and followers. */
   changed(): void;
-  /** Runs the server's own ready jobs (publish). */
+  /** Runs the server's own ready jobs (publish) until there are none; one loop at a time per process. */
   kickServerJobs(): void;
 }
 
@@ -52,8 +62,23 @@ export function modeOfJob(
   return job.sandbox === "off" ? "off" : ctx.sandboxMode();
 }
 
-/** What a result is answered with. */
-export interface ResultOutcome {
-  status: JobRow["status"];
-  duplicate: boolean;
+export async function jobOrNotFound(db: Kysely<Database>, jobId: number): Promise<JobRow> {
+  const job = await getJob(db, jobId);
+  if (!job) throw new NotFoundError("NOT_FOUND", `no job ${jobId}`);
+  return job;
 }
+
+/** Resolves on the coordinator's next change, or after `ms`. */
+export function changeOrTimeout(events: EventEmitter, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(t);
+      events.off("change", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    events.once("change", done);
+  });
+}
+
+export type ResultOutcome = z.infer<typeof ResultResponse>;

@@ -1,10 +1,10 @@
-// What users do to runs under way: cancel a package's run (or a whole request, or runs to start
-// them again), and approve a stage that waits for a maintainer.
+// What users do to runs under way: cancel a package's run, and approve a stage that waits for a
+// maintainer.
 import { finishJob, getJob, approveStage, requestCancel, runJobs } from "../db/jobs.js";
-import { closeRequestIfDone, markRequestCancelled, openJobIds } from "../db/requests.js";
+import { closeRequestIfDone } from "../db/requests.js";
 import type { JobRow } from "../db/schema.js";
-import { ConflictError, NotFoundError } from "../util/errors.js";
-import type { CoordinatorContext } from "./context.js";
+import { ConflictError } from "../util/errors.js";
+import { jobOrNotFound, type CoordinatorContext } from "./context.js";
 import { endPackageRun } from "./end-run.js";
 import type { ServerJobs } from "./publish-jobs.js";
 
@@ -19,8 +19,7 @@ export async function cancelJob(
   jobId: number,
 ): Promise<JobRow["status"]> {
   const db = ctx.db;
-  const job = await getJob(db, jobId);
-  if (!job) throw new NotFoundError("NOT_FOUND", `no job ${jobId}`);
+  const job = await jobOrNotFound(db, jobId);
   const run = job.command !== null ? [job] : await runJobs(db, job.request_id, job.package);
   const leased = run.filter((j) => j.status === "leased" && j.runs_on === "agent").map((j) => j.id);
   await requestCancel(db, leased);
@@ -48,40 +47,13 @@ export async function cancelJob(
   return (await getJob(db, jobId))!.status;
 }
 
-export async function cancelRequest(
-  ctx: CoordinatorContext,
-  serverJobs: ServerJobs,
-  requestId: number,
-): Promise<void> {
-  const jobs = await openJobIds(ctx.db, requestId);
-  await markRequestCancelled(ctx.db, requestId);
-  for (const id of jobs) await cancelJob(ctx, serverJobs, id);
-}
-
-/**
- * Cancels these runs (kiln rebuild --replace: a run that is stuck, or that a maintainer wants
- * started again), the server-held publication included; written to the server's log.
- */
-export async function cancelRuns(
-  ctx: CoordinatorContext,
-  serverJobs: ServerJobs,
-  runs: { package: string; request: number; job: number }[],
-  by: string,
-): Promise<void> {
-  for (const r of runs) {
-    await cancelJob(ctx, serverJobs, r.job);
-    ctx.say(`audit: ${by} cancelled the run of ${r.package} in request ${r.request}, to rebuild it`);
-  }
-}
-
 /**
  * Approves the stage of `jobId` in its package's run (every job of that stage), for a stage that
  * waits for approval. Returns the stage's jobs.
  */
 export async function approve(ctx: CoordinatorContext, jobId: number, by: string): Promise<JobRow[]> {
   const db = ctx.db;
-  const job = await getJob(db, jobId);
-  if (!job) throw new NotFoundError("NOT_FOUND", `no job ${jobId}`);
+  const job = await jobOrNotFound(db, jobId);
   if (job.approval === null) {
     throw new ConflictError(
       "NO_APPROVAL",
@@ -98,7 +70,7 @@ export async function approve(ctx: CoordinatorContext, jobId: number, by: string
     throw new ConflictError("NOT_WAITING", `job ${jobId} is ${job.status}: there is nothing to approve`);
   }
   await approveStage(db, { requestId: job.request_id, package: job.package, stage: job.stage }, by);
-  ctx.say(`stage ${job.stage_name} of ${job.package} (request ${job.request_id}) approved by ${by}`);
+  ctx.log(`stage ${job.stage_name} of ${job.package} (request ${job.request_id}) approved by ${by}`);
   ctx.changed();
   ctx.kickServerJobs();
   return (await runJobs(db, job.request_id, job.package)).filter((j) => j.stage === job.stage);

@@ -17,34 +17,36 @@ import { interruptOrphanBuilds } from "../db/builds.js";
 import type { DialectKind } from "../db/dialect.js";
 import { activeJobs } from "../db/jobs.js";
 import { graceLeases, renewLeases } from "../db/leases.js";
+import { markRequestCancelled, openJobIds } from "../db/requests.js";
 import type { AgentRow, JobRow } from "../db/schema.js";
 import { Repositories } from "../repos/repositories.js";
 import type { CoordinatorContext, CoordinatorOptions, ResultOutcome } from "./context.js";
-import { approve, cancelJob, cancelRequest, cancelRuns, endAwaitingApproval } from "./control.js";
+import { approve, cancelJob, endAwaitingApproval } from "./control.js";
 import { logNameOf } from "./job-logs.js";
 import { lease } from "./lease.js";
 import { ServerJobs } from "./publish-jobs.js";
 import { reap } from "./reaper.js";
 import { SetLoader } from "./set-loader.js";
 import { leasedJob, result, type Finishing } from "./results.js";
-import { changePlan, runsUnderWay, submit, submitCommands, type Submission } from "./submit.js";
+import { changePlan, submit, submitCommands, type Submission } from "./submit.js";
 
 export type { CoordinatorOptions };
 
-export class Coordinator {
+/** A package's run under way, with the request it belongs to and its job that publishes it. */
+type RunUnderWay = { package: string; request: number; job: number };
+
+export class Coordinator implements CoordinatorContext {
   publisher!: Publisher;
   /** Promotions, demotions, and keeping the other repositories' snapshots written (made by open). */
   repositories!: Repositories;
-  /** "change" when a job changes state (wakes waiting leases and followers); "log:ID" when a log grows. */
   readonly events = new EventEmitter();
+  closing = false;
+  isHost: (name: string) => boolean;
   private readonly finishing: Finishing = new Map();
   private active = new Set<string>();
-  private readonly serverJobs: ServerJobs;
-  private readonly ctx: CoordinatorContext;
+  private readonly serverJobs = new ServerJobs(this);
   private reaper: NodeJS.Timeout | undefined;
   private readonly loader: SetLoader;
-  private closing = false;
-  private isHost: (name: string) => boolean;
 
   constructor(
     readonly ws: Workspace,
@@ -53,38 +55,11 @@ export class Coordinator {
   ) {
     this.events.setMaxListeners(0);
     this.isHost = hostMatcher(ws.config.host.provides);
-    this.loader = new SetLoader(ws, (line) => this.say(line));
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
-    this.ctx = {
-      ws,
-      kind,
-      opts,
-      get db() {
-        return self.ws.db;
-      },
-      get graph() {
-        return self.graph;
-      },
-      get publisher() {
-        return self.publisher;
-      },
-      get repo() {
-        return self.repo;
-      },
-      isHost: (name) => this.isHost(name),
-      sandboxMode: () => this.sandboxMode(),
-      say: (line) => this.say(line),
-      refreshActive: () => this.refreshActive(),
-      changed: () => this.changed(),
-      kickServerJobs: () => this.kickServerJobs(),
-    };
-    this.serverJobs = new ServerJobs(this.ctx, {
-      closing: () => this.closing,
-      catchUp: async () => {
-        await this.repositories.catchUp();
-      },
-    });
+    this.loader = new SetLoader(ws, (line) => this.log(line));
+  }
+
+  get db(): Workspace["db"] {
+    return this.ws.db;
   }
 
   /** The set as loaded last (open loads it first). */
@@ -103,36 +78,39 @@ export class Coordinator {
     // to reconnect.
     await interruptOrphanBuilds(db);
     const graced = await graceLeases(db, this.opts.leaseMs);
-    if (graced > 0) this.say(`${graced} job(s) leased before the restart: waiting for their agents`);
+    if (graced > 0) this.log(`${graced} job(s) leased before the restart: waiting for their agents`);
     await this.reloadGraph();
-    this.publisher = new Publisher(
-      { db, data: this.ws.data, store: this.ws.store, config: this.ws.config },
-      this.repo,
-      this.graph.graph.packages,
-      this.graph.index,
-      {
-        // While anything is under way, snapshots written together, at most once a second.
-        busy: () => this.active.size > 0,
-        coming: (source) => this.active.has(source),
-        published: (_pkg, id) => this.serverJobs.published(id),
-        refused: (_pkg, id, message) => this.serverJobs.refused(id, message),
-        snapshot: (e) => {
-          this.say(`published ${e.repo} snapshot ${e.snapshot} (${e.packages} RPMs)`);
-          this.opts.onSnapshot?.(e);
-        },
+    const context = () => ({
+      db: this.ws.db,
+      data: this.ws.data,
+      store: this.ws.store,
+      config: this.ws.config,
+    });
+    this.publisher = new Publisher(context(), this.repo, this.graph.graph.packages, this.graph.index, {
+      // While anything is under way, snapshots written together, at most once a second.
+      busy: () => this.active.size > 0,
+      coming: (source) => this.active.has(source),
+      published: (_pkg, id) => this.serverJobs.end(id, "green", null),
+      refused: (_pkg, id, message) => this.serverJobs.end(id, "failed", message),
+      snapshot: (e) => {
+        this.log(`published ${e.repo} snapshot ${e.snapshot} (${e.packages} RPMs)`);
+        this.opts.onSnapshot?.(e);
       },
-    );
+    });
     this.repositories = new Repositories({
-      context: () => ({ db: this.ws.db, data: this.ws.data, store: this.ws.store, config: this.ws.config }),
+      context,
       publisher: this.publisher,
       changed: () => this.changed(),
-      log: (line) => this.say(line),
+      log: (line) => this.log(line),
     });
     await this.publisher.open();
     await this.refreshActive();
     const tick = Math.max(100, Math.min(1000, this.opts.leaseMs / 5));
     this.reaper = setInterval(() => {
-      this.reap().catch((e: unknown) => this.say(`lease check failed: ${(e as Error).message}`));
+      // Leases nobody renewed in time go back to the queue.
+      reap(this, this.serverJobs).catch((e: unknown) =>
+        this.log(`lease check failed: ${(e as Error).message}`),
+      );
       this.kickServerJobs();
     }, tick);
     this.kickServerJobs();
@@ -151,51 +129,50 @@ export class Coordinator {
     await this.serverJobs.stopped();
   }
 
-  private say(line: string): void {
-    this.opts.log?.(line);
-  }
-
-  /** A line in the server's log. */
   log(line: string): void {
-    this.say(line);
+    this.opts.log?.(line);
   }
 
   changed(): void {
     this.events.emit("change");
   }
 
-  private async refreshActive(): Promise<void> {
+  async refreshActive(): Promise<void> {
     this.active = new Set((await activeJobs(this.ws.db)).keys());
     // A parked build (its Requires were still building) waits no longer once they will not come.
     // Not awaited: refreshActive runs inside publisher hooks, and this queues behind them.
-    this.publisher?.reconsider().catch((e: unknown) => this.say(`publishing: ${(e as Error).message}`));
+    this.publisher?.reconsider().catch((e: unknown) => this.log(`publishing: ${(e as Error).message}`));
   }
 
-  // ---- submissions ----
-
-  /** Those of `names` whose run is still under way, with the request it belongs to. */
-  runsUnderWay(names: string[]): Promise<{ package: string; request: number; job: number }[]> {
-    return runsUnderWay(this.ctx, names);
+  /** Those of `names` whose run is still under way. */
+  async runsUnderWay(names: string[]): Promise<RunUnderWay[]> {
+    const active = await activeJobs(this.ws.db);
+    return names.flatMap((p) => {
+      const j = active.get(p);
+      return j ? [{ package: p, request: j.request_id, job: j.id }] : [];
+    });
   }
 
-  /** See cancelRuns in control.ts (kiln rebuild --replace). */
-  cancelRuns(runs: { package: string; request: number; job: number }[], by: string): Promise<void> {
-    return cancelRuns(this.ctx, this.serverJobs, runs, by);
+  /** kiln rebuild --replace: runs that are stuck, or that a maintainer wants started again. */
+  async cancelRuns(runs: RunUnderWay[], by: string): Promise<void> {
+    for (const r of runs) {
+      await this.cancelJob(r.job);
+      this.log(`audit: ${by} cancelled the run of ${r.package} in request ${r.request}, to rebuild it`);
+    }
   }
 
-  /** See submit in submit.ts; the set is read again first. */
+  /** The set is read again first, unless `r.asLoaded`. */
   async submit(r: Submission): Promise<number> {
-    return submit(this.ctx, r.asLoaded ? this.graph : await this.reloadGraph(), r);
+    return submit(this, r.asLoaded ? this.graph : await this.reloadGraph(), r);
   }
 
-  /** See submitCommands in submit.ts. */
   submitCommands(
     command: string,
     count: number,
     createdBy: string,
     o: { unsandboxed?: boolean } = {},
   ): Promise<number> {
-    return submitCommands(this.ctx, { command, count, createdBy, unsandboxed: o.unsandboxed === true });
+    return submitCommands(this, { command, count, createdBy, unsandboxed: o.unsandboxed === true });
   }
 
   /**
@@ -224,7 +201,6 @@ export class Coordinator {
     return this.loader.current(maxAgeMs)!;
   }
 
-  /** The sandbox mode the farm's jobs run in: its policy, tightened by kiln.yaml's build.sandbox. */
   sandboxMode(): SandboxMode {
     return jobMode(this.ws.sandboxState.policy, this.ws.config.build.sandbox);
   }
@@ -235,10 +211,8 @@ export class Coordinator {
     downstream: "modes" | "all" | "none",
     durations: Map<string, number>,
   ): ChangePlan {
-    return changePlan(this.ctx, this.graph, changed, downstream, durations);
+    return changePlan(this, this.graph, changed, downstream, durations);
   }
-
-  // ---- agents ----
 
   /** Up to `free` jobs for this agent; waits up to `waitMs` for one when none is ready. */
   lease(
@@ -247,12 +221,7 @@ export class Coordinator {
     waitMs: number,
     sandbox?: { policy: SandboxMode; available: boolean },
   ): Promise<LeasedJob[]> {
-    return lease(this.ctx, this.events, () => this.closing, {
-      agent,
-      free,
-      waitMs,
-      ...(sandbox ? { sandbox } : {}),
-    });
+    return lease(this, agent, free, waitMs, sandbox);
   }
 
   heartbeat(
@@ -262,47 +231,36 @@ export class Coordinator {
     return renewLeases(this.ws.db, agent.id, held, this.opts.leaseMs);
   }
 
-  /** Leases nobody renewed in time go back to the queue (see reaper.ts). */
-  reap(): Promise<void> {
-    return reap(this.ctx, this.serverJobs);
-  }
-
   /** The job an agent may act on with this lease token, or the reason it may not. */
   leasedJob(agent: AgentRow, jobId: number, leaseToken: string): Promise<JobRow> {
-    return leasedJob(this.ctx, agent, jobId, leaseToken);
+    return leasedJob(this, agent, jobId, leaseToken);
   }
 
   result(agent: AgentRow, jobId: number, body: ResultBody): Promise<ResultOutcome> {
-    return result(this.ctx, this.finishing, agent, jobId, body);
+    return result(this, this.finishing, agent, jobId, body);
   }
 
-  /** Runs the server's ready jobs (publish) until there are none; one loop at a time per process. */
   kickServerJobs(): void {
     this.serverJobs.kick();
   }
 
-  // ---- users ----
-
-  /** See cancelJob in control.ts. */
   cancelJob(jobId: number): Promise<JobRow["status"]> {
-    return cancelJob(this.ctx, this.serverJobs, jobId);
+    return cancelJob(this, this.serverJobs, jobId);
   }
 
-  cancelRequest(requestId: number): Promise<void> {
-    return cancelRequest(this.ctx, this.serverJobs, requestId);
+  async cancelRequest(requestId: number): Promise<void> {
+    const jobs = await openJobIds(this.ws.db, requestId);
+    await markRequestCancelled(this.ws.db, requestId);
+    for (const id of jobs) await this.cancelJob(id);
   }
 
-  /** See approve in control.ts. */
   approve(jobId: number, by: string): Promise<JobRow[]> {
-    return approve(this.ctx, jobId, by);
+    return approve(this, jobId, by);
   }
 
   /** Ends a run that waits for an approval `kiln build` was not given (see control.ts). */
-  endAwaitingApproval(
-    requestId: number,
-    pkg: string,
-  ): Promise<{ build: number | null; stage: string } | undefined> {
-    return endAwaitingApproval(this.ctx, requestId, pkg);
+  endAwaitingApproval(requestId: number, pkg: string): ReturnType<typeof endAwaitingApproval> {
+    return endAwaitingApproval(this, requestId, pkg);
   }
 
   /** Where a build's log is written while it runs (and kept after, beside the stored copy). */

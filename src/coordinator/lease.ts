@@ -2,21 +2,18 @@
 // and each claimed job becomes what the agent receives — the spec and sources with their sha256,
 // the build root's RPMs, what earlier stages handed on — or ends its run at once (up to date,
 // cannot build, no longer in the set).
-import type { EventEmitter } from "node:events";
 import { existsSync, lstatSync } from "node:fs";
 import { join } from "node:path";
 import type { LeasedJob } from "../api/schemas.js";
 import type { RootPackage } from "../buildroot/buildroot-cache.js";
-
 import { labelsMatch, type Labels } from "../core/labels.js";
-
 import { decide, type SandboxMode } from "../core/sandbox-policy.js";
 import { getBuild, stageInputs } from "../db/builds.js";
 import { claimJob, lockFirst, readyJobs } from "../db/jobs.js";
 import type { AgentRow, BuildRow, JobRow } from "../db/schema.js";
 import { agentIsDisabled, setAgentSandbox } from "../db/tokens.js";
 import { sha256Regular } from "../util/safe-fs.js";
-import { modeOfJob, type CoordinatorContext } from "./context.js";
+import { changeOrTimeout, modeOfJob, type CoordinatorContext } from "./context.js";
 import { endPackageRun } from "./end-run.js";
 import { logNameOf } from "./job-logs.js";
 import { startRun } from "./run-start.js";
@@ -25,12 +22,12 @@ import { fromJson, jobDefinition } from "../db/json-columns.js";
 /** Up to `free` jobs for this agent; waits up to `waitMs` for one when none is ready. */
 export async function lease(
   ctx: CoordinatorContext,
-  events: EventEmitter,
-  closing: () => boolean,
-  r: { agent: AgentRow; free: number; waitMs: number; sandbox?: { policy: SandboxMode; available: boolean } },
+  agent: AgentRow,
+  free: number,
+  waitMs: number,
+  sandbox?: { policy: SandboxMode; available: boolean },
 ): Promise<LeasedJob[]> {
-  const { agent, free, sandbox } = r;
-  const deadline = Date.now() + r.waitMs;
+  const deadline = Date.now() + waitMs;
   if (sandbox) await setAgentSandbox(ctx.db, agent, JSON.stringify(sandbox));
   const labels = fromJson("labels", agent.labels, "agents.labels");
   // An agent is offered only jobs it would run: not one that asks for less sandbox than its
@@ -39,7 +36,7 @@ export async function lease(
     !sandbox || !("refuse" in decide(modeOfJob(ctx, j), sandbox.policy, sandbox.available));
   const out: LeasedJob[] = [];
   for (;;) {
-    while (out.length < free && !closing()) {
+    while (out.length < free && !ctx.closing) {
       // A long poll outlives the credential check: an agent disabled meanwhile gets nothing more.
       if (await agentIsDisabled(ctx.db, agent.id)) return out;
       const job = await claim(ctx, agent, labels, takes);
@@ -48,16 +45,8 @@ export async function lease(
       if (leased) out.push(leased);
     }
     const left = deadline - Date.now();
-    if (out.length > 0 || left <= 0 || closing()) return out;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(t);
-        events.off("change", done);
-        resolve();
-      };
-      const t = setTimeout(done, Math.min(left, 1000));
-      events.once("change", done);
-    });
+    if (out.length > 0 || left <= 0 || ctx.closing) return out;
+    await changeOrTimeout(ctx.events, Math.min(left, 1000));
   }
 }
 

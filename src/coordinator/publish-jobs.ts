@@ -25,14 +25,7 @@ export class ServerJobs {
   private loop: Promise<void> | undefined;
   private again = false;
 
-  constructor(
-    private readonly ctx: CoordinatorContext,
-    private readonly o: {
-      closing: () => boolean;
-      /** The other repositories' snapshots that lag are written (after a scrub, say). */
-      catchUp: () => Promise<void>;
-    },
-  ) {}
+  constructor(private readonly ctx: CoordinatorContext) {}
 
   /** Runs the server's ready jobs until there are none; one loop at a time per process. */
   kick(): void {
@@ -41,7 +34,7 @@ export class ServerJobs {
       return;
     }
     this.loop = this.run()
-      .catch((e: unknown) => this.ctx.say(`publishing: ${(e as Error).message}`))
+      .catch((e: unknown) => this.ctx.log(`publishing: ${(e as Error).message}`))
       .finally(() => {
         this.loop = undefined;
       });
@@ -57,7 +50,7 @@ export class ServerJobs {
     do {
       this.again = false;
       for (;;) {
-        if (this.o.closing()) return;
+        if (ctx.closing) return;
         const ready = await readyJobs(ctx.db, 50, "server");
         if (ready.length === 0) break;
         let ran = 0;
@@ -72,7 +65,7 @@ export class ServerJobs {
           try {
             await this.publishRun(claimed);
           } catch (e) {
-            ctx.say(`job ${claimed.id} (publish ${claimed.package}): ${(e as Error).message}`);
+            ctx.log(`job ${claimed.id} (publish ${claimed.package}): ${(e as Error).message}`);
           } finally {
             this.held.delete(claimed.id);
           }
@@ -121,7 +114,7 @@ export class ServerJobs {
     if (cut?.comparison.equivalent) {
       const same = `${job.package} (build ${build.id}): same output as build ${cut.published}`;
       if (!earlyCutoffOf(ws, ctx.graph)(job.package)) {
-        ctx.say(`${same}, published as early-cutoff is false`);
+        ctx.log(`${same}, published as early-cutoff is false`);
       } else {
         await endPackageRun(ctx, job, {
           status: "cut-off",
@@ -130,10 +123,10 @@ export class ServerJobs {
           leased: "stop",
           build: { ms, sameOutputAs: cut.published },
         });
-        ctx.say(`${same}; cut off`);
+        ctx.log(`${same}; cut off`);
         // A damaged file a scrub took out may be back in the store: the snapshots that lag follow.
         await ctx.publisher.exclusive(() => Promise.resolve());
-        void this.o.catchUp();
+        void ctx.repositories.catchUp();
         return;
       }
     }
@@ -149,21 +142,15 @@ export class ServerJobs {
     );
     this.publishing.set(build.id, { job, ms });
     await ctx.publisher.publish(job.package, build.id);
-    void this.o.catchUp();
+    // The other repositories' snapshots that lag are written (after a scrub, say).
+    void ctx.repositories.catchUp();
   }
 
-  /** The publisher's hook: the build is in the repository. */
-  async published(buildId: number): Promise<void> {
-    await this.end(buildId, "green", null);
-  }
-
-  /** The publisher's hook: the build may not be published (its repository's closure, say). */
-  async refused(buildId: number, message: string): Promise<void> {
-    await this.end(buildId, "failed", message);
-  }
-
-  /** Ends the run of the job whose build was being published (if one was). */
-  private async end(buildId: number, status: "green" | "failed", error: string | null): Promise<void> {
+  /**
+   * The publisher's hooks: the build is in the repository (green), or may not be published (its
+   * repository's closure, say): the run of the job whose build was being published (if one was) ends.
+   */
+  async end(buildId: number, status: "green" | "failed", error: string | null): Promise<void> {
     const p = this.publishing.get(buildId);
     this.publishing.delete(buildId);
     if (!p) return;
@@ -196,7 +183,7 @@ export class ServerJobs {
         leased: "stop",
         build: { error: "cancelled before it was published" },
       });
-      ctx.say(`job ${job.id} (publish ${job.package}): cancelled; build ${buildId} will not be published`);
+      ctx.log(`job ${job.id} (publish ${job.package}): cancelled; build ${buildId} will not be published`);
     }
   }
 }

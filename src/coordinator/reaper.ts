@@ -39,7 +39,7 @@ export async function reap(ctx: CoordinatorContext, serverJobs: ServerJobs): Pro
         build: { error: "cancelled" },
       });
     }
-    ctx.say(`job ${j.id} (${j.package}): ${what}; ${j.cancel_requested ? "cancelled" : "requeued"}`);
+    ctx.log(`job ${j.id} (${j.package}): ${what}; ${j.cancel_requested ? "cancelled" : "requeued"}`);
     await closeRequestIfDone(db, j.request_id);
   }
   if (expired.length > 0) {

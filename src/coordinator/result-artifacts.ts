@@ -8,7 +8,7 @@ import type { ResultBody } from "../api/schemas.js";
 import { checkOutputs } from "../executor/build-outputs.js";
 import type { Workspace } from "../context/workspace.js";
 import { plainArtifact, rpmArtifact } from "../db/builds.js";
-import type { NewArtifact } from "../db/schema.js";
+import type { JobRow, NewArtifact } from "../db/schema.js";
 import { uploadsOf } from "../db/uploads.js";
 import { queryRpms } from "../rpm/rpm-query.js";
 import { RefusedFileError } from "../util/safe-fs.js";
@@ -16,25 +16,21 @@ import { RefusedFileError } from "../util/safe-fs.js";
 /** A result the server will not take: the job fails with this message. */
 export class ResultRefusedError extends Error {}
 
-export interface ResultJob {
-  buildId: number;
-  jobId: number;
-  leaseToken: string;
-  /** The package the build is of, and its version as the server read the spec. */
-  pkg: string;
-  evr: { version: string; release: string } | undefined;
-  /** Whether this is the job that runs rpmbuild: only its RPMs are the build's. */
-  isBuild: boolean;
-}
-
-/** The uploaded files as artifact rows; throws ResultRefusedError when the result is not the job's. */
+/**
+ * The uploaded files as artifact rows; throws ResultRefusedError when the result is not the job's.
+ * `evr` is the build's as the server read the spec; only the job that runs rpmbuild (`isBuild`)
+ * hands in the build's RPMs.
+ */
 export async function artifactRows(
   ws: Workspace,
-  job: ResultJob,
+  job: JobRow,
+  evr: string | undefined,
+  isBuild: boolean,
   artifacts: ResultBody["artifacts"],
 ): Promise<NewArtifact[]> {
-  const { buildId, jobId } = job;
-  const uploaded = await uploadsOf(ws.db, jobId, job.leaseToken);
+  const buildId = job.build_id!;
+  const jobId = job.id;
+  const uploaded = await uploadsOf(ws.db, jobId, job.lease_token!);
   for (const a of artifacts) {
     if (uploaded.get(a.filename) !== a.sha256) {
       throw new ResultRefusedError(
@@ -43,21 +39,13 @@ export async function artifactRows(
     }
   }
   const rows: NewArtifact[] = [];
-  const rpms = job.isBuild ? artifacts.filter((a) => a.filename.endsWith(".rpm")) : [];
+  const rpms = isBuild ? artifacts.filter((a) => a.filename.endsWith(".rpm")) : [];
   const dir = join(ws.data.root, "tmp", `result-${buildId}-${jobId}-${Date.now()}`);
-  const plain = (a: { filename: string; sha256: string }, kind: "log" | "file"): NewArtifact =>
-    plainArtifact({ buildId, jobId, kind, filename: a.filename, sha256: a.sha256, size: 0 });
   try {
     await mkdir(dir, { recursive: true });
-    const paths: string[] = [];
-    const names = new Map<string, string>();
-    for (const a of rpms) {
-      const p = join(dir, a.filename);
-      await ws.store.materialize(a.sha256, p, { verify: false });
-      paths.push(p);
-      names.set(p, a.filename);
-    }
-    const shown = (p: string): string => names.get(p) ?? p;
+    const paths = rpms.map((a) => join(dir, a.filename));
+    for (const [i, a] of rpms.entries()) await ws.store.materialize(a.sha256, paths[i]!, { verify: false });
+    const shown = (p: string): string => rpms[paths.indexOf(p)]?.filename ?? p;
     let headers;
     try {
       headers = await queryRpms(paths, shown);
@@ -66,7 +54,12 @@ export async function artifactRows(
       throw e;
     }
     if (headers.length > 0) {
-      const foreign = checkOutputs(job.pkg, headers, shown, job.evr);
+      const foreign = checkOutputs(
+        job.package,
+        headers,
+        shown,
+        evr === undefined ? undefined : versionRelease(evr),
+      );
       if (foreign) throw new ResultRefusedError(foreign);
     }
     headers.forEach((h, i) => {
@@ -78,8 +71,16 @@ export async function artifactRows(
   }
   for (const a of artifacts) {
     if (rpms.includes(a)) continue;
-    rows.push(plain(a, a.filename.endsWith(".log") ? "log" : "file"));
+    const kind = a.filename.endsWith(".log") ? "log" : "file";
+    rows.push(plainArtifact({ buildId, jobId, kind, filename: a.filename, sha256: a.sha256, size: 0 }));
   }
   for (const r of rows) r.size = (await stat(ws.store.path(r.sha256))).size;
   return rows;
+}
+
+/** "1.0-1.kiln" of a build's recorded EVR ("2:1.0-1.kiln" has an epoch first). */
+function versionRelease(evr: string): { version: string; release: string } {
+  const vr = evr.replace(/^\d+:/, "");
+  const dash = vr.lastIndexOf("-");
+  return { version: vr.slice(0, dash), release: vr.slice(dash + 1) };
 }

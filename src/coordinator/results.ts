@@ -2,16 +2,16 @@
 // the store with their checksum, uploaded under this lease, the package's own), recorded, and the
 // job green; a failed, cancelled or refused result ends the package's run.
 import type { ResultBody } from "../api/schemas.js";
-
+import type { ArtifactStore } from "../artifacts/store.js";
 import { getBuild, replaceJobArtifacts, setBuildSteps } from "../db/builds.js";
-import { finishJob, getJob, runJobs, setJobSteps } from "../db/jobs.js";
+import { finishJob, runJobs, setJobSteps } from "../db/jobs.js";
 import { holdLease } from "../db/leases.js";
 import { closeRequestIfDone } from "../db/requests.js";
 import type { AgentRow, JobRow, NewArtifact } from "../db/schema.js";
 import { agentName } from "../db/tokens.js";
 import { sha256File } from "../util/hash.js";
-import { ConflictError, NotFoundError, RefusedError } from "../util/errors.js";
-import type { CoordinatorContext, ResultOutcome } from "./context.js";
+import { ConflictError, RefusedError } from "../util/errors.js";
+import { jobOrNotFound, type CoordinatorContext, type ResultOutcome } from "./context.js";
 import { endPackageRun } from "./end-run.js";
 import { artifactRows, ResultRefusedError } from "./result-artifacts.js";
 import { jobDefinition } from "../db/json-columns.js";
@@ -26,8 +26,7 @@ export async function leasedJob(
   jobId: number,
   leaseToken: string,
 ): Promise<JobRow> {
-  const job = await getJob(ctx.db, jobId);
-  if (!job) throw new NotFoundError("NOT_FOUND", `no job ${jobId}`);
+  const job = await jobOrNotFound(ctx.db, jobId);
   if (job.agent_id !== agent.id || job.lease_token !== leaseToken || job.status !== "leased") {
     throw new ConflictError(
       "LEASE_LOST",
@@ -44,8 +43,7 @@ export async function result(
   jobId: number,
   body: ResultBody,
 ): Promise<ResultOutcome> {
-  const job = await getJob(ctx.db, jobId);
-  if (!job) throw new NotFoundError("NOT_FOUND", `no job ${jobId}`);
+  const job = await jobOrNotFound(ctx.db, jobId);
   // A retried report of a result already taken: harmless, answered the same way.
   if (job.lease_token === body.leaseToken && job.agent_id === agent.id && job.status !== "leased") {
     return { status: job.status, duplicate: true };
@@ -53,7 +51,10 @@ export async function result(
   const inFlight = finishing.get(jobId);
   if (inFlight && job.lease_token === body.leaseToken) return { ...(await inFlight), duplicate: true };
   await leasedJob(ctx, agent, jobId, body.leaseToken);
-  const p = job.command !== null ? commandResult(ctx, job, body) : takeResult(ctx, agent, job, body);
+  const p =
+    job.command !== null
+      ? finished(ctx, job, body.ok ? "green" : body.cancelled ? "cancelled" : "failed", body.error)
+      : takeResult(ctx, agent, job, body);
   finishing.set(jobId, p);
   try {
     return await p;
@@ -62,9 +63,14 @@ export async function result(
   }
 }
 
-async function commandResult(ctx: CoordinatorContext, job: JobRow, body: ResultBody): Promise<ResultOutcome> {
-  const status = body.ok ? "green" : body.cancelled ? "cancelled" : "failed";
-  await finishJob(ctx.db, job.id, status, body.ok ? null : (body.error ?? "failed"), job.lease_token!);
+/** The job ends under its lease (a failure saying `error`, "failed" when none was given). */
+async function finished(
+  ctx: CoordinatorContext,
+  job: JobRow,
+  status: "green" | "cancelled" | "failed",
+  error?: string | null,
+): Promise<ResultOutcome> {
+  await finishJob(ctx.db, job.id, status, status === "green" ? null : (error ?? "failed"), job.lease_token!);
   await closeRequestIfDone(ctx.db, job.request_id);
   ctx.changed();
   return { status, duplicate: false };
@@ -78,30 +84,17 @@ async function takeResult(
 ): Promise<ResultOutcome> {
   const { ws, db } = ctx;
   const buildId = job.build_id!;
-  await checkStored(ctx, body.artifacts);
+  await checkStored(ws.store, body.artifacts);
   // Until it is decided, the lease does not expire (the agent has finished and stops renewing).
   await holdLease(db, job.id, job.lease_token!);
-  const def = jobDefinition(job.definition!);
-  const isBuild = def.steps.some((s) => s.kind === "rpmbuild");
+  const isBuild = jobDefinition(job.definition!).steps.some((s) => s.kind === "rpmbuild");
   let rows: NewArtifact[];
   try {
-    const build = await getBuild(db, buildId);
-    rows = await artifactRows(
-      ws,
-      {
-        buildId,
-        jobId: job.id,
-        leaseToken: job.lease_token!,
-        pkg: job.package,
-        evr: build ? versionRelease(build.evr) : undefined,
-        isBuild,
-      },
-      body.artifacts,
-    );
+    rows = await artifactRows(ws, job, (await getBuild(db, buildId))?.evr, isBuild, body.artifacts);
   } catch (e) {
     if (!(e instanceof ResultRefusedError)) throw e;
     const error = `the result of agent ${(await agentName(db, agent.id)) ?? agent.id} was refused: ${e.message}`;
-    ctx.say(`job ${job.id} (${job.package}): ${error}`);
+    ctx.log(`job ${job.id} (${job.package}): ${error}`);
     await failRun(ctx, job, { cancelled: false, error, durationMs: body.durationMs });
     throw new RefusedError("RESULT_REFUSED", e.message);
   }
@@ -115,22 +108,13 @@ async function takeResult(
     body = { ...body, ok: false, error: "the agent reported success but uploaded no binary RPM" };
   }
   if (!body.ok) return failRun(ctx, job, body);
-  await finishJob(db, job.id, "green", null, job.lease_token!);
-  await closeRequestIfDone(db, job.request_id);
-  ctx.changed();
+  const outcome = await finished(ctx, job, "green");
   ctx.kickServerJobs();
-  return { status: "green", duplicate: false };
+  return outcome;
 }
 
-/**
- * Every artifact named must be in the store with its checksum (each was verified on upload;
- * verified again here, since the store is on disk and disks rot).
- */
-async function checkStored(
-  ctx: Pick<CoordinatorContext, "ws">,
-  artifacts: ResultBody["artifacts"],
-): Promise<void> {
-  const store = ctx.ws.store;
+/** Every artifact named is in the store with its checksum (verified on upload; again here: disks rot). */
+async function checkStored(store: ArtifactStore, artifacts: ResultBody["artifacts"]): Promise<void> {
   for (const a of artifacts) {
     if (!(await store.has(a.sha256))) {
       throw new RefusedError("ARTIFACT_MISSING", `artifact ${a.filename} (${a.sha256}) was not uploaded`);
@@ -162,11 +146,4 @@ async function failRun(
     build: { ms: body.durationMs, error: agentJobs > 1 ? `${where}: ${error}` : error },
   });
   return { status, duplicate: false };
-}
-
-/** "1.0-1.kiln" of a build's recorded EVR ("2:1.0-1.kiln" has an epoch first). */
-function versionRelease(evr: string): { version: string; release: string } {
-  const vr = evr.replace(/^\d+:/, "");
-  const dash = vr.lastIndexOf("-");
-  return { version: vr.slice(0, dash), release: vr.slice(dash + 1) };
 }

@@ -84,9 +84,13 @@ export async function submit(ctx: CoordinatorContext, g: LoadedGraph, r: Submiss
  */
 export async function submitCommands(
   ctx: CoordinatorContext,
-  c: { command: string; count: number; createdBy: string; unsandboxed: boolean },
+  {
+    command,
+    count,
+    createdBy,
+    unsandboxed,
+  }: { command: string; count: number; createdBy: string; unsandboxed: boolean },
 ): Promise<number> {
-  const { command, count, createdBy, unsandboxed } = c;
   const jobs: NewJob[] = Array.from({ length: count }, (_, i) => ({
     key: String(i),
     package: "(command)",
@@ -107,24 +111,12 @@ export async function submitCommands(
     cause: { kind: "command", command, unsandboxed },
   });
   if (unsandboxed) {
-    ctx.say(
+    ctx.log(
       `audit: ${createdBy} queued ${count} command job(s) WITHOUT the sandbox (request ${id}): ${JSON.stringify(command)}`,
     );
   }
   ctx.changed();
   return id;
-}
-
-/** Those of `names` whose run is still under way, with the request it belongs to. */
-export async function runsUnderWay(
-  ctx: Pick<CoordinatorContext, "db">,
-  names: string[],
-): Promise<{ package: string; request: number; job: number }[]> {
-  const active = await activeJobs(ctx.db);
-  return names.flatMap((p) => {
-    const j = active.get(p);
-    return j ? [{ package: p, request: j.request_id, job: j.id }] : [];
-  });
 }
 
 /** What a change to (or a rebuild of) `changed` would rebuild, by the set's rebuild modes. */

@@ -14,6 +14,7 @@ import { getJob } from "../db/jobs.js";
 import { abandonRequests, approveRequest, requestHold, setAgentLabels } from "../db/request-progress.js";
 import type { BuildEvent } from "../follow/events.js";
 import { followRequest } from "../follow/follow-request.js";
+import { changeOrTimeout } from "../coordinator/context.js";
 import { Coordinator } from "../coordinator/coordinator.js";
 import { buildView, requestView } from "../server/views.js";
 import { summaryOf, type BuildSummary } from "./summary.js";
@@ -87,10 +88,7 @@ export async function buildInProcess(
       labels: {},
       store: ws.store,
       roots: ws.roots,
-      probe: {
-        available: ws.sandboxState.available,
-        ...(ws.sandboxState.reason !== undefined ? { reason: ws.sandboxState.reason } : {}),
-      },
+      probe: ws.sandboxState,
       inProcess: true,
       sandbox: farm.sandboxMode(),
       leaseWaitMs: 1000,
@@ -108,7 +106,7 @@ export async function buildInProcess(
         view: async () => (await requestView(ws.db, id, LEASE_MS))!,
         build: (b) => buildView(ws.db, b),
         logOf: async (j) => farm.jobLogPath((await getJob(ws.db, j.id))!),
-        changed: () => changeOrTimeout(farm, 500),
+        changed: () => changeOrTimeout(farm.events, 500),
       },
       {
         onEvent: emit,
@@ -150,17 +148,4 @@ export async function buildInProcess(
     await agentRun?.catch(() => {});
     await farm.close();
   }
-}
-
-/** Resolves on the coordinator's next change, or after `ms`. */
-function changeOrTimeout(farm: Coordinator, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(t);
-      farm.events.off("change", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    farm.events.once("change", done);
-  });
 }
