@@ -4,7 +4,8 @@ import { finishJob, getJob, approveStage, requestCancel, runJobs } from "../db/j
 import { closeRequestIfDone } from "../db/requests.js";
 import type { JobRow } from "../db/schema.js";
 import { ConflictError } from "../util/errors.js";
-import { jobOrNotFound, type CoordinatorContext } from "./context.js";
+import { jobOrNotFound } from "./results.js";
+import type { Coordinator } from "./coordinator.js";
 import { endPackageRun } from "./end-run.js";
 import type { ServerJobs } from "./publish-jobs.js";
 
@@ -14,7 +15,7 @@ import type { ServerJobs } from "./publish-jobs.js";
  * expires); what depends on the package is cancelled too. Says where the job now stands.
  */
 export async function cancelJob(
-  ctx: CoordinatorContext,
+  ctx: Coordinator,
   serverJobs: ServerJobs,
   jobId: number,
 ): Promise<JobRow["status"]> {
@@ -51,7 +52,7 @@ export async function cancelJob(
  * Approves the stage of `jobId` in its package's run (every job of that stage), for a stage that
  * waits for approval. Returns the stage's jobs.
  */
-export async function approve(ctx: CoordinatorContext, jobId: number, by: string): Promise<JobRow[]> {
+export async function approve(ctx: Coordinator, jobId: number, by: string): Promise<JobRow[]> {
   const db = ctx.db;
   const job = await jobOrNotFound(db, jobId);
   if (job.approval === null) {
@@ -82,7 +83,7 @@ export async function approve(ctx: CoordinatorContext, jobId: number, by: string
  * Undefined when the run waits for nothing of its own (what it needs awaits approval instead).
  */
 export async function endAwaitingApproval(
-  ctx: CoordinatorContext,
+  ctx: Coordinator,
   requestId: number,
   pkg: string,
 ): Promise<{ build: number | null; stage: string } | undefined> {

@@ -11,6 +11,7 @@ import { Publisher } from "../repos/publisher.js";
 import type { Workspace } from "../context/workspace.js";
 import { loadSetConfig } from "../config/set-config.js";
 import type { ChangePlan } from "../core/flow.js";
+import type { Labels } from "../core/labels.js";
 import { hostMatcher } from "../core/providers.js";
 import { jobMode, type SandboxMode } from "../core/sandbox-policy.js";
 import { interruptOrphanBuilds } from "../db/builds.js";
@@ -20,27 +21,37 @@ import { graceLeases, renewLeases } from "../db/leases.js";
 import { markRequestCancelled, openJobIds } from "../db/requests.js";
 import type { AgentRow, JobRow } from "../db/schema.js";
 import { Repositories } from "../repos/repositories.js";
-import type { CoordinatorContext, CoordinatorOptions, ResultOutcome } from "./context.js";
 import { approve, cancelJob, endAwaitingApproval } from "./control.js";
 import { logNameOf } from "./job-logs.js";
 import { lease } from "./lease.js";
 import { ServerJobs } from "./publish-jobs.js";
 import { reap } from "./reaper.js";
 import { SetLoader } from "./set-loader.js";
-import { leasedJob, result, type Finishing } from "./results.js";
+import { leasedJob, result, type Finishing, type ResultOutcome } from "./results.js";
 import { changePlan, submit, submitCommands, type Submission } from "./submit.js";
 
-export type { CoordinatorOptions };
+export interface CoordinatorOptions {
+  /** An agent that has not renewed a lease for this long loses it, and the job is requeued. */
+  leaseMs: number;
+  /** Labels every job asks of an agent (kiln.yaml build.labels, else the server's own arch and os). */
+  jobLabels: Labels;
+  log?: (line: string) => void;
+  /** A repository snapshot was written (`kiln build` says so). */
+  onSnapshot?: (e: { repo: string; snapshot: number; packages: number }) => void;
+}
 
 /** A package's run under way, with the request it belongs to and its job that publishes it. */
 type RunUnderWay = { package: string; request: number; job: number };
 
-export class Coordinator implements CoordinatorContext {
+export class Coordinator {
   publisher!: Publisher;
   /** Promotions, demotions, and keeping the other repositories' snapshots written (made by open). */
   repositories!: Repositories;
+  /** "change" when a job changes state (wakes waiting leases and followers); "log:ID" when a log grows. */
   readonly events = new EventEmitter();
+  /** Set once the coordinator stops handing out jobs. */
   closing = false;
+  /** Whether the host provides this (kiln.yaml host.provides). */
   isHost: (name: string) => boolean;
   private readonly finishing: Finishing = new Map();
   private active = new Set<string>();
@@ -67,6 +78,7 @@ export class Coordinator implements CoordinatorContext {
     return this.loader.graph!;
   }
 
+  /** The repository builds publish to (the first of kiln.yaml's). */
   get repo(): string {
     return this.ws.config.repositories[0]!.name;
   }
@@ -129,14 +141,30 @@ export class Coordinator implements CoordinatorContext {
     await this.serverJobs.stopped();
   }
 
+  /** A line in the server's log. */
   log(line: string): void {
     this.opts.log?.(line);
   }
 
+  /** Wakes waiting leases and followers. */
   changed(): void {
     this.events.emit("change");
   }
 
+  /** Resolves on the next change, or after `ms`. */
+  nextChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        this.events.off("change", done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.events.once("change", done);
+    });
+  }
+
+  /** The packages with a run under way, read again (and parked publications reconsidered). */
   async refreshActive(): Promise<void> {
     this.active = new Set((await activeJobs(this.ws.db)).keys());
     // A parked build (its Requires were still building) waits no longer once they will not come.
@@ -201,6 +229,7 @@ export class Coordinator implements CoordinatorContext {
     return this.loader.current(maxAgeMs)!;
   }
 
+  /** The sandbox mode the farm's jobs run in: its policy, tightened by kiln.yaml's build.sandbox. */
   sandboxMode(): SandboxMode {
     return jobMode(this.ws.sandboxState.policy, this.ws.config.build.sandbox);
   }
@@ -240,6 +269,7 @@ export class Coordinator implements CoordinatorContext {
     return result(this, this.finishing, agent, jobId, body);
   }
 
+  /** Runs the server's own ready jobs (publish) until there are none; one loop at a time per process. */
   kickServerJobs(): void {
     this.serverJobs.kick();
   }

@@ -6,7 +6,7 @@ import { finishRunningBuild } from "../db/builds.js";
 import { finishJob, requestCancel, runJobs, settleDependents } from "../db/jobs.js";
 import { closeRequestIfDone } from "../db/requests.js";
 import type { BuildStatus, JobRow } from "../db/schema.js";
-import type { CoordinatorContext } from "./context.js";
+import type { Coordinator } from "./coordinator.js";
 
 export interface RunEnd {
   /**
@@ -49,7 +49,7 @@ const BUILD_STATUS: Record<RunEnd["status"], Exclude<BuildStatus, "running">> = 
 };
 
 export async function endPackageRun(
-  ctx: Pick<CoordinatorContext, "db" | "refreshActive" | "changed">,
+  ctx: Pick<Coordinator, "db" | "refreshActive" | "changed">,
   of: Pick<JobRow, "request_id" | "package">,
   end: RunEnd,
 ): Promise<void> {

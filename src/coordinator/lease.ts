@@ -13,7 +13,7 @@ import { claimJob, lockFirst, readyJobs } from "../db/jobs.js";
 import type { AgentRow, BuildRow, JobRow } from "../db/schema.js";
 import { agentIsDisabled, setAgentSandbox } from "../db/tokens.js";
 import { sha256Regular } from "../util/safe-fs.js";
-import { changeOrTimeout, modeOfJob, type CoordinatorContext } from "./context.js";
+import type { Coordinator } from "./coordinator.js";
 import { endPackageRun } from "./end-run.js";
 import { logNameOf } from "./job-logs.js";
 import { startRun } from "./run-start.js";
@@ -21,7 +21,7 @@ import { fromJson, jobDefinition } from "../db/json-columns.js";
 
 /** Up to `free` jobs for this agent; waits up to `waitMs` for one when none is ready. */
 export async function lease(
-  ctx: CoordinatorContext,
+  ctx: Coordinator,
   agent: AgentRow,
   free: number,
   waitMs: number,
@@ -46,12 +46,12 @@ export async function lease(
     }
     const left = deadline - Date.now();
     if (out.length > 0 || left <= 0 || ctx.closing) return out;
-    await changeOrTimeout(ctx.events, Math.min(left, 1000));
+    await ctx.nextChange(Math.min(left, 1000));
   }
 }
 
 async function claim(
-  ctx: CoordinatorContext,
+  ctx: Coordinator,
   agent: AgentRow,
   labels: Labels,
   takes: (j: JobRow) => boolean,
@@ -74,7 +74,7 @@ async function claim(
 }
 
 /** What the agent needs to run a claimed job; undefined when it needs no run after all. */
-async function prepare(ctx: CoordinatorContext, job: JobRow): Promise<LeasedJob | undefined> {
+async function prepare(ctx: Coordinator, job: JobRow): Promise<LeasedJob | undefined> {
   if (job.command !== null) return commandLease(ctx, job);
   const { ws, db } = ctx;
   try {
@@ -136,7 +136,7 @@ async function prepare(ctx: CoordinatorContext, job: JobRow): Promise<LeasedJob 
 }
 
 /** A command job: no package, no build, no inputs; run in the job's own sandbox mode. */
-function commandLease(ctx: CoordinatorContext, job: JobRow): LeasedJob {
+function commandLease(ctx: Coordinator, job: JobRow): LeasedJob {
   return {
     job: job.id,
     command: job.command!,
@@ -164,4 +164,9 @@ function rootOf(build: BuildRow): RootPackage[] {
     const [filename, sha256] = r.split(" ") as [string, string];
     return { filename, sha256 };
   });
+}
+
+/** A job's mode: "off" when an admin asked for it, else the farm's as it is now (never looser). */
+function modeOfJob(ctx: Pick<Coordinator, "sandboxMode">, job: Pick<JobRow, "sandbox">): SandboxMode {
+  return job.sandbox === "off" ? "off" : ctx.sandboxMode();
 }

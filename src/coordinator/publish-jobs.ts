@@ -8,7 +8,7 @@ import { buildRpms, getBuild, setBuildStages, setOutputChange } from "../db/buil
 import { cancelStates, claimJob, lockFirst, readyJobs, runJobs } from "../db/jobs.js";
 import { renewServerLeases } from "../db/leases.js";
 import type { JobRow } from "../db/schema.js";
-import type { CoordinatorContext } from "./context.js";
+import type { Coordinator } from "./coordinator.js";
 import { endPackageRun } from "./end-run.js";
 
 interface Publishing {
@@ -25,7 +25,7 @@ export class ServerJobs {
   private loop: Promise<void> | undefined;
   private again = false;
 
-  constructor(private readonly ctx: CoordinatorContext) {}
+  constructor(private readonly ctx: Coordinator) {}
 
   /** Runs the server's ready jobs until there are none; one loop at a time per process. */
   kick(): void {

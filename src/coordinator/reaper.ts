@@ -7,11 +7,11 @@ import { detachBuild, runJobs } from "../db/jobs.js";
 import { expireLeases } from "../db/leases.js";
 import { closeRequestIfDone } from "../db/requests.js";
 import { agentName } from "../db/tokens.js";
-import type { CoordinatorContext } from "./context.js";
+import type { Coordinator } from "./coordinator.js";
 import { endPackageRun } from "./end-run.js";
 import type { ServerJobs } from "./publish-jobs.js";
 
-export async function reap(ctx: CoordinatorContext, serverJobs: ServerJobs): Promise<void> {
+export async function reap(ctx: Coordinator, serverJobs: ServerJobs): Promise<void> {
   const db = ctx.db;
   // The server's own jobs in progress here keep their leases.
   await serverJobs.renewHeld();

@@ -1,27 +1,37 @@
 // What an agent reports: a command's end, or a pipeline job's result — its artifacts checked (in
 // the store with their checksum, uploaded under this lease, the package's own), recorded, and the
 // job green; a failed, cancelled or refused result ends the package's run.
-import type { ResultBody } from "../api/schemas.js";
+import type { Kysely } from "kysely";
+import type { z } from "zod";
+import type { ResultBody, ResultResponse } from "../api/schemas.js";
 import type { ArtifactStore } from "../artifacts/store.js";
 import { getBuild, replaceJobArtifacts, setBuildSteps } from "../db/builds.js";
-import { finishJob, runJobs, setJobSteps } from "../db/jobs.js";
+import { finishJob, getJob, runJobs, setJobSteps } from "../db/jobs.js";
 import { holdLease } from "../db/leases.js";
 import { closeRequestIfDone } from "../db/requests.js";
-import type { AgentRow, JobRow, NewArtifact } from "../db/schema.js";
+import type { AgentRow, Database, JobRow, NewArtifact } from "../db/schema.js";
 import { agentName } from "../db/tokens.js";
 import { sha256File } from "../util/hash.js";
-import { ConflictError, RefusedError } from "../util/errors.js";
-import { jobOrNotFound, type CoordinatorContext, type ResultOutcome } from "./context.js";
+import { ConflictError, NotFoundError, RefusedError } from "../util/errors.js";
+import type { Coordinator } from "./coordinator.js";
 import { endPackageRun } from "./end-run.js";
 import { artifactRows, ResultRefusedError } from "./result-artifacts.js";
 import { jobDefinition } from "../db/json-columns.js";
 
+export type ResultOutcome = z.infer<typeof ResultResponse>;
+
 /** Results being decided, by job: a repeated report waits for the first and is answered the same. */
 export type Finishing = Map<number, Promise<ResultOutcome>>;
 
+export async function jobOrNotFound(db: Kysely<Database>, jobId: number): Promise<JobRow> {
+  const job = await getJob(db, jobId);
+  if (!job) throw new NotFoundError("NOT_FOUND", `no job ${jobId}`);
+  return job;
+}
+
 /** The job an agent may act on with this lease token, or the reason it may not. */
 export async function leasedJob(
-  ctx: Pick<CoordinatorContext, "db">,
+  ctx: Pick<Coordinator, "db">,
   agent: AgentRow,
   jobId: number,
   leaseToken: string,
@@ -37,7 +47,7 @@ export async function leasedJob(
 }
 
 export async function result(
-  ctx: CoordinatorContext,
+  ctx: Coordinator,
   finishing: Finishing,
   agent: AgentRow,
   jobId: number,
@@ -65,7 +75,7 @@ export async function result(
 
 /** The job ends under its lease (a failure saying `error`, "failed" when none was given). */
 async function finished(
-  ctx: CoordinatorContext,
+  ctx: Coordinator,
   job: JobRow,
   status: "green" | "cancelled" | "failed",
   error?: string | null,
@@ -77,7 +87,7 @@ async function finished(
 }
 
 async function takeResult(
-  ctx: CoordinatorContext,
+  ctx: Coordinator,
   agent: AgentRow,
   job: JobRow,
   body: ResultBody,
@@ -127,7 +137,7 @@ async function checkStored(store: ArtifactStore, artifacts: ResultBody["artifact
 
 /** A job of a package's run failed (or was cancelled): the run ends, what depends on it is blocked. */
 async function failRun(
-  ctx: CoordinatorContext,
+  ctx: Coordinator,
   job: JobRow,
   body: Pick<ResultBody, "cancelled" | "error" | "durationMs">,
 ): Promise<ResultOutcome> {

@@ -9,12 +9,12 @@ import { createBuild, deleteBuild, getBuild, latestGreenBuild } from "../db/buil
 import { attachBuild, getJob, greenUpstream } from "../db/jobs.js";
 import { getRequest } from "../db/requests.js";
 import type { BuildRow, JobRow } from "../db/schema.js";
-import type { CoordinatorContext } from "./context.js";
+import type { Coordinator } from "./coordinator.js";
 import { endPackageRun } from "./end-run.js";
 import { fromJson, fromJsonOrNull } from "../db/json-columns.js";
 
 /** The run's new build; undefined when the run ended instead (up to date, or it cannot build). */
-export async function startRun(ctx: CoordinatorContext, job: JobRow): Promise<BuildRow | undefined> {
+export async function startRun(ctx: Coordinator, job: JobRow): Promise<BuildRow | undefined> {
   const { ws, db } = ctx;
   const pkg = ctx.graph.graph.packages.get(job.package)!;
   const view = ctx.publisher.view;

@@ -11,7 +11,7 @@ import { insertRequest, type NewJob } from "../db/requests.js";
 import type { Database } from "../db/schema.js";
 import type { Kysely } from "kysely";
 import { unknownPackages } from "../util/errors.js";
-import type { CoordinatorContext } from "./context.js";
+import type { Coordinator } from "./coordinator.js";
 import { pipelineJobs } from "./pipeline-jobs.js";
 
 export interface Submission {
@@ -31,7 +31,7 @@ export interface Submission {
  * when empty), `forced` rebuilt even when up to date; for a change or a rebuild with its
  * downstream, what may rebuild below them (`downstream`, per planChange) joins the targets.
  */
-export async function submit(ctx: CoordinatorContext, g: LoadedGraph, r: Submission): Promise<number> {
+export async function submit(ctx: Coordinator, g: LoadedGraph, r: Submission): Promise<number> {
   const { ws, db } = ctx;
   const unknown = r.targets.filter((t) => !g.graph.names.includes(t));
   if (unknown.length > 0) throw unknownPackages(unknown);
@@ -83,7 +83,7 @@ export async function submit(ctx: CoordinatorContext, g: LoadedGraph, r: Submiss
  * without it, on agents whose policy allows that, and is written to the server's log.
  */
 export async function submitCommands(
-  ctx: CoordinatorContext,
+  ctx: Coordinator,
   {
     command,
     count,
@@ -121,7 +121,7 @@ export async function submitCommands(
 
 /** What a change to (or a rebuild of) `changed` would rebuild, by the set's rebuild modes. */
 export function changePlan(
-  ctx: Pick<CoordinatorContext, "ws">,
+  ctx: Pick<Coordinator, "ws">,
   g: LoadedGraph,
   changed: string[],
   downstream: "modes" | "all" | "none",

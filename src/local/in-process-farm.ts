@@ -14,7 +14,6 @@ import { getJob } from "../db/jobs.js";
 import { abandonRequests, approveRequest, requestHold, setAgentLabels } from "../db/request-progress.js";
 import type { BuildEvent } from "../follow/events.js";
 import { followRequest } from "../follow/follow-request.js";
-import { changeOrTimeout } from "../coordinator/context.js";
 import { Coordinator } from "../coordinator/coordinator.js";
 import { buildView, requestView } from "../server/views.js";
 import { summaryOf, type BuildSummary } from "./summary.js";
@@ -106,7 +105,7 @@ export async function buildInProcess(
         view: async () => (await requestView(ws.db, id, LEASE_MS))!,
         build: (b) => buildView(ws.db, b),
         logOf: async (j) => farm.jobLogPath((await getJob(ws.db, j.id))!),
-        changed: () => changeOrTimeout(farm.events, 500),
+        changed: () => farm.nextChange(500),
       },
       {
         onEvent: emit,
