@@ -51,36 +51,32 @@ interface Running {
 }
 
 export class Agent {
-  private readonly link: CoordinatorLink;
-  private readonly probe: SandboxProbe;
   private readonly policy: SandboxMode;
   private readonly running = new Map<number, Running>();
   private name = "";
 
   constructor(private readonly o: AgentOptions) {
     this.o = { ...o, workdir: resolve(o.workdir) };
-    this.link = o.link;
-    this.probe = o.probe;
     this.policy = o.sandbox ?? defaultPolicy(o.probe.available);
   }
 
   async run(): Promise<void> {
     await mkdir(this.o.workdir, { recursive: true });
     await rm(join(this.o.workdir, "jobs"), { recursive: true, force: true });
-    if (this.policy === "required" && !this.probe.available) {
+    if (this.policy === "required" && !this.o.probe.available) {
       throw new Error(
-        `--sandbox required, but bubblewrap does not work on this machine: ${this.probe.reason ?? "unknown reason"}`,
+        `--sandbox required, but bubblewrap does not work on this machine: ${this.o.probe.reason ?? "unknown reason"}`,
       );
     }
-    const me = await this.link.connect();
+    const me = await this.o.link.connect();
     this.name = me.name;
     this.o.log(
-      `agent ${me.name} (#${me.agent}) ready: ${this.o.slots} slot(s), labels ${JSON.stringify(this.o.labels)}, server ${this.link.where}`,
+      `agent ${me.name} (#${me.agent}) ready: ${this.o.slots} slot(s), labels ${JSON.stringify(this.o.labels)}, server ${this.o.link.where}`,
     );
     this.o.log(
-      this.probe.available
-        ? `sandbox policy ${this.policy}: builds run in bubblewrap as ${this.probe.user ?? "an unprivileged user"}`
-        : `WARNING: sandbox policy ${this.policy} and bubblewrap does not work here (${this.probe.reason ?? "unknown reason"}): builds that allow it run WITHOUT a sandbox`,
+      this.o.probe.available
+        ? `sandbox policy ${this.policy}: builds run in bubblewrap as ${this.o.probe.user ?? "an unprivileged user"}`
+        : `WARNING: sandbox policy ${this.policy} and bubblewrap does not work here (${this.o.probe.reason ?? "unknown reason"}): builds that allow it run WITHOUT a sandbox`,
     );
     if (this.o.stopJobsOnAbort) {
       this.o.signal.addEventListener("abort", () => {
@@ -97,10 +93,10 @@ export class Agent {
         continue;
       }
       try {
-        const jobs = await this.link.lease(
+        const jobs = await this.o.link.lease(
           free,
           this.o.leaseWaitMs ?? 10_000,
-          { policy: this.policy, available: this.probe.available },
+          { policy: this.policy, available: this.o.probe.available },
           this.o.signal,
         );
         backoff = 250;
@@ -160,7 +156,7 @@ export class Agent {
       lastBeat = performance.now();
       const held = [...this.running.values()].filter((r) => !r.lost);
       try {
-        const res = await this.link.heartbeat(
+        const res = await this.o.link.heartbeat(
           held.map((r) => ({ job: r.leased.job, leaseToken: r.leased.leaseToken })),
         );
         for (const id of res.cancel) this.running.get(id)?.abort.abort();
@@ -217,8 +213,7 @@ export class Agent {
         return;
       }
       await mkdir(dir, { recursive: true });
-      logStream = new LogStreamer(this.link, j, join(dir, j.logName), this.o.log);
-      logStream.start();
+      logStream = new LogStreamer(this.o.link, j, join(dir, j.logName), this.o.log);
       const res = await runJob({
         pkg: { name: j.package, specFile: j.specFile },
         job: j.definition as JobDef,
@@ -235,7 +230,7 @@ export class Agent {
         // restarting) is started again, like a refused one.
         fetchSources: async (specs, sources) => {
           for (const f of j.files) {
-            const bytes = await this.link.jobFile(j, f.name);
+            const bytes = await this.o.link.jobFile(j, f.name);
             const path = join(f.kind === "spec" ? specs : sources, f.name);
             await writeFile(path, bytes);
             const actual = await sha256File(path);
@@ -247,13 +242,13 @@ export class Agent {
         },
         // The build root's RPMs this agent does not have yet.
         beforeRoot: async () => {
-          for (const p of j.rootPackages) await this.link.fetchArtifact(p.sha256, p.filename);
+          for (const p of j.rootPackages) await this.o.link.fetchArtifact(p.sha256, p.filename);
         },
         ...(j.inputs.length > 0
           ? {
               fetchInputs: async (inputs: string) => {
                 for (const a of j.inputs) {
-                  await this.link.fetchArtifact(a.sha256, a.filename);
+                  await this.o.link.fetchArtifact(a.sha256, a.filename);
                   await this.o.store.materialize(
                     a.sha256,
                     join(inputs, a.kind === "rpm" ? "rpms" : "files", a.filename),
@@ -280,7 +275,7 @@ export class Agent {
       const uploaded: { filename: string; sha256: string }[] = [];
       for (const f of uploads) {
         if (existsSync(f.path))
-          uploaded.push({ filename: f.name, sha256: await this.link.upload(j, f.path, f.name) });
+          uploaded.push({ filename: f.name, sha256: await this.o.link.upload(j, f.path, f.name) });
       }
       steps.push({ name: "upload", status: "ok", ms: Math.round(performance.now() - t) });
       await this.report(j, {
@@ -320,8 +315,8 @@ export class Agent {
     const d = decide(
       j.sandbox,
       this.policy,
-      this.probe.available,
-      `bubblewrap does not work ${this.o.inProcess ? "here" : `on agent ${this.name}`}: ${this.probe.reason ?? "unknown reason"}`,
+      this.o.probe.available,
+      `bubblewrap does not work ${this.o.inProcess ? "here" : `on agent ${this.name}`}: ${this.o.probe.reason ?? "unknown reason"}`,
     );
     if ("refuse" in d) return { refuse: `agent ${this.name} refuses the job: ${d.refuse}` };
     return d.run === "sandboxed" ? { sandboxed: true } : { sandboxed: false, note: d.note };
@@ -336,8 +331,7 @@ export class Agent {
     if ("refuse" in how) error = how.refuse;
     else {
       await mkdir(dir, { recursive: true });
-      const stream = new LogStreamer(this.link, j, join(dir, j.logName), this.o.log);
-      stream.start();
+      const stream = new LogStreamer(this.o.link, j, join(dir, j.logName), this.o.log);
       try {
         error =
           (await runCommandJob({
@@ -347,7 +341,7 @@ export class Agent {
             maxLogBytes: j.maxLogBytes,
             sandboxed: how.sandboxed,
             how: how.sandboxed
-              ? `in bubblewrap as ${this.probe.user ?? "an unprivileged user"}`
+              ? `in bubblewrap as ${this.o.probe.user ?? "an unprivileged user"}`
               : `WITHOUT the sandbox (${how.note ?? "no sandbox"})`,
             signal: r.abort.signal,
           })) ?? "";
@@ -371,7 +365,7 @@ export class Agent {
 
   /** Reports the result until the server takes it; a retried report is harmless on the server. */
   private async report(j: LeasedJob, body: Omit<ResultBody, "leaseToken">): Promise<void> {
-    const r = await this.link.result(j, body);
+    const r = await this.o.link.result(j, body);
     this.o.log(`job ${j.job}: ${j.package} ${r.status}${r.duplicate ? " (already reported)" : ""}`);
   }
 }

@@ -1,7 +1,8 @@
 // The agent's link to a coordinator over HTTP (`kiln agent`): it shares no disk with the server;
 // spec, sources and artifacts come over the API, each checked against its sha256, and a download
 // cut off half-way (the server restarting) is started again.
-import { ApiClient, cutOff } from "../api/client.js";
+import { Readable } from "node:stream";
+import { ApiClient, ApiError, cutOff } from "../api/client.js";
 import {
   HeartbeatResponse,
   LeaseResponse,
@@ -10,10 +11,9 @@ import {
   type LeasedJob,
 } from "../api/schemas.js";
 import type { ArtifactStore } from "../artifacts/store.js";
+import { openRegular, sha256Regular } from "../util/safe-fs.js";
 import { agentCredential, type CredentialOptions } from "./credential.js";
 import type { AgentIdentity, CoordinatorLink, HeartbeatAnswer, ResultAnswer, SandboxReport } from "./link.js";
-import { retrying } from "./retrying.js";
-import { uploadArtifact } from "./upload.js";
 
 export class HttpLink implements CoordinatorLink {
   private readonly api: ApiClient;
@@ -46,7 +46,7 @@ export class HttpLink implements CoordinatorLink {
   }
 
   jobFile(j: LeasedJob, name: string): Promise<Buffer> {
-    return retrying(this.o.log, async () => {
+    return this.retrying(async () => {
       const res = await this.api.fetch(`/agent/jobs/${j.job}/files/${encodeURIComponent(name)}`, {
         headers: { "x-kiln-lease": j.leaseToken },
       });
@@ -56,7 +56,7 @@ export class HttpLink implements CoordinatorLink {
 
   async fetchArtifact(sha256: string, filename: string): Promise<void> {
     if (await this.store.has(sha256)) return;
-    await retrying(this.o.log, async () => {
+    await this.retrying(async () => {
       const res = await this.api.fetch(`/artifacts/${sha256}`);
       if (!res.body) throw new Error(`the server sent no body for ${filename}`);
       // The store keeps nothing of a download that ends early or has the wrong bytes.
@@ -64,8 +64,40 @@ export class HttpLink implements CoordinatorLink {
     });
   }
 
-  upload(j: LeasedJob, path: string, filename: string): Promise<string> {
-    return uploadArtifact(this.api, j, path, filename, this.o.log);
+  /** Read as untrusted, never through a link the job left; sent again when the bytes were damaged on the way. */
+  async upload(j: LeasedJob, path: string, filename: string): Promise<string> {
+    const { sha256, size } = await sha256Regular(path, { shown: filename });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.retrying(async () => {
+          const { fh } = await openRegular(path, { shown: filename });
+          try {
+            return await this.api.fetch(`/agent/jobs/${j.job}/artifacts/${encodeURIComponent(filename)}`, {
+              method: "PUT",
+              headers: {
+                "x-kiln-lease": j.leaseToken,
+                "x-kiln-sha256": sha256,
+                "content-type": "application/octet-stream",
+                "content-length": String(size),
+              },
+              body: Readable.toWeb(
+                fh.createReadStream({ autoClose: false }),
+              ) as unknown as RequestInit["body"],
+              duplex: "half",
+            } as RequestInit & { headers: Record<string, string> });
+          } finally {
+            await fh.close();
+          }
+        });
+        return sha256;
+      } catch (e) {
+        if (e instanceof ApiError && e.code === "CHECKSUM" && attempt < 5) {
+          this.o.log(`job ${j.job}: upload of ${filename} refused (${e.message}); sending it again`);
+          continue;
+        }
+        throw e;
+      }
+    }
   }
 
   appendLog(j: LeasedJob, offset: number, chunk: Buffer): Promise<{ size: number; cut?: boolean }> {
@@ -79,11 +111,26 @@ export class HttpLink implements CoordinatorLink {
   }
 
   result(j: LeasedJob, body: Parameters<CoordinatorLink["result"]>[1]): Promise<ResultAnswer> {
-    return retrying(this.o.log, () =>
+    return this.retrying(() =>
       this.api.json(ResultResponse, "POST", `/agent/jobs/${j.job}/result`, {
         leaseToken: j.leaseToken,
         ...body,
       }),
     );
+  }
+
+  /** A server that is away: `fn` tried again, backing off, for as long as it takes. */
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    let backoff = 250;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!(e instanceof ApiError && e.transient)) throw e;
+        this.o.log(`${e.message}; retrying in ${backoff} ms`);
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
   }
 }

@@ -6,10 +6,9 @@ import { ApiError } from "../api/client.js";
 import type { LeasedJob } from "../api/schemas.js";
 import type { CoordinatorLink } from "./link.js";
 
-/** Sends the build log to the server as it grows, from the byte offset the server has. */
 export class LogStreamer {
   private offset = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer: NodeJS.Timeout;
   private sending: Promise<void> = Promise.resolve();
   private done = false;
 
@@ -18,9 +17,7 @@ export class LogStreamer {
     private readonly j: LeasedJob,
     private readonly path: string,
     private readonly log: (line: string) => void,
-  ) {}
-
-  start(): void {
+  ) {
     this.timer = setInterval(() => {
       this.sending = this.sending.then(() => this.send());
     }, 300);
@@ -45,7 +42,6 @@ export class LogStreamer {
           // The coordinator's size says where to go on from (it may have more, or less, than sent).
           const body = await this.link.appendLog(this.j, this.offset, buf.subarray(0, bytesRead));
           this.offset = body.size;
-          // The server cut the log at its limit: it takes no more of it.
           if (body.cut) {
             this.done = true;
             return;
