@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { ApiError } from "../api/client.js";
 import type { BuildStep, LeasedJob, ResultBody } from "../api/schemas.js";
 import type { ArtifactStore } from "../artifacts/store.js";
@@ -134,13 +135,7 @@ export class Agent {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((r) => {
-      const t = setTimeout(r, ms);
-      this.o.signal.addEventListener("abort", () => {
-        clearTimeout(t);
-        r();
-      });
-    });
+    return delay(ms, undefined, { signal: this.o.signal }).catch(() => {});
   }
 
   private async heartbeats(): Promise<void> {
@@ -151,7 +146,7 @@ export class Agent {
         5000,
         ...[...this.running.values()].map((r) => (r.leased.leaseSeconds * 1000) / 3),
       );
-      await new Promise((r) => setTimeout(r, 100));
+      await delay(100);
       if (performance.now() - lastBeat < interval) continue;
       lastBeat = performance.now();
       const held = [...this.running.values()].filter((r) => !r.lost);

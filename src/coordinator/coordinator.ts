@@ -213,18 +213,12 @@ export class Coordinator {
     this.isHost = hostMatcher(config.host.provides);
   }
 
-  /**
-   * The set as it is on disk now (specs and package configs re-read where they changed). One load
-   * at a time: a caller that comes while one is under way gets the next, which starts after it.
-   */
+  /** The set as it is on disk now (specs and package configs re-read where they changed). */
   reloadGraph(): Promise<LoadedGraph> {
     return this.loader.reload();
   }
 
-  /**
-   * The loaded set for readers (GET /plan): what was loaded last, with a load started in the
-   * background when it is older than `maxAgeMs`. A reader never waits for specs to be read.
-   */
+  /** The loaded set for readers (GET /plan), who never wait for specs to be read (see SetLoader). */
   currentGraph(maxAgeMs = 5000): LoadedGraph {
     return this.loader.current(maxAgeMs)!;
   }
@@ -253,10 +247,7 @@ export class Coordinator {
     return lease(this, agent, free, waitMs, sandbox);
   }
 
-  heartbeat(
-    agent: AgentRow,
-    held: { job: number; leaseToken: string }[],
-  ): Promise<{ cancel: number[]; lost: number[] }> {
+  heartbeat(agent: AgentRow, held: { job: number; leaseToken: string }[]): ReturnType<typeof renewLeases> {
     return renewLeases(this.ws.db, agent.id, held, this.opts.leaseMs);
   }
 

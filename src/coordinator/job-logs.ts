@@ -1,6 +1,3 @@
-// Where a pipeline job's log is: the job that runs rpmbuild writes its build's log (build.log, as a
-// local build does); every other job has its own, named by stage and job.
-
 import type { JobRow } from "../db/schema.js";
 import { jobDefinition } from "../db/json-columns.js";
 

@@ -11,14 +11,9 @@ import type { JobRow } from "../db/schema.js";
 import type { Coordinator } from "./coordinator.js";
 import { endPackageRun } from "./end-run.js";
 
-interface Publishing {
-  job: JobRow;
-  ms: number;
-}
-
 export class ServerJobs {
   /** Builds handed to the publisher, by build id: their publish job and how long they took. */
-  private readonly publishing = new Map<number, Publishing>();
+  private readonly publishing = new Map<number, { job: JobRow; ms: number }>();
   /** Server jobs this process is running: their leases are renewed by the reaper's tick. */
   private readonly held = new Set<number>();
   /** The loop running them, and whether to look again when it ends. */
