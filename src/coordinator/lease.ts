@@ -159,8 +159,7 @@ function commandLease(ctx: Coordinator, job: JobRow): LeasedJob {
 
 /** The RPMs a build's root holds, from its recorded inputs ("filename sha256"). */
 function rootOf(build: BuildRow): RootPackage[] {
-  const inputs = fromJson("inputs", build.inputs, "builds.inputs");
-  return inputs.root.map((r) => {
+  return fromJson("inputs", build.inputs, "builds.inputs").root.map((r) => {
     const [filename, sha256] = r.split(" ") as [string, string];
     return { filename, sha256 };
   });

@@ -75,10 +75,6 @@ export class ServerJobs {
     await renewServerLeases(this.ctx.db, [...this.held], this.ctx.opts.leaseMs);
   }
 
-  /**
-   * Publishes a package's build (the publish job of its run), or cuts it off: an output equivalent
-   * to the published one is not published, and what depends on it finds its inputs unchanged.
-   */
   private async publishRun(job: JobRow): Promise<void> {
     const { ctx } = this;
     const { ws, db } = ctx;
@@ -99,13 +95,8 @@ export class ServerJobs {
       build.id,
       stages.filter((s) => run.filter((j) => j.stage_name === s).every((j) => j.status === "green")),
     );
-    const rpms = await buildRpms(db, build.id);
-    const cut = await checkCutoff(
-      ws,
-      ctx.publisher.view,
-      job.package,
-      rpms.map((sha256) => ws.store.path(sha256)),
-    );
+    const rpms = (await buildRpms(db, build.id)).map((sha256) => ws.store.path(sha256));
+    const cut = await checkCutoff(ws, ctx.publisher.view, job.package, rpms);
     if (cut?.comparison.equivalent) {
       const same = `${job.package} (build ${build.id}): same output as build ${cut.published}`;
       if (!earlyCutoffOf(ws, ctx.graph)(job.package)) {
@@ -141,10 +132,7 @@ export class ServerJobs {
     void ctx.repositories.catchUp();
   }
 
-  /**
-   * The publisher's hooks: the build is in the repository (green), or may not be published (its
-   * repository's closure, say): the run of the job whose build was being published (if one was) ends.
-   */
+  /** The publisher's hooks (published: green; refused): the run whose build it was ends, if it was one. */
   async end(buildId: number, status: "green" | "failed", error: string | null): Promise<void> {
     const p = this.publishing.get(buildId);
     this.publishing.delete(buildId);

@@ -27,8 +27,7 @@ export interface FollowOptions {
 /** Follows the request until it ends (or `until` says, or `signal` aborts); returns the last view. */
 export async function followRequest(src: RequestSource, o: FollowOptions): Promise<RequestView> {
   let v = await src.view();
-  const d = new RequestDiff(src, o);
-  d.plan(v);
+  const d = new RequestDiff(src, o, v);
   for (;;) {
     await d.diff(v);
     if (v.status !== "active" || o.signal?.aborted) return v;
@@ -43,19 +42,17 @@ export async function followRequest(src: RequestSource, o: FollowOptions): Promi
   }
 }
 
-const sum = (steps: readonly { ms: number }[]): number => steps.reduce((a, s) => a + s.ms, 0);
-
 class RequestDiff {
   private readonly seen = new Map<number, string>();
   private readonly started = new Set<string>();
-  private agentJobs = new Map<string, number>();
+  private readonly agentJobs = new Map<string, number>();
 
+  /** Says the plan: what the request builds. */
   constructor(
     private readonly src: RequestSource,
     private readonly o: FollowOptions,
-  ) {}
-
-  plan(v: RequestView): void {
+    v: RequestView,
+  ) {
     for (const j of v.jobs)
       if (j.runsOn === "agent") this.agentJobs.set(j.package, (this.agentJobs.get(j.package) ?? 0) + 1);
     const open = v.packages.filter((p) => p.status === "queued" || p.status === "leased");
@@ -105,7 +102,7 @@ class RequestDiff {
         stage: j.stage,
         job: j.name,
         ok: j.status === "green",
-        ms: sum(j.steps),
+        ms: j.steps.reduce((a, s) => a + s.ms, 0),
         ...(j.error ? { error: j.error } : {}),
       });
     }

@@ -141,7 +141,7 @@ export async function buildInProcess(
     for (const f of await farm.repositories.catchUp())
       emit({ type: "failed", package: `(repository ${f.repo})`, error: f.error });
     const last = (await requestView(ws.db, id, LEASE_MS))!;
-    return await summaryOf(ws, farm, last, awaiting, performance.now() - started);
+    return await summaryOf(farm, last, awaiting, performance.now() - started);
   } finally {
     stop.abort();
     await agentRun?.catch(() => {});

@@ -1,6 +1,5 @@
 // What `kiln build` reports at its end, read off its request as the coordinator left it.
 import type { RequestView } from "../api/schemas.js";
-import type { Workspace } from "../context/workspace.js";
 import { buildDurations } from "../db/request-progress.js";
 import type { Coordinator } from "../coordinator/coordinator.js";
 
@@ -34,7 +33,6 @@ export interface BuildSummary {
 }
 
 export async function summaryOf(
-  ws: Workspace,
   farm: Coordinator,
   v: RequestView,
   awaiting: ReadonlyMap<string, unknown>,
@@ -44,7 +42,7 @@ export async function summaryOf(
     v.packages.filter((p) => p.status === s && !awaiting.has(p.package)).map((p) => p.package);
   const built = pick("green");
   const durations = await buildDurations(
-    ws.db,
+    farm.ws.db,
     v.packages.flatMap((p) => (p.build !== null ? [p.build] : [])),
   );
   const g = farm.graph.graph;
@@ -59,7 +57,7 @@ export async function summaryOf(
     invalid: pick("invalid"),
     cancelled: pick("cancelled"),
     repo: farm.repo,
-    repoPath: ws.data.repoPath(farm.repo),
+    repoPath: farm.ws.data.repoPath(farm.repo),
     top: g.names
       .filter((n) => (g.rdeps.get(n)?.size ?? 0) === 0 && g.packages.has(n))
       .map((n) => g.packages.get(n)!.binaries.find((b) => b.name === n)?.name ?? n)
