@@ -7,18 +7,13 @@ import { ConflictError } from "../util/errors.js";
 import { jobOrNotFound } from "./results.js";
 import type { Coordinator } from "./coordinator.js";
 import { endPackageRun } from "./end-run.js";
-import type { ServerJobs } from "./publish-jobs.js";
 
 /**
  * Cancels a package's run (the jobs of `jobId`'s package in its request): queued jobs at once,
  * leased ones through their agent's next heartbeat (the run ends when they report, or their lease
  * expires); what depends on the package is cancelled too. Says where the job now stands.
  */
-export async function cancelJob(
-  ctx: Coordinator,
-  serverJobs: ServerJobs,
-  jobId: number,
-): Promise<JobRow["status"]> {
+export async function cancelJob(ctx: Coordinator, jobId: number): Promise<JobRow["status"]> {
   const db = ctx.db;
   const job = await jobOrNotFound(db, jobId);
   const run = job.command !== null ? [job] : await runJobs(db, job.request_id, job.package);
@@ -28,7 +23,7 @@ export async function cancelJob(
   const publish = run.find((j) => j.runs_on === "server" && j.status === "leased");
   if (publish) {
     await requestCancel(db, [publish.id]);
-    await serverJobs.withdrawCancelled();
+    await ctx.serverJobs.withdrawCancelled();
   }
   if (job.command === null && leased.length === 0) {
     // A publication that could not be withdrawn (it is being written) keeps its build.

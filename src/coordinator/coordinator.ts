@@ -55,7 +55,8 @@ export class Coordinator {
   isHost: (name: string) => boolean;
   private readonly finishing: Finishing = new Map();
   private active = new Set<string>();
-  private readonly serverJobs = new ServerJobs(this);
+  /** The server's own jobs (publish) run in this process. */
+  readonly serverJobs = new ServerJobs(this);
   private reaper: NodeJS.Timeout | undefined;
   private readonly loader: SetLoader;
 
@@ -92,13 +93,8 @@ export class Coordinator {
     const graced = await graceLeases(db, this.opts.leaseMs);
     if (graced > 0) this.log(`${graced} job(s) leased before the restart: waiting for their agents`);
     await this.reloadGraph();
-    const context = () => ({
-      db: this.ws.db,
-      data: this.ws.data,
-      store: this.ws.store,
-      config: this.ws.config,
-    });
-    this.publisher = new Publisher(context(), this.repo, this.graph.graph.packages, this.graph.index, {
+    const ctx = { db, data: this.ws.data, store: this.ws.store, config: this.ws.config };
+    this.publisher = new Publisher(ctx, this.repo, this.graph.graph.packages, this.graph.index, {
       // While anything is under way, snapshots written together, at most once a second.
       busy: () => this.active.size > 0,
       coming: (source) => this.active.has(source),
@@ -110,7 +106,7 @@ export class Coordinator {
       },
     });
     this.repositories = new Repositories({
-      context,
+      context: () => ({ db: this.ws.db, data: this.ws.data, store: this.ws.store, config: this.ws.config }),
       publisher: this.publisher,
       changed: () => this.changed(),
       log: (line) => this.log(line),
@@ -119,10 +115,7 @@ export class Coordinator {
     await this.refreshActive();
     const tick = Math.max(100, Math.min(1000, this.opts.leaseMs / 5));
     this.reaper = setInterval(() => {
-      // Leases nobody renewed in time go back to the queue.
-      reap(this, this.serverJobs).catch((e: unknown) =>
-        this.log(`lease check failed: ${(e as Error).message}`),
-      );
+      reap(this).catch((e: unknown) => this.log(`lease check failed: ${(e as Error).message}`));
       this.kickServerJobs();
     }, tick);
     this.kickServerJobs();
@@ -266,7 +259,7 @@ export class Coordinator {
   }
 
   cancelJob(jobId: number): Promise<JobRow["status"]> {
-    return cancelJob(this, this.serverJobs, jobId);
+    return cancelJob(this, jobId);
   }
 
   async cancelRequest(requestId: number): Promise<void> {

@@ -92,3 +92,12 @@ export async function endPackageRun(
   await ctx.refreshActive();
   ctx.changed();
 }
+
+/** A run ended at lease time, before any of its work was handed out: failed, saying why. */
+export function failAtLease(
+  ctx: Parameters<typeof endPackageRun>[0],
+  of: JobRow,
+  error: string,
+): Promise<void> {
+  return endPackageRun(ctx, of, { status: "failed", error, leased: "end" });
+}

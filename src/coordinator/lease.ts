@@ -14,7 +14,7 @@ import type { AgentRow, BuildRow, JobRow } from "../db/schema.js";
 import { agentIsDisabled, setAgentSandbox } from "../db/tokens.js";
 import { sha256Regular } from "../util/safe-fs.js";
 import type { Coordinator } from "./coordinator.js";
-import { endPackageRun } from "./end-run.js";
+import { failAtLease } from "./end-run.js";
 import { logNameOf } from "./job-logs.js";
 import { startRun } from "./run-start.js";
 import { fromJson, jobDefinition } from "../db/json-columns.js";
@@ -80,11 +80,7 @@ async function prepare(ctx: Coordinator, job: JobRow): Promise<LeasedJob | undef
   try {
     const pkg = ctx.graph.graph.packages.get(job.package);
     if (!pkg) {
-      await endPackageRun(ctx, job, {
-        status: "failed",
-        error: `${job.package} is no longer in the set`,
-        leased: "end",
-      });
+      await failAtLease(ctx, job, `${job.package} is no longer in the set`);
       return undefined;
     }
     const build = job.build_id !== null ? await getBuild(db, job.build_id) : await startRun(ctx, job);
@@ -126,11 +122,7 @@ async function prepare(ctx: Coordinator, job: JobRow): Promise<LeasedJob | undef
     };
   } catch (e) {
     // The build the run started ends with it, saying why; it is never left running.
-    await endPackageRun(ctx, job, {
-      status: "failed",
-      error: `the server could not prepare the build: ${(e as Error).message}`,
-      leased: "end",
-    });
+    await failAtLease(ctx, job, `the server could not prepare the build: ${(e as Error).message}`);
     return undefined;
   }
 }

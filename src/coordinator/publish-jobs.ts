@@ -9,7 +9,7 @@ import { cancelStates, claimJob, lockFirst, readyJobs, runJobs } from "../db/job
 import { renewServerLeases } from "../db/leases.js";
 import type { JobRow } from "../db/schema.js";
 import type { Coordinator } from "./coordinator.js";
-import { endPackageRun } from "./end-run.js";
+import { endPackageRun, failAtLease } from "./end-run.js";
 
 export class ServerJobs {
   /** Builds handed to the publisher, by build id: their publish job and how long they took. */
@@ -80,11 +80,7 @@ export class ServerJobs {
     const { ws, db } = ctx;
     const build = job.build_id !== null ? await getBuild(db, job.build_id) : undefined;
     if (!build) {
-      await endPackageRun(ctx, job, {
-        status: "failed",
-        error: "nothing was built to publish",
-        leased: "end",
-      });
+      await failAtLease(ctx, job, "nothing was built to publish");
       return;
     }
     const ms = Date.now() - Date.parse(build.started_at ?? build.created_at);

@@ -9,13 +9,12 @@ import { closeRequestIfDone } from "../db/requests.js";
 import { agentName } from "../db/tokens.js";
 import type { Coordinator } from "./coordinator.js";
 import { endPackageRun } from "./end-run.js";
-import type { ServerJobs } from "./publish-jobs.js";
 
-export async function reap(ctx: Coordinator, serverJobs: ServerJobs): Promise<void> {
+export async function reap(ctx: Coordinator): Promise<void> {
   const db = ctx.db;
   // The server's own jobs in progress here keep their leases.
-  await serverJobs.renewHeld();
-  await serverJobs.withdrawCancelled();
+  await ctx.serverJobs.renewHeld();
+  await ctx.serverJobs.withdrawCancelled();
   const expired = await expireLeases(db);
   for (const j of expired) {
     const what =

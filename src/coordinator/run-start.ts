@@ -10,7 +10,7 @@ import { attachBuild, getJob, greenUpstream } from "../db/jobs.js";
 import { getRequest } from "../db/requests.js";
 import type { BuildRow, JobRow } from "../db/schema.js";
 import type { Coordinator } from "./coordinator.js";
-import { endPackageRun } from "./end-run.js";
+import { endPackageRun, failAtLease } from "./end-run.js";
 import { fromJson, fromJsonOrNull } from "../db/json-columns.js";
 
 /** The run's new build; undefined when the run ended instead (up to date, or it cannot build). */
@@ -20,14 +20,10 @@ export async function startRun(ctx: Coordinator, job: JobRow): Promise<BuildRow 
   const view = ctx.publisher.view;
   const prepared = await prepareBuild(ws, view, pkg, (n) => ctx.isHost(n), new Map());
   if (prepared.unsatisfied.length > 0) {
-    const what = prepared.unsatisfied.map((u) =>
-      u.neededBy ? `${u.requirement} (required by ${u.neededBy})` : u.requirement,
-    );
-    await endPackageRun(ctx, job, {
-      status: "failed",
-      error: `cannot fill the build root: nothing in ${ctx.repo} provides ${what.join(", ")}`,
-      leased: "end",
-    });
+    const what = prepared.unsatisfied
+      .map((u) => (u.neededBy ? `${u.requirement} (required by ${u.neededBy})` : u.requirement))
+      .join(", ");
+    await failAtLease(ctx, job, `cannot fill the build root: nothing in ${ctx.repo} provides ${what}`);
     return undefined;
   }
   const request = await getRequest(db, job.request_id);
