@@ -1,9 +1,7 @@
-// How an agent talks to the coordinator: one interface, two ways. Over HTTP (`kiln agent`, on any
-// machine: src/agent/http-link.ts) and in the same process (`kiln build`: src/agent/in-process-link.ts,
-// no sockets, the artifact store shared). The agent's loop is the same either way.
+// How an agent talks to the coordinator, the same either way: over HTTP (`kiln agent`: http-link.ts)
+// or in the same process (`kiln build`: in-process-link.ts, no sockets, the artifact store shared).
 import type { z } from "zod";
-import type { HeartbeatResponse, LeasedJob, ResultBody, ResultResponse } from "../api/schemas.js";
-import type { SandboxMode } from "../core/sandbox-policy.js";
+import type { HeartbeatResponse, LeaseBody, LeasedJob, ResultBody, ResultResponse } from "../api/schemas.js";
 
 export type HeartbeatAnswer = z.infer<typeof HeartbeatResponse>;
 export type ResultAnswer = z.infer<typeof ResultResponse>;
@@ -13,10 +11,8 @@ export interface AgentIdentity {
   name: string;
 }
 
-export interface SandboxReport {
-  policy: SandboxMode;
-  available: boolean;
-}
+/** The agent's sandbox policy, and whether bubblewrap works on it. */
+export type SandboxReport = NonNullable<z.infer<typeof LeaseBody>["sandbox"]>;
 
 export interface CoordinatorLink {
   /** Where the coordinator is, in words ("http://…", "this process"). */

@@ -1,6 +1,5 @@
-// Sends a job's log to the server as it grows, from the byte offset the server has. The server
-// may cut a log at its limit: then the rest stays on the agent (the log's end is uploaded with the
-// artifacts, cut the same way by the job itself).
+// Sends a job's log to the server as it grows, from the byte offset the server has. A log the server
+// cut at its limit stays on the agent (uploaded with the artifacts, cut the same way by the job).
 import { open } from "node:fs/promises";
 import { ApiError } from "../api/client.js";
 import type { LeasedJob } from "../api/schemas.js";

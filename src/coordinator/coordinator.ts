@@ -1,8 +1,6 @@
-// The farm's coordinator inside `kiln serve`: turns submissions into jobs, leases ready jobs to
-// agents (deciding at lease time what each build's root holds, or that it is up to date), takes
-// their results, publishes green builds, and requeues the jobs of agents that went silent. All
-// state is in the database; what is kept in memory is only a cache of it, rebuilt on start. This
-// class holds that state and the wiring; each concern is a module beside it.
+// The farm's coordinator (`kiln serve`; `kiln build` runs one in its process): its state and wiring,
+// each concern a module beside it. All state is in the database; what is kept in memory is only a
+// cache of it, rebuilt on start.
 import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import type { LeasedJob, ResultBody } from "../api/schemas.js";
@@ -193,7 +191,7 @@ export class Coordinator {
     createdBy: string,
     o: { unsandboxed?: boolean } = {},
   ): Promise<number> {
-    return submitCommands(this, { command, count, createdBy, unsandboxed: o.unsandboxed === true });
+    return submitCommands(this, command, count, createdBy, o.unsandboxed === true);
   }
 
   /**

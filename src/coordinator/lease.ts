@@ -1,7 +1,5 @@
 // Leasing: an agent's long poll claims the ready jobs it can run (its labels, its sandbox policy),
-// and each claimed job becomes what the agent receives — the spec and sources with their sha256,
-// the build root's RPMs, what earlier stages handed on — or ends its run at once (up to date,
-// cannot build, no longer in the set).
+// and each becomes what the agent receives, or ends its run at once (up to date, cannot build).
 import { existsSync, lstatSync } from "node:fs";
 import { join } from "node:path";
 import type { LeasedJob } from "../api/schemas.js";

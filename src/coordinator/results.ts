@@ -1,6 +1,5 @@
-// What an agent reports: a command's end, or a pipeline job's result — its artifacts checked (in
-// the store with their checksum, uploaded under this lease, the package's own), recorded, and the
-// job green; a failed, cancelled or refused result ends the package's run.
+// What an agent reports: a command's end, or a pipeline job's result — its artifacts checked and
+// recorded, the job green; a failed, cancelled or refused result ends the package's run.
 import type { Kysely } from "kysely";
 import type { z } from "zod";
 import type { ResultBody, ResultResponse } from "../api/schemas.js";

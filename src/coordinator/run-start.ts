@@ -1,6 +1,5 @@
-// The first job of a package's run to be leased decides for the whole run: there is nothing to do
-// (up to date), it cannot build (its build root cannot be filled), or there is a new build, which
-// every job of the run belongs to. Decided from what the repository holds now.
+// The first job of a package's run to be leased decides for the whole run, from what the repository
+// holds now: up to date, cannot build, or a new build, which every job of the run belongs to.
 import { join } from "node:path";
 import type { BuildTrigger } from "../api/schemas.js";
 import { isUpToDate, prepareBuild, whyNotUpToDate } from "../planner/prepare-build.js";

@@ -1,6 +1,5 @@
-// The package set as the coordinator sees it: loaded again where specs changed, one load at a time
-// (a caller that comes while one is under way gets the next, which starts after it), and for
-// readers the last one loaded, refreshed in the background when it is old.
+// The package set as the coordinator sees it: one load at a time (a caller that comes while one is
+// under way gets the next, which starts after it); for readers, the last one loaded.
 import { loadGraph, type LoadedGraph } from "../planner/load-graph.js";
 import type { Workspace } from "../context/workspace.js";
 

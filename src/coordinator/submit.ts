@@ -84,12 +84,10 @@ export async function submit(ctx: Coordinator, g: LoadedGraph, r: Submission): P
  */
 export async function submitCommands(
   ctx: Coordinator,
-  {
-    command,
-    count,
-    createdBy,
-    unsandboxed,
-  }: { command: string; count: number; createdBy: string; unsandboxed: boolean },
+  command: string,
+  count: number,
+  createdBy: string,
+  unsandboxed: boolean,
 ): Promise<number> {
   const jobs: NewJob[] = Array.from({ length: count }, (_, i) => ({
     key: String(i),

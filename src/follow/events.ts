@@ -1,6 +1,5 @@
-// What a build says while it runs, the same for `kiln build` and `kiln build --server`: events
-// that follow-request.ts derives from the request as the coordinator sees it, and that the CLI's
-// progress renderer (src/cli/progress.ts) draws.
+// What a build says while it runs, the same for `kiln build` and `kiln build --server`: derived by
+// follow-request.ts, drawn by src/cli/progress.ts.
 import type { UserError } from "../util/errors.js";
 
 export type BuildEvent =
