@@ -18,14 +18,15 @@ import { packageRoot } from "../util/package-root.js";
 import { Auth, guardsFirst } from "./auth.js";
 import { drainRefused } from "./drain-refused.js";
 import { setErrorHandler } from "./error-handler.js";
+import { appendJobLog, openJobFile, storeJobUpload, uploadLimit } from "../coordinator/agent-work.js";
 import type { Coordinator } from "../coordinator/coordinator.js";
 import { serverFactory, TIMEOUTS } from "./http-server.js";
-import { agentAdminRoutes } from "./routes/agents.js";
-import { agentRoutes } from "./routes/agent-api.js";
+import { agentRoutes } from "./routes/agents.js";
+import { agentApiRoutes } from "./routes/agent-api.js";
 import { buildRoutes } from "./routes/builds.js";
-import { farmRoutes } from "./routes/farm.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { repoRoutes } from "./routes/repos.js";
+import { requestRoutes } from "./routes/requests.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { uiRoutes } from "./routes/ui-api.js";
 import type { SourceWatcher } from "./source-watch.js";
@@ -104,24 +105,39 @@ export async function buildApp(o: AppOptions): Promise<App> {
     transform: jsonSchemaTransform,
   });
 
-  const auth = new Auth(o.farm.ws.db);
-  await app.register(farmRoutes, { farm: o.farm, auth });
-  await app.register(buildRoutes, { farm: o.farm, auth });
-  await app.register(agentRoutes, { farm: o.farm, auth, maxUploadBytes: o.maxUploadBytes });
+  // Each route module gets what it uses; the workspace's config is replaced on a reload.
+  const farm = o.farm;
+  const { db, store, data } = farm.ws;
+  const config = () => farm.ws.config;
+  const leaseMs = farm.opts.leaseMs;
+  const auth = new Auth(db);
+  await app.register(requestRoutes, { db, auth, leaseMs, farm });
+  await app.register(buildRoutes, { db, store, auth, farm });
+  await app.register(agentApiRoutes, {
+    db,
+    auth,
+    farm,
+    work: {
+      openJobFile: (job, name) => openJobFile(farm, job, name),
+      appendJobLog: (job, offset, chunk) => appendJobLog(farm, job, offset, chunk),
+      storeJobUpload: (job, upload) => storeJobUpload(farm, job, upload),
+      uploadLimit: (job, filename) => uploadLimit(farm, job, filename, o.maxUploadBytes),
+    },
+  });
   await app.register(hookRoutes, { source: o.source, auth, hookSecret: o.hookSecret });
   await app.register(repoRoutes, {
-    farm: o.farm,
+    db,
+    data,
+    store,
+    config,
     auth,
-    repos: o.farm.repositories,
+    repos: farm.repositories,
+    farm,
     publicUrl: () => o.publicUrl ?? listeningUrl(app),
   });
-  await app.register(tokenRoutes, { db: o.farm.ws.db, auth });
-  await app.register(agentAdminRoutes, {
-    db: o.farm.ws.db,
-    auth,
-    changed: () => o.farm.events.emit("change"),
-  });
-  await app.register(uiRoutes, { farm: o.farm, auth });
+  await app.register(tokenRoutes, { db, auth });
+  await app.register(agentRoutes, { db, auth, leaseMs, changed: () => farm.changed() });
+  await app.register(uiRoutes, { db, auth, leaseMs, config, farm });
 
   app.get("/api/openapi.json", { schema: { hide: true } }, () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, () => ({ ok: true }));

@@ -204,3 +204,10 @@ export async function buildView(db: Conn, id: number): Promise<BuildView | undef
     })),
   };
 }
+
+/** Each of these builds' EVR, by build id. */
+export async function evrsOf(db: Conn, ids: number[]): Promise<Map<number, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom("builds").select(["id", "evr"]).where("id", "in", ids).execute();
+  return new Map(rows.map((b) => [b.id, b.evr]));
+}

@@ -1,6 +1,7 @@
 // What the web UI needs beside the rest of the API: live change events, who the caller is, the
 // packages of the set with their state, one package's neighbourhood in the dependency graph, and
 // the recent requests with the waves of their packages.
+import type { Kysely } from "kysely";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
@@ -14,12 +15,14 @@ import {
 } from "../../api/schemas.js";
 import { graphErrors, type LoadedGraph } from "../../planner/load-graph.js";
 import { waves } from "../../core/plan.js";
+import type { SetConfig } from "../../config/set-config.js";
 import { repositoryContent } from "../../db/repos.js";
+import type { Database } from "../../db/schema.js";
 import type { Auth } from "../auth.js";
 import type { Coordinator } from "../../coordinator/coordinator.js";
 import { HttpError } from "../http-error.js";
 import { unknownPackages } from "../../util/errors.js";
-import { requestView } from "../views.js";
+import { evrsOf, requestView } from "../views.js";
 import { openEventStream } from "./event-stream.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
@@ -35,12 +38,14 @@ function packageErrors(g: LoadedGraph): ReturnType<typeof graphErrors> {
   return e;
 }
 
-export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> = async (
-  app,
-  { farm, auth },
-) => {
-  const db = farm.ws.db;
-
+export const uiRoutes: FastifyPluginAsyncZod<{
+  db: Kysely<Database>;
+  auth: Auth;
+  leaseMs: number;
+  /** Read at each request: a reload replaces it. */
+  config: () => SetConfig;
+  farm: Pick<Coordinator, "events" | "graph">;
+}> = async (app, { db, auth, leaseMs, config, farm }) => {
   app.get(
     `${API_PREFIX}/events`,
     {
@@ -117,15 +122,9 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> 
 
   const repoVersions = async (): Promise<Map<string, Record<string, string>>> => {
     const out = new Map<string, Record<string, string>>();
-    for (const r of farm.ws.config.repositories) {
+    for (const r of config().repositories) {
       const content = await repositoryContent(db, r.name);
-      const ids = [...content.values()];
-      const evr = new Map(
-        (ids.length
-          ? await db.selectFrom("builds").select(["id", "evr"]).where("id", "in", ids).execute()
-          : []
-        ).map((b) => [b.id, b.evr]),
-      );
+      const evr = await evrsOf(db, [...content.values()]);
       for (const [pkg, id] of content) out.set(pkg, { ...(out.get(pkg) ?? {}), [r.name]: evr.get(id) ?? "" });
     }
     return out;
@@ -293,7 +292,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> 
       if (req.query.status) q = q.where("status", "=", req.query.status);
       const ids = await q.execute();
       const out = [];
-      for (const { id } of ids) out.push((await requestView(db, id, farm.opts.leaseMs))!);
+      for (const { id } of ids) out.push((await requestView(db, id, leaseMs))!);
       return { requests: out };
     },
   );
@@ -308,7 +307,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> 
       },
     },
     async (req) => {
-      const r = await requestView(db, req.params.id, farm.opts.leaseMs);
+      const r = await requestView(db, req.params.id, leaseMs);
       if (!r) throw new HttpError(404, `no request ${req.params.id}`, "NOT_FOUND");
       const byName = new Map(r.packages.map((p) => [p.package, p]));
       const ws = waves(new Set(byName.keys()), farm.graph.graph.order);
