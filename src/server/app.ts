@@ -13,6 +13,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import fastifyHelmet from "@fastify/helmet";
+import type { Workspace } from "../context/workspace.js";
 import type { ErrorCode } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
 import { Auth, guardsFirst } from "./auth.js";
@@ -49,6 +50,19 @@ export interface AppOptions {
 }
 
 export type App = FastifyInstance;
+
+/** What the route modules are given, each the part it uses (and what it needs of the coordinator). */
+export interface Services extends Pick<Workspace, "db" | "store" | "data"> {
+  /** Read at each request: a reload of kiln.yaml replaces it. */
+  config: () => Workspace["config"];
+  auth: Auth;
+  leaseMs: number;
+}
+
+/** A route module's options: these services, and these methods of the coordinator. */
+export type Deps<S extends keyof Services, C extends keyof Coordinator = never> = Pick<Services, S> & {
+  farm: Pick<Coordinator, C>;
+};
 
 export async function buildApp(o: AppOptions): Promise<App> {
   // Open event streams (the UI's, followed logs) must not hold a stopping server up.
@@ -105,17 +119,14 @@ export async function buildApp(o: AppOptions): Promise<App> {
     transform: jsonSchemaTransform,
   });
 
-  // Each route module gets what it uses; the workspace's config is replaced on a reload.
   const farm = o.farm;
   const { db, store, data } = farm.ws;
-  const config = () => farm.ws.config;
-  const leaseMs = farm.opts.leaseMs;
-  const auth = new Auth(db);
-  await app.register(requestRoutes, { db, auth, leaseMs, farm });
-  await app.register(buildRoutes, { db, store, auth, farm });
+  const config = (): Workspace["config"] => farm.ws.config;
+  const s: Services = { db, store, data, config, auth: new Auth(db), leaseMs: farm.opts.leaseMs };
+  await app.register(requestRoutes, { ...s, farm });
+  await app.register(buildRoutes, { ...s, farm });
   await app.register(agentApiRoutes, {
-    db,
-    auth,
+    ...s,
     farm,
     work: {
       openJobFile: (job, name) => openJobFile(farm, job, name),
@@ -124,20 +135,12 @@ export async function buildApp(o: AppOptions): Promise<App> {
       uploadLimit: (job, filename) => uploadLimit(farm, job, filename, o.maxUploadBytes),
     },
   });
-  await app.register(hookRoutes, { source: o.source, auth, hookSecret: o.hookSecret });
-  await app.register(repoRoutes, {
-    db,
-    data,
-    store,
-    config,
-    auth,
-    repos: farm.repositories,
-    farm,
-    publicUrl: () => o.publicUrl ?? listeningUrl(app),
-  });
-  await app.register(tokenRoutes, { db, auth });
-  await app.register(agentRoutes, { db, auth, leaseMs, changed: () => farm.changed() });
-  await app.register(uiRoutes, { db, auth, leaseMs, config, farm });
+  await app.register(hookRoutes, { ...s, source: o.source, hookSecret: o.hookSecret });
+  const publicUrl = (): string => o.publicUrl ?? listeningUrl(app);
+  await app.register(repoRoutes, { ...s, farm, repos: farm.repositories, publicUrl });
+  await app.register(tokenRoutes, s);
+  await app.register(agentRoutes, { ...s, farm });
+  await app.register(uiRoutes, { ...s, farm });
 
   app.get("/api/openapi.json", { schema: { hide: true } }, () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, () => ({ ok: true }));

@@ -1,7 +1,6 @@
 // What agents call, with their own credential: lease jobs, heartbeat, fetch a job's spec and
 // sources, stream the log, upload artifacts (sha256 verified while receiving), report the result.
 import type { Readable } from "node:stream";
-import type { Kysely } from "kysely";
 import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -21,9 +20,10 @@ import {
   UploadHeaders,
   UploadParams,
 } from "../../api/schemas.js";
-import type { Database, JobRow } from "../../db/schema.js";
+import type { JobRow } from "../../db/schema.js";
 import { touchAgent } from "../../db/tokens.js";
-import { agentOf, type Auth } from "../auth.js";
+import type { Deps } from "../app.js";
+import { agentOf } from "../auth.js";
 import type { appendJobLog, openJobFile, storeJobUpload } from "../../coordinator/agent-work.js";
 import type { Coordinator } from "../../coordinator/coordinator.js";
 import { ERRORS, HttpError } from "../http-error.js";
@@ -40,12 +40,9 @@ export interface AgentWork {
   uploadLimit: (job: JobRow, filename: string) => number;
 }
 
-export const agentApiRoutes: FastifyPluginAsyncZod<{
-  db: Kysely<Database>;
-  auth: Auth;
-  farm: Pick<Coordinator, "lease" | "heartbeat" | "leasedJob" | "result">;
-  work: AgentWork;
-}> = async (app, { db, auth, farm, work }) => {
+export const agentApiRoutes: FastifyPluginAsyncZod<
+  Deps<"db" | "auth", "lease" | "heartbeat" | "leasedJob" | "result"> & { work: AgentWork }
+> = async (app, { db, auth, farm, work }) => {
   /** The calling agent, its last_seen_at now. */
   const seen = async (req: FastifyRequest) => {
     const agent = agentOf(req);

@@ -1,24 +1,21 @@
 // Agents: the list with their state; enrolment (with the enrolment token); for admins, disable (its
 // credential is refused and it gets no jobs; its leases run out and their jobs go back to the
 // queue), enable again, delete.
-import type { Kysely } from "kysely";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { AgentAction, NameParams } from "../../api/admin-schemas.js";
 import { AgentView, API_PREFIX, EnrolBody, EnrolResponse } from "../../api/schemas.js";
-import type { AgentRow, Database } from "../../db/schema.js";
+import type { AgentRow } from "../../db/schema.js";
 import { agentByName, createAgent, deleteAgent, setAgentDisabled } from "../../db/tokens.js";
-import { userName, type Auth } from "../auth.js";
+import type { Deps } from "../app.js";
+import { userName } from "../auth.js";
 import { ERRORS as errors, HttpError } from "../http-error.js";
 import { agentViews } from "../views.js";
 
-export const agentRoutes: FastifyPluginAsyncZod<{
-  db: Kysely<Database>;
-  auth: Auth;
-  leaseMs: number;
-  /** Called when agents change (the UI's live events). */
-  changed: () => void;
-}> = async (app, { db, auth, leaseMs, changed }) => {
+export const agentRoutes: FastifyPluginAsyncZod<Deps<"db" | "auth" | "leaseMs", "changed">> = async (
+  app,
+  { db, auth, leaseMs, farm },
+) => {
   const find = async (name: string): Promise<AgentRow> => {
     const a = await agentByName(db, name);
     if (!a) throw new HttpError(404, `no agent named "${name}" (kiln agents list shows them)`, "NOT_FOUND");
@@ -59,7 +56,7 @@ export const agentRoutes: FastifyPluginAsyncZod<{
       const by = userName(req);
       await setAgentDisabled(db, a.id, { by });
       auth.forget();
-      changed();
+      farm.changed();
       return { name: a.name, state: "disabled" as const, by };
     },
   );
@@ -68,7 +65,7 @@ export const agentRoutes: FastifyPluginAsyncZod<{
     const a = await find(req.params.name);
     await setAgentDisabled(db, a.id, undefined);
     auth.forget();
-    changed();
+    farm.changed();
     return { name: a.name, state: "enabled" as const, by: userName(req) };
   });
 
@@ -85,7 +82,7 @@ export const agentRoutes: FastifyPluginAsyncZod<{
           "AGENT_BUSY",
         );
       auth.forget();
-      changed();
+      farm.changed();
       return { name: a.name, state: "deleted" as const, by: userName(req) };
     },
   );

@@ -2,17 +2,13 @@
 // live as server-sent events), artifact downloads (checksum verified before a byte is sent), cancel.
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import type { Kysely } from "kysely";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { API_PREFIX, BuildListQuery, BuildView, IdParams, LogQuery } from "../../api/schemas.js";
-import type { ArtifactStore } from "../../artifacts/store.js";
 import { sha256File } from "../../util/hash.js";
 import { getJob } from "../../db/jobs.js";
-import type { Database } from "../../db/schema.js";
-import type { Auth } from "../auth.js";
-import type { Coordinator } from "../../coordinator/coordinator.js";
+import type { Deps } from "../app.js";
 import { ERRORS as errors, HttpError } from "../http-error.js";
 import { buildView } from "../views.js";
 import { openEventStream } from "./event-stream.js";
@@ -29,12 +25,9 @@ interface LogSource {
 const ending = (row: { status: string; error: string | null } | undefined, ...running: string[]) =>
   row && !running.includes(row.status) ? { status: row.status, error: row.error } : undefined;
 
-export const buildRoutes: FastifyPluginAsyncZod<{
-  db: Kysely<Database>;
-  store: Pick<ArtifactStore, "has" | "path">;
-  auth: Auth;
-  farm: Pick<Coordinator, "cancelJob" | "logPath" | "jobLogPath" | "events">;
-}> = async (app, { db, store, auth, farm }) => {
+export const buildRoutes: FastifyPluginAsyncZod<
+  Deps<"db" | "store" | "auth", "cancelJob" | "logPath" | "jobLogPath" | "events">
+> = async (app, { db, store, auth, farm }) => {
   const existing = async (id: number): Promise<BuildView> => {
     const b = await buildView(db, id);
     if (!b) throw new HttpError(404, `no build ${id}`, "NOT_FOUND");

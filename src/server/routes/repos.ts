@@ -3,23 +3,19 @@
 import { createReadStream, existsSync, readFileSync, realpathSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join, normalize, sep } from "node:path";
-import type { Kysely } from "kysely";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { API_PREFIX, HistoryEntry, MovedView, PromotionResult, RepositoryView } from "../../api/schemas.js";
-import type { ArtifactStore } from "../../artifacts/store.js";
 import type { SetConfig } from "../../config/set-config.js";
-import type { DataDir } from "../../context/data-dir.js";
-import type { Database } from "../../db/schema.js";
 import { getRepository, heldBuilds, repositoryContent, repositoryHistory } from "../../db/repos.js";
 import { PromotionRefusedError } from "../../repos/promote.js";
 import { scrub } from "../../repos/scrub.js";
 import { PUBLIC_KEY, snapshotsDir } from "../../repos/publish.js";
 import { sha256File } from "../../util/hash.js";
 import { UserError } from "../../util/errors.js";
-import { userName, type Auth } from "../auth.js";
-import type { Coordinator } from "../../coordinator/coordinator.js";
+import type { Deps } from "../app.js";
+import { userName } from "../auth.js";
 import { ERRORS as errors, HttpError } from "../http-error.js";
 import type { Repositories } from "../../repos/repositories.js";
 import { evrsOf } from "../views.js";
@@ -32,19 +28,14 @@ const TYPES: Record<string, string> = {
   ".asc": "text/plain; charset=utf-8",
 };
 
-export const repoRoutes: FastifyPluginAsyncZod<{
-  db: Kysely<Database>;
-  data: DataDir;
-  store: ArtifactStore;
-  /** Read at each request: a reload replaces it. */
-  config: () => SetConfig;
-  auth: Auth;
-  repos: Pick<Repositories, "promote" | "demote">;
-  farm: Pick<Coordinator, "publisher" | "changed">;
-  /** The server's own URL (--public-url, else where it listens): never the request's Host header,
-   * which a client chooses and which would end up in the .repo files others install from. */
-  publicUrl: () => string;
-}> = async (app, { db, data, store, config, auth, repos, farm, publicUrl }) => {
+export const repoRoutes: FastifyPluginAsyncZod<
+  Deps<"db" | "data" | "store" | "config" | "auth", "publisher" | "changed"> & {
+    repos: Pick<Repositories, "promote" | "demote">;
+    /** The server's own URL (--public-url, else where it listens): never the request's Host header,
+     * which a client chooses and which would end up in the .repo files others install from. */
+    publicUrl: () => string;
+  }
+> = async (app, { db, data, store, config, auth, repos, farm, publicUrl }) => {
   /** The settings of repository `name`, or a 404 naming the others. */
   const known = (name: string): SetConfig["repositories"][number] => {
     const all = config().repositories;
@@ -176,8 +167,7 @@ export const repoRoutes: FastifyPluginAsyncZod<{
         const row = await getRepository(db, r.name);
         const content = await repositoryContent(db, r.name);
         const held = await heldBuilds(db, r.name);
-        const ids = [...new Set([...content.values(), ...[...held.values()].flat()])];
-        const builds = await evrsOf(db, ids);
+        const builds = await evrsOf(db, [...new Set([...content.values(), ...[...held.values()].flat()])]);
         const published = new Map(
           (await db.selectFrom("repo_packages").selectAll().where("repo", "=", r.name).execute()).map((p) => [
             p.package,

@@ -1,6 +1,5 @@
 // Build requests (submitted, rebuilds, commands; one, cancelled), what a change would rebuild, and
 // the jobs of requests: listed, one with why it is in its state, cancelled, approved.
-import type { Kysely } from "kysely";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
@@ -16,30 +15,18 @@ import {
   SubmitBody,
 } from "../../api/schemas.js";
 import { lastDurations } from "../../db/builds.js";
-import type { Database } from "../../db/schema.js";
-import { userName, type Auth } from "../auth.js";
-import type { Coordinator } from "../../coordinator/coordinator.js";
+import type { Deps } from "../app.js";
+import { userName } from "../auth.js";
 import { ERRORS as errors, HttpError } from "../http-error.js";
 import { unknownPackages } from "../../util/errors.js";
 import { jobViews, requestView } from "../views.js";
 
-export const requestRoutes: FastifyPluginAsyncZod<{
-  db: Kysely<Database>;
-  auth: Auth;
-  leaseMs: number;
-  farm: Pick<
-    Coordinator,
-    | "submit"
-    | "submitCommands"
-    | "runsUnderWay"
-    | "cancelRuns"
-    | "currentGraph"
-    | "planChange"
-    | "cancelRequest"
-    | "cancelJob"
-    | "approve"
-  >;
-}> = async (app, { db, auth, leaseMs, farm }) => {
+/** What a request is submitted through. */
+type Submitting = "submit" | "submitCommands" | "runsUnderWay" | "cancelRuns" | "currentGraph" | "planChange";
+
+export const requestRoutes: FastifyPluginAsyncZod<
+  Deps<"db" | "auth" | "leaseMs", Submitting | "cancelRequest" | "cancelJob" | "approve">
+> = async (app, { db, auth, leaseMs, farm }) => {
   const existing = async (id: number): Promise<RequestView> => {
     const r = await requestView(db, id, leaseMs);
     if (!r) throw new HttpError(404, `no request ${id}`, "NOT_FOUND");

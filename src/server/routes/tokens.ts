@@ -1,15 +1,14 @@
 // API tokens, for admins: creating one (shown once), the list (what each is called and can do,
 // never its hash) and revoking. A revoked token is refused from the next request on.
-import type { Kysely } from "kysely";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { NameParams, RevokeResponse, TokenList } from "../../api/admin-schemas.js";
 import { API_PREFIX, TokenBody, TokenResponse } from "../../api/schemas.js";
-import type { Database } from "../../db/schema.js";
 import { createToken, listTokens, revokeToken } from "../../db/tokens.js";
-import { userName, type Auth } from "../auth.js";
+import type { Services } from "../app.js";
+import { userName } from "../auth.js";
 import { ERRORS as errors, HttpError } from "../http-error.js";
 
-export const tokenRoutes: FastifyPluginAsyncZod<{ db: Kysely<Database>; auth: Auth }> = async (
+export const tokenRoutes: FastifyPluginAsyncZod<Pick<Services, "db" | "auth">> = async (
   app,
   { db, auth },
 ) => {

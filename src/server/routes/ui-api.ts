@@ -1,7 +1,6 @@
 // What the web UI needs beside the rest of the API: live change events, who the caller is, the
 // packages of the set with their state, one package's neighbourhood in the dependency graph, and
 // the recent requests with the waves of their packages.
-import type { Kysely } from "kysely";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
@@ -15,11 +14,8 @@ import {
 } from "../../api/schemas.js";
 import { graphErrors, type LoadedGraph } from "../../planner/load-graph.js";
 import { waves } from "../../core/plan.js";
-import type { SetConfig } from "../../config/set-config.js";
 import { repositoryContent } from "../../db/repos.js";
-import type { Database } from "../../db/schema.js";
-import type { Auth } from "../auth.js";
-import type { Coordinator } from "../../coordinator/coordinator.js";
+import type { Deps } from "../app.js";
 import { HttpError } from "../http-error.js";
 import { unknownPackages } from "../../util/errors.js";
 import { evrsOf, requestView } from "../views.js";
@@ -28,6 +24,11 @@ import { openEventStream } from "./event-stream.js";
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
 
 type Status = z.infer<typeof PackageSummary>["status"];
+type Build = { status: string; same_output_as: number | null };
+
+/** A green build with the same output as an earlier one was cut off. */
+const buildStatus = (b: Build): string =>
+  b.status === "green" && b.same_output_as !== null ? "cut-off" : b.status;
 
 // A package's errors are the set's (a refused link, a spec that timed out, a bad kiln.yaml) and the
 // graph's (an unknown BuildRequires); merged once per loaded graph.
@@ -38,14 +39,9 @@ function packageErrors(g: LoadedGraph): ReturnType<typeof graphErrors> {
   return e;
 }
 
-export const uiRoutes: FastifyPluginAsyncZod<{
-  db: Kysely<Database>;
-  auth: Auth;
-  leaseMs: number;
-  /** Read at each request: a reload replaces it. */
-  config: () => SetConfig;
-  farm: Pick<Coordinator, "events" | "graph">;
-}> = async (app, { db, auth, leaseMs, config, farm }) => {
+export const uiRoutes: FastifyPluginAsyncZod<
+  Deps<"db" | "auth" | "leaseMs" | "config", "events" | "graph">
+> = async (app, { db, auth, leaseMs, config, farm }) => {
   app.get(
     `${API_PREFIX}/events`,
     {
@@ -94,12 +90,10 @@ export const uiRoutes: FastifyPluginAsyncZod<{
   );
 
   /** Each package's latest build (by id), for its state. */
-  const latestBuilds = async (): Promise<
-    Map<string, { id: number; status: string; same: number | null; evr: string }>
-  > => {
+  const latestBuilds = async () => {
     const rows = await db
       .selectFrom("builds")
-      .select(["id", "package", "status", "same_output_as", "evr"])
+      .select(["id", "package", "status", "same_output_as"])
       .where("id", "in", (q) =>
         q
           .selectFrom("builds")
@@ -107,18 +101,15 @@ export const uiRoutes: FastifyPluginAsyncZod<{
           .groupBy("package"),
       )
       .execute();
-    return new Map(
-      rows.map((r) => [r.package, { id: r.id, status: r.status, same: r.same_output_as, evr: r.evr }]),
-    );
+    return new Map(rows.map((r) => [r.package, r]));
   };
-  const statusOf = (b: { status: string; same: number | null } | undefined, invalid: boolean): Status =>
-    invalid
+  /** A package's state: invalid (its spec or what it needs is wrong), else its latest build's. */
+  const statusOf = (g: LoadedGraph, name: string, latest: Build | undefined): Status =>
+    packageErrors(g).has(name) || !g.graph.packages.has(name)
       ? "invalid"
-      : !b
-        ? "never built"
-        : b.status === "green" && b.same !== null
-          ? "cut-off"
-          : (b.status as Status);
+      : latest
+        ? (buildStatus(latest) as Status)
+        : "never built";
 
   const repoVersions = async (): Promise<Map<string, Record<string, string>>> => {
     const out = new Map<string, Record<string, string>>();
@@ -158,7 +149,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{
             evr: pkg
               ? `${pkg.evr.epoch ? `${pkg.evr.epoch}:` : ""}${pkg.evr.version}-${pkg.evr.release ?? ""}`
               : "",
-            status: statusOf(b, packageErrors(g).has(name) || !pkg),
+            status: statusOf(g, name, b),
             lastBuild: b?.id ?? null,
             repos: versions.get(name) ?? {},
           };
@@ -190,13 +181,9 @@ export const uiRoutes: FastifyPluginAsyncZod<{
         .limit(50)
         .execute();
       const versions = await repoVersions();
-      const latest = builds[0];
       return {
         name,
-        status: statusOf(
-          latest ? { status: latest.status, same: latest.same_output_as } : undefined,
-          packageErrors(g).has(name) || !pkg,
-        ),
+        status: statusOf(g, name, builds[0]),
         evr: pkg ? `${pkg.evr.version}-${pkg.evr.release ?? ""}` : "",
         specFile: pkg?.specFile ?? `packages/${name}/${name}.spec`,
         binaries: pkg?.binaries.map((b) => b.name) ?? [],
@@ -207,7 +194,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{
         repos: versions.get(name) ?? {},
         builds: builds.map((b) => ({
           id: b.id,
-          status: b.status === "green" && b.same_output_as !== null ? "cut-off" : b.status,
+          status: buildStatus(b),
           evr: b.evr,
           reason: b.reason,
           createdAt: b.created_at,
@@ -238,7 +225,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{
       if (!g.graph.names.includes(center)) throw unknownPackages([center]);
       // Breadth first from the package, up (what it needs) and down (what needs it), never more
       // than `max` nodes: a large set is shown a neighbourhood at a time.
-      const dist = new Map<string, number>([[center, 0]]);
+      const seen = new Set([center]);
       let truncated = false;
       const walk = (edges: ReadonlyMap<string, ReadonlySet<string>>): void => {
         let frontier = [center];
@@ -246,12 +233,12 @@ export const uiRoutes: FastifyPluginAsyncZod<{
           const next: string[] = [];
           for (const n of frontier) {
             for (const m of [...(edges.get(n) ?? [])].sort()) {
-              if (dist.has(m) || m === n) continue;
-              if (dist.size >= max) {
+              if (seen.has(m) || m === n) continue;
+              if (seen.size >= max) {
                 truncated = true;
                 return;
               }
-              dist.set(m, d);
+              seen.add(m);
               next.push(m);
             }
           }
@@ -261,15 +248,15 @@ export const uiRoutes: FastifyPluginAsyncZod<{
       if (direction !== "down") walk(g.graph.deps);
       if (direction !== "up") walk(g.graph.rdeps);
       const latest = await latestBuilds();
-      const nodes = [...dist.keys()].sort().map((name) => ({
+      const nodes = [...seen].sort().map((name) => ({
         name,
-        status: statusOf(latest.get(name), packageErrors(g).has(name) || !g.graph.packages.has(name)),
+        status: statusOf(g, name, latest.get(name)),
         build: latest.get(name)?.id ?? null,
         center: name === center,
       }));
       const edges: { from: string; to: string }[] = [];
-      for (const n of dist.keys()) {
-        for (const d of g.graph.deps.get(n) ?? []) if (d !== n && dist.has(d)) edges.push({ from: d, to: n });
+      for (const n of seen) {
+        for (const d of g.graph.deps.get(n) ?? []) if (d !== n && seen.has(d)) edges.push({ from: d, to: n });
       }
       return { center, nodes, edges, truncated };
     },
