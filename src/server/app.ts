@@ -13,19 +13,21 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import fastifyHelmet from "@fastify/helmet";
+import type { Workspace } from "../context/workspace.js";
 import type { ErrorCode } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
 import { Auth, guardsFirst } from "./auth.js";
 import { drainRefused } from "./drain-refused.js";
 import { setErrorHandler } from "./error-handler.js";
+import { appendJobLog, openJobFile, storeJobUpload, uploadLimit } from "../coordinator/agent-work.js";
 import type { Coordinator } from "../coordinator/coordinator.js";
 import { serverFactory, TIMEOUTS } from "./http-server.js";
-import { agentAdminRoutes } from "./routes/agents.js";
-import { agentRoutes } from "./routes/agent-api.js";
+import { agentRoutes } from "./routes/agents.js";
+import { agentApiRoutes } from "./routes/agent-api.js";
 import { buildRoutes } from "./routes/builds.js";
-import { farmRoutes } from "./routes/farm.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { repoRoutes } from "./routes/repos.js";
+import { requestRoutes } from "./routes/requests.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { uiRoutes } from "./routes/ui-api.js";
 import type { SourceWatcher } from "./source-watch.js";
@@ -48,6 +50,19 @@ export interface AppOptions {
 }
 
 export type App = FastifyInstance;
+
+/** What the route modules are given, each the part it uses (and what it needs of the coordinator). */
+export interface Services extends Pick<Workspace, "db" | "store" | "data"> {
+  /** Read at each request: a reload of kiln.yaml replaces it. */
+  config: () => Workspace["config"];
+  auth: Auth;
+  leaseMs: number;
+}
+
+/** A route module's options: these services, and these methods of the coordinator. */
+export type Deps<S extends keyof Services, C extends keyof Coordinator = never> = Pick<Services, S> & {
+  farm: Pick<Coordinator, C>;
+};
 
 export async function buildApp(o: AppOptions): Promise<App> {
   // Open event streams (the UI's, followed logs) must not hold a stopping server up.
@@ -104,24 +119,28 @@ export async function buildApp(o: AppOptions): Promise<App> {
     transform: jsonSchemaTransform,
   });
 
-  const auth = new Auth(o.farm.ws.db);
-  await app.register(farmRoutes, { farm: o.farm, auth });
-  await app.register(buildRoutes, { farm: o.farm, auth });
-  await app.register(agentRoutes, { farm: o.farm, auth, maxUploadBytes: o.maxUploadBytes });
-  await app.register(hookRoutes, { source: o.source, auth, hookSecret: o.hookSecret });
-  await app.register(repoRoutes, {
-    farm: o.farm,
-    auth,
-    repos: o.farm.repositories,
-    publicUrl: () => o.publicUrl ?? listeningUrl(app),
+  const farm = o.farm;
+  const { db, store, data } = farm.ws;
+  const config = (): Workspace["config"] => farm.ws.config;
+  const s: Services = { db, store, data, config, auth: new Auth(db), leaseMs: farm.opts.leaseMs };
+  await app.register(requestRoutes, { ...s, farm });
+  await app.register(buildRoutes, { ...s, farm });
+  await app.register(agentApiRoutes, {
+    ...s,
+    farm,
+    work: {
+      openJobFile: (job, name) => openJobFile(farm, job, name),
+      appendJobLog: (job, offset, chunk) => appendJobLog(farm, job, offset, chunk),
+      storeJobUpload: (job, upload) => storeJobUpload(farm, job, upload),
+      uploadLimit: (job, filename) => uploadLimit(farm, job, filename, o.maxUploadBytes),
+    },
   });
-  await app.register(tokenRoutes, { db: o.farm.ws.db, auth });
-  await app.register(agentAdminRoutes, {
-    db: o.farm.ws.db,
-    auth,
-    changed: () => o.farm.events.emit("change"),
-  });
-  await app.register(uiRoutes, { farm: o.farm, auth });
+  await app.register(hookRoutes, { ...s, source: o.source, hookSecret: o.hookSecret });
+  const publicUrl = (): string => o.publicUrl ?? listeningUrl(app);
+  await app.register(repoRoutes, { ...s, farm, repos: farm.repositories, publicUrl });
+  await app.register(tokenRoutes, s);
+  await app.register(agentRoutes, { ...s, farm });
+  await app.register(uiRoutes, { ...s, farm });
 
   app.get("/api/openapi.json", { schema: { hide: true } }, () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, () => ({ ok: true }));

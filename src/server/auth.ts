@@ -99,16 +99,23 @@ export class Auth {
     });
   }
 
+  /** A route's options: `who` only (a role, or agents), with this schema, which says so. */
+  guarded<S extends object>(who: Role | "agent", schema: S) {
+    return {
+      preHandler: who === "agent" ? this.requireAgent() : this.requireRole(who),
+      schema: { ...schema, security: [{ bearer: [] }] },
+    };
+  }
+
   requireAgent(): Guard {
     return guard(async (req) => {
       const who = await this.identify(req);
-      if (!who || who.kind !== "agent") {
+      if (!who || who.kind !== "agent")
         throw new HttpError(
           401,
           "this is for enrolled agents: pass the agent's own credential",
           "UNAUTHORIZED",
         );
-      }
       req.principal = who;
     });
   }

@@ -1,8 +1,12 @@
 // Database rows as the API shows them, with each waiting job's reason in words.
 import type { Kysely } from "kysely";
-import type { AgentView, BuildView, JobView, RequestView } from "../api/schemas.js";
-import { API_PREFIX } from "../api/schemas.js";
-
+import {
+  API_PREFIX,
+  type AgentView,
+  type BuildView,
+  type JobView,
+  type RequestView,
+} from "../api/schemas.js";
 import { isSandboxMode } from "../core/sandbox-policy.js";
 import { whyWaiting, type AgentState } from "../core/why-waiting.js";
 import { depsOf } from "../db/jobs.js";
@@ -12,12 +16,7 @@ import { fromJson, fromJsonOrNull } from "../db/json-columns.js";
 
 type Conn = Kysely<Database>;
 
-/** An agent not heard from for this long is shown offline. */
-export function onlineWindowMs(leaseMs: number): number {
-  return Math.max(leaseMs, 10_000);
-}
-
-export async function agentStates(
+async function agentStates(
   db: Conn,
   leaseMs: number,
 ): Promise<{ rows: AgentRow[]; states: AgentState[]; running: JobRow[] }> {
@@ -29,7 +28,8 @@ export async function agentStates(
     labels: fromJson("labels", a.labels, "agents.labels"),
     slots: a.slots,
     running: running.filter((j) => j.agent_id === a.id).length,
-    online: a.disabled_at === null && now - Date.parse(a.last_seen_at) < onlineWindowMs(leaseMs),
+    // An agent not heard from for a lease's time (at least 10 s) is shown offline.
+    online: a.disabled_at === null && now - Date.parse(a.last_seen_at) < Math.max(leaseMs, 10_000),
     sandbox: a.sandbox ? fromJson("agentSandbox", a.sandbox, "agents.sandbox") : undefined,
   }));
   return { rows, states, running };
@@ -127,21 +127,6 @@ export async function jobViews(db: Conn, jobs: JobRow[], leaseMs: number): Promi
   });
 }
 
-/**
- * Each package of a request by the job that publishes it (its status is the package's: green,
- * cut off, up to date, failed, blocked …); a command job stands for itself.
- */
-export function requestPackages(jobs: readonly JobView[]): RequestView["packages"] {
-  return jobs
-    .filter((j) => j.runsOn === "server" || j.name === "")
-    .map((j) => ({
-      package: j.package,
-      status: j.status,
-      build: j.build,
-      error: j.error,
-    }));
-}
-
 export async function requestView(db: Conn, id: number, leaseMs: number): Promise<RequestView | undefined> {
   const r = await db.selectFrom("requests").selectAll().where("id", "=", id).executeTakeFirst();
   if (!r) return undefined;
@@ -157,7 +142,11 @@ export async function requestView(db: Conn, id: number, leaseMs: number): Promis
     createdAt: r.created_at,
     finishedAt: r.finished_at,
     jobs: views,
-    packages: requestPackages(views),
+    // Each package by the job that publishes it (its status is the package's: green, cut off, up
+    // to date, failed, blocked …); a command job stands for itself.
+    packages: views
+      .filter((j) => j.runsOn === "server" || j.name === "")
+      .map((j) => ({ package: j.package, status: j.status, build: j.build, error: j.error })),
     upToDate: fromJson("strings", r.up_to_date, "requests.up_to_date"),
   };
 }
@@ -203,4 +192,11 @@ export async function buildView(db: Conn, id: number): Promise<BuildView | undef
       url: `${API_PREFIX}/builds/${b.id}/artifacts/${encodeURIComponent(a.filename)}`,
     })),
   };
+}
+
+/** Each of these builds' EVR, by build id. */
+export async function evrsOf(db: Conn, ids: number[]): Promise<Map<number, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom("builds").select(["id", "evr"]).where("id", "in", ids).execute();
+  return new Map(rows.map((b) => [b.id, b.evr]));
 }

@@ -1,6 +1,7 @@
 // What agents call, with their own credential: lease jobs, heartbeat, fetch a job's spec and
 // sources, stream the log, upload artifacts (sha256 verified while receiving), report the result.
 import type { Readable } from "node:stream";
+import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
@@ -19,73 +20,69 @@ import {
   UploadHeaders,
   UploadParams,
 } from "../../api/schemas.js";
+import type { JobRow } from "../../db/schema.js";
 import { touchAgent } from "../../db/tokens.js";
-import { agentOf, type Auth } from "../auth.js";
-import { appendJobLog, openJobFile, storeJobUpload, uploadLimit } from "../../coordinator/agent-work.js";
-import type { Coordinator as Farm } from "../../coordinator/coordinator.js";
-import { HttpError } from "../http-error.js";
+import type { Deps } from "../app.js";
+import { agentOf } from "../auth.js";
+import type { appendJobLog, openJobFile, storeJobUpload } from "../../coordinator/agent-work.js";
+import type { Coordinator } from "../../coordinator/coordinator.js";
+import { ERRORS, HttpError } from "../http-error.js";
 
-const errors = {
-  400: ErrorBody,
-  401: ErrorBody,
-  403: ErrorBody,
-  404: ErrorBody,
-  409: ErrorBody,
-  413: ErrorBody,
-  422: ErrorBody,
-};
+const errors = { ...ERRORS, 413: ErrorBody, 422: ErrorBody };
 
-export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUploadBytes: number }> = async (
-  app,
-  { farm, auth, maxUploadBytes },
-) => {
-  const db = farm.ws.db;
-  /** A route's options: agents only (their bearer token), with this schema. */
-  const preHandler = auth.requireAgent();
-  const agentOnly = <S extends object>(schema: S) => ({
-    preHandler,
-    schema: { ...schema, security: [{ bearer: [] }] },
-  });
+type Bound<F> = F extends (farm: Coordinator, ...a: infer A) => infer R ? (...a: A) => R : never;
+
+/** The coordinator's agent-work.ts, bound to it; uploadLimit to the server's --max-upload-mb too. */
+export interface AgentWork {
+  openJobFile: Bound<typeof openJobFile>;
+  appendJobLog: Bound<typeof appendJobLog>;
+  storeJobUpload: Bound<typeof storeJobUpload>;
+  uploadLimit: (job: JobRow, filename: string) => number;
+}
+
+export const agentApiRoutes: FastifyPluginAsyncZod<
+  Deps<"db" | "auth", "lease" | "heartbeat" | "leasedJob" | "result"> & { work: AgentWork }
+> = async (app, { db, auth, farm, work }) => {
+  /** The calling agent, its last_seen_at now. */
+  const seen = async (req: FastifyRequest) => {
+    const agent = agentOf(req);
+    await touchAgent(db, agent.id);
+    return agent;
+  };
 
   app.post(
     `${API_PREFIX}/agent/lease`,
-    agentOnly({
+    auth.guarded("agent", {
       summary: "Lease ready jobs matching this agent's labels",
       body: LeaseBody,
       response: { 200: LeaseResponse, ...errors },
     }),
-    async (req) => {
-      const agent = agentOf(req);
-      await touchAgent(db, agent.id);
-      // An agent that hangs up while waiting never sees its leases: they expire and are requeued.
-      return { jobs: await farm.lease(agent, req.body.free, req.body.waitMs, req.body.sandbox) };
-    },
+    // An agent that hangs up while waiting never sees its leases: they expire and are requeued.
+    async (req) => ({
+      jobs: await farm.lease(await seen(req), req.body.free, req.body.waitMs, req.body.sandbox),
+    }),
   );
 
   app.post(
     `${API_PREFIX}/agent/heartbeat`,
-    agentOnly({
+    auth.guarded("agent", {
       summary: "Renew the leases this agent holds",
       body: HeartbeatBody,
       response: { 200: HeartbeatResponse, ...errors },
     }),
-    async (req) => {
-      const agent = agentOf(req);
-      await touchAgent(db, agent.id);
-      return farm.heartbeat(agent, req.body.jobs);
-    },
+    async (req) => farm.heartbeat(await seen(req), req.body.jobs),
   );
 
   app.get(
     `${API_PREFIX}/agent/jobs/:id/files/:name`,
-    agentOnly({
+    auth.guarded("agent", {
       summary: "A leased job's spec or source file",
       params: z.object({ id: z.coerce.number().int().positive(), name: z.string().max(255) }),
       headers: LeaseHeaders,
     }),
     async (req, reply) => {
       const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
-      const opened = await openJobFile(farm, job, req.params.name);
+      const opened = await work.openJobFile(job, req.params.name);
       return reply
         .type("application/octet-stream")
         .header("content-length", opened.size)
@@ -95,7 +92,7 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
 
   app.post(
     `${API_PREFIX}/agent/jobs/:id/log`,
-    agentOnly({
+    auth.guarded("agent", {
       summary: "Append to a running build's log at a byte offset (a repeated chunk is ignored)",
       params: IdParams,
       querystring: LogAppendQuery,
@@ -105,13 +102,13 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
     async (req) => {
       const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
       if (!Buffer.isBuffer(req.body)) throw new HttpError(415, "send the log as text/plain", "BAD_TYPE");
-      return appendJobLog(farm, job, req.query.offset, req.body);
+      return work.appendJobLog(job, req.query.offset, req.body);
     },
   );
 
   app.put(
     `${API_PREFIX}/agent/jobs/:id/artifacts/:filename`,
-    agentOnly({
+    auth.guarded("agent", {
       summary: "Upload one artifact; refused unless its bytes have the sha256 in X-Kiln-Sha256",
       params: UploadParams,
       headers: UploadHeaders,
@@ -119,7 +116,7 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
     }),
     async (req, reply) => {
       const job = await farm.leasedJob(agentOf(req), req.params.id, req.headers["x-kiln-lease"]);
-      const limit = uploadLimit(farm, job, req.params.filename, maxUploadBytes);
+      const limit = work.uploadLimit(job, req.params.filename);
       const declared = Number(req.headers["content-length"] ?? 0);
       if (declared > limit) {
         throw new HttpError(
@@ -129,23 +126,23 @@ export const agentRoutes: FastifyPluginAsyncZod<{ farm: Farm; auth: Auth; maxUpl
         );
       }
       const stream = req.body as Readable | undefined;
-      if (!stream || typeof (stream as Readable).pipe !== "function") {
+      if (!stream || typeof stream.pipe !== "function") {
         throw new HttpError(415, "send the artifact as application/octet-stream", "BAD_TYPE");
       }
-      const stored = await storeJobUpload(farm, job, {
+      const stored = work.storeJobUpload(job, {
         leaseToken: req.headers["x-kiln-lease"],
         filename: req.params.filename,
         sha256: req.headers["x-kiln-sha256"],
         source: stream,
         limit,
       });
-      return reply.code(201).send(stored);
+      return reply.code(201).send(await stored);
     },
   );
 
   app.post(
     `${API_PREFIX}/agent/jobs/:id/result`,
-    agentOnly({
+    auth.guarded("agent", {
       summary: "Report a job's result (idempotent: a repeated report is answered, not applied twice)",
       params: IdParams,
       body: ResultBody,

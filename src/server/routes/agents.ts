@@ -1,57 +1,77 @@
-// Agents, for admins: disable (its credential is refused and it gets no jobs; its leases run out
-// and their jobs go back to the queue), enable again, delete. The list is GET /agents (routes/farm.ts).
-import type { Kysely } from "kysely";
+// Agents: the list with their state; enrolment (with the enrolment token); for admins, disable (its
+// credential is refused and it gets no jobs; its leases run out and their jobs go back to the
+// queue), enable again, delete.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { AgentAction, NameParams } from "../../api/admin-schemas.js";
-import { API_PREFIX, ErrorBody } from "../../api/schemas.js";
-import type { AgentRow, Database } from "../../db/schema.js";
-import { agentByName, deleteAgent, setAgentDisabled } from "../../db/tokens.js";
-import { userName, type Auth } from "../auth.js";
-import { HttpError } from "../http-error.js";
+import { AgentView, API_PREFIX, EnrolBody, EnrolResponse } from "../../api/schemas.js";
+import type { AgentRow } from "../../db/schema.js";
+import { agentByName, createAgent, deleteAgent, setAgentDisabled } from "../../db/tokens.js";
+import type { Deps } from "../app.js";
+import { userName } from "../auth.js";
+import { ERRORS as errors, HttpError } from "../http-error.js";
+import { agentViews } from "../views.js";
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-const security = [{ bearer: [] }];
-
-export const agentAdminRoutes: FastifyPluginAsyncZod<{
-  db: Kysely<Database>;
-  auth: Auth;
-  /** Called when agents change (the UI's live events). */
-  changed: () => void;
-}> = async (app, { db, auth, changed }) => {
+export const agentRoutes: FastifyPluginAsyncZod<Deps<"db" | "auth" | "leaseMs", "changed">> = async (
+  app,
+  { db, auth, leaseMs, farm },
+) => {
   const find = async (name: string): Promise<AgentRow> => {
     const a = await agentByName(db, name);
     if (!a) throw new HttpError(404, `no agent named "${name}" (kiln agents list shows them)`, "NOT_FOUND");
     return a;
   };
-  const schema = (summary: string) => ({
-    preHandler: auth.requireRole("admin"),
-    schema: { summary, params: NameParams, response: { 200: AgentAction, ...errors }, security },
-  });
+  const admin = (summary: string) =>
+    auth.guarded("admin", { summary, params: NameParams, response: { 200: AgentAction, ...errors } });
+
+  app.get(
+    `${API_PREFIX}/agents`,
+    {
+      schema: {
+        summary: "Agents with their state",
+        response: { 200: z.object({ agents: z.array(AgentView) }) },
+      },
+    },
+    async () => ({ agents: await agentViews(db, leaseMs) }),
+  );
+
+  app.post(
+    `${API_PREFIX}/agents`,
+    auth.guarded("enrol", {
+      summary: "Enrol an agent (with the enrolment token): returns the agent's own credential",
+      body: EnrolBody,
+      response: { 201: EnrolResponse, ...errors },
+    }),
+    async (req, reply) => {
+      const a = await createAgent(db, req.body);
+      return reply.code(201).send({ agent: a.id, token: a.token });
+    },
+  );
 
   app.post(
     `${API_PREFIX}/agents/:name/disable`,
-    schema("Disable an agent: its credential is refused, it gets no jobs"),
+    admin("Disable an agent: its credential is refused, it gets no jobs"),
     async (req) => {
       const a = await find(req.params.name);
       const by = userName(req);
       await setAgentDisabled(db, a.id, { by });
       auth.forget();
-      changed();
+      farm.changed();
       return { name: a.name, state: "disabled" as const, by };
     },
   );
 
-  app.post(`${API_PREFIX}/agents/:name/enable`, schema("Enable a disabled agent again"), async (req) => {
+  app.post(`${API_PREFIX}/agents/:name/enable`, admin("Enable a disabled agent again"), async (req) => {
     const a = await find(req.params.name);
     await setAgentDisabled(db, a.id, undefined);
     auth.forget();
-    changed();
+    farm.changed();
     return { name: a.name, state: "enabled" as const, by: userName(req) };
   });
 
   app.delete(
     `${API_PREFIX}/agents/:name`,
-    schema("Delete an agent that holds no job (disable it first and let its jobs end)"),
+    admin("Delete an agent that holds no job (disable it first and let its jobs end)"),
     async (req) => {
       const a = await find(req.params.name);
       const held = await deleteAgent(db, a.id);
@@ -62,7 +82,7 @@ export const agentAdminRoutes: FastifyPluginAsyncZod<{
           "AGENT_BUSY",
         );
       auth.forget();
-      changed();
+      farm.changed();
       return { name: a.name, state: "deleted" as const, by: userName(req) };
     },
   );

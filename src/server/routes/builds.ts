@@ -1,16 +1,15 @@
-// Builds: list, one with its steps and artifacts, its log (whole or followed live as server-sent
-// events), artifact downloads (checksum verified before a byte is sent), cancel.
+// Builds: list, one with its steps and artifacts, its log (and a pipeline job's: whole or followed
+// live as server-sent events), artifact downloads (checksum verified before a byte is sent), cancel.
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { API_PREFIX, BuildListQuery, BuildView, ErrorBody, IdParams, LogQuery } from "../../api/schemas.js";
+import { API_PREFIX, BuildListQuery, BuildView, IdParams, LogQuery } from "../../api/schemas.js";
 import { sha256File } from "../../util/hash.js";
 import { getJob } from "../../db/jobs.js";
-import { userName, type Auth } from "../auth.js";
-import type { Coordinator } from "../../coordinator/coordinator.js";
-import { HttpError } from "../http-error.js";
+import type { Deps } from "../app.js";
+import { ERRORS as errors, HttpError } from "../http-error.js";
 import { buildView } from "../views.js";
 import { openEventStream } from "./event-stream.js";
 
@@ -22,14 +21,18 @@ interface LogSource {
   ended: () => Promise<{ status: string; error: string | null } | undefined>;
 }
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+/** A log's end: its row's status and error, once the status is none of `running`. */
+const ending = (row: { status: string; error: string | null } | undefined, ...running: string[]) =>
+  row && !running.includes(row.status) ? { status: row.status, error: row.error } : undefined;
 
-export const buildRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> = async (
-  app,
-  { farm, auth },
-) => {
-  const db = farm.ws.db;
-  const store = farm.ws.store;
+export const buildRoutes: FastifyPluginAsyncZod<
+  Deps<"db" | "store" | "auth", "cancelJob" | "logPath" | "jobLogPath" | "events">
+> = async (app, { db, store, auth, farm }) => {
+  const existing = async (id: number): Promise<BuildView> => {
+    const b = await buildView(db, id);
+    if (!b) throw new HttpError(404, `no build ${id}`, "NOT_FOUND");
+    return b;
+  };
 
   app.get(
     `${API_PREFIX}/builds`,
@@ -60,11 +63,7 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth 
         response: { 200: BuildView, ...errors },
       },
     },
-    async (req) => {
-      const b = await buildView(db, req.params.id);
-      if (!b) throw new HttpError(404, `no build ${req.params.id}`, "NOT_FOUND");
-      return b;
-    },
+    async (req) => existing(req.params.id),
   );
 
   app.post(
@@ -84,9 +83,8 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth 
         .where("build_id", "=", req.params.id)
         .executeTakeFirst();
       if (!job) {
-        const b = await buildView(db, req.params.id);
-        if (!b) throw new HttpError(404, `no build ${req.params.id}`, "NOT_FOUND");
-        throw new HttpError(409, `build ${req.params.id} is ${b.status}: nothing to cancel`, "NOT_RUNNING");
+        const { status } = await existing(req.params.id);
+        throw new HttpError(409, `build ${req.params.id} is ${status}: nothing to cancel`, "NOT_RUNNING");
       }
       return { status: await farm.cancelJob(job.id) };
     },
@@ -103,16 +101,12 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth 
     `${API_PREFIX}/builds/:id/log`,
     "The build's log: text, or with follow=1 server-sent events (`log` chunks, then `end`)",
     async (id) => {
-      const b = await buildView(db, id);
-      if (!b) throw new HttpError(404, `no build ${id}`, "NOT_FOUND");
+      await existing(id);
       return {
         path: farm.logPath(id),
         what: `build ${id}`,
         event: `log:${id}`,
-        ended: async () => {
-          const now = await buildView(db, id);
-          return now && now.status !== "running" ? { status: now.status, error: now.error } : undefined;
-        },
+        ended: async () => ending(await buildView(db, id), "running"),
       };
     },
   );
@@ -129,31 +123,8 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth 
         path: farm.jobLogPath(job),
         what: `job ${id}`,
         event: `log:job:${id}`,
-        ended: async () => {
-          const now = await getJob(db, id);
-          return now && now.status !== "queued" && now.status !== "leased"
-            ? { status: now.status, error: now.error }
-            : undefined;
-        },
+        ended: async () => ending(await getJob(db, id), "queued", "leased"),
       };
-    },
-  );
-
-  app.post(
-    `${API_PREFIX}/jobs/:id/approve`,
-    {
-      preHandler: auth.requireRole("maintainer"),
-      schema: {
-        summary: "Approve the stage of this job (every job of that stage of the package's run)",
-        params: IdParams,
-        response: { 200: z.object({ approved: z.array(z.number()), by: z.string() }), ...errors },
-        security: [{ bearer: [] }],
-      },
-    },
-    async (req) => {
-      const by = userName(req);
-      const jobs = await farm.approve(req.params.id, by);
-      return { approved: jobs.map((j) => j.id), by };
     },
   );
 
@@ -166,11 +137,8 @@ export const buildRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth 
     const path = o.path;
     const follow = req.query.follow === "1" || req.query.follow === "true";
     if (!follow) {
-      const size = await stat(path).then(
-        (s) => s.size,
-        () => -1,
-      );
-      if (size < 0) throw new HttpError(404, `${o.what} has no log (yet)`, "NOT_FOUND");
+      if (!(await stat(path).catch(() => undefined)))
+        throw new HttpError(404, `${o.what} has no log (yet)`, "NOT_FOUND");
       return reply
         .type("text/plain; charset=utf-8")
         .send(createReadStream(path, { start: req.query.offset }));

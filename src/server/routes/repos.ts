@@ -6,26 +6,19 @@ import { join, normalize, sep } from "node:path";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import {
-  API_PREFIX,
-  ErrorBody,
-  HistoryEntry,
-  MovedView,
-  PromotionResult,
-  RepositoryView,
-} from "../../api/schemas.js";
+import { API_PREFIX, HistoryEntry, MovedView, PromotionResult, RepositoryView } from "../../api/schemas.js";
+import type { SetConfig } from "../../config/set-config.js";
 import { getRepository, heldBuilds, repositoryContent, repositoryHistory } from "../../db/repos.js";
 import { PromotionRefusedError } from "../../repos/promote.js";
 import { scrub } from "../../repos/scrub.js";
 import { PUBLIC_KEY, snapshotsDir } from "../../repos/publish.js";
 import { sha256File } from "../../util/hash.js";
 import { UserError } from "../../util/errors.js";
-import { userName, type Auth } from "../auth.js";
-import type { Coordinator } from "../../coordinator/coordinator.js";
-import { HttpError } from "../http-error.js";
+import type { Deps } from "../app.js";
+import { userName } from "../auth.js";
+import { ERRORS as errors, HttpError } from "../http-error.js";
 import type { Repositories } from "../../repos/repositories.js";
-
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+import { evrsOf } from "../views.js";
 
 const TYPES: Record<string, string> = {
   ".xml": "application/xml",
@@ -35,22 +28,26 @@ const TYPES: Record<string, string> = {
   ".asc": "text/plain; charset=utf-8",
 };
 
-export const repoRoutes: FastifyPluginAsyncZod<{
-  farm: Coordinator;
-  auth: Auth;
-  repos: Repositories;
-  publicUrl: () => string;
-}> = async (app, { farm, auth, repos, publicUrl }) => {
-  const db = farm.ws.db;
-  const names = (): string[] => farm.ws.config.repositories.map((r) => r.name);
-  const known = (name: string): void => {
-    if (!names().includes(name)) {
-      throw new HttpError(404, `no repository ${name} (there are ${names().join(", ")})`, "NOT_FOUND");
-    }
+export const repoRoutes: FastifyPluginAsyncZod<
+  Deps<"db" | "data" | "store" | "config" | "auth", "publisher" | "changed"> & {
+    repos: Pick<Repositories, "promote" | "demote">;
+    /** The server's own URL (--public-url, else where it listens): never the request's Host header,
+     * which a client chooses and which would end up in the .repo files others install from. */
+    publicUrl: () => string;
+  }
+> = async (app, { db, data, store, config, auth, repos, farm, publicUrl }) => {
+  /** The settings of repository `name`, or a 404 naming the others. */
+  const known = (name: string): SetConfig["repositories"][number] => {
+    const all = config().repositories;
+    const r = all.find((x) => x.name === name);
+    if (!r)
+      throw new HttpError(
+        404,
+        `no repository ${name} (there are ${all.map((x) => x.name).join(", ")})`,
+        "NOT_FOUND",
+      );
+    return r;
   };
-  // The server's own URL (--public-url, else where it listens): never the request's Host header,
-  // which a client chooses and which would end up in the .repo files others install from.
-  const base = (_req: FastifyRequest): string => publicUrl();
 
   // ---- what clients read ----
 
@@ -61,16 +58,14 @@ export const repoRoutes: FastifyPluginAsyncZod<{
       const m = /^(.+)\.repo$/.exec(req.params.file);
       if (!m) return reply.redirect(`/repos/${encodeURIComponent(req.params.file)}/`);
       const name = m[1]!;
-      known(name);
-      const settings = farm.ws.config.repositories.find((r) => r.name === name)!;
-      const url = `${base(req)}/repos/${name}/`;
-      const signed = settings.sign !== undefined;
+      const url = `${publicUrl()}/repos/${name}/`;
+      const signed = known(name).sign !== undefined;
       return reply
         .type("text/plain; charset=utf-8")
         .send(
           [
-            `[kiln-${farm.ws.config.name}-${name}]`,
-            `name=${farm.ws.config.name} ${name} (Kiln)`,
+            `[kiln-${config().name}-${name}]`,
+            `name=${config().name} ${name} (Kiln)`,
             `baseurl=${url}`,
             "type=rpm-md",
             "enabled=1",
@@ -102,7 +97,7 @@ export const repoRoutes: FastifyPluginAsyncZod<{
     if (rel.startsWith("..") || rel.startsWith(sep) || rel.split(sep).includes("..")) {
       throw new HttpError(400, "not a path inside the repository", "BAD_PATH");
     }
-    const link = farm.ws.data.repoPath(name);
+    const link = data.repoPath(name);
     if (!existsSync(link)) throw new HttpError(404, `repository ${name} has no snapshot yet`, "NOT_FOUND");
     const current = realpathSync(link);
     // A client that read the previous repomd.xml still finds what it names: the snapshots kept
@@ -110,7 +105,7 @@ export const repoRoutes: FastifyPluginAsyncZod<{
     const dirs = [current];
     const row = await getRepository(db, name);
     for (let n = (row?.snapshot ?? 0) - 1; n > 0 && dirs.length < 3; n--) {
-      const d = join(snapshotsDir(farm.ws.data, name), String(n));
+      const d = join(snapshotsDir(data, name), String(n));
       if (existsSync(d)) dirs.push(d);
     }
     for (const dir of dirs) {
@@ -119,7 +114,7 @@ export const repoRoutes: FastifyPluginAsyncZod<{
       if (!st) continue;
       if (st.isDirectory()) {
         if (!req.url.endsWith("/")) return reply.redirect(`${req.url}/`);
-        return reply.type("text/plain; charset=utf-8").send(`${name}: ${farm.ws.config.name} (Kiln)\n`);
+        return reply.type("text/plain; charset=utf-8").send(`${name}: ${config().name} (Kiln)\n`);
       }
       if (rel.endsWith(".rpm")) {
         // The bytes a client installs are the bytes that were stored: checked before a byte goes out.
@@ -166,19 +161,13 @@ export const repoRoutes: FastifyPluginAsyncZod<{
         response: { 200: z.object({ repositories: z.array(RepositoryView) }), ...errors },
       },
     },
-    async (req) => {
+    async () => {
       const out: z.infer<typeof RepositoryView>[] = [];
-      for (const r of farm.ws.config.repositories) {
+      for (const r of config().repositories) {
         const row = await getRepository(db, r.name);
         const content = await repositoryContent(db, r.name);
         const held = await heldBuilds(db, r.name);
-        const ids = [...new Set([...content.values(), ...[...held.values()].flat()])];
-        const builds = new Map(
-          (ids.length
-            ? await db.selectFrom("builds").select(["id", "evr"]).where("id", "in", ids).execute()
-            : []
-          ).map((b) => [b.id, b.evr]),
-        );
+        const builds = await evrsOf(db, [...new Set([...content.values(), ...[...held.values()].flat()])]);
         const published = new Map(
           (await db.selectFrom("repo_packages").selectAll().where("repo", "=", r.name).execute()).map((p) => [
             p.package,
@@ -191,7 +180,7 @@ export const repoRoutes: FastifyPluginAsyncZod<{
           snapshot: row?.snapshot ?? 0,
           keep: r.keep,
           signed: r.sign !== undefined,
-          url: `${base(req)}/repos/${r.name}/`,
+          url: `${publicUrl()}/repos/${r.name}/`,
           promote: {
             from: r.promote?.from ?? null,
             soakSeconds: r.promote?.soak ?? null,
@@ -217,66 +206,45 @@ export const repoRoutes: FastifyPluginAsyncZod<{
 
   app.post(
     `${API_PREFIX}/promotions`,
-    {
-      preHandler: auth.requireRole("maintainer"),
-      schema: {
-        summary:
-          "Promote builds (PKG or PKG@VERSION-RELEASE) into a repository: gated, closure-checked, audited",
-        body: z.object({
-          packages: z
-            .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*(@[^@\s]+)?$/, "PKG or PKG@VERSION-RELEASE"))
-            .min(1)
-            .max(1000),
-          to: z.string(),
-          from: z.string().optional(),
-          reason: z.string().max(1000).optional(),
-          /** Check everything and say what would move; change nothing (answered 200). */
-          dryRun: z.boolean().default(false),
-        }),
-        response: { 200: PromotionResult, 201: PromotionResult, ...errors },
-        security: [{ bearer: [] }],
-      },
-    },
+    auth.guarded("maintainer", {
+      summary:
+        "Promote builds (PKG or PKG@VERSION-RELEASE) into a repository: gated, closure-checked, audited",
+      body: z.object({
+        packages: z
+          .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*(@[^@\s]+)?$/, "PKG or PKG@VERSION-RELEASE"))
+          .min(1)
+          .max(1000),
+        to: z.string(),
+        from: z.string().optional(),
+        reason: z.string().max(1000).optional(),
+        /** Check everything and say what would move; change nothing (answered 200). */
+        dryRun: z.boolean().default(false),
+      }),
+      response: { 200: PromotionResult, 201: PromotionResult, ...errors },
+    }),
     async (req, reply) => {
       const b = req.body;
-      const packages = b.packages.map((p) => {
-        const [name, evr] = p.split("@") as [string, string | undefined];
-        return { name, ...(evr ? { evr } : {}) };
-      });
+      const promotion = {
+        packages: b.packages.map((p) => {
+          const [name, evr] = p.split("@") as [string, string | undefined];
+          return { name, ...(evr ? { evr } : {}) };
+        }),
+        to: b.to,
+        ...(b.from ? { from: b.from } : {}),
+        actor: userName(req),
+      };
       // A dry run that would be refused is an answer, not an error: 200 with the refusal.
       if (b.dryRun) {
         try {
-          const r = await repos.promote({
-            packages,
-            to: b.to,
-            ...(b.from ? { from: b.from } : {}),
-            actor: userName(req),
-            dryRun: true,
-          });
+          const r = await repos.promote({ ...promotion, dryRun: true });
           return reply.code(200).send({ moved: r.moved, snapshot: null });
         } catch (e) {
           if (!(e instanceof PromotionRefusedError)) return refusals(() => Promise.reject(e));
-          return reply.code(200).send({
-            moved: [],
-            snapshot: null,
-            refusal: {
-              headline: e.headline,
-              reasons: e.reasons,
-              missing: e.missing,
-              suggest: e.suggest,
-              ...(e.hint ? { hint: e.hint } : {}),
-            },
-          });
+          return reply.code(200).send({ moved: [], snapshot: null, refusal: refusalOf(e) });
         }
       }
       const r = await refusals(() =>
-        repos.promote({
-          packages,
-          to: b.to,
-          ...(b.from ? { from: b.from } : {}),
-          actor: userName(req),
-          ...(b.reason ? { reason: b.reason } : {}),
-        }),
+        repos.promote({ ...promotion, ...(b.reason ? { reason: b.reason } : {}) }),
       );
       return reply.code(201).send({ moved: r.moved, snapshot: r.snapshot?.snapshot ?? null });
     },
@@ -284,15 +252,11 @@ export const repoRoutes: FastifyPluginAsyncZod<{
 
   app.post(
     `${API_PREFIX}/demotions`,
-    {
-      preHandler: auth.requireRole("maintainer"),
-      schema: {
-        summary: "Roll a package back in a repository to the build it held before (or remove it): audited",
-        body: z.object({ package: z.string(), repo: z.string(), reason: z.string().max(1000).optional() }),
-        response: { 201: MovedView, ...errors },
-        security: [{ bearer: [] }],
-      },
-    },
+    auth.guarded("maintainer", {
+      summary: "Roll a package back in a repository to the build it held before (or remove it): audited",
+      body: z.object({ package: z.string(), repo: z.string(), reason: z.string().max(1000).optional() }),
+      response: { 201: MovedView, ...errors },
+    }),
     async (req, reply) => {
       const moved = await refusals(() =>
         repos.demote({
@@ -308,22 +272,12 @@ export const repoRoutes: FastifyPluginAsyncZod<{
 
   app.post(
     `${API_PREFIX}/scrub`,
-    {
-      preHandler: auth.requireRole("admin"),
-      schema: {
-        summary:
-          "Check every stored artifact and repository file against its sha256; repair or take out what is damaged",
-        security: [{ bearer: [] }],
-      },
-    },
+    auth.guarded("admin", {
+      summary:
+        "Check every stored artifact and repository file against its sha256; repair or take out what is damaged",
+    }),
     async () => {
-      const ws = farm.ws;
-      const report = await scrub({
-        db,
-        data: ws.data,
-        store: ws.store,
-        otherStores: ws.data.agentStores(),
-      });
+      const report = await scrub({ db, data, store, otherStores: data.agentStores() });
       // What was found damaged is no longer up to date: the repository is read again.
       await farm.publisher.exclusive(() => Promise.resolve());
       farm.changed();
@@ -347,12 +301,7 @@ export const repoRoutes: FastifyPluginAsyncZod<{
     async (req) => {
       const rows = await repositoryHistory(db, req.query);
       const ids = [...new Set(rows.flatMap((r) => (r.build_id !== null ? [r.build_id] : [])))];
-      const evr = new Map(
-        (ids.length
-          ? await db.selectFrom("builds").select(["id", "evr"]).where("id", "in", ids).execute()
-          : []
-        ).map((b) => [b.id, b.evr]),
-      );
+      const evr = await evrsOf(db, ids);
       return {
         entries: rows.map((r) => ({
           id: r.id,
@@ -377,16 +326,19 @@ async function refusals<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof PromotionRefusedError) {
-      throw new HttpError(409, e.message, e.code, {
-        headline: e.headline,
-        reasons: e.reasons,
-        missing: e.missing,
-        suggest: e.suggest,
-        ...(e.hint ? { hint: e.hint } : {}),
-      });
-    }
+    if (e instanceof PromotionRefusedError) throw new HttpError(409, e.message, e.code, refusalOf(e));
     if (e instanceof UserError) throw new HttpError(400, e.message, e.code);
     throw e;
   }
+}
+
+/** What a refused promotion says: why, what is missing, what would make it go through. */
+function refusalOf(e: PromotionRefusedError) {
+  return {
+    headline: e.headline,
+    reasons: e.reasons,
+    missing: e.missing,
+    suggest: e.suggest,
+    ...(e.hint ? { hint: e.hint } : {}),
+  };
 }

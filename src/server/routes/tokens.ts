@@ -1,32 +1,36 @@
-// API tokens, for admins: the list (what each is called and can do, never its hash) and revoking.
-// Creating one is POST /tokens (routes/farm.ts). A revoked token is refused from the next request on.
+// API tokens, for admins: creating one (shown once), the list (what each is called and can do,
+// never its hash) and revoking. A revoked token is refused from the next request on.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { NameParams, RevokeResponse, TokenList } from "../../api/admin-schemas.js";
-import { ErrorBody } from "../../api/schemas.js";
-import { API_PREFIX } from "../../api/schemas.js";
-import { listTokens, revokeToken } from "../../db/tokens.js";
-import { userName, type Auth } from "../auth.js";
-import { HttpError } from "../http-error.js";
-import type { Kysely } from "kysely";
-import type { Database } from "../../db/schema.js";
+import { API_PREFIX, TokenBody, TokenResponse } from "../../api/schemas.js";
+import { createToken, listTokens, revokeToken } from "../../db/tokens.js";
+import type { Services } from "../app.js";
+import { userName } from "../auth.js";
+import { ERRORS as errors, HttpError } from "../http-error.js";
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
-const security = [{ bearer: [] }];
-
-export const tokenRoutes: FastifyPluginAsyncZod<{ db: Kysely<Database>; auth: Auth }> = async (
+export const tokenRoutes: FastifyPluginAsyncZod<Pick<Services, "db" | "auth">> = async (
   app,
   { db, auth },
 ) => {
+  app.post(
+    `${API_PREFIX}/tokens`,
+    auth.guarded("admin", {
+      summary: "Create an API token with a role (shown once; stored hashed)",
+      body: TokenBody,
+      response: { 201: TokenResponse, ...errors },
+    }),
+    async (req, reply) => {
+      const t = await createToken(db, req.body.name, req.body.role);
+      return reply.code(201).send({ id: t.id, name: req.body.name, role: req.body.role, token: t.token });
+    },
+  );
+
   app.get(
     `${API_PREFIX}/tokens`,
-    {
-      preHandler: auth.requireRole("admin"),
-      schema: {
-        summary: "Every API token: name, role, when made and revoked",
-        response: { 200: TokenList, ...errors },
-        security,
-      },
-    },
+    auth.guarded("admin", {
+      summary: "Every API token: name, role, when made and revoked",
+      response: { 200: TokenList, ...errors },
+    }),
     async () => ({
       tokens: (await listTokens(db)).map((t) => ({
         name: t.name,
@@ -40,15 +44,11 @@ export const tokenRoutes: FastifyPluginAsyncZod<{ db: Kysely<Database>; auth: Au
 
   app.post(
     `${API_PREFIX}/tokens/:name/revoke`,
-    {
-      preHandler: auth.requireRole("admin"),
-      schema: {
-        summary: "Revoke the live token with this name (never the last admin token)",
-        params: NameParams,
-        response: { 200: RevokeResponse, ...errors },
-        security,
-      },
-    },
+    auth.guarded("admin", {
+      summary: "Revoke the live token with this name (never the last admin token)",
+      params: NameParams,
+      response: { 200: RevokeResponse, ...errors },
+    }),
     async (req) => {
       const by = userName(req);
       const outcome = await revokeToken(db, req.params.name, by);

@@ -15,16 +15,20 @@ import {
 import { graphErrors, type LoadedGraph } from "../../planner/load-graph.js";
 import { waves } from "../../core/plan.js";
 import { repositoryContent } from "../../db/repos.js";
-import type { Auth } from "../auth.js";
-import type { Coordinator } from "../../coordinator/coordinator.js";
+import type { Deps } from "../app.js";
 import { HttpError } from "../http-error.js";
 import { unknownPackages } from "../../util/errors.js";
-import { requestView } from "../views.js";
+import { evrsOf, requestView } from "../views.js";
 import { openEventStream } from "./event-stream.js";
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
 
 type Status = z.infer<typeof PackageSummary>["status"];
+type Build = { status: string; same_output_as: number | null };
+
+/** A green build with the same output as an earlier one was cut off. */
+const buildStatus = (b: Build): string =>
+  b.status === "green" && b.same_output_as !== null ? "cut-off" : b.status;
 
 // A package's errors are the set's (a refused link, a spec that timed out, a bad kiln.yaml) and the
 // graph's (an unknown BuildRequires); merged once per loaded graph.
@@ -35,12 +39,9 @@ function packageErrors(g: LoadedGraph): ReturnType<typeof graphErrors> {
   return e;
 }
 
-export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> = async (
-  app,
-  { farm, auth },
-) => {
-  const db = farm.ws.db;
-
+export const uiRoutes: FastifyPluginAsyncZod<
+  Deps<"db" | "auth" | "leaseMs" | "config", "events" | "graph">
+> = async (app, { db, auth, leaseMs, config, farm }) => {
   app.get(
     `${API_PREFIX}/events`,
     {
@@ -89,12 +90,10 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> 
   );
 
   /** Each package's latest build (by id), for its state. */
-  const latestBuilds = async (): Promise<
-    Map<string, { id: number; status: string; same: number | null; evr: string }>
-  > => {
+  const latestBuilds = async () => {
     const rows = await db
       .selectFrom("builds")
-      .select(["id", "package", "status", "same_output_as", "evr"])
+      .select(["id", "package", "status", "same_output_as"])
       .where("id", "in", (q) =>
         q
           .selectFrom("builds")
@@ -102,30 +101,21 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> 
           .groupBy("package"),
       )
       .execute();
-    return new Map(
-      rows.map((r) => [r.package, { id: r.id, status: r.status, same: r.same_output_as, evr: r.evr }]),
-    );
+    return new Map(rows.map((r) => [r.package, r]));
   };
-  const statusOf = (b: { status: string; same: number | null } | undefined, invalid: boolean): Status =>
-    invalid
+  /** A package's state: invalid (its spec or what it needs is wrong), else its latest build's. */
+  const statusOf = (g: LoadedGraph, name: string, latest: Build | undefined): Status =>
+    packageErrors(g).has(name) || !g.graph.packages.has(name)
       ? "invalid"
-      : !b
-        ? "never built"
-        : b.status === "green" && b.same !== null
-          ? "cut-off"
-          : (b.status as Status);
+      : latest
+        ? (buildStatus(latest) as Status)
+        : "never built";
 
   const repoVersions = async (): Promise<Map<string, Record<string, string>>> => {
     const out = new Map<string, Record<string, string>>();
-    for (const r of farm.ws.config.repositories) {
+    for (const r of config().repositories) {
       const content = await repositoryContent(db, r.name);
-      const ids = [...content.values()];
-      const evr = new Map(
-        (ids.length
-          ? await db.selectFrom("builds").select(["id", "evr"]).where("id", "in", ids).execute()
-          : []
-        ).map((b) => [b.id, b.evr]),
-      );
+      const evr = await evrsOf(db, [...content.values()]);
       for (const [pkg, id] of content) out.set(pkg, { ...(out.get(pkg) ?? {}), [r.name]: evr.get(id) ?? "" });
     }
     return out;
@@ -159,7 +149,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> 
             evr: pkg
               ? `${pkg.evr.epoch ? `${pkg.evr.epoch}:` : ""}${pkg.evr.version}-${pkg.evr.release ?? ""}`
               : "",
-            status: statusOf(b, packageErrors(g).has(name) || !pkg),
+            status: statusOf(g, name, b),
             lastBuild: b?.id ?? null,
             repos: versions.get(name) ?? {},
           };
@@ -191,13 +181,9 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> 
         .limit(50)
         .execute();
       const versions = await repoVersions();
-      const latest = builds[0];
       return {
         name,
-        status: statusOf(
-          latest ? { status: latest.status, same: latest.same_output_as } : undefined,
-          packageErrors(g).has(name) || !pkg,
-        ),
+        status: statusOf(g, name, builds[0]),
         evr: pkg ? `${pkg.evr.version}-${pkg.evr.release ?? ""}` : "",
         specFile: pkg?.specFile ?? `packages/${name}/${name}.spec`,
         binaries: pkg?.binaries.map((b) => b.name) ?? [],
@@ -208,7 +194,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> 
         repos: versions.get(name) ?? {},
         builds: builds.map((b) => ({
           id: b.id,
-          status: b.status === "green" && b.same_output_as !== null ? "cut-off" : b.status,
+          status: buildStatus(b),
           evr: b.evr,
           reason: b.reason,
           createdAt: b.created_at,
@@ -239,7 +225,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> 
       if (!g.graph.names.includes(center)) throw unknownPackages([center]);
       // Breadth first from the package, up (what it needs) and down (what needs it), never more
       // than `max` nodes: a large set is shown a neighbourhood at a time.
-      const dist = new Map<string, number>([[center, 0]]);
+      const seen = new Set([center]);
       let truncated = false;
       const walk = (edges: ReadonlyMap<string, ReadonlySet<string>>): void => {
         let frontier = [center];
@@ -247,12 +233,12 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> 
           const next: string[] = [];
           for (const n of frontier) {
             for (const m of [...(edges.get(n) ?? [])].sort()) {
-              if (dist.has(m) || m === n) continue;
-              if (dist.size >= max) {
+              if (seen.has(m) || m === n) continue;
+              if (seen.size >= max) {
                 truncated = true;
                 return;
               }
-              dist.set(m, d);
+              seen.add(m);
               next.push(m);
             }
           }
@@ -262,15 +248,15 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> 
       if (direction !== "down") walk(g.graph.deps);
       if (direction !== "up") walk(g.graph.rdeps);
       const latest = await latestBuilds();
-      const nodes = [...dist.keys()].sort().map((name) => ({
+      const nodes = [...seen].sort().map((name) => ({
         name,
-        status: statusOf(latest.get(name), packageErrors(g).has(name) || !g.graph.packages.has(name)),
+        status: statusOf(g, name, latest.get(name)),
         build: latest.get(name)?.id ?? null,
         center: name === center,
       }));
       const edges: { from: string; to: string }[] = [];
-      for (const n of dist.keys()) {
-        for (const d of g.graph.deps.get(n) ?? []) if (d !== n && dist.has(d)) edges.push({ from: d, to: n });
+      for (const n of seen) {
+        for (const d of g.graph.deps.get(n) ?? []) if (d !== n && seen.has(d)) edges.push({ from: d, to: n });
       }
       return { center, nodes, edges, truncated };
     },
@@ -293,7 +279,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> 
       if (req.query.status) q = q.where("status", "=", req.query.status);
       const ids = await q.execute();
       const out = [];
-      for (const { id } of ids) out.push((await requestView(db, id, farm.opts.leaseMs))!);
+      for (const { id } of ids) out.push((await requestView(db, id, leaseMs))!);
       return { requests: out };
     },
   );
@@ -308,7 +294,7 @@ export const uiRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> 
       },
     },
     async (req) => {
-      const r = await requestView(db, req.params.id, farm.opts.leaseMs);
+      const r = await requestView(db, req.params.id, leaseMs);
       if (!r) throw new HttpError(404, `no request ${req.params.id}`, "NOT_FOUND");
       const byName = new Map(r.packages.map((p) => [p.package, p]));
       const ws = waves(new Set(byName.keys()), farm.graph.graph.order);

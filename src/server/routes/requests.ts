@@ -1,14 +1,11 @@
-// Submitting and following build requests, the queue, agents and tokens.
+// Build requests (submitted, rebuilds, commands; one, cancelled), what a change would rebuild, and
+// the jobs of requests: listed, one with why it is in its state, cancelled, approved.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
-  AgentView,
   API_PREFIX,
   ChangePlanView,
   CommandBody,
-  EnrolBody,
-  EnrolResponse,
-  ErrorBody,
   IdParams,
   JobStatus,
   JobView,
@@ -16,59 +13,50 @@ import {
   RebuildBody,
   RequestView,
   SubmitBody,
-  TokenBody,
-  TokenResponse,
 } from "../../api/schemas.js";
 import { lastDurations } from "../../db/builds.js";
-import { createAgent, createToken } from "../../db/tokens.js";
-import type { Auth } from "../auth.js";
+import type { Deps } from "../app.js";
 import { userName } from "../auth.js";
-import type { Coordinator } from "../../coordinator/coordinator.js";
-import { HttpError } from "../http-error.js";
+import { ERRORS as errors, HttpError } from "../http-error.js";
 import { unknownPackages } from "../../util/errors.js";
-import { agentViews, jobViews, requestView } from "../views.js";
+import { jobViews, requestView } from "../views.js";
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+/** What a request is submitted through. */
+type Submitting = "submit" | "submitCommands" | "runsUnderWay" | "cancelRuns" | "currentGraph" | "planChange";
 
-export const farmRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }> = async (
-  app,
-  { farm, auth },
-) => {
-  const db = farm.ws.db;
-  const leaseMs = farm.opts.leaseMs;
+export const requestRoutes: FastifyPluginAsyncZod<
+  Deps<"db" | "auth" | "leaseMs", Submitting | "cancelRequest" | "cancelJob" | "approve">
+> = async (app, { db, auth, leaseMs, farm }) => {
+  const existing = async (id: number): Promise<RequestView> => {
+    const r = await requestView(db, id, leaseMs);
+    if (!r) throw new HttpError(404, `no request ${id}`, "NOT_FOUND");
+    return r;
+  };
 
   app.post(
     `${API_PREFIX}/requests`,
-    {
-      preHandler: auth.requireRole("maintainer"),
-      schema: {
-        summary: "Submit builds: the named packages, or everything not up to date",
-        body: SubmitBody,
-        response: { 201: RequestView, ...errors },
-        security: [{ bearer: [] }],
-      },
-    },
+    auth.guarded("maintainer", {
+      summary: "Submit builds: the named packages, or everything not up to date",
+      body: SubmitBody,
+      response: { 201: RequestView, ...errors },
+    }),
     async (req, reply) => {
       const id = await farm.submit({
         targets: req.body.packages,
         forced: req.body.force ? req.body.packages : [],
         createdBy: userName(req),
       });
-      return reply.code(201).send((await requestView(db, id, leaseMs))!);
+      return reply.code(201).send(await existing(id));
     },
   );
 
   app.post(
     `${API_PREFIX}/rebuilds`,
-    {
-      preHandler: auth.requireRole("maintainer"),
-      schema: {
-        summary: "Rebuild packages even when up to date, optionally with everything downstream of them",
-        body: RebuildBody,
-        response: { 201: RequestView, ...errors },
-        security: [{ bearer: [] }],
-      },
-    },
+    auth.guarded("maintainer", {
+      summary: "Rebuild packages even when up to date, optionally with everything downstream of them",
+      body: RebuildBody,
+      response: { 201: RequestView, ...errors },
+    }),
     async (req, reply) => {
       const { packages, downstream, replace } = req.body;
       const underWay = await farm.runsUnderWay(packages);
@@ -88,7 +76,7 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }
         createdBy: userName(req),
         cause: { kind: "rebuild", packages, downstream },
       });
-      return reply.code(201).send((await requestView(db, id, leaseMs))!);
+      return reply.code(201).send(await existing(id));
     },
   );
 
@@ -107,24 +95,18 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }
       // A plan is a read: it may be a few seconds old rather than read every spec per request.
       const g = farm.currentGraph();
       const unknown = packages.filter((p) => !g.graph.names.includes(p));
-      if (unknown.length > 0) {
-        throw unknownPackages(unknown);
-      }
+      if (unknown.length > 0) throw unknownPackages(unknown);
       return farm.planChange(packages, downstream, await lastDurations(db));
     },
   );
 
   app.post(
     `${API_PREFIX}/commands`,
-    {
-      preHandler: auth.requireRole("maintainer"),
-      schema: {
-        summary: "Queue jobs that each run a shell command on an agent (no package build)",
-        body: CommandBody,
-        response: { 201: RequestView, ...errors },
-        security: [{ bearer: [] }],
-      },
-    },
+    auth.guarded("maintainer", {
+      summary: "Queue jobs that each run a shell command on an agent (no package build)",
+      body: CommandBody,
+      response: { 201: RequestView, ...errors },
+    }),
     async (req, reply) => {
       const { command, count, unsandboxed } = req.body;
       if (unsandboxed && (req.principal?.kind !== "user" || req.principal.role !== "admin")) {
@@ -135,7 +117,7 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }
         );
       }
       const id = await farm.submitCommands(command, count, userName(req), { unsandboxed });
-      return reply.code(201).send((await requestView(db, id, leaseMs))!);
+      return reply.code(201).send(await existing(id));
     },
   );
 
@@ -148,11 +130,7 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }
         response: { 200: RequestView, ...errors },
       },
     },
-    async (req) => {
-      const r = await requestView(db, req.params.id, leaseMs);
-      if (!r) throw new HttpError(404, `no request ${req.params.id}`, "NOT_FOUND");
-      return r;
-    },
+    async (req) => existing(req.params.id),
   );
 
   app.post(
@@ -166,10 +144,9 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }
       },
     },
     async (req) => {
-      if (!(await requestView(db, req.params.id, leaseMs)))
-        throw new HttpError(404, `no request ${req.params.id}`, "NOT_FOUND");
+      await existing(req.params.id);
       await farm.cancelRequest(req.params.id);
-      return (await requestView(db, req.params.id, leaseMs))!;
+      return existing(req.params.id);
     },
   );
 
@@ -222,48 +199,17 @@ export const farmRoutes: FastifyPluginAsyncZod<{ farm: Coordinator; auth: Auth }
     async (req) => ({ status: await farm.cancelJob(req.params.id) }),
   );
 
-  app.get(
-    `${API_PREFIX}/agents`,
-    {
-      schema: {
-        summary: "Agents with their state",
-        response: { 200: z.object({ agents: z.array(AgentView) }) },
-      },
-    },
-    async () => ({ agents: await agentViews(db, leaseMs) }),
-  );
-
   app.post(
-    `${API_PREFIX}/agents`,
-    {
-      preHandler: auth.requireRole("enrol"),
-      schema: {
-        summary: "Enrol an agent (with the enrolment token): returns the agent's own credential",
-        body: EnrolBody,
-        response: { 201: EnrolResponse, ...errors },
-        security: [{ bearer: [] }],
-      },
-    },
-    async (req, reply) => {
-      const a = await createAgent(db, req.body);
-      return reply.code(201).send({ agent: a.id, token: a.token });
-    },
-  );
-
-  app.post(
-    `${API_PREFIX}/tokens`,
-    {
-      preHandler: auth.requireRole("admin"),
-      schema: {
-        summary: "Create an API token with a role (shown once; stored hashed)",
-        body: TokenBody,
-        response: { 201: TokenResponse, ...errors },
-        security: [{ bearer: [] }],
-      },
-    },
-    async (req, reply) => {
-      const t = await createToken(db, req.body.name, req.body.role);
-      return reply.code(201).send({ id: t.id, name: req.body.name, role: req.body.role, token: t.token });
+    `${API_PREFIX}/jobs/:id/approve`,
+    auth.guarded("maintainer", {
+      summary: "Approve the stage of this job (every job of that stage of the package's run)",
+      params: IdParams,
+      response: { 200: z.object({ approved: z.array(z.number()), by: z.string() }), ...errors },
+    }),
+    async (req) => {
+      const by = userName(req);
+      const jobs = await farm.approve(req.params.id, by);
+      return { approved: jobs.map((j) => j.id), by };
     },
   );
 };
