@@ -4,8 +4,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { AgentAction } from "../api/admin-schemas.js";
 import { AgentView } from "../api/schemas.js";
-import { client, serverOptions, type ServerOptions } from "./remote.js";
-import { remoteAdmin } from "./tokens.js";
+import { client, onServer, serverOptions, type ServerOptions } from "./remote.js";
 
 export function registerAgents(program: Command): void {
   const agents = program
@@ -13,7 +12,7 @@ export function registerAgents(program: Command): void {
     .description("a server's agents (changing them takes an admin token)");
   serverOptions(agents.command("list").description("every agent: state, slots, labels, what it runs")).action(
     (o: ServerOptions) =>
-      remoteAdmin(o, "agents list", async () => {
+      onServer(o, "agents list", async () => {
         const { agents: list } = await client(o).json(
           z.object({ agents: z.array(AgentView) }),
           "GET",
@@ -38,7 +37,7 @@ export function registerAgents(program: Command): void {
     serverOptions(
       agents.command(verb).description(`${verb} an agent`).argument("<name>", "the agent's name"),
     ).action((name: string, o: ServerOptions) =>
-      remoteAdmin(o, `agents ${verb}`, async () => {
+      onServer(o, `agents ${verb}`, async () => {
         const r = await client(o).json(
           AgentAction,
           method,

@@ -2,9 +2,8 @@
 // id is the one `kiln status` shows beside "waits for approval of stage … (kiln approve N)".
 import type { Command } from "commander";
 import { z } from "zod";
-import { UserError } from "../util/errors.js";
 import { positiveInt } from "./common.js";
-import { client, serverOptions, viaServer, type ServerOptions } from "./remote.js";
+import { client, onServer, serverOptions, type ServerOptions } from "./remote.js";
 
 export function registerApprove(program: Command): void {
   serverOptions(
@@ -13,20 +12,16 @@ export function registerApprove(program: Command): void {
       .description("approve the pipeline stage of a job that waits for approval (on a server)")
       .argument("<job>", "the job's id (kiln status shows it)", positiveInt),
   ).action(async (job: number, o: ServerOptions) => {
-    if (!o.server) {
-      throw new UserError(
-        "USAGE",
-        "kiln approve needs --server (or KILN_SERVER)",
-        undefined,
-        "a local kiln build runs the stages that need approval with --approve",
-      );
-    }
-    const r = await viaServer(() =>
-      client(o).json(
-        z.object({ approved: z.array(z.number()), by: z.string() }),
-        "POST",
-        `/jobs/${job}/approve`,
-      ),
+    const r = await onServer(
+      o,
+      "approve",
+      () =>
+        client(o).json(
+          z.object({ approved: z.array(z.number()), by: z.string() }),
+          "POST",
+          `/jobs/${job}/approve`,
+        ),
+      "a local kiln build runs the stages that need approval with --approve",
     );
     console.log(`approved by ${r.by}: job(s) ${r.approved.join(", ")}`);
   });

@@ -3,11 +3,11 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { buildInProcess, type BuildSummary } from "../local/in-process-farm.js";
 import type { Workspace } from "../context/workspace.js";
-import { defaultJobs, positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
+import { defaultJobs, positiveInt, workspaceFor, type SetOptions } from "./common.js";
 import { printError, shown } from "./output.js";
 import { printOutcome } from "./report.js";
 import { createProgress, terminalArea } from "./progress.js";
-import { remoteBuild, serverOptions, viaServer, type ServerOptions } from "./remote.js";
+import { setOrServerOptions, submitAndFollow, viaServer, type ServerOptions } from "./remote.js";
 
 interface BuildCliOptions extends SetOptions, ServerOptions {
   jobs: number;
@@ -17,24 +17,22 @@ interface BuildCliOptions extends SetOptions, ServerOptions {
 }
 
 export function registerBuild(program: Command, setStatus: (s: number) => void): void {
-  serverOptions(
-    setOptions(
-      program
-        .command("build")
-        .description("build the named packages (default: all that are not up to date) and what they need")
-        .argument("[packages...]", "source package names"),
-    ),
+  setOrServerOptions(
+    program
+      .command("build")
+      .description("build the named packages (default: all that are not up to date) and what they need")
+      .argument("[packages...]", "source package names"),
   )
     .option("-j, --jobs <n>", "builds to run at once", positiveInt, defaultJobs())
     .option("--force", "rebuild the named packages even when they are up to date")
     .option("--approve", "run the pipeline stages that need approval (locally)")
     .option("--no-wait", "with --server: queue the builds and return at once")
     .action(async (packages: string[], o: BuildCliOptions) => {
-      if (o.server) {
-        setStatus(await viaServer(() => remoteBuild(o, packages)));
-        return;
-      }
-      setStatus(await localBuild(o, packages, o.force ? packages : [], { approve: o.approve === true }));
+      setStatus(
+        o.server
+          ? await viaServer(() => submitAndFollow(o, "/requests", { packages, force: o.force === true }))
+          : await localBuild(o, packages, o.force ? packages : [], { approve: o.approve === true }),
+      );
     });
 }
 

@@ -1,8 +1,7 @@
 // `kiln cancel BUILD` (or `--request ID`): stop a build or a whole rebuild on a server.
 import type { Command } from "commander";
-import { UserError } from "../util/errors.js";
 import { positiveInt } from "./common.js";
-import { remoteCancel, serverOptions, viaServer, type ServerOptions } from "./remote.js";
+import { onServer, remoteCancel, serverOptions, type ServerOptions } from "./remote.js";
 
 export function registerCancel(program: Command): void {
   serverOptions(
@@ -13,14 +12,6 @@ export function registerCancel(program: Command): void {
   )
     .option("--request", "the id is a build request: cancel all of its jobs")
     .action(async (id: number, o: ServerOptions & { request?: boolean }) => {
-      if (!o.server) {
-        throw new UserError(
-          "USAGE",
-          "kiln cancel needs --server (or KILN_SERVER)",
-          undefined,
-          "a local kiln build is stopped with Ctrl-C",
-        );
-      }
-      await viaServer(() => remoteCancel(o, id));
+      await onServer(o, "cancel", () => remoteCancel(o, id), "a local kiln build is stopped with Ctrl-C");
     });
 }

@@ -38,11 +38,16 @@ export function setOptions(cmd: Command): Command {
     );
 }
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
-  return n;
+/** A parser of a number argument: `ok` or "expected `expected`". */
+export function numberArg(ok: (n: number) => boolean, expected: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!ok(n)) throw new InvalidArgumentError(`expected ${expected}`);
+    return n;
+  };
 }
+
+export const positiveInt = numberArg((n) => Number.isInteger(n) && n >= 1, "a whole number of at least 1");
 
 export const defaultJobs = (): number => availableParallelism();
 
@@ -56,4 +61,18 @@ export function workspaceFor(o: SetOptions, lock: boolean): Promise<Workspace> {
     ...(o.maxLogMb !== undefined ? { maxLogBytes: o.maxLogMb * 1024 * 1024 } : {}),
     lock,
   });
+}
+
+/** `fn` in the set's workspace, closed after it. */
+export async function withWorkspace<T>(
+  o: SetOptions,
+  lock: boolean,
+  fn: (ws: Workspace) => Promise<T>,
+): Promise<T> {
+  const ws = await workspaceFor(o, lock);
+  try {
+    return await fn(ws);
+  } finally {
+    await ws.close();
+  }
 }

@@ -3,7 +3,7 @@ import { Option, type Command } from "commander";
 import { graphErrors, loadGraph, type LoadedGraph } from "../planner/load-graph.js";
 import { topoOrder } from "../core/plan.js";
 import { formatEvr } from "../core/rpmvercmp.js";
-import { setOptions, workspaceFor, type SetOptions } from "./common.js";
+import { setOptions, withWorkspace, type SetOptions } from "./common.js";
 import { packageErrorsJson, printPackageErrors } from "./output.js";
 
 interface GraphOptions extends SetOptions {
@@ -15,18 +15,15 @@ export function registerGraph(program: Command, setStatus: (s: number) => void):
     .addOption(
       new Option("--format <format>", "output format").choices(["text", "dot", "json"]).default("text"),
     )
-    .action(async (o: GraphOptions) => {
-      const ws = await workspaceFor(o, false);
-      try {
+    .action((o: GraphOptions) =>
+      withWorkspace(o, false, async (ws) => {
         const g = await loadGraph(ws);
         const errors = graphErrors(g);
         printPackageErrors(errors, ws.setDir);
         process.stdout.write(o.format === "json" ? toJson(g) : o.format === "dot" ? toDot(g) : toText(g));
         setStatus(errors.size > 0 ? 1 : 0);
-      } finally {
-        await ws.close();
-      }
-    });
+      }),
+    );
 }
 
 /** Packages in dependency order; those that could not be ordered (on a cycle) at the end. */

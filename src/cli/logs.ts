@@ -2,17 +2,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UserError } from "../util/errors.js";
-import { positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
-import { remoteLogs, serverOptions, viaServer, type ServerOptions } from "./remote.js";
+import { positiveInt, withWorkspace, type SetOptions } from "./common.js";
+import { remoteLogs, setOrServerOptions, viaServer, type ServerOptions } from "./remote.js";
 
 export function registerLogs(program: Command, setStatus: (s: number) => void): void {
-  serverOptions(
-    setOptions(
-      program
-        .command("logs")
-        .description("print a build's log (or, with --job, one pipeline job's)")
-        .argument("<id>", "build id (job id with --job)", positiveInt),
-    ),
+  setOrServerOptions(
+    program
+      .command("logs")
+      .description("print a build's log (or, with --job, one pipeline job's)")
+      .argument("<id>", "build id (job id with --job)", positiveInt),
   )
     .option("-f, --follow", "keep printing as the build runs, until it ends (with --server)")
     .option("--job", "the id is a pipeline job's (with --server): its own log")
@@ -28,20 +26,16 @@ export function registerLogs(program: Command, setStatus: (s: number) => void): 
           undefined,
           "locally, a job's log is builds/<build>/<stage>-<job>.log in the data directory",
         );
-      const ws = await workspaceFor(o, false);
-      try {
+      await withWorkspace(o, false, async (ws) => {
         const path = ws.data.buildDir(build) + "/build.log";
-        if (!existsSync(path)) {
+        if (!existsSync(path))
           throw new UserError(
             "USAGE",
             `build ${build} has no log in ${ws.data.root}`,
             undefined,
             "`kiln status` lists the builds",
           );
-        }
         process.stdout.write(readFileSync(path));
-      } finally {
-        await ws.close();
-      }
+      });
     });
 }

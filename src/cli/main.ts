@@ -32,8 +32,8 @@ export async function main(argv: string[]): Promise<number> {
   registerGraph(program, setStatus);
   registerPlan(program, setStatus);
   registerRebuild(program, setStatus);
-  registerWhy(program, setStatus);
-  registerServe(program, setStatus);
+  registerWhy(program);
+  registerServe(program);
   registerAgent(program, setStatus);
   registerStatus(program);
   registerLogs(program, setStatus);

@@ -3,6 +3,8 @@ import { isAbsolute, join, relative } from "node:path";
 import pc from "picocolors";
 import { formatLocation, UserError } from "../util/errors.js";
 
+export const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
 /** A path as the user would type it from their working directory. */
 export function shown(path: string): string {
   const rel = relative(process.cwd(), path);

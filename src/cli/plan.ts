@@ -6,8 +6,8 @@ import { graphErrors, loadGraph, modeOf } from "../planner/load-graph.js";
 import { planChange, type ChangePlan } from "../core/flow.js";
 import { lastDurations } from "../db/builds.js";
 import { unknownPackages } from "../util/errors.js";
-import { setOptions, workspaceFor, type SetOptions } from "./common.js";
-import { packageErrorsJson, printPackageErrors } from "./output.js";
+import { setOptions, withWorkspace, type SetOptions } from "./common.js";
+import { packageErrorsJson, printPackageErrors, secs } from "./output.js";
 
 interface PlanOptions extends SetOptions {
   format: "text" | "json";
@@ -30,16 +30,13 @@ export function registerPlan(program: Command, setStatus: (s: number) => void): 
         .choices(["modes", "all", "none"])
         .default("modes"),
     )
-    .action(async (changed: string[], o: PlanOptions) => {
-      const ws = await workspaceFor(o, false);
-      try {
+    .action((changed: string[], o: PlanOptions) =>
+      withWorkspace(o, false, async (ws) => {
         const g = await loadGraph(ws);
         const errors = graphErrors(g);
         printPackageErrors(errors, ws.setDir);
         const unknown = changed.filter((c) => !g.graph.names.includes(c));
-        if (unknown.length) {
-          throw unknownPackages(unknown, "`kiln graph` lists the packages");
-        }
+        if (unknown.length) throw unknownPackages(unknown, "`kiln graph` lists the packages");
         const plan = planChange(changed, {
           rdeps: g.graph.rdeps,
           order: g.graph.order,
@@ -54,14 +51,11 @@ export function registerPlan(program: Command, setStatus: (s: number) => void): 
         } else printPlan(plan);
         if (errors.size > 0) console.error(`invalid: ${[...errors.keys()].sort().join(", ")}`);
         setStatus(errors.size > 0 ? 1 : 0);
-      } finally {
-        await ws.close();
-      }
-    });
+      }),
+    );
 }
 
 function printPlan(p: ChangePlan): void {
-  const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   const time =
     p.unknown.length === p.packages.length
       ? " (no build times known yet)"

@@ -3,14 +3,12 @@
 import pc from "picocolors";
 import type { BuildEvent } from "../follow/events.js";
 import { IN_PROCESS_AGENT } from "../agent/in-process-link.js";
-import { formatUserError, shown } from "./output.js";
+import { formatUserError, secs, shown } from "./output.js";
 
 export interface Progress {
   onEvent(e: BuildEvent): void;
   stop(): void;
 }
-
-const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 /** Redraws a block of lines in place (log-update's interface). */
 export interface LiveArea {

@@ -3,8 +3,8 @@
 // is below a package whose new output equals the published one does not rebuild.
 import type { Command } from "commander";
 import { localBuild } from "./build.js";
-import { defaultJobs, positiveInt, setOptions, type SetOptions } from "./common.js";
-import { remoteRebuild, serverOptions, viaServer, type ServerOptions } from "./remote.js";
+import { defaultJobs, positiveInt, type SetOptions } from "./common.js";
+import { setOrServerOptions, submitAndFollow, viaServer, type ServerOptions } from "./remote.js";
 
 interface RebuildCliOptions extends SetOptions, ServerOptions {
   jobs: number;
@@ -14,15 +14,11 @@ interface RebuildCliOptions extends SetOptions, ServerOptions {
 }
 
 export function registerRebuild(program: Command, setStatus: (s: number) => void): void {
-  serverOptions(
-    setOptions(
-      program
-        .command("rebuild")
-        .description(
-          "rebuild packages even when they are up to date (--downstream: and everything below them)",
-        )
-        .argument("<packages...>", "source package names"),
-    ),
+  setOrServerOptions(
+    program
+      .command("rebuild")
+      .description("rebuild packages even when they are up to date (--downstream: and everything below them)")
+      .argument("<packages...>", "source package names"),
   )
     .option("-j, --jobs <n>", "builds to run at once", positiveInt, defaultJobs())
     .option(
@@ -35,10 +31,11 @@ export function registerRebuild(program: Command, setStatus: (s: number) => void
       "with --server: a package whose run is still under way (or stuck) has that run cancelled first",
     )
     .action(async (packages: string[], o: RebuildCliOptions) => {
-      if (o.server) {
-        setStatus(await viaServer(() => remoteRebuild(o, packages)));
-        return;
-      }
-      setStatus(await localBuild(o, packages, packages, { downstream: o.downstream === true }));
+      const body = { packages, downstream: o.downstream === true, replace: o.replace === true };
+      setStatus(
+        o.server
+          ? await viaServer(() => submitAndFollow(o, "/rebuilds", body))
+          : await localBuild(o, packages, packages, { downstream: o.downstream === true }),
+      );
     });
 }

@@ -2,12 +2,13 @@
 import { Option, type Command } from "commander";
 import { z } from "zod";
 import { ApiClient, ApiError } from "../api/client.js";
-import { AgentView, BuildView, JobView, RequestView } from "../api/schemas.js";
+import { AgentView, BuildView, JobView, RequestView, type RequestCause } from "../api/schemas.js";
 import { UserError } from "../util/errors.js";
 import { followRequest } from "../follow/follow-request.js";
+import { setOptions } from "./common.js";
+import { secs } from "./output.js";
 import { createProgress, terminalArea } from "./progress.js";
 import { outcomeOf, printOutcome } from "./report.js";
-import { describeCause } from "./summary.js";
 
 export interface ServerOptions {
   server?: string;
@@ -18,6 +19,11 @@ export function serverOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("--server <url>", "a Kiln server's URL (default: $KILN_SERVER)").env("KILN_SERVER"))
     .addOption(new Option("--token <token>", "an API token (default: $KILN_TOKEN)").env("KILN_TOKEN"));
+}
+
+/** The options of a command that works on a package set, or with --server on a server. */
+export function setOrServerOptions(cmd: Command): Command {
+  return serverOptions(setOptions(cmd));
 }
 
 export function client(o: ServerOptions): ApiClient {
@@ -45,36 +51,40 @@ export async function viaServer<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Submits a build and, unless told not to, follows it to the end. Returns the exit status. */
-export async function remoteBuild(
-  o: ServerOptions & { wait: boolean; force?: boolean },
-  packages: string[],
-): Promise<number> {
-  return submitAndFollow(o, (api) =>
-    api.json(RequestView, "POST", "/requests", { packages, force: o.force === true }),
-  );
+/** viaServer for a command that works only on a server. */
+export async function onServer<T>(
+  o: ServerOptions,
+  what: string,
+  fn: () => Promise<T>,
+  hint?: string,
+): Promise<T> {
+  if (!o.server)
+    throw new UserError("USAGE", `kiln ${what} needs --server (or KILN_SERVER)`, undefined, hint);
+  return viaServer(fn);
 }
 
-/** Submits a rebuild (`kiln rebuild --server`) and follows it like a build. */
-export async function remoteRebuild(
-  o: ServerOptions & { wait: boolean; downstream?: boolean; replace?: boolean },
-  packages: string[],
-): Promise<number> {
-  return submitAndFollow(o, (api) =>
-    api.json(RequestView, "POST", "/rebuilds", {
-      packages,
-      downstream: o.downstream === true,
-      replace: o.replace === true,
-    }),
-  );
+/** What set a request off, in words. */
+export function describeCause(c: RequestCause): string {
+  switch (c.kind) {
+    case "commit":
+      return `commit ${c.commit.slice(0, 12)} "${c.subject}", which changed ${c.changed.join(", ")}`;
+    case "rebuild":
+      return `a rebuild of ${c.packages.join(", ")}${c.downstream ? " and everything below" : ""}`;
+    case "submit":
+      return "a build request";
+    case "command":
+      return `the command ${JSON.stringify(c.command)}${c.unsandboxed ? ", run WITHOUT the sandbox by an admin" : ""}`;
+  }
 }
 
-async function submitAndFollow(
+/** Submits a build (POST `path`) and, unless told not to, follows it to the end. Returns the exit status. */
+export async function submitAndFollow(
   o: ServerOptions & { wait: boolean },
-  submit: (api: ApiClient) => Promise<RequestView>,
+  path: "/requests" | "/rebuilds",
+  body: object,
 ): Promise<number> {
   const api = client(o);
-  const req = await submit(api);
+  const req = await api.json(RequestView, "POST", path, body);
   console.log(
     `request ${req.id}: ${req.packages.length} package(s), ${req.jobs.length} job(s)${req.upToDate.length ? `, ${req.upToDate.length} up to date` : ""} on ${api.base}`,
   );
@@ -158,9 +168,9 @@ export async function remoteStatus(o: ServerOptions & { request?: number }): Pro
   const { builds } = await api.json(z.object({ builds: z.array(BuildView) }), "GET", "/builds?limit=10");
   console.log("recent builds:");
   for (const b of builds) {
-    const secs = b.durationMs !== null ? ` ${(b.durationMs / 1000).toFixed(1)} s` : "";
+    const took = b.durationMs !== null ? ` ${secs(b.durationMs)}` : "";
     console.log(
-      `  ${String(b.id).padStart(6)} ${b.package.padEnd(24)} ${b.status.padEnd(9)}${secs}${b.agent ? ` on ${b.agent}` : ""}`,
+      `  ${String(b.id).padStart(6)} ${b.package.padEnd(24)} ${b.status.padEnd(9)}${took}${b.agent ? ` on ${b.agent}` : ""}`,
     );
   }
 }

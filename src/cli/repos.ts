@@ -4,21 +4,15 @@ import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { z } from "zod";
 import { ApiError } from "../api/client.js";
+import { HistoryEntry, MovedView } from "../api/repo-schemas.js";
 import { repositoryHistory } from "../db/repos.js";
 import { PromotionRefusedError, recordDemotion, recordPromotion, type Moved } from "../repos/promote.js";
 import { writeSnapshot } from "../repos/publish.js";
 import { UserError } from "../util/errors.js";
-import { setOptions, workspaceFor, type SetOptions } from "./common.js";
-import { client, cliError, serverOptions, type ServerOptions } from "./remote.js";
+import { withWorkspace, type SetOptions } from "./common.js";
+import { client, cliError, setOrServerOptions, type ServerOptions } from "./remote.js";
 
 type Options = SetOptions & ServerOptions;
-
-const MovedView = z.object({
-  package: z.string(),
-  build: z.number(),
-  evr: z.string(),
-  previous: z.number().nullable(),
-});
 
 /** The local user, for the audit trail of a local promotion. */
 const localActor = (): string => `${userInfo().username} (local)`;
@@ -31,6 +25,16 @@ function refused(headline: string, reasons: string[], hint?: string): UserError 
     undefined,
     hint,
   );
+}
+
+/** A local promotion or demotion, its refusal told as the CLI's. */
+async function local<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof PromotionRefusedError) throw refused(e.headline, e.reasons, e.hint);
+    throw e;
+  }
 }
 
 async function remote<T>(fn: () => Promise<T>): Promise<T> {
@@ -54,15 +58,11 @@ function printMoved(verb: string, to: string, moved: Moved[]): void {
 }
 
 export function registerRepos(program: Command): void {
-  serverOptions(
-    setOptions(
-      program
-        .command("promote")
-        .description(
-          "copy builds, exactly as tested, into a repository (testing → stable): gated and audited",
-        )
-        .argument("<packages...>", "PKG or PKG@VERSION-RELEASE"),
-    ),
+  setOrServerOptions(
+    program
+      .command("promote")
+      .description("copy builds, exactly as tested, into a repository (testing → stable): gated and audited")
+      .argument("<packages...>", "PKG or PKG@VERSION-RELEASE"),
   )
     .requiredOption("--to <repo>", "the repository to promote into")
     .option("--from <repo>", "the repository they come from (default: the first the target takes from)")
@@ -86,70 +86,42 @@ export function registerRepos(program: Command): void {
         if (r.snapshot !== null) console.log(`${o.to} snapshot ${r.snapshot}`);
         return;
       }
-      const ws = await workspaceFor(o, true);
-      try {
-        const ctx = { db: ws.db, data: ws.data, store: ws.store, config: ws.config };
-        const moved = await recordPromotion(ctx, {
-          packages: packages.map((p) => {
-            const [name, evr] = p.split("@") as [string, string | undefined];
-            return { name, ...(evr ? { evr } : {}) };
+      await withWorkspace(o, true, async (ws) => {
+        const moved = await local(
+          recordPromotion(ws, {
+            packages: packages.map((p) => {
+              const [name, evr] = p.split("@") as [string, string | undefined];
+              return { name, ...(evr ? { evr } : {}) };
+            }),
+            to: o.to,
+            ...(o.from ? { from: o.from } : {}),
+            actor: localActor(),
+            ...(o.reason ? { reason: o.reason } : {}),
           }),
-          to: o.to,
-          ...(o.from ? { from: o.from } : {}),
-          actor: localActor(),
-          ...(o.reason ? { reason: o.reason } : {}),
-        }).catch((e: unknown) => {
-          if (e instanceof PromotionRefusedError) throw refused(e.headline, e.reasons, e.hint);
-          throw e;
-        });
-        const snap = await writeSnapshot(ctx, o.to);
+        );
+        const snap = await writeSnapshot(ws, o.to);
         printMoved("promoted", o.to, moved);
         if (snap) console.log(`${o.to} snapshot ${snap.snapshot}: ${snap.path}`);
-      } finally {
-        await ws.close();
-      }
+      });
     });
 
-  serverOptions(
-    setOptions(
-      program
-        .command("demote")
-        .description(
-          "roll a package back in a repository to the build it held before (or remove it): audited",
-        )
-        .argument("<package>", "source package name"),
-    ),
+  setOrServerOptions(
+    program
+      .command("demote")
+      .description("roll a package back in a repository to the build it held before (or remove it): audited")
+      .argument("<package>", "source package name"),
   )
     .requiredOption("--repo <repo>", "the repository")
     .option("--reason <text>", "why, for the audit trail")
     .action(async (pkg: string, o: Options & { repo: string; reason?: string }) => {
-      let moved: Moved;
-      if (o.server) {
-        moved = await remote(() =>
-          client(o).json(MovedView, "POST", "/demotions", {
-            package: pkg,
-            repo: o.repo,
-            ...(o.reason ? { reason: o.reason } : {}),
-          }),
-        );
-      } else {
-        const ws = await workspaceFor(o, true);
-        try {
-          const ctx = { db: ws.db, data: ws.data, store: ws.store, config: ws.config };
-          moved = await recordDemotion(ctx, {
-            package: pkg,
-            repo: o.repo,
-            actor: localActor(),
-            ...(o.reason ? { reason: o.reason } : {}),
-          }).catch((e: unknown) => {
-            if (e instanceof PromotionRefusedError) throw refused(e.headline, e.reasons, e.hint);
-            throw e;
+      const r = { package: pkg, repo: o.repo, ...(o.reason ? { reason: o.reason } : {}) };
+      const moved: Moved = o.server
+        ? await remote(() => client(o).json(MovedView, "POST", "/demotions", r))
+        : await withWorkspace(o, true, async (ws) => {
+            const m = await local(recordDemotion(ws, { ...r, actor: localActor() }));
+            await writeSnapshot(ws, o.repo);
+            return m;
           });
-          await writeSnapshot(ctx, o.repo);
-        } finally {
-          await ws.close();
-        }
-      }
       console.log(
         moved.build
           ? `demoted ${pkg} in ${o.repo}: back to ${moved.evr} (build ${moved.build}), build ${moved.previous} out`
@@ -157,62 +129,49 @@ export function registerRepos(program: Command): void {
       );
     });
 
-  serverOptions(
-    setOptions(
-      program
-        .command("history")
-        .description("what went in and out of the repositories: who, when, what, from where, why")
-        .argument("[package]", "only this package"),
-    ),
+  setOrServerOptions(
+    program
+      .command("history")
+      .description("what went in and out of the repositories: who, when, what, from where, why")
+      .argument("[package]", "only this package"),
   )
     .option("--repo <repo>", "only this repository")
     .action(async (pkg: string | undefined, o: Options & { repo?: string }) => {
       const q = { ...(o.repo ? { repo: o.repo } : {}), ...(pkg ? { package: pkg } : {}) };
-      let entries: {
-        at: string;
-        repo: string;
-        action: string;
-        package: string;
-        evr: string | null;
-        build: number | null;
-        previousBuild: number | null;
-        from: string | null;
-        actor: string;
-        reason: string | null;
-      }[];
-      if (o.server) {
-        const qs = new URLSearchParams(q).toString();
-        const r = await remote(() =>
-          client(o).json(z.object({ entries: z.array(z.any()) }), "GET", `/history${qs ? `?${qs}` : ""}`),
-        );
-        entries = r.entries as typeof entries;
-      } else {
-        const ws = await workspaceFor(o, false);
-        try {
-          const rows = await repositoryHistory(ws.db, q);
-          const ids = [...new Set(rows.flatMap((r) => (r.build_id !== null ? [r.build_id] : [])))];
-          const evr = new Map(
-            (ids.length
-              ? await ws.db.selectFrom("builds").select(["id", "evr"]).where("id", "in", ids).execute()
-              : []
-            ).map((b) => [b.id, b.evr]),
-          );
-          entries = rows.map((r) => ({
-            at: r.created_at,
-            repo: r.repo,
-            action: r.action,
-            package: r.package,
-            evr: r.build_id !== null ? (evr.get(r.build_id) ?? null) : null,
-            build: r.build_id,
-            previousBuild: r.previous_build_id,
-            from: r.from_repo,
-            actor: r.actor,
-            reason: r.reason,
-          }));
-        } finally {
-          await ws.close();
-        }
-      }
+      const qs = new URLSearchParams(q).toString();
+      const entries: HistoryEntry[] = o.server
+        ? (
+            await remote(() =>
+              client(o).json(
+                z.object({ entries: z.array(HistoryEntry) }),
+                "GET",
+                `/history${qs ? `?${qs}` : ""}`,
+              ),
+            )
+          ).entries
+        : await withWorkspace(o, false, async (ws) => {
+            const rows = await repositoryHistory(ws.db, q);
+            const ids = [...new Set(rows.flatMap((r) => (r.build_id !== null ? [r.build_id] : [])))];
+            const evr = new Map(
+              (ids.length
+                ? await ws.db.selectFrom("builds").select(["id", "evr"]).where("id", "in", ids).execute()
+                : []
+              ).map((b) => [b.id, b.evr]),
+            );
+            return rows.map((r) => ({
+              id: r.id,
+              at: r.created_at,
+              repo: r.repo,
+              action: r.action,
+              package: r.package,
+              evr: r.build_id !== null ? (evr.get(r.build_id) ?? null) : null,
+              build: r.build_id,
+              previousBuild: r.previous_build_id,
+              from: r.from_repo,
+              actor: r.actor,
+              reason: r.reason,
+            }));
+          });
       if (entries.length === 0) console.log("no history yet");
       for (const e of entries) {
         const what =

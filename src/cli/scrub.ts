@@ -3,37 +3,30 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { scrub, type ScrubReport } from "../repos/scrub.js";
-import { setOptions, workspaceFor, type SetOptions } from "./common.js";
-import { client, serverOptions, viaServer, type ServerOptions } from "./remote.js";
+import { withWorkspace, type SetOptions } from "./common.js";
+import { secs } from "./output.js";
+import { client, setOrServerOptions, viaServer, type ServerOptions } from "./remote.js";
 
 export function registerScrub(program: Command, setStatus: (s: number) => void): void {
-  serverOptions(
-    setOptions(
-      program
-        .command("scrub")
-        .description(
-          "check every stored artifact and repository file against its sha256; repair or take out what is damaged",
-        ),
-    ),
+  setOrServerOptions(
+    program
+      .command("scrub")
+      .description(
+        "check every stored artifact and repository file against its sha256; repair or take out what is damaged",
+      ),
   ).action(async (o: SetOptions & ServerOptions) => {
-    let report: ScrubReport;
-    if (o.server) {
-      report = (await viaServer(() => client(o).json(z.any(), "POST", "/scrub", {}))) as ScrubReport;
-    } else {
-      const ws = await workspaceFor(o, true);
-      try {
-        report = await scrub({
-          db: ws.db,
-          data: ws.data,
-          store: ws.store,
-          otherStores: ws.data.agentStores(),
-          onProgress: (done, total, bytes) =>
-            console.error(`scrub: ${done}/${total} files, ${(bytes / 1e6).toFixed(1)} MB`),
-        });
-      } finally {
-        await ws.close();
-      }
-    }
+    const report = o.server
+      ? ((await viaServer(() => client(o).json(z.any(), "POST", "/scrub", {}))) as ScrubReport)
+      : await withWorkspace(o, true, (ws) =>
+          scrub({
+            db: ws.db,
+            data: ws.data,
+            store: ws.store,
+            otherStores: ws.data.agentStores(),
+            onProgress: (done, total, bytes) =>
+              console.error(`scrub: ${done}/${total} files, ${(bytes / 1e6).toFixed(1)} MB`),
+          }),
+        );
     printScrub(report);
     setStatus(report.damaged.length + report.missing.length > 0 ? 1 : 0);
   });
@@ -57,6 +50,6 @@ function printScrub(r: ScrubReport): void {
   for (const k of r.known)
     console.log(`known damaged ${k}: found by an earlier scrub, no good copy yet (not served)`);
   console.log(
-    `scrubbed ${r.files} file(s) (${(r.bytes / 1e6).toFixed(1)} MB) in ${(r.ms / 1000).toFixed(1)} s: ${r.damaged.length} damaged (${r.damaged.filter((d) => d.places.every((p) => p.outcome.startsWith("repaired"))).length} repaired), ${r.missing.length} missing${r.known.length ? `, ${r.known.length} known from before` : ""}`,
+    `scrubbed ${r.files} file(s) (${(r.bytes / 1e6).toFixed(1)} MB) in ${secs(r.ms)}: ${r.damaged.length} damaged (${r.damaged.filter((d) => d.places.every((p) => p.outcome.startsWith("repaired"))).length} repaired), ${r.missing.length} missing${r.known.length ? `, ${r.known.length} known from before` : ""}`,
   );
 }

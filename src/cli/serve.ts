@@ -12,10 +12,10 @@ import { SourceWatcher } from "../server/source-watch.js";
 import { requestView } from "../server/views.js";
 import { UserError } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
-import { setOptions, workspaceFor, type SetOptions } from "./common.js";
+import { numberArg, setOptions, workspaceFor, type SetOptions } from "./common.js";
 import { shown } from "./output.js";
 import { firstStartTokens, hookSecret, tightenSecrets } from "./serve-secrets.js";
-import { requestCounts, summaryLine } from "./summary.js";
+import { outcomeOf, summaryLine } from "./report.js";
 
 interface ServeOptions extends SetOptions {
   host: string;
@@ -43,25 +43,11 @@ function publicUrl(value: string): string {
   return u.href.replace(/\/+$/, "");
 }
 
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
-  return n;
-}
+const nonNegativeInt = numberArg((n) => Number.isInteger(n) && n >= 0, "a whole number");
+const secondsOrZero = numberArg((n) => Number.isFinite(n) && n >= 0, "a number of seconds (0: off)");
+const seconds = numberArg((n) => Number.isFinite(n) && n > 0, "a number of seconds above 0");
 
-function secondsOrZero(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of seconds (0: off)");
-  return n;
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number of seconds above 0");
-  return n;
-}
-
-export function registerServe(program: Command, setStatus: (s: number) => void): void {
+export function registerServe(program: Command): void {
   setOptions(program.command("serve").description("run the build farm's server (and local agents)"))
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--port <n>", "port to listen on (0: any free port)", nonNegativeInt, 8080)
@@ -88,19 +74,17 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
       const sqlite = o.db === undefined || o.db.startsWith("sqlite:");
       // Several servers may share one PostgreSQL database; one SQLite file belongs to one server.
       const ws = await workspaceFor(o, sqlite);
+      const log = (line: string): void => console.error(`${new Date().toISOString()} ${line}`);
       const farm = new Coordinator(ws, sqlite ? "sqlite" : "postgres", {
         leaseMs: o.leaseTimeout * 1000,
         jobLabels: ws.config.build.labels ?? hostLabels(process.arch, process.platform),
-        log: (line) => console.error(`${new Date().toISOString()} ${line}`),
+        log,
       });
       await farm.open();
       const tokens = await firstStartTokens(ws.db, ws.data.root);
       const hook = hookSecret(ws.data.root, o.hookSecretFile);
       tightenSecrets(ws.data.root, o.hookSecretFile);
-      const source = new SourceWatcher(farm, {
-        pollMs: o.poll * 1000,
-        log: (line) => console.error(`${new Date().toISOString()} ${line}`),
-      });
+      const source = new SourceWatcher(farm, { pollMs: o.poll * 1000, log });
       const app = await buildApp({
         farm,
         source,
@@ -128,6 +112,7 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
         throw e;
       }
       const url = address.replace("://[::1]", "://localhost");
+      const repo = ws.config.repositories[0]!.name;
       console.log(`kiln serve: ${url} (API ${url}/api/v1, OpenAPI ${url}/api/openapi.json)`);
       console.log(`web UI: ${url}/ (sign in with the admin token below to act)`);
       console.log(`database: ${o.db ?? `sqlite:${shown(join(ws.data.root, "kiln.db"))}`}`);
@@ -139,9 +124,8 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
         );
 
       const agents: ChildProcess[] = [];
-      for (let i = 1; i <= o.localAgents; i++) {
+      for (let i = 1; i <= o.localAgents; i++)
         agents.push(startLocalAgent(ws.data.root, i, url, tokens.enrolToken));
-      }
       if (o.localAgents > 0)
         console.log(`${o.localAgents} local agent(s); their logs: ${shown(join(ws.data.root, "agents"))}`);
       if (o.build) {
@@ -149,9 +133,8 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
         console.log(
           `queued request ${id}: everything not up to date (follow it: kiln status --server ${url} --request ${id})`,
         );
-        reportWhenDone(farm, id, ws.data.repoPath(ws.config.repositories[0]!.name));
+        reportWhenDone(farm, id, ws.data.repoPath(repo));
       }
-      const repo = ws.config.repositories[0]!.name;
       console.log(`repository ${repo}: ${shown(ws.data.repoPath(repo))}`);
       source.start();
 
@@ -167,7 +150,6 @@ export function registerServe(program: Command, setStatus: (s: number) => void):
       await app.close();
       await farm.close();
       await ws.close();
-      setStatus(0);
     });
 }
 
@@ -213,7 +195,7 @@ function reportWhenDone(farm: Coordinator, id: number, repoPath: string): void {
     farm.events.off("change", onChange);
     // What the request published is on disk before the user is told where to look.
     await farm.publisher.settled();
-    console.log(`request ${id} ${r.status}: ${summaryLine(requestCounts(r.packages, r.upToDate.length))}`);
+    console.log(`request ${id} ${r.status}: ${summaryLine(outcomeOf(r.packages, r.upToDate))}`);
     console.log(`the repository is at ${shown(repoPath)} (the server keeps running; Ctrl-C stops it)`);
   };
   const onChange = (): void => {

@@ -2,23 +2,13 @@
 import { Option, type Command } from "commander";
 import { RevokeResponse, TokenList } from "../api/admin-schemas.js";
 import { TokenResponse } from "../api/schemas.js";
-import { UserError } from "../util/errors.js";
-import { client, serverOptions, viaServer, type ServerOptions } from "./remote.js";
-
-function needServer(o: ServerOptions, what: string): void {
-  if (!o.server) throw new UserError("USAGE", `kiln ${what} needs --server (or KILN_SERVER)`);
-}
-
-export async function remoteAdmin(o: ServerOptions, what: string, fn: () => Promise<void>): Promise<void> {
-  needServer(o, what);
-  await viaServer(fn);
-}
+import { client, onServer, serverOptions, type ServerOptions } from "./remote.js";
 
 export function registerTokens(program: Command): void {
   const tokens = program.command("tokens").description("a server's API tokens (with an admin token)");
   serverOptions(tokens.command("list").description("every token: name, role, made, revoked")).action(
     (o: ServerOptions) =>
-      remoteAdmin(o, "tokens list", async () => {
+      onServer(o, "tokens list", async () => {
         const { tokens: list } = await client(o).json(TokenList, "GET", "/tokens");
         for (const t of list) {
           const state = t.revokedAt
@@ -39,7 +29,7 @@ export function registerTokens(program: Command): void {
           .makeOptionMandatory(),
       ),
   ).action((name: string, o: ServerOptions & { role: string }) =>
-    remoteAdmin(o, "tokens create", async () => {
+    onServer(o, "tokens create", async () => {
       const t = await client(o).json(TokenResponse, "POST", "/tokens", { name, role: o.role });
       console.error(`token "${t.name}" (${t.role}); it is shown only now:`);
       console.log(t.token);
@@ -51,7 +41,7 @@ export function registerTokens(program: Command): void {
       .description("revoke a token: refused from the next request on")
       .argument("<name>", "the token's name"),
   ).action((name: string, o: ServerOptions) =>
-    remoteAdmin(o, "tokens revoke", async () => {
+    onServer(o, "tokens revoke", async () => {
       const r = await client(o).json(
         RevokeResponse,
         "POST",

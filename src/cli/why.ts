@@ -1,46 +1,27 @@
 // `kiln why BUILD`: why a build started, followed back: the upstream builds whose new output it
 // took, why those started, down to the commit or the person that set the flow off.
 import type { Command } from "commander";
-import { BuildView, type BuildTrigger } from "../api/schemas.js";
+import { BuildView } from "../api/schemas.js";
 import { UserError } from "../util/errors.js";
-import { positiveInt, setOptions, workspaceFor, type SetOptions } from "./common.js";
-import { client, serverOptions, viaServer, type ServerOptions } from "./remote.js";
-import { describeCause } from "./summary.js";
+import { positiveInt, withWorkspace, type SetOptions } from "./common.js";
+import { client, describeCause, setOrServerOptions, viaServer, type ServerOptions } from "./remote.js";
 import { fromJsonOrNull } from "../db/json-columns.js";
 
-interface Step {
-  id: number;
-  package: string;
-  evr: string;
-  status: string;
-  reason: string;
-  sameOutputAs: number | null;
-  trigger: BuildTrigger | null;
-}
+type Step = Pick<BuildView, "id" | "package" | "evr" | "status" | "reason" | "sameOutputAs" | "trigger">;
 
-export function registerWhy(program: Command, setStatus: (s: number) => void): void {
-  serverOptions(
-    setOptions(
-      program
-        .command("why")
-        .description("why a build started: the upstream builds and the commit behind it, followed back")
-        .argument("<build>", "build id", positiveInt),
-    ),
-  ).action(async (build: number, o: SetOptions & ServerOptions) => {
+export function registerWhy(program: Command): void {
+  setOrServerOptions(
+    program
+      .command("why")
+      .description("why a build started: the upstream builds and the commit behind it, followed back")
+      .argument("<build>", "build id", positiveInt),
+  ).action((build: number, o: SetOptions & ServerOptions) => {
     if (o.server) {
       const api = client(o);
-      await viaServer(() =>
-        printChain(build, async (id) => {
-          const b = await api.json(BuildView, "GET", `/builds/${id}`);
-          return { ...b, trigger: b.trigger };
-        }),
-      );
-      setStatus(0);
-      return;
+      return viaServer(() => printChain(build, (id) => api.json(BuildView, "GET", `/builds/${id}`)));
     }
-    const ws = await workspaceFor(o, false);
-    try {
-      await printChain(build, async (id) => {
+    return withWorkspace(o, false, (ws) =>
+      printChain(build, async (id) => {
         const b = await ws.db.selectFrom("builds").selectAll().where("id", "=", id).executeTakeFirst();
         if (!b) throw new UserError("USAGE", `no build ${id} in ${ws.data.root}`);
         return {
@@ -52,11 +33,8 @@ export function registerWhy(program: Command, setStatus: (s: number) => void): v
           sameOutputAs: b.same_output_as,
           trigger: fromJsonOrNull("trigger", b.trigger, "builds.trigger"),
         };
-      });
-      setStatus(0);
-    } finally {
-      await ws.close();
-    }
+      }),
+    );
   });
 }
 

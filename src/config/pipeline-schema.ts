@@ -17,6 +17,11 @@ const env = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable's name is letters, digits and _"),
   z.string(),
 );
+/** What an agent must have to take a job: label name → value. */
+export const labelsSchema = z.record(
+  z.string().regex(/^[A-Za-z0-9_.-]+$/, "a label name is letters, digits, . _ -"),
+  z.string().min(1),
+);
 const timeout = z.number().positive("a timeout is a number of seconds above 0");
 const builtinOptions = z.strictObject({ timeout: timeout.optional(), env: env.optional() });
 const runStep = z.strictObject({
@@ -25,6 +30,12 @@ const runStep = z.strictObject({
   timeout: timeout.optional(),
   env: env.optional(),
 });
+
+/** Hands a nested schema's issues on, under `path`. */
+function passOn(ctx: z.RefinementCtx, issues: z.core.$ZodIssue[], path: PropertyKey[] = []): typeof z.NEVER {
+  for (const i of issues) ctx.addIssue({ ...i, path: [...path, ...i.path] } as never);
+  return z.NEVER;
+}
 
 const STEP_HELP = `a step is one of ${BUILTIN_STEPS.join(", ")} (or {NAME: {timeout, env}}), or {run: COMMAND, name, timeout, env}`;
 
@@ -37,16 +48,12 @@ const step = z.unknown().transform((v, ctx): StepInput => {
   if (v !== null && typeof v === "object" && !Array.isArray(v)) {
     if ("run" in v) {
       const r = runStep.safeParse(v);
-      if (r.success) return r.data;
-      for (const i of r.error.issues) ctx.addIssue({ ...i } as never);
-      return z.NEVER;
+      return r.success ? r.data : passOn(ctx, r.error.issues);
     }
     const keys = Object.keys(v);
     if (keys.length === 1 && (BUILTIN_STEPS as readonly string[]).includes(keys[0]!)) {
       const r = builtinOptions.safeParse((v as Record<string, unknown>)[keys[0]!] ?? {});
-      if (r.success) return { [keys[0]!]: r.data } as StepInput;
-      for (const i of r.error.issues) ctx.addIssue({ ...i, path: [keys[0]!, ...i.path] } as never);
-      return z.NEVER;
+      return r.success ? ({ [keys[0]!]: r.data } as StepInput) : passOn(ctx, r.error.issues, [keys[0]!]);
     }
   }
   ctx.addIssue({ code: "custom", message: STEP_HELP });
@@ -64,12 +71,7 @@ const artifact = z
 const job = z.strictObject({
   name,
   steps: z.array(step).min(1, "a job has at least one step"),
-  labels: z
-    .record(
-      z.string().regex(/^[A-Za-z0-9_.-]+$/, "a label name is letters, digits, . _ -"),
-      z.string().min(1),
-    )
-    .optional(),
+  labels: labelsSchema.optional(),
   artifacts: z.array(artifact).optional(),
 });
 
@@ -110,7 +112,5 @@ const extendSchema = z.strictObject({
 export const packagePipelineSchema = z.unknown().transform((v, ctx): PackagePipelineInput => {
   const schema = v !== null && typeof v === "object" && "extends" in v ? extendSchema : pipelineSchema;
   const r = schema.safeParse(v);
-  if (r.success) return r.data as PackagePipelineInput;
-  for (const i of r.error.issues) ctx.addIssue({ ...i } as never);
-  return z.NEVER;
+  return r.success ? (r.data as PackagePipelineInput) : passOn(ctx, r.error.issues);
 });

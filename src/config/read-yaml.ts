@@ -30,14 +30,15 @@ function firstAliasLine(doc: Document, lines: LineCounter): number | undefined {
 
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lines = new LineCounter();
+  const tooDeep = (e: unknown): unknown =>
+    e instanceof RangeError
+      ? new UserError("CONFIG_INVALID", "the YAML is nested too deeply to read", { file })
+      : e;
   let doc: Document;
   try {
     doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   } catch (e) {
-    if (e instanceof RangeError) {
-      throw new UserError("CONFIG_INVALID", "the YAML is nested too deeply to read", { file });
-    }
-    throw e;
+    throw tooDeep(e);
   }
   if (doc.errors.length > 0) throw yamlSyntaxError(file, doc.errors[0]!);
   let value: unknown;
@@ -53,10 +54,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
         "write the values out instead of nesting aliases",
       );
     }
-    if (e instanceof RangeError) {
-      throw new UserError("CONFIG_INVALID", "the YAML is nested too deeply to read", { file });
-    }
-    throw e;
+    throw tooDeep(e);
   }
   return { doc, lines, value };
 }
@@ -67,8 +65,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
  */
 export async function readYamlText(path: string, file: string): Promise<string | undefined> {
   try {
-    const buf = await readRegular(path, { shown: file, maxBytes: MAX_YAML_BYTES });
-    return buf.toString("utf8");
+    return (await readRegular(path, { shown: file, maxBytes: MAX_YAML_BYTES })).toString("utf8");
   } catch (e) {
     if (e instanceof RefusedFileError && e.reason === "missing") return undefined;
     throw e;

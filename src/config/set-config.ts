@@ -6,7 +6,7 @@ import { parseDuration } from "../core/promotion.js";
 import { SANDBOX_MODES } from "../core/sandbox-policy.js";
 import { UserError } from "../util/errors.js";
 import { checkPipeline, DEFAULT_PIPELINE_INPUT } from "../core/pipeline.js";
-import { pipelineSchema } from "./pipeline-schema.js";
+import { labelsSchema, pipelineSchema } from "./pipeline-schema.js";
 import { parseYaml, readYamlText } from "./read-yaml.js";
 import { errorAt, schemaError } from "./yaml-errors.js";
 
@@ -83,15 +83,10 @@ export const setConfigSchema = z.strictObject({
        * --sandbox), never loosen it. auto: bubblewrap where it works; required: never without it.
        */
       sandbox: z.enum(SANDBOX_MODES).optional(),
-      /** Labels an agent must have to take this set's builds (default: the server's arch and os). */
       /** rpmlint in the check step: report what it finds, fail on its errors, or do not run it. */
       rpmlint: z.enum(["report", "errors", "off"]).default("report"),
-      labels: z
-        .record(
-          z.string().regex(/^[A-Za-z0-9_.-]+$/, "a label name is letters, digits, . _ -"),
-          z.string().min(1),
-        )
-        .optional(),
+      /** Labels an agent must have to take this set's builds (default: the server's arch and os). */
+      labels: labelsSchema.optional(),
     })
     .default({ rpmlint: "report" }),
   /** The package pipeline (stages → jobs → steps) of every package without one of its own. */

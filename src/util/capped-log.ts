@@ -15,18 +15,8 @@ export class CappedLog implements LogSink {
   constructor(
     path: string,
     private readonly maxBytes: number,
-    /** How the cut line names the setting that limits it. */
-    private readonly setting = "--max-log-mb",
   ) {
     this.out = createWriteStream(path);
-  }
-
-  get bytes(): number {
-    return this.written;
-  }
-
-  get wasCut(): boolean {
-    return this.cut;
   }
 
   write(chunk: string | Buffer): void {
@@ -42,7 +32,7 @@ export class CappedLog implements LogSink {
     this.written += Math.max(0, room);
     this.cut = true;
     this.out.write(
-      `\nkiln: the log was cut at ${this.maxBytes} bytes (${this.setting}); the rest was dropped\n`,
+      `\nkiln: the log was cut at ${this.maxBytes} bytes (--max-log-mb); the rest was dropped\n`,
     );
   }
 

@@ -16,10 +16,7 @@ export function formatLocation(loc: SourceLocation): string {
   return s;
 }
 
-/**
- * Every error code Kiln reports, in one list: the CLI's, and every code the API answers with (the
- * `code` of an error body). Tests, clients and scripts match on them, so a code is never renamed.
- */
+/** Every code the CLI and the API (an error body's `code`) report; scripts match on them: never renamed. */
 export const ERROR_CODES = [
   // The input is wrong: kiln.yaml, the set, a spec, a source.
   "CONFIG_INVALID",
@@ -84,21 +81,14 @@ export const ERROR_CODES = [
 /** A code of ERROR_CODES: stable, and never carrying data (details go beside it). */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** The codes a UserError carries (every one: the API's domain errors are UserErrors too). */
-export type UserErrorCode = (typeof ERROR_CODES)[number];
-
-/**
- * What kind of wrong a UserError is, for the edge that answers it (src/server/error-handler.ts maps
- * each kind to an HTTP status): the input is invalid, what it names does not exist, it conflicts
- * with the state things are in, what was handed in is refused, or it is larger than is taken.
- */
+/** What kind of wrong a UserError is; src/server/error-handler.ts maps each kind to an HTTP status. */
 export type ErrorKind = "invalid" | "not-found" | "conflict" | "refused" | "too-large";
 
 export class UserError extends Error {
   override readonly name = "UserError";
   readonly kind: ErrorKind = "invalid";
   constructor(
-    readonly code: UserErrorCode,
+    readonly code: ErrorCode,
     message: string,
     readonly location?: SourceLocation,
     /** What the user can do about it, one sentence. */
