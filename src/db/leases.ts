@@ -1,14 +1,8 @@
 // Leases on queued jobs: renewed by an agent's heartbeat, expired back to the queue by the reaper,
 // and given a full timeout again after a server restart.
-import type { Kysely } from "kysely";
-import type { Database, JobRow } from "./schema.js";
+import type { Conn, JobRow } from "./schema.js";
 
-type Conn = Kysely<Database>;
-
-/**
- * An agent's heartbeat: extends the leases it still holds. Returns the jobs it must stop: cancelled
- * by a user, or lost (the lease expired and the job went back to the queue).
- */
+/** A heartbeat extends the leases the agent still holds; the jobs to stop: cancelled, or lost (requeued). */
 export async function renewLeases(
   db: Conn,
   agentId: number,
@@ -84,10 +78,7 @@ export async function renewServerLeases(db: Conn, jobIds: number[], leaseMs: num
     .execute();
 }
 
-/**
- * A lease that no longer expires (its agent has finished and stops renewing it) while the server
- * decides on the result; only if the job still holds that lease.
- */
+/** The lease, if the job still holds it, stops expiring while the server decides on its agent's result. */
 export async function holdLease(db: Conn, jobId: number, leaseToken: string): Promise<void> {
   await db
     .updateTable("jobs")

@@ -1,13 +1,10 @@
 // API tokens and agent credentials. Only a token's sha256 is stored; the token itself is shown once.
 import { randomBytes } from "node:crypto";
-import type { Kysely } from "kysely";
 import { sha256 } from "../util/hash.js";
-import type { AgentRow, Database, Role } from "./schema.js";
-
-type Conn = Kysely<Database>;
+import type { AgentRow, Conn, Role, TokenRow } from "./schema.js";
 
 /** A new random token: the prefix says what it is when it turns up in a log or a shell history. */
-export function newToken(kind: "api" | "agent"): string {
+function newToken(kind: "api" | "agent"): string {
   return `kiln_${kind}_${randomBytes(24).toString("base64url")}`;
 }
 
@@ -49,7 +46,7 @@ export async function hasTokenWithRole(db: Conn, role: Role): Promise<boolean> {
 export async function tokenByHash(
   db: Conn,
   hash: string,
-): Promise<{ name: string; role: Role; revoked_at?: string | null; revoked_by?: string | null } | undefined> {
+): Promise<Pick<TokenRow, "name" | "role" | "revoked_at" | "revoked_by"> | undefined> {
   return db
     .selectFrom("tokens")
     .select(["name", "role", "revoked_at", "revoked_by"])
@@ -118,22 +115,13 @@ export class NameTakenError extends Error {
   }
 }
 
-export interface TokenListRow {
-  name: string;
-  role: Role;
-  created_at: string;
-  revoked_at: string | null;
-  revoked_by: string | null;
-}
-
 /** Every token, oldest first: what it is called and can do, never its hash. */
-export async function listTokens(db: Conn): Promise<TokenListRow[]> {
-  const rows = await db
+export async function listTokens(db: Conn): Promise<Omit<TokenRow, "id" | "token_hash">[]> {
+  return db
     .selectFrom("tokens")
     .select(["name", "role", "created_at", "revoked_at", "revoked_by"])
     .orderBy("id")
     .execute();
-  return rows.map((r) => ({ ...r, revoked_at: r.revoked_at ?? null, revoked_by: r.revoked_by ?? null }));
 }
 
 export type RevokeOutcome = "revoked" | "unknown" | "last-admin";

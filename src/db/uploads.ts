@@ -1,8 +1,5 @@
 // What an agent uploaded for a job, under one lease: a result may name only these files.
-import type { Kysely } from "kysely";
-import type { Database } from "./schema.js";
-
-type Conn = Kysely<Database>;
+import type { Conn } from "./schema.js";
 
 /** Most files one job may upload under one lease. */
 export const MAX_UPLOADS_PER_LEASE = 2000;
