@@ -277,7 +277,6 @@ export const LeasedJob = z.object({
   /** The pipeline job to run: its stage, its steps, the artifacts it declares. */
   stage: z.string().default(""),
   definition: JobDefView.optional(),
-  /** The name its log is uploaded under. */
   logName: z.string().default("build.log"),
   /** What earlier stages handed on: the package's RPMs and the files jobs declared. */
   inputs: z.array(z.object({ filename: z.string(), sha256, kind: z.enum(["rpm", "file"]) })).default([]),
@@ -321,8 +320,8 @@ export const LogAppendQuery = z.object({ offset: z.coerce.number().int().min(0) 
 /** The size of the coordinator's copy of the log after an append; cut: it takes no more. */
 export const LogAppendResponse = z.object({ size: z.number(), cut: z.boolean().optional() });
 
-export const UploadParams = z.object({ id: z.coerce.number().int().positive(), filename: artifactFilename });
-export const UploadHeaders = z.object({ "x-kiln-lease": z.string().min(1), "x-kiln-sha256": sha256 });
+export const UploadParams = IdParams.extend({ filename: artifactFilename });
+export const UploadHeaders = LeaseHeaders.extend({ "x-kiln-sha256": sha256 });
 
 export const ResultBody = z.object({
   leaseToken: z.string(),

@@ -16,7 +16,6 @@ export async function createBuild(
     evr: string;
     /** Where its log goes, from its id. */
     logPath: (id: number) => string;
-    /** JSON of a BuildTrigger: why it started. */
     trigger?: string | null;
   },
 ): Promise<number> {
@@ -55,7 +54,6 @@ type Ending = [
   status: Exclude<BuildStatus, "running">,
   durationMs: number,
   error: string | null,
-  /** Early cutoff: the published build whose output this one's equals (it is not published). */
   sameOutputAs?: number | null,
 ];
 
@@ -98,7 +96,6 @@ export async function setBuildSteps(
   db: Conn,
   id: number,
   steps: readonly { name: string; status: string; ms: number }[],
-  /** "bubblewrap", or why it ran without the sandbox. */
   sandbox?: string,
 ): Promise<void> {
   await setBuild(db, id, { steps: JSON.stringify(steps), ...(sandbox !== undefined ? { sandbox } : {}) });
@@ -151,14 +148,7 @@ export async function latestGreenBuilds(db: Conn): Promise<Map<string, BuildRow>
   const rows = await db
     .selectFrom("builds")
     .selectAll()
-    .where("status", "=", "green")
-    .where("id", "in", (q) =>
-      q
-        .selectFrom("builds")
-        .select((e) => e.fn.max("id").as("id"))
-        .where("status", "=", "green")
-        .groupBy("package"),
-    )
+    .where("id", "in", newestOfEach(db, "green"))
     .execute();
   return new Map(rows.map((r) => [r.package, r]));
 }
@@ -168,15 +158,18 @@ export async function lastDurations(db: Conn): Promise<Map<string, number>> {
   const rows = await db
     .selectFrom("builds")
     .select(["package", "duration_ms"])
-    .where("id", "in", (q) =>
-      q
-        .selectFrom("builds")
-        .select((e) => e.fn.max("id").as("id"))
-        .where("duration_ms", "is not", null)
-        .groupBy("package"),
-    )
+    .where("id", "in", newestOfEach(db, "timed"))
     .execute();
   return new Map(rows.map((r) => [r.package, r.duration_ms ?? 0]));
+}
+
+/** The id of each package's newest build that is green, or that has a duration. */
+function newestOfEach(db: Conn, which: "green" | "timed") {
+  const q = db
+    .selectFrom("builds")
+    .select((e) => e.fn.max("id").as("id"))
+    .groupBy("package");
+  return which === "green" ? q.where("status", "=", "green") : q.where("duration_ms", "is not", null);
 }
 
 /** The file with this sha256 is in the store again with its right bytes: it is no longer damaged. */

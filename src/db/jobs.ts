@@ -227,7 +227,6 @@ export async function requestCancel(db: Conn, jobIds: number[]): Promise<void> {
   await db.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "in", jobIds).execute();
 }
 
-/** Whether each of these jobs was cancelled, or asked to be. */
 export async function cancelStates(
   db: Conn,
   jobIds: number[],

@@ -59,23 +59,21 @@ export async function expireLeases(db: Conn, now = new Date()): Promise<JobRow[]
 
 /** After a server restart: every lease gets a full timeout again, for its agent to reconnect. */
 export async function graceLeases(db: Conn, leaseMs: number): Promise<number> {
-  const r = await db
-    .updateTable("jobs")
-    .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
-    .where("status", "=", "leased")
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  return extendLeases(db, leaseMs);
 }
 
 /** Leases the server holds itself (a publication in progress): extended by its own clock. */
 export async function renewServerLeases(db: Conn, jobIds: number[], leaseMs: number): Promise<void> {
-  if (jobIds.length === 0) return;
-  await db
+  if (jobIds.length > 0) await extendLeases(db, leaseMs, jobIds);
+}
+
+async function extendLeases(db: Conn, leaseMs: number, jobIds?: number[]): Promise<number> {
+  let q = db
     .updateTable("jobs")
     .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
-    .where("id", "in", jobIds)
-    .where("status", "=", "leased")
-    .execute();
+    .where("status", "=", "leased");
+  if (jobIds) q = q.where("id", "in", jobIds);
+  return Number((await q.executeTakeFirst()).numUpdatedRows);
 }
 
 /** The lease, if the job still holds it, stops expiring while the server decides on its agent's result. */

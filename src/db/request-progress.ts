@@ -33,7 +33,6 @@ export async function requestHold(
   };
 }
 
-/** Approves every stage of the request that waits for approval. */
 export async function approveRequest(db: Conn, requestId: number, by: string): Promise<void> {
   const now = new Date().toISOString();
   await db
@@ -96,7 +95,6 @@ export async function setAgentLabels(db: Conn, agentId: number, requestId: numbe
     .execute();
 }
 
-/** How long each of these builds took, by package. */
 export async function buildDurations(db: Conn, ids: number[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (ids.length === 0) return out;

@@ -21,11 +21,9 @@ export interface NewJob {
   stage?: number;
   stageName?: string;
   name?: string;
-  /** JSON of the JobDef it runs. */
   definition?: string;
   approval?: "manual";
   runsOn?: "agent" | "server";
-  /** The sandbox mode it asks for: the farm's, or "off" (an admin's unsandboxed command). */
   sandbox?: SandboxMode;
   /** Keys of jobs of this request it needs first. */
   needs: string[];

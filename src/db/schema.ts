@@ -17,7 +17,7 @@ export interface BuildsTable {
   status: BuildStatus;
   /** Why this build started, in words. */
   reason: string;
-  /** sha256 over everything the build consumed (see src/build/inputs.ts). */
+  /** sha256 over everything the build consumed (see src/planner/inputs.ts). */
   input_key: string;
   /** JSON of BuildInputs. */
   inputs: string;
@@ -209,8 +209,6 @@ export interface JobUploadsTable {
   created_at: string;
 }
 
-export type RepoAction = "publish" | "promote" | "demote" | "remove";
-
 export interface RepoHistoryTable {
   id: Generated<number>;
   repo: string;
@@ -218,7 +216,7 @@ export interface RepoHistoryTable {
   /** The build the repository holds for the package after this change; null: removed. */
   build_id: number | null;
   previous_build_id: number | null;
-  action: RepoAction;
+  action: "publish" | "promote" | "demote" | "remove";
   /** Where a promoted build came from. */
   from_repo: string | null;
   /** Who: a token's name, or "build" for a build's own publication. */

@@ -15,13 +15,7 @@ export async function createToken(
   name: string,
   role: Role,
 ): Promise<{ id: number; token: string }> {
-  const live = await db
-    .selectFrom("tokens")
-    .select("id")
-    .where("name", "=", name)
-    .where("revoked_at", "is", null)
-    .executeTakeFirst();
-  if (live) throw new NameTakenError("token", name);
+  if (await hasLiveToken(db, "name", name)) throw new NameTakenError("token", name);
   const token = newToken("api");
   const { id } = await db
     .insertInto("tokens")
@@ -32,14 +26,17 @@ export async function createToken(
 }
 
 export async function hasTokenWithRole(db: Conn, role: Role): Promise<boolean> {
-  return (
-    (await db
-      .selectFrom("tokens")
-      .select("id")
-      .where("role", "=", role)
-      .where("revoked_at", "is", null)
-      .executeTakeFirst()) !== undefined
-  );
+  return hasLiveToken(db, "role", role);
+}
+
+async function hasLiveToken(db: Conn, column: "name" | "role", value: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("tokens")
+    .select("id")
+    .where(column, "=", value)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** The token with this hash, revoked or not (a revoked token is refused with a reason). */

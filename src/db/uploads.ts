@@ -1,7 +1,6 @@
 // What an agent uploaded for a job, under one lease: a result may name only these files.
 import type { Conn } from "./schema.js";
 
-/** Most files one job may upload under one lease. */
 export const MAX_UPLOADS_PER_LEASE = 2000;
 
 /** Records an upload under a lease (a repeated upload of a name replaces the first). */
