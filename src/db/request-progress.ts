@@ -23,11 +23,9 @@ export async function requestHold(
     .where("j.request_id", "=", requestId)
     .execute();
   return {
-    jobs: rows.map((r) => ({
-      id: r.id,
-      package: r.package,
-      status: r.status,
-      awaitsApproval: r.approval !== null && r.approved_at === null,
+    jobs: rows.map(({ approval, approved_at, ...r }) => ({
+      ...r,
+      awaitsApproval: approval !== null && approved_at === null,
     })),
     deps,
   };
