@@ -1,9 +1,10 @@
 // The farm's administration API (admin only): its tokens and its agents.
 import { z } from "zod";
+import { TokenRole } from "./schemas.js";
 
 export const TokenListEntry = z.object({
   name: z.string(),
-  role: z.enum(["viewer", "maintainer", "admin", "enrol"]),
+  role: TokenRole,
   createdAt: z.string(),
   revokedAt: z.string().nullable(),
   revokedBy: z.string().nullable(),

@@ -29,10 +29,6 @@ export class ApiClient {
     this.base = server.replace(/\/+$/, "");
   }
 
-  headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...extra };
-  }
-
   /** A request to an API path; errors become ApiError with the server's own message. */
   async fetch(
     path: string,
@@ -41,7 +37,8 @@ export class ApiClient {
     const url = `${this.base}${path.startsWith("/api") ? "" : API_PREFIX}${path}`;
     let res: Response;
     try {
-      res = await fetch(url, { ...init, headers: this.headers(init.headers ?? {}) });
+      const auth = this.token ? { authorization: `Bearer ${this.token}` } : {};
+      res = await fetch(url, { ...init, headers: { ...auth, ...init.headers } });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new ApiError(
@@ -50,18 +47,14 @@ export class ApiClient {
       );
     }
     if (!res.ok) {
-      let message = `${res.status} ${res.statusText}`;
-      let code: string | undefined;
-      let details: Record<string, unknown> | undefined;
-      try {
-        const body = (await res.json()) as { error?: string; code?: string };
-        if (body.error) message = body.error;
-        code = body.code;
-        details = body;
-      } catch {
-        // not JSON: keep the status line
-      }
-      throw new ApiError(res.status, message, code, details);
+      // A body that is not JSON (a proxy's error page): the status line says it.
+      const body = (await res.json().catch(() => undefined)) as { error?: string; code?: string } | undefined;
+      throw new ApiError(
+        res.status,
+        body?.error || `${res.status} ${res.statusText}`,
+        body?.code,
+        body ?? undefined,
+      );
     }
     return res;
   }
@@ -84,10 +77,7 @@ export class ApiClient {
   }
 }
 
-/**
- * A response body that stops before its end (the connection dropped: the server went away
- * half-way) becomes a transient ApiError, so that the request is worth sending again.
- */
+/** A body cut off half-way (the server went away) becomes a transient ApiError: worth sending again. */
 export async function cutOff<T>(p: Promise<T>, what: string): Promise<T> {
   try {
     return await p;

@@ -46,10 +46,7 @@ export const RebuildBody = z.object({
   packages: z.array(packageName).min(1).max(100_000),
   /** Then everything below them, whatever its rebuild mode (early cutoff still applies). */
   downstream: z.boolean().default(false),
-  /**
-   * A package whose run is still under way (or stuck) is refused with 409 unless this is set:
-   * then that run is cancelled first, and the package built again.
-   */
+  /** Cancel a package's run still under way (or stuck), then build it again; without it: 409. */
   replace: z.boolean().default(false),
 });
 
@@ -74,15 +71,19 @@ export const ChangePlanView = z.object({
 });
 
 export const CommandBody = z.object({
-  /**
-   * Run with sh -c on an agent, in the sandbox, with a clean environment and no credentials; the
-   * job is green when it exits 0.
-   */
+  /** Run with sh -c on an agent, sandboxed, with a clean environment and no credentials; green on exit 0. */
   command: z.string().min(1).max(10_000),
   count: z.number().int().min(1).max(100_000).default(1),
   /** Admins only: run it without the sandbox (only agents whose policy is --sandbox off take it). */
   unsandboxed: z.boolean().default(false),
 });
+
+export const BuildStep = z.object({
+  name: z.string(),
+  status: z.enum(["ok", "failed", "skipped"]),
+  ms: z.number(),
+});
+export type BuildStep = z.infer<typeof BuildStep>;
 
 export const JobView = z.object({
   id: z.number(),
@@ -97,7 +98,6 @@ export const JobView = z.object({
   approval: z.enum(["manual"]).nullable(),
   approvedBy: z.string().nullable(),
   status: JobStatus,
-  /** Why it builds. */
   reason: z.string(),
   /** Why it is in its state now: what it waits for, or what happened. */
   why: z.string(),
@@ -109,7 +109,7 @@ export const JobView = z.object({
   error: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
-  steps: z.array(z.object({ name: z.string(), status: z.enum(["ok", "failed", "skipped"]), ms: z.number() })),
+  steps: z.array(BuildStep),
   /** Its log (an API path), once it has a build. */
   log: z.string().nullable(),
 });
@@ -169,13 +169,6 @@ export const RequestView = z.object({
 });
 export type RequestView = z.infer<typeof RequestView>;
 
-export const BuildStep = z.object({
-  name: z.string(),
-  status: z.enum(["ok", "failed", "skipped"]),
-  ms: z.number(),
-});
-export type BuildStep = z.infer<typeof BuildStep>;
-
 export const ArtifactView = z.object({
   kind: z.enum(["rpm", "srpm", "log", "file"]),
   filename: z.string(),
@@ -203,11 +196,7 @@ export const BuildView = z.object({
   durationMs: z.number().nullable(),
   /** Early cutoff: its output was equivalent to this published build, so it was not published. */
   sameOutputAs: z.number().nullable(),
-  /**
-   * How its output compared with what was published before it, when it was published: what
-   * differs, or the build it equals (published all the same: early cutoff off). Null when there
-   * was nothing to compare with.
-   */
+  /** When published: what differs from the build before, or the one it equals (cutoff off); null: none. */
   outputChange: OutputChange.nullable(),
   trigger: BuildTrigger.nullable(),
   job: z.number().nullable(),
@@ -253,13 +242,18 @@ export const EnrolBody = z.object({
 });
 export const EnrolResponse = z.object({ agent: z.number(), token: z.string() });
 
+export const SandboxReport = z.object({
+  policy: z.enum(["off", "auto", "required"]),
+  available: z.boolean(),
+});
+
 export const LeaseBody = z.object({
   /** Free slots: at most this many jobs are handed out. */
   free: z.number().int().min(1).max(256),
   /** Wait up to this long for a job when none is ready (long poll). */
   waitMs: z.number().int().min(0).max(30_000).default(0),
   /** The agent's sandbox policy and whether bubblewrap works on it: it is offered only jobs it would run. */
-  sandbox: z.object({ policy: z.enum(["off", "auto", "required"]), available: z.boolean() }).optional(),
+  sandbox: SandboxReport.optional(),
 });
 
 const StepDefView = z.object({
@@ -283,7 +277,6 @@ export const LeasedJob = z.object({
   /** The pipeline job to run: its stage, its steps, the artifacts it declares. */
   stage: z.string().default(""),
   definition: JobDefView.optional(),
-  /** The name its log is uploaded under. */
   logName: z.string().default("build.log"),
   /** What earlier stages handed on: the package's RPMs and the files jobs declared. */
   inputs: z.array(z.object({ filename: z.string(), sha256, kind: z.enum(["rpm", "file"]) })).default([]),
@@ -327,8 +320,8 @@ export const LogAppendQuery = z.object({ offset: z.coerce.number().int().min(0) 
 /** The size of the coordinator's copy of the log after an append; cut: it takes no more. */
 export const LogAppendResponse = z.object({ size: z.number(), cut: z.boolean().optional() });
 
-export const UploadParams = z.object({ id: z.coerce.number().int().positive(), filename: artifactFilename });
-export const UploadHeaders = z.object({ "x-kiln-lease": z.string().min(1), "x-kiln-sha256": sha256 });
+export const UploadParams = IdParams.extend({ filename: artifactFilename });
+export const UploadHeaders = LeaseHeaders.extend({ "x-kiln-sha256": sha256 });
 
 export const ResultBody = z.object({
   leaseToken: z.string(),
@@ -347,10 +340,8 @@ export const ResultResponse = z.object({ status: JobStatus, duplicate: z.boolean
 
 // ---- tokens ----
 
-export const TokenBody = z.object({
-  name: z.string().min(1).max(100),
-  role: z.enum(["viewer", "maintainer", "admin", "enrol"]),
-});
+export const TokenRole = z.enum(["viewer", "maintainer", "admin", "enrol"]);
+export const TokenBody = z.object({ name: z.string().min(1).max(100), role: TokenRole });
 export const TokenResponse = z.object({
   id: z.number(),
   name: z.string(),
@@ -358,6 +349,5 @@ export const TokenResponse = z.object({
   token: z.string(),
 });
 
-// The web UI's and the repositories' schemas live in their own files, re-exported here.
 export * from "./ui-schemas.js";
 export * from "./repo-schemas.js";

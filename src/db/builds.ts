@@ -1,12 +1,10 @@
 // Builds and their artifacts. Every function takes the connection (or transaction) it runs on.
 import type { OutputChange } from "../api/schemas.js";
-import type { Kysely } from "kysely";
+import type { Updateable } from "kysely";
 import type { BuiltBinary } from "../core/package.js";
 import type { RpmHeader } from "../rpm/rpm-query.js";
-import type { ArtifactRow, BuildRow, BuildStatus, Database, NewArtifact } from "./schema.js";
+import type { ArtifactRow, BuildRow, BuildsTable, BuildStatus, Conn, NewArtifact } from "./schema.js";
 import { fromJson } from "./json-columns.js";
-
-type Conn = Kysely<Database>;
 
 export async function createBuild(
   db: Conn,
@@ -18,7 +16,6 @@ export async function createBuild(
     evr: string;
     /** Where its log goes, from its id. */
     logPath: (id: number) => string;
-    /** JSON of a BuildTrigger: why it started. */
     trigger?: string | null;
   },
 ): Promise<number> {
@@ -34,74 +31,64 @@ export async function createBuild(
         inputs: b.inputs,
         evr: b.evr,
         log_path: "",
-        error: null,
         created_at: now,
         started_at: now,
-        finished_at: null,
-        duration_ms: null,
-        steps: null,
-        same_output_as: null,
         trigger: b.trigger ?? null,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await tx
-      .updateTable("builds")
-      .set({ log_path: b.logPath(id) })
-      .where("id", "=", id)
-      .execute();
+    await setBuild(tx, id, { log_path: b.logPath(id) });
     return id;
   });
+}
+
+async function setBuild(db: Conn, id: number, columns: Updateable<BuildsTable>): Promise<void> {
+  await db.updateTable("builds").set(columns).where("id", "=", id).execute();
 }
 
 export async function getBuild(db: Conn, id: number): Promise<BuildRow | undefined> {
   return db.selectFrom("builds").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-export async function finishBuild(
+type Ending = [
+  status: Exclude<BuildStatus, "running">,
+  durationMs: number,
+  error: string | null,
+  sameOutputAs?: number | null,
+];
+
+export async function finishBuild(db: Conn, id: number, ...end: Ending): Promise<void> {
+  await endBuild(db, id, false, end);
+}
+
+/** Ends a build only if it is still running; says whether it did (the first ending wins). */
+export async function finishRunningBuild(db: Conn, id: number, ...end: Ending): Promise<boolean> {
+  return endBuild(db, id, true, end);
+}
+
+async function endBuild(
   db: Conn,
   id: number,
-  status: Exclude<BuildStatus, "running">,
-  durationMs: number,
-  error: string | null,
-  /** Early cutoff: the published build whose output this one's equals (it is not published). */
-  sameOutputAs: number | null = null,
-): Promise<void> {
-  await db
+  onlyRunning: boolean,
+  [status, durationMs, error, sameOutputAs = null]: Ending,
+): Promise<boolean> {
+  let q = db
     .updateTable("builds")
-    .set(ending(status, durationMs, error, sameOutputAs))
-    .where("id", "=", id)
-    .execute();
-}
-
-/** The columns a build's end sets. */
-function ending(
-  status: Exclude<BuildStatus, "running">,
-  durationMs: number,
-  error: string | null,
-  sameOutputAs: number | null,
-) {
-  return {
-    status,
-    duration_ms: Math.round(durationMs),
-    error,
-    same_output_as: sameOutputAs,
-    finished_at: new Date().toISOString(),
-  };
-}
-
-/** The columns that cancel a build left running, and why. */
-function interrupted(error: string) {
-  return { status: "cancelled" as const, error, finished_at: new Date().toISOString() };
+    .set({
+      status,
+      duration_ms: Math.round(durationMs),
+      error,
+      same_output_as: sameOutputAs,
+      finished_at: new Date().toISOString(),
+    })
+    .where("id", "=", id);
+  if (onlyRunning) q = q.where("status", "=", "running");
+  return Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
 }
 
 /** The pipeline stages a build passed (for promotion rules). */
 export async function setBuildStages(db: Conn, id: number, stages: readonly string[]): Promise<void> {
-  await db
-    .updateTable("builds")
-    .set({ stages: JSON.stringify(stages) })
-    .where("id", "=", id)
-    .execute();
+  await setBuild(db, id, { stages: JSON.stringify(stages) });
 }
 
 /** What the build did, step by step (JSON of BuildStep[]). */
@@ -109,62 +96,36 @@ export async function setBuildSteps(
   db: Conn,
   id: number,
   steps: readonly { name: string; status: string; ms: number }[],
-  /** "bubblewrap", or why it ran without the sandbox. */
   sandbox?: string,
 ): Promise<void> {
-  await db
-    .updateTable("builds")
-    .set({ steps: JSON.stringify(steps), ...(sandbox !== undefined ? { sandbox } : {}) })
-    .where("id", "=", id)
-    .execute();
+  await setBuild(db, id, { steps: JSON.stringify(steps), ...(sandbox !== undefined ? { sandbox } : {}) });
 }
 
 /** A build left "running" by a process that died (kill -9, power loss) did not finish. */
 export async function abandonRunningBuilds(db: Conn): Promise<number> {
-  const r = await db
-    .updateTable("builds")
-    .set(interrupted("interrupted: the kiln process running it stopped"))
-    .where("status", "=", "running")
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  return interruptRunning(db, "interrupted: the kiln process running it stopped", false);
 }
 
-/**
- * Builds a crashed server left running with no job of their run still to come (queued or leased:
- * those belong to agents that may come back) did not finish.
- */
+/** A crashed server's running builds with no job queued or leased (agents may come back) did not finish. */
 export async function interruptOrphanBuilds(db: Conn): Promise<number> {
-  const r = await db
+  return interruptRunning(db, "interrupted: the server stopped", true);
+}
+
+async function interruptRunning(db: Conn, error: string, orphansOnly: boolean): Promise<number> {
+  let q = db
     .updateTable("builds")
-    .set(interrupted("interrupted: the server stopped"))
-    .where("status", "=", "running")
-    .where("id", "not in", (q) =>
+    .set({ status: "cancelled", error, finished_at: new Date().toISOString() })
+    .where("status", "=", "running");
+  if (orphansOnly) {
+    q = q.where("id", "not in", (q) =>
       q
         .selectFrom("jobs")
         .select("build_id")
         .where("status", "in", ["queued", "leased"])
         .where("build_id", "is not", null),
-    )
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
-}
-
-/** Ends a build only if it is still running; says whether it did (the first ending wins). */
-export async function finishRunningBuild(
-  db: Conn,
-  id: number,
-  status: Exclude<BuildStatus, "running">,
-  durationMs: number,
-  error: string | null,
-  sameOutputAs: number | null = null,
-): Promise<boolean> {
-  const r = await db
-    .updateTable("builds")
-    .set(ending(status, durationMs, error, sameOutputAs))
-    .where("id", "=", id)
-    .where("status", "=", "running")
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+    );
+  }
+  return Number((await q.executeTakeFirst()).numUpdatedRows);
 }
 
 /** A build row created in vain (another server's identical build won the run). */
@@ -172,7 +133,6 @@ export async function deleteBuild(db: Conn, id: number): Promise<void> {
   await db.deleteFrom("builds").where("id", "=", id).execute();
 }
 
-/** The latest green build of one package. */
 export async function latestGreenBuild(db: Conn, pkg: string): Promise<BuildRow | undefined> {
   return db
     .selectFrom("builds")
@@ -184,19 +144,11 @@ export async function latestGreenBuild(db: Conn, pkg: string): Promise<BuildRow 
     .executeTakeFirst();
 }
 
-/** The latest green build of every package. */
 export async function latestGreenBuilds(db: Conn): Promise<Map<string, BuildRow>> {
   const rows = await db
     .selectFrom("builds")
     .selectAll()
-    .where("status", "=", "green")
-    .where("id", "in", (q) =>
-      q
-        .selectFrom("builds")
-        .select((e) => e.fn.max("id").as("id"))
-        .where("status", "=", "green")
-        .groupBy("package"),
-    )
+    .where("id", "in", newestOfEach(db, "green"))
     .execute();
   return new Map(rows.map((r) => [r.package, r]));
 }
@@ -206,15 +158,18 @@ export async function lastDurations(db: Conn): Promise<Map<string, number>> {
   const rows = await db
     .selectFrom("builds")
     .select(["package", "duration_ms"])
-    .where("id", "in", (q) =>
-      q
-        .selectFrom("builds")
-        .select((e) => e.fn.max("id").as("id"))
-        .where("duration_ms", "is not", null)
-        .groupBy("package"),
-    )
+    .where("id", "in", newestOfEach(db, "timed"))
     .execute();
   return new Map(rows.map((r) => [r.package, r.duration_ms ?? 0]));
+}
+
+/** The id of each package's newest build that is green, or that has a duration. */
+function newestOfEach(db: Conn, which: "green" | "timed") {
+  const q = db
+    .selectFrom("builds")
+    .select((e) => e.fn.max("id").as("id"))
+    .groupBy("package");
+  return which === "green" ? q.where("status", "=", "green") : q.where("duration_ms", "is not", null);
 }
 
 /** The file with this sha256 is in the store again with its right bytes: it is no longer damaged. */
@@ -222,23 +177,19 @@ export async function clearDamage(db: Conn, sha256: string): Promise<void> {
   await db.deleteFrom("damaged_artifacts").where("sha256", "=", sha256).execute();
 }
 
-/** The row of an RPM or SRPM artifact, with what its header says. */
-export function rpmArtifact(a: {
+interface StoredFile {
   buildId: number;
   jobId?: number | null;
   filename: string;
   sha256: string;
   size: number;
-  header: RpmHeader;
-}): NewArtifact {
+}
+
+/** The row of an RPM or SRPM artifact, with what its header says. */
+export function rpmArtifact(a: StoredFile & { header: RpmHeader }): NewArtifact {
   const h = a.header;
   return {
-    build_id: a.buildId,
-    job_id: a.jobId ?? null,
-    kind: h.source ? "srpm" : "rpm",
-    filename: a.filename,
-    sha256: a.sha256,
-    size: a.size,
+    ...fileRow(a, h.source ? "srpm" : "rpm"),
     name: h.name,
     epoch: h.evr.epoch ?? null,
     version: h.evr.version,
@@ -251,29 +202,18 @@ export function rpmArtifact(a: {
 }
 
 /** The row of an artifact that is not an RPM (a log, a file a pipeline job declared). */
-export function plainArtifact(a: {
-  buildId: number;
-  jobId?: number | null;
-  kind: "log" | "file";
-  filename: string;
-  sha256: string;
-  size: number;
-}): NewArtifact {
+export function plainArtifact(a: StoredFile & { kind: "log" | "file" }): NewArtifact {
+  return fileRow(a, a.kind);
+}
+
+function fileRow(a: StoredFile, kind: NewArtifact["kind"]): NewArtifact {
   return {
     build_id: a.buildId,
     job_id: a.jobId ?? null,
-    kind: a.kind,
+    kind,
     filename: a.filename,
     sha256: a.sha256,
     size: a.size,
-    name: null,
-    epoch: null,
-    version: null,
-    release: null,
-    arch: null,
-    provides: null,
-    requires: null,
-    files: null,
   };
 }
 
@@ -317,10 +257,7 @@ export async function buildRpms(db: Conn, buildId: number): Promise<string[]> {
   return rows.map((r) => r.sha256);
 }
 
-/**
- * What the stages of a build's pipeline run before `stage` handed on: its RPMs and the files
- * jobs declared (those of no job are the build job's, from before pipelines).
- */
+/** What stages before `stage` handed on: RPMs, declared files (of no job: the pre-pipeline build job's). */
 export async function stageInputs(
   db: Conn,
   buildId: number,
@@ -347,14 +284,10 @@ export async function replaceJobArtifacts(
   rows: NewArtifact[],
 ): Promise<void> {
   await db.deleteFrom("artifacts").where("build_id", "=", buildId).where("job_id", "=", jobId).execute();
-  if (rows.length > 0) await db.insertInto("artifacts").values(rows).execute();
+  await insertArtifacts(db, rows);
 }
 
 /** Records how a build's output compared with what was published before it (builds.output_change). */
 export async function setOutputChange(db: Conn, id: number, change: OutputChange | null): Promise<void> {
-  await db
-    .updateTable("builds")
-    .set({ output_change: change === null ? null : JSON.stringify(change) })
-    .where("id", "=", id)
-    .execute();
+  await setBuild(db, id, { output_change: change === null ? null : JSON.stringify(change) });
 }

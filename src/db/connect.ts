@@ -2,10 +2,10 @@
 // `postgres://USER@HOST:PORT/DATABASE` (`postgresql://` too). Both run the same migrations and queries.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, type Dialect } from "kysely";
 import pg from "pg";
 import { UserError } from "../util/errors.js";
-import { dialectFeatures, type DialectFeatures } from "./dialect.js";
+import { dialectFeatures, type DialectFeatures, type DialectKind } from "./dialect.js";
 import { migrateToLatest } from "./migrate.js";
 import { openNodeSqlite } from "./node-sqlite.js";
 import type { Database } from "./schema.js";
@@ -26,11 +26,7 @@ export async function openDatabase(url: string): Promise<Db> {
 
 async function openSqlite(path: string): Promise<Db> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const database = openNodeSqlite(path);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  const features = dialectFeatures("sqlite");
-  await migrateToLatest(db, features);
-  return { db, features, close: () => db.destroy() };
+  return migrated(new SqliteDialect({ database: openNodeSqlite(path) }), "sqlite");
 }
 
 // pg hands int8 (bigint: 64-bit sizes, count(*)) and numeric back as strings, so that no value loses
@@ -68,8 +64,13 @@ async function openPostgres(url: string): Promise<Db> {
       "check that the server runs and accepts this user, and that the database exists",
     );
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const features = dialectFeatures("postgres");
+  return migrated(new PostgresDialect({ pool }), "postgres");
+}
+
+/** The database brought up to the latest migration (closed again when that fails). */
+async function migrated(dialect: Dialect, kind: DialectKind): Promise<Db> {
+  const db = new Kysely<Database>({ dialect });
+  const features = dialectFeatures(kind);
   try {
     await migrateToLatest(db, features);
   } catch (e) {

@@ -13,19 +13,14 @@ export interface DialectFeatures {
 }
 
 export function dialectFeatures(kind: DialectKind): DialectFeatures {
-  return kind === "sqlite"
-    ? {
-        kind,
-        idColumn: sql`integer`,
-        idModifiers: (c) => c.primaryKey().autoIncrement(),
-        int64Column: "integer",
-      }
-    : {
-        kind,
-        idColumn: sql`integer`,
-        idModifiers: (c) => c.primaryKey().generatedByDefaultAsIdentity(),
-        int64Column: "bigint",
-      };
+  const sqlite = kind === "sqlite";
+  return {
+    kind,
+    idColumn: sql`integer`,
+    idModifiers: (c) =>
+      sqlite ? c.primaryKey().autoIncrement() : c.primaryKey().generatedByDefaultAsIdentity(),
+    int64Column: sqlite ? "integer" : "bigint",
+  };
 }
 
 export type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

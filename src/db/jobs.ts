@@ -3,20 +3,14 @@
 // server and a late agent) can never both win: a job is leased only if it is still queued, and a
 // result counts only if it carries the job's current lease token.
 import { randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
 import { DONE_STATUSES } from "../core/status.js";
 import type { DialectKind } from "./dialect.js";
-import type { Database, JobRow, JobStatus } from "./schema.js";
-
-type Conn = Kysely<Database>;
+import type { Conn, JobRow, JobStatus } from "./schema.js";
 
 /** A job whose dependents may start (for SQL: a list, not a set). */
 const DONE = [...DONE_STATUSES] as JobStatus[];
 
-/**
- * The packages with a build under way, each with the job that publishes it (what another request's
- * jobs wait for); the newest when there are several.
- */
+/** Package → the newest job under way that publishes it (what other requests' jobs wait for). */
 export async function activeJobs(db: Conn): Promise<Map<string, JobRow>> {
   const rows = await db
     .selectFrom("jobs")
@@ -40,10 +34,7 @@ export async function runJobs(db: Conn, requestId: number, pkg: string): Promise
     .execute();
 }
 
-/**
- * Ready jobs (queued, every job they need done), best first: the longest chain below first, then
- * the oldest. Read without locks: `lockFirst` then takes one of them.
- */
+/** Queued jobs with all they need done, longest chain then oldest first; unlocked (`lockFirst` takes one). */
 export async function readyJobs(
   db: Conn,
   limit: number,
@@ -98,10 +89,7 @@ export async function lockFirst(
   return (await q.executeTakeFirst())?.id;
 }
 
-/**
- * Leases `job` to an agent (or, with a null agent, to the server itself) if it is still queued;
- * undefined when someone else took it first.
- */
+/** Leases a still queued job to an agent (null: the server itself); undefined if another took it first. */
 export async function claimJob(
   db: Conn,
   jobId: number,
@@ -129,10 +117,7 @@ export async function getJob(db: Conn, id: number): Promise<JobRow | undefined> 
   return db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-/**
- * Ends a job. With `leaseToken`, only if it still holds that lease (a result from an expired lease
- * changes nothing). Says whether it changed the job.
- */
+/** Ends an open job (with `leaseToken`, only under it: a stale result changes nothing); says if it did. */
 export async function finishJob(
   db: Conn,
   jobId: number,
@@ -178,14 +163,7 @@ export async function settleDependents(
   return settled;
 }
 
-export interface DepState {
-  package: string;
-  status: JobStatus;
-  agent_id: number | null;
-  stage_name: string;
-  name: string;
-  request_id: number;
-}
+type DepState = Pick<JobRow, "package" | "status" | "agent_id" | "stage_name" | "name" | "request_id">;
 
 /** Jobs the given jobs need, with their state (for saying why they wait). */
 export async function depsOf(db: Conn, jobIds: number[]): Promise<Map<number, DepState[]>> {
@@ -216,10 +194,7 @@ export async function greenUpstream(db: Conn, jobId: number): Promise<{ package:
   return rows.map((r) => ({ package: r.package, build: r.build_id! }));
 }
 
-/**
- * Makes `buildId` the build of a package's run, unless the run has one already (another of its
- * first jobs, leased at the same time, decided first). Says whether it did.
- */
+/** Makes `buildId` the run's build unless another first job, leased at once, gave it one; says if it did. */
 export async function attachBuild(
   db: Conn,
   run: { requestId: number; package: string },
@@ -252,11 +227,10 @@ export async function requestCancel(db: Conn, jobIds: number[]): Promise<void> {
   await db.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "in", jobIds).execute();
 }
 
-/** Whether each of these jobs was cancelled, or asked to be. */
 export async function cancelStates(
   db: Conn,
   jobIds: number[],
-): Promise<{ id: number; cancel_requested: number; status: JobStatus }[]> {
+): Promise<Pick<JobRow, "id" | "cancel_requested" | "status">[]> {
   if (jobIds.length === 0) return [];
   return db
     .selectFrom("jobs")
@@ -282,7 +256,6 @@ export async function approveStage(
     .execute();
 }
 
-/** Records the steps a job reported. */
 export async function setJobSteps(db: Conn, jobId: number, steps: string): Promise<void> {
   await db.updateTable("jobs").set({ steps }).where("id", "=", jobId).execute();
 }

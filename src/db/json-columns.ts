@@ -2,29 +2,22 @@
 // here, on the way out of the database, and typed from then on (never `JSON.parse(x) as T`). A
 // column that does not match its schema is a damaged database, said with the column's name.
 import { z } from "zod";
-import { BuildStep, BuildTrigger, JobDefView, OutputChange, RequestCause } from "../api/schemas.js";
+import {
+  BuildStep,
+  BuildTrigger,
+  JobDefView,
+  OutputChange,
+  RequestCause,
+  SandboxReport,
+} from "../api/schemas.js";
 import type { JobDef } from "../core/pipeline.js";
-
-const strings = z.array(z.string());
-const labels = z.record(z.string(), z.string());
-const inputs = z.object({
-  recipe: z.number(),
-  dist: z.string(),
-  spec: z.string(),
-  sources: z.record(z.string(), z.string()),
-  root: z.array(z.string()),
-});
-const agentSandbox = z.object({
-  policy: z.enum(["required", "auto", "off"]),
-  available: z.boolean(),
-});
 
 /** Each JSON column's schema, by what it holds. */
 const COLUMNS = {
   /** requests.targets, forced, up_to_date; builds.stages; artifacts.provides, requires, files; … */
-  strings,
+  strings: z.array(z.string()),
   /** jobs.labels, agents.labels. */
-  labels,
+  labels: z.record(z.string(), z.string()),
   /** jobs.steps, builds.steps. */
   steps: z.array(BuildStep),
   /** jobs.definition: the pipeline job to run. */
@@ -34,11 +27,17 @@ const COLUMNS = {
   /** builds.trigger. */
   trigger: BuildTrigger,
   /** builds.inputs. */
-  inputs,
+  inputs: z.object({
+    recipe: z.number(),
+    dist: z.string(),
+    spec: z.string(),
+    sources: z.record(z.string(), z.string()),
+    root: z.array(z.string()),
+  }),
   /** builds.output_change. */
   outputChange: OutputChange,
   /** agents.sandbox: the policy an agent last said it has. */
-  agentSandbox,
+  agentSandbox: SandboxReport,
 } as const;
 
 type Columns = typeof COLUMNS;
@@ -77,6 +76,5 @@ export function fromJsonOrNull<K extends keyof Columns>(
 
 /** A job's pipeline definition, with the core's type. */
 export function jobDefinition(text: string): JobDef {
-  const def: JobDef = fromJson("definition", text, "jobs.definition");
-  return def;
+  return fromJson("definition", text, "jobs.definition");
 }

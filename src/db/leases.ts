@@ -1,14 +1,8 @@
 // Leases on queued jobs: renewed by an agent's heartbeat, expired back to the queue by the reaper,
 // and given a full timeout again after a server restart.
-import type { Kysely } from "kysely";
-import type { Database, JobRow } from "./schema.js";
+import type { Conn, JobRow } from "./schema.js";
 
-type Conn = Kysely<Database>;
-
-/**
- * An agent's heartbeat: extends the leases it still holds. Returns the jobs it must stop: cancelled
- * by a user, or lost (the lease expired and the job went back to the queue).
- */
+/** A heartbeat extends the leases the agent still holds; the jobs to stop: cancelled, or lost (requeued). */
 export async function renewLeases(
   db: Conn,
   agentId: number,
@@ -65,29 +59,24 @@ export async function expireLeases(db: Conn, now = new Date()): Promise<JobRow[]
 
 /** After a server restart: every lease gets a full timeout again, for its agent to reconnect. */
 export async function graceLeases(db: Conn, leaseMs: number): Promise<number> {
-  const r = await db
-    .updateTable("jobs")
-    .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
-    .where("status", "=", "leased")
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  return extendLeases(db, leaseMs);
 }
 
 /** Leases the server holds itself (a publication in progress): extended by its own clock. */
 export async function renewServerLeases(db: Conn, jobIds: number[], leaseMs: number): Promise<void> {
-  if (jobIds.length === 0) return;
-  await db
-    .updateTable("jobs")
-    .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
-    .where("id", "in", jobIds)
-    .where("status", "=", "leased")
-    .execute();
+  if (jobIds.length > 0) await extendLeases(db, leaseMs, jobIds);
 }
 
-/**
- * A lease that no longer expires (its agent has finished and stops renewing it) while the server
- * decides on the result; only if the job still holds that lease.
- */
+async function extendLeases(db: Conn, leaseMs: number, jobIds?: number[]): Promise<number> {
+  let q = db
+    .updateTable("jobs")
+    .set({ lease_expires_at: new Date(Date.now() + leaseMs).toISOString() })
+    .where("status", "=", "leased");
+  if (jobIds) q = q.where("id", "in", jobIds);
+  return Number((await q.executeTakeFirst()).numUpdatedRows);
+}
+
+/** The lease, if the job still holds it, stops expiring while the server decides on its agent's result. */
 export async function holdLease(db: Conn, jobId: number, leaseToken: string): Promise<void> {
   await db
     .updateTable("jobs")

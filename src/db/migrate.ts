@@ -23,17 +23,9 @@ const steps: Record<string, Step> = {
 };
 
 export async function migrateToLatest(db: AnyDb, features: DialectFeatures): Promise<void> {
-  const provider: MigrationProvider = {
-    getMigrations: () =>
-      Promise.resolve(
-        Object.fromEntries(
-          Object.entries(steps).map(([name, s]): [string, Migration] => [
-            name,
-            { up: (tx) => s.up(tx, features) },
-          ]),
-        ),
-      ),
-  };
+  const migrations: Record<string, Migration> = {};
+  for (const [name, s] of Object.entries(steps)) migrations[name] = { up: (tx) => s.up(tx, features) };
+  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName;

@@ -1,8 +1,5 @@
 // Repositories: which build of each package a repository holds, and its current snapshot.
-import type { Kysely } from "kysely";
-import type { Database, RepoHistoryRow, RepositoryRow } from "./schema.js";
-
-type Conn = Kysely<Database>;
+import type { Conn, RepoHistoryRow, RepositoryRow } from "./schema.js";
 
 export async function ensureRepositories(db: Conn, names: string[]): Promise<void> {
   const now = new Date().toISOString();
@@ -14,10 +11,6 @@ export async function ensureRepositories(db: Conn, names: string[]): Promise<voi
         snapshot: 0,
         host_provides_release: 0,
         host_provides: "[]",
-        host_provides_sha256: null,
-        host_provides_filename: null,
-        content_version: 0,
-        snapshot_content_version: 0,
         updated_at: now,
       })
       .onConflict((oc) => oc.column("name").doNothing())
@@ -47,10 +40,7 @@ export interface Audit {
   from?: string | null;
 }
 
-/**
- * Records what the repository holds from now on, and each change in its history (who, why, from
- * where); the snapshot on disk follows (see src/repos).
- */
+/** Records what the repository holds now, each change in its history; the snapshot follows (src/repos). */
 export async function commitContent(
   db: Conn,
   repo: string,
@@ -139,10 +129,7 @@ export async function repositoryHistory(
   return q.execute();
 }
 
-/**
- * For each package, the builds the repository has held, newest first, each once (the current one
- * first): what a snapshot keeps for downgrades, and what a demotion goes back to.
- */
+/** Package → the builds held, newest (current) first, each once: kept for downgrades, demoted back to. */
 export async function heldBuilds(db: Conn, repo: string): Promise<Map<string, number[]>> {
   const rows = await db
     .selectFrom("repo_history")

@@ -1,12 +1,9 @@
 // The queries `kiln build` follows its request by: what it waits for (src/core/approval-hold.ts),
 // the approvals `--approve` gives up front, and the requests an earlier `kiln build` left open
 // when it was killed (the data directory's lock says that process is gone).
-import type { Kysely } from "kysely";
 import type { HeldJob } from "../core/approval-hold.js";
-import type { Database } from "./schema.js";
+import type { Conn } from "./schema.js";
 import { fromJson } from "./json-columns.js";
-
-type Conn = Kysely<Database>;
 
 /** The request's jobs and what each waits for, as heldByApproval reads them. */
 export async function requestHold(
@@ -26,17 +23,14 @@ export async function requestHold(
     .where("j.request_id", "=", requestId)
     .execute();
   return {
-    jobs: rows.map((r) => ({
-      id: r.id,
-      package: r.package,
-      status: r.status,
-      awaitsApproval: r.approval !== null && r.approved_at === null,
+    jobs: rows.map(({ approval, approved_at, ...r }) => ({
+      ...r,
+      awaitsApproval: approval !== null && approved_at === null,
     })),
     deps,
   };
 }
 
-/** Approves every stage of the request that waits for approval. */
 export async function approveRequest(db: Conn, requestId: number, by: string): Promise<void> {
   const now = new Date().toISOString();
   await db
@@ -48,10 +42,7 @@ export async function approveRequest(db: Conn, requestId: number, by: string): P
     .execute();
 }
 
-/**
- * Ends the requests `createdBy` left open (its process was killed): their unfinished jobs and
- * running builds are cancelled, saying `why`. Returns how many there were.
- */
+/** Cancels the requests a killed `createdBy` left open, their open jobs and running builds; how many. */
 export async function abandonRequests(db: Conn, createdBy: string, why: string): Promise<number> {
   const open = await db
     .selectFrom("requests")
@@ -90,10 +81,7 @@ export async function abandonRequests(db: Conn, createdBy: string, why: string):
   return ids.length;
 }
 
-/**
- * Gives an agent every label the request's jobs ask for: the agent of `kiln build` takes whatever
- * this machine is asked to build.
- */
+/** Gives an agent every label the request's jobs ask for: `kiln build`'s agent takes all it is asked. */
 export async function setAgentLabels(db: Conn, agentId: number, requestId: number): Promise<void> {
   const rows = await db.selectFrom("jobs").select("labels").where("request_id", "=", requestId).execute();
   const labels: Record<string, string> = {};
@@ -105,7 +93,6 @@ export async function setAgentLabels(db: Conn, agentId: number, requestId: numbe
     .execute();
 }
 
-/** How long each of these builds took, by package. */
 export async function buildDurations(db: Conn, ids: number[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (ids.length === 0) return out;

@@ -1,11 +1,9 @@
 // Requests: what a user, a commit or a rebuild asked for, inserted with all their jobs in one
 // transaction, and closed once none of their jobs is left to run.
-import { sql, type Kysely } from "kysely";
+import { sql } from "kysely";
 import type { RequestCause } from "../api/schemas.js";
 import type { SandboxMode } from "../core/sandbox-policy.js";
-import type { Database, JobStatus, RequestRow } from "./schema.js";
-
-type Conn = Kysely<Database>;
+import type { Conn, JobStatus, RequestRow } from "./schema.js";
 
 /** A trigger another server (or an earlier run) acted on already: nothing was queued. */
 export class ClaimLostError extends Error {
@@ -23,11 +21,9 @@ export interface NewJob {
   stage?: number;
   stageName?: string;
   name?: string;
-  /** JSON of the JobDef it runs. */
   definition?: string;
   approval?: "manual";
   runsOn?: "agent" | "server";
-  /** The sandbox mode it asks for: the farm's, or "off" (an admin's unsandboxed command). */
   sandbox?: SandboxMode;
   /** Keys of jobs of this request it needs first. */
   needs: string[];
@@ -46,10 +42,7 @@ export async function insertRequest(
     upToDate: string[];
     jobs: NewJob[];
     cause?: RequestCause;
-    /**
-     * Runs first in the same transaction; when it says no, nothing is inserted and ClaimLostError
-     * is thrown (another server took the same trigger first).
-     */
+    /** Runs first in the transaction; false (another server took the trigger): ClaimLostError. */
     claim?: (tx: Conn) => Promise<boolean>;
   },
 ): Promise<{ id: number; jobs: Map<string, number> }> {
@@ -82,12 +75,6 @@ export async function insertRequest(
           reason: j.reason,
           labels: JSON.stringify(j.labels),
           priority: Math.round(j.priority),
-          build_id: null,
-          agent_id: null,
-          lease_token: null,
-          lease_expires_at: null,
-          cancel_requested: 0,
-          attempts: 0,
           error: j.final?.error ?? null,
           created_at: now,
           updated_at: now,
@@ -96,10 +83,7 @@ export async function insertRequest(
           name: j.name ?? "",
           definition: j.definition ?? null,
           approval: j.approval ?? null,
-          approved_by: null,
-          approved_at: null,
           runs_on: j.runsOn ?? "agent",
-          steps: null,
           sandbox: j.sandbox ?? null,
         })
         .returning("id")

@@ -1,7 +1,7 @@
 // The database's tables as Kysely sees them. JSON columns hold text; times are ISO-8601 text
 // (the same on SQLite and PostgreSQL).
 import type { BuildStatus, JobStatus, RequestStatus } from "../core/status.js";
-import type { Generated, Insertable, Selectable } from "kysely";
+import type { Generated, Insertable, Kysely, Selectable } from "kysely";
 
 export interface SpecCacheTable {
   key: string;
@@ -17,7 +17,7 @@ export interface BuildsTable {
   status: BuildStatus;
   /** Why this build started, in words. */
   reason: string;
-  /** sha256 over everything the build consumed (see src/build/inputs.ts). */
+  /** sha256 over everything the build consumed (see src/planner/inputs.ts). */
   input_key: string;
   /** JSON of BuildInputs. */
   inputs: string;
@@ -30,19 +30,16 @@ export interface BuildsTable {
   duration_ms: number | null;
   /** JSON array of BuildStep (src/api/schemas.ts); null before the build ends. */
   steps: string | null;
-  /**
-   * Early cutoff: a green build whose output was equivalent to this published build of the same
-   * package (src/core/equivalence.ts). It was not published; what depends on it did not rebuild.
-   */
+  /** Early cutoff: the published build its output equals (src/core/equivalence.ts); not published. */
   same_output_as: number | null;
   /** JSON of a BuildTrigger: what started it (a commit, upstream builds, a user). */
   trigger: string | null;
   /** JSON array of the pipeline stages it passed (set when it ends green). */
-  stages?: string | null;
+  stages: string | null;
   /** "bubblewrap", or why it ran without the sandbox ("no sandbox: …"); null before it ran. */
-  sandbox?: string | null;
+  sandbox: string | null;
   /** JSON OutputChange (src/api/schemas.ts): how its output compared when it was published. */
-  output_change?: string | null;
+  output_change: string | null;
 }
 
 /** file: what a pipeline job declared as its artifacts (handed to later stages). */
@@ -52,7 +49,7 @@ export interface ArtifactsTable {
   id: Generated<number>;
   build_id: number;
   /** The job of the build's pipeline that made it (null: the build job, or before pipelines). */
-  job_id?: number | null;
+  job_id: number | null;
   kind: ArtifactKind;
   filename: string;
   sha256: string;
@@ -81,9 +78,9 @@ export interface RepositoriesTable {
   /** Number of the snapshot clients see now; 0 before the first publish. */
   snapshot: number;
   /** Bumped by every publication recorded in repo_packages. */
-  content_version: number;
+  content_version: Generated<number>;
   /** The content_version the current snapshot was written from: behind it, the disk lags. */
-  snapshot_content_version: number;
+  snapshot_content_version: Generated<number>;
   /** The published host-provides package's release and the capabilities it provides (JSON). */
   host_provides_release: number;
   host_provides: string;
@@ -143,9 +140,9 @@ export interface JobsTable {
   /** A fresh random value per lease: a result must carry it. */
   lease_token: string | null;
   lease_expires_at: string | null;
-  cancel_requested: number;
+  cancel_requested: Generated<number>;
   /** How many leases it has had (more than one: an agent was lost). */
-  attempts: number;
+  attempts: Generated<number>;
   error: string | null;
   created_at: string;
   updated_at: string;
@@ -164,7 +161,7 @@ export interface JobsTable {
   /** JSON array of BuildStep: what the job did, once it ended. */
   steps: string | null;
   /** The sandbox mode it asks for: the farm's when queued, or "off" (an admin's unsandboxed command). */
-  sandbox?: string | null;
+  sandbox: string | null;
 }
 
 export interface JobDepsTable {
@@ -185,9 +182,8 @@ export interface AgentsTable {
   /** When it was disabled: a disabled agent's credential is refused; null while it is enabled. */
   disabled_at: string | null;
   /** JSON {policy, available}: the sandbox policy it last said it has; null before its first lease. */
-  sandbox?: string | null;
-  /** The token name that disabled it. */
-  disabled_by?: string | null;
+  sandbox: string | null;
+  disabled_by: string | null;
 }
 
 export type Role = "viewer" | "maintainer" | "admin" | "enrol";
@@ -199,9 +195,8 @@ export interface TokensTable {
   token_hash: string;
   role: Role;
   created_at: string;
-  revoked_at?: string | null;
-  /** The token name that revoked it. */
-  revoked_by?: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
 }
 
 /** What an agent uploaded under one lease of a job: its result may name only these. */
@@ -214,8 +209,6 @@ export interface JobUploadsTable {
   created_at: string;
 }
 
-export type RepoAction = "publish" | "promote" | "demote" | "remove";
-
 export interface RepoHistoryTable {
   id: Generated<number>;
   repo: string;
@@ -223,7 +216,7 @@ export interface RepoHistoryTable {
   /** The build the repository holds for the package after this change; null: removed. */
   build_id: number | null;
   previous_build_id: number | null;
-  action: RepoAction;
+  action: "publish" | "promote" | "demote" | "remove";
   /** Where a promoted build came from. */
   from_repo: string | null;
   /** Who: a token's name, or "build" for a build's own publication. */
@@ -266,6 +259,8 @@ export interface Database {
   job_uploads: JobUploadsTable;
 }
 
+/** The connection, or a transaction, that a query runs on. */
+export type Conn = Kysely<Database>;
 export type BuildRow = Selectable<BuildsTable>;
 export type RepoHistoryRow = Selectable<RepoHistoryTable>;
 export type ArtifactRow = Selectable<ArtifactsTable>;
@@ -273,4 +268,5 @@ export type NewArtifact = Insertable<ArtifactsTable>;
 export type RepositoryRow = Selectable<RepositoriesTable>;
 export type JobRow = Selectable<JobsTable>;
 export type AgentRow = Selectable<AgentsTable>;
+export type TokenRow = Selectable<TokensTable>;
 export type RequestRow = Selectable<RequestsTable>;

@@ -1,11 +1,10 @@
 // The spec cache: what librpm read from a spec, keyed by a hash of the spec's content and of
 // everything else that shapes the result (reader version, rpm version, macros, path).
-import type { Kysely } from "kysely";
-import type { Database } from "./schema.js";
+import type { Conn } from "./schema.js";
 
 const CHUNK = 500;
 
-export async function getCachedSpecs(db: Kysely<Database>, keys: string[]): Promise<Map<string, string>> {
+export async function getCachedSpecs(db: Conn, keys: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (let i = 0; i < keys.length; i += CHUNK) {
     const rows = await db
@@ -18,10 +17,7 @@ export async function getCachedSpecs(db: Kysely<Database>, keys: string[]): Prom
   return out;
 }
 
-export async function putCachedSpecs(
-  db: Kysely<Database>,
-  entries: { key: string; data: string }[],
-): Promise<void> {
+export async function putCachedSpecs(db: Conn, entries: { key: string; data: string }[]): Promise<void> {
   if (entries.length === 0) return;
   const now = new Date().toISOString();
   await db.transaction().execute(async (tx) => {
@@ -35,7 +31,7 @@ export async function putCachedSpecs(
   });
 }
 
-export async function getSetSnapshot(db: Kysely<Database>, setDir: string): Promise<string | undefined> {
+export async function getSetSnapshot(db: Conn, setDir: string): Promise<string | undefined> {
   const row = await db
     .selectFrom("set_snapshots")
     .select("data")
@@ -44,7 +40,7 @@ export async function getSetSnapshot(db: Kysely<Database>, setDir: string): Prom
   return row?.data;
 }
 
-export async function putSetSnapshot(db: Kysely<Database>, setDir: string, data: string): Promise<void> {
+export async function putSetSnapshot(db: Conn, setDir: string, data: string): Promise<void> {
   const now = new Date().toISOString();
   await db
     .insertInto("set_snapshots")

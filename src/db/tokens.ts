@@ -1,13 +1,10 @@
 // API tokens and agent credentials. Only a token's sha256 is stored; the token itself is shown once.
 import { randomBytes } from "node:crypto";
-import type { Kysely } from "kysely";
 import { sha256 } from "../util/hash.js";
-import type { AgentRow, Database, Role } from "./schema.js";
-
-type Conn = Kysely<Database>;
+import type { AgentRow, Conn, Role, TokenRow } from "./schema.js";
 
 /** A new random token: the prefix says what it is when it turns up in a log or a shell history. */
-export function newToken(kind: "api" | "agent"): string {
+function newToken(kind: "api" | "agent"): string {
   return `kiln_${kind}_${randomBytes(24).toString("base64url")}`;
 }
 
@@ -18,13 +15,7 @@ export async function createToken(
   name: string,
   role: Role,
 ): Promise<{ id: number; token: string }> {
-  const live = await db
-    .selectFrom("tokens")
-    .select("id")
-    .where("name", "=", name)
-    .where("revoked_at", "is", null)
-    .executeTakeFirst();
-  if (live) throw new NameTakenError("token", name);
+  if (await hasLiveToken(db, "name", name)) throw new NameTakenError("token", name);
   const token = newToken("api");
   const { id } = await db
     .insertInto("tokens")
@@ -35,21 +26,24 @@ export async function createToken(
 }
 
 export async function hasTokenWithRole(db: Conn, role: Role): Promise<boolean> {
-  return (
-    (await db
-      .selectFrom("tokens")
-      .select("id")
-      .where("role", "=", role)
-      .where("revoked_at", "is", null)
-      .executeTakeFirst()) !== undefined
-  );
+  return hasLiveToken(db, "role", role);
+}
+
+async function hasLiveToken(db: Conn, column: "name" | "role", value: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("tokens")
+    .select("id")
+    .where(column, "=", value)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** The token with this hash, revoked or not (a revoked token is refused with a reason). */
 export async function tokenByHash(
   db: Conn,
   hash: string,
-): Promise<{ name: string; role: Role; revoked_at?: string | null; revoked_by?: string | null } | undefined> {
+): Promise<Pick<TokenRow, "name" | "role" | "revoked_at" | "revoked_by"> | undefined> {
   return db
     .selectFrom("tokens")
     .select(["name", "role", "revoked_at", "revoked_by"])
@@ -118,22 +112,13 @@ export class NameTakenError extends Error {
   }
 }
 
-export interface TokenListRow {
-  name: string;
-  role: Role;
-  created_at: string;
-  revoked_at: string | null;
-  revoked_by: string | null;
-}
-
 /** Every token, oldest first: what it is called and can do, never its hash. */
-export async function listTokens(db: Conn): Promise<TokenListRow[]> {
-  const rows = await db
+export async function listTokens(db: Conn): Promise<Omit<TokenRow, "id" | "token_hash">[]> {
+  return db
     .selectFrom("tokens")
     .select(["name", "role", "created_at", "revoked_at", "revoked_by"])
     .orderBy("id")
     .execute();
-  return rows.map((r) => ({ ...r, revoked_at: r.revoked_at ?? null, revoked_by: r.revoked_by ?? null }));
 }
 
 export type RevokeOutcome = "revoked" | "unknown" | "last-admin";

@@ -1,10 +1,6 @@
 // What an agent uploaded for a job, under one lease: a result may name only these files.
-import type { Kysely } from "kysely";
-import type { Database } from "./schema.js";
+import type { Conn } from "./schema.js";
 
-type Conn = Kysely<Database>;
-
-/** Most files one job may upload under one lease. */
 export const MAX_UPLOADS_PER_LEASE = 2000;
 
 /** Records an upload under a lease (a repeated upload of a name replaces the first). */
