@@ -3,7 +3,7 @@
 // rtld(GNU_HASH), /usr/bin/pkg-config) are provided by one generated noarch package, so that a
 // dnf client can resolve every Requires. Only the capabilities listed in kiln.yaml's
 // host.provides are ever put in it.
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { exec } from "../util/exec.js";
 import { rpmEnv } from "../rpm/rpm-query.js";
@@ -66,8 +66,4 @@ export async function buildHostProvides(
   const rpm = (await readdir(dir)).find((f) => f.endsWith(".rpm"));
   if (!rpm) throw new Error(`rpmbuild made no ${HOST_PROVIDES_NAME} package in ${dir}`);
   return join(dir, rpm);
-}
-
-export async function removeScratch(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
 }

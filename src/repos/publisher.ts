@@ -54,9 +54,7 @@ export class Publisher {
 
   /** Records `pkg`'s build as published (or parks or refuses it); resolves once that is decided. */
   publish(pkg: string, buildId: number): Promise<void> {
-    const p = this.recording.then(() => this.record(pkg, buildId));
-    this.recording = p.catch(() => {});
-    return p;
+    return this.inTurn(() => this.record(pkg, buildId));
   }
 
   /**
@@ -64,9 +62,7 @@ export class Publisher {
    * publications, then reads the repository again and has the change written.
    */
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.recording.then(fn);
-    this.recording = p.catch(() => {});
-    const out = await p;
+    const out = await this.inTurn(fn);
     this.view = await loadRepoView(this.ctx.db, this.repo);
     this.requestSnapshot();
     return out;
@@ -77,13 +73,7 @@ export class Publisher {
    * between publications; says whether it was parked here.
    */
   withdraw(pkg: string, buildId: number): Promise<boolean> {
-    const p = this.recording.then(() => {
-      if (this.parked.get(pkg) !== buildId) return false;
-      this.parked.delete(pkg);
-      return true;
-    });
-    this.recording = p.catch(() => {});
-    return p;
+    return this.inTurn(() => this.parked.get(pkg) === buildId && this.parked.delete(pkg));
   }
 
   /** Whether `pkg`'s build is parked here (waiting for what it requires to be built). */
@@ -99,8 +89,7 @@ export class Publisher {
 
   /** Waits for what is under way; what is still parked is refused. */
   async finish(): Promise<void> {
-    await this.recording;
-    while (this.writer) await this.writer;
+    await this.settled();
     for (const [pkg, id] of this.parked) {
       await this.hooks.refused(pkg, id, "not published: what it requires did not build");
     }
@@ -113,8 +102,12 @@ export class Publisher {
    * there is no end of a run to refuse them at.
    */
   reconsider(): Promise<void> {
-    if (this.parked.size === 0) return Promise.resolve();
-    const p = this.recording.then(() => this.record());
+    return this.parked.size === 0 ? Promise.resolve() : this.inTurn(() => this.record());
+  }
+
+  /** Runs `fn` after what is recorded or withdrawn before it: one change of the content at a time. */
+  private inTurn<T>(fn: () => T | Promise<T>): Promise<T> {
+    const p = this.recording.then(fn);
     this.recording = p.catch(() => {});
     return p;
   }

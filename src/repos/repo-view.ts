@@ -37,12 +37,7 @@ export async function loadRepoView(db: Kysely<Database>, repo: string): Promise<
     if (a.kind !== "rpm" || !a.name) continue;
     const source = sourceOf.get(a.build_id)!;
     rpms.set(index.provider(source, a.name), a);
-    index.addRpm(
-      source,
-      a.name,
-      fromJson("strings", a.provides ?? "[]", "artifacts.provides"),
-      fromJson("strings", a.files ?? "[]", "artifacts.files"),
-    );
+    index.addRpm(source, a.name, strings(a, "provides"), strings(a, "files"));
   }
   const demoted = new Set(
     (
@@ -66,6 +61,10 @@ export async function loadRepoView(db: Kysely<Database>, repo: string): Promise<
   return { content, index, rpms, requires: new Map(), demoted, damaged };
 }
 
+function strings(a: ArtifactRow | undefined, column: "provides" | "requires" | "files"): string[] {
+  return fromJson("strings", a?.[column] ?? "[]", `artifacts.${column}`);
+}
+
 export interface RootPlan {
   packages: RootPackage[];
   unsatisfied: Unsatisfied[];
@@ -78,13 +77,7 @@ export function rootFor(view: RepoView, pkg: SourcePackage, isHost: (name: strin
     isHost,
     requiresOf: (p) => {
       let r = view.requires.get(p);
-      if (!r)
-        view.requires.set(
-          p,
-          (r = parseRequirements(
-            fromJson("strings", view.rpms.get(p)?.requires ?? "[]", "artifacts.requires"),
-          )),
-        );
+      if (!r) view.requires.set(p, (r = parseRequirements(strings(view.rpms.get(p), "requires"))));
       return r;
     },
   });

@@ -33,10 +33,8 @@ export class Repositories {
   /** Runs `fn` for `repo` after whatever is under way for it. */
   private serial<T>(repo: string, fn: () => Promise<T>): Promise<T> {
     const p = (this.chains.get(repo) ?? Promise.resolve()).then(fn);
-    this.chains.set(
-      repo,
-      p.catch(() => undefined),
-    );
+    const settled = p.catch(() => undefined);
+    this.chains.set(repo, settled);
     return p;
   }
 
