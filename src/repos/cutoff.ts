@@ -12,10 +12,7 @@ export interface CutoffCheck {
   comparison: Comparison;
 }
 
-/**
- * Compares a new build's binary RPMs (files on disk) with the published build of `pkg`; undefined
- * when nothing of it is published yet (a first build always publishes).
- */
+/** The new build's RPMs (files) against the published build of `pkg`; undefined when none is published. */
 export async function checkCutoff(
   ws: Workspace,
   view: RepoView,

@@ -116,10 +116,7 @@ export async function recordPromotion(ctx: PublishContext, r: PromoteRequest): P
   return moved;
 }
 
-/**
- * Checks and records a demotion (a rollback): the repository goes back to the build of `pkg` it
- * held before the current one, or drops the package when there was none.
- */
+/** Checks and records a demotion: `pkg` goes back to the build held before the current one, or out. */
 export async function recordDemotion(
   ctx: PublishContext,
   r: { package: string; repo: string; actor: string; reason?: string },
@@ -194,10 +191,7 @@ async function enteredAt(
   return held ? new Date(held.published_at) : undefined;
 }
 
-/**
- * The repository's closure with `content`: every Requires met inside it (or by the host). When it is
- * not, the error names what would be missing and which packages of `from` provide it.
- */
+/** Refuses `content` unless its closure holds; the error names what is missing and what in `from` has it. */
 async function refuseBrokenClosure(
   ctx: PublishContext,
   repo: string,

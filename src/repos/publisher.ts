@@ -57,10 +57,7 @@ export class Publisher {
     return this.inTurn(() => this.record(pkg, buildId));
   }
 
-  /**
-   * Runs `fn` (which records a change of the repository's content: a demotion) between
-   * publications, then reads the repository again and has the change written.
-   */
+  /** Runs `fn` (a change of the content: a demotion) between publications, then has the change written. */
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const out = await this.inTurn(fn);
     this.view = await loadRepoView(this.ctx.db, this.repo);
@@ -68,10 +65,7 @@ export class Publisher {
     return out;
   }
 
-  /**
-   * Takes a parked build back (its publish job was cancelled): it will not be published. Runs
-   * between publications; says whether it was parked here.
-   */
+  /** Takes back a parked build (its publish job was cancelled) between publications; says if it was. */
   withdraw(pkg: string, buildId: number): Promise<boolean> {
     return this.inTurn(() => this.parked.get(pkg) === buildId && this.parked.delete(pkg));
   }
@@ -96,11 +90,7 @@ export class Publisher {
     this.parked.clear();
   }
 
-  /**
-   * Looks at the parked packages again: those whose missing Requires are no longer coming (what
-   * would provide them failed or was cancelled) are refused now. For a long-running server, where
-   * there is no end of a run to refuse them at.
-   */
+  /** Refuses the parked packages whose missing Requires are no longer coming (a server's run has no end). */
   reconsider(): Promise<void> {
     return this.parked.size === 0 ? Promise.resolve() : this.inTurn(() => this.record());
   }

@@ -48,10 +48,7 @@ export class Repositories {
     });
   }
 
-  /**
-   * Writes the snapshot of every repository but the first (the publisher's) whose disk lags its
-   * database: after a scrub took a damaged file out, once the file is good again.
-   */
+  /** Rewrites every repository but the first whose disk lags its database (a scrub took a file out). */
   async catchUp(): Promise<{ repo: string; error: string }[]> {
     const ctx = this.ctx;
     const failed: { repo: string; error: string }[] = [];

@@ -22,10 +22,7 @@ const QF =
   "@ %{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCEPACKAGE}\\t%{SOURCERPM}\\n" +
   "[P %{PROVIDENEVRS}\\n][R %{REQUIRENEVRS}\\n][F %{FILENAMES}\\n]";
 
-/**
- * The headers of `files`, which must be RPMs (checked first: see assertRpmFile); `shown` names a
- * file in errors (its path inside the build, say).
- */
+/** The headers of `files`, which must be RPMs (see assertRpmFile); `shown` names a file in errors. */
 export async function queryRpms(files: string[], shown?: (f: string) => string): Promise<RpmHeader[]> {
   if (files.length === 0) return [];
   await assertRpmFiles(files, shown);
