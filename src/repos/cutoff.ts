@@ -20,11 +20,10 @@ export async function checkCutoff(
   rpmFiles: readonly string[],
 ): Promise<CutoffCheck | undefined> {
   const published = view.content.get(pkg);
-  if (published === undefined || rpmFiles.length === 0) return undefined;
+  // A published build whose files were found damaged (and taken out) is replaced, not compared.
+  if (published === undefined || rpmFiles.length === 0 || view.damaged.has(published)) return undefined;
   const old = (await artifactsOf(ws.db, [published])).filter((a) => a.kind === "rpm");
   if (old.length === 0) return undefined;
-  // A published build whose files were found damaged (and taken out) is replaced, not compared.
-  if (view.damaged.has(published)) return undefined;
   for (const a of old) if (!(await ws.store.has(a.sha256))) return undefined;
   // The published RPMs are read where the store keeps them; each was verified when stored.
   const [before, after] = await Promise.all([

@@ -47,21 +47,8 @@ export async function buildHostProvides(
   const top = await mkdtemp(join(scratch, "host-provides-"));
   const spec = join(top, `${HOST_PROVIDES_NAME}.spec`);
   await writeFile(spec, hostProvidesSpec(setName, release, capabilities));
-  await exec(
-    [
-      "rpmbuild",
-      "-bb",
-      "--nodeps",
-      "--define",
-      `_topdir ${top}`,
-      "--define",
-      `_tmppath ${top}`,
-      "--define",
-      "_buildhost kiln",
-      spec,
-    ],
-    { env: rpmEnv() },
-  );
+  const defines = [`_topdir ${top}`, `_tmppath ${top}`, "_buildhost kiln"].flatMap((d) => ["--define", d]);
+  await exec(["rpmbuild", "-bb", "--nodeps", ...defines, spec], { env: rpmEnv() });
   const dir = join(top, "RPMS", "noarch");
   const rpm = (await readdir(dir)).find((f) => f.endsWith(".rpm"));
   if (!rpm) throw new Error(`rpmbuild made no ${HOST_PROVIDES_NAME} package in ${dir}`);

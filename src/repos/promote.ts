@@ -51,26 +51,19 @@ export class PromotionRefusedError extends UserError {
 /** Checks and records a promotion; returns what moved. The target's snapshot is the caller's to write. */
 export async function recordPromotion(ctx: PublishContext, r: PromoteRequest): Promise<Moved[]> {
   const repos = ctx.config.repositories;
+  const names = repos.map((x) => x.name);
   const target = repos.find((x) => x.name === r.to);
-  if (!target) {
+  if (!target)
+    throw new UserError("USAGE", `no repository ${r.to} in kiln.yaml (it has ${names.join(", ")})`);
+  if (r.to === names[0]) {
+    const later = names.slice(1).join(", ") || "none in kiln.yaml";
     throw new UserError(
       "USAGE",
-      `no repository ${r.to} in kiln.yaml (it has ${repos.map((x) => x.name).join(", ")})`,
+      `builds publish to ${r.to}: promotion copies builds from it to the repositories after it (${later})`,
     );
   }
-  if (r.to === repos[0]!.name) {
-    throw new UserError(
-      "USAGE",
-      `builds publish to ${r.to}: promotion copies builds from it to the repositories after it (${
-        repos
-          .slice(1)
-          .map((x) => x.name)
-          .join(", ") || "none in kiln.yaml"
-      })`,
-    );
-  }
-  const from = r.from ?? target.promote?.from?.[0] ?? repos[0]!.name;
-  if (!repos.some((x) => x.name === from)) throw new UserError("USAGE", `no repository ${from} in kiln.yaml`);
+  const from = r.from ?? target.promote?.from?.[0] ?? names[0]!;
+  if (!names.includes(from)) throw new UserError("USAGE", `no repository ${from} in kiln.yaml`);
   const now = r.now ?? new Date();
   const db = ctx.db;
   const source = await repositoryContent(db, from);

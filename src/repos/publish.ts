@@ -8,8 +8,8 @@
 //    atomic rename. Clients never see half-written metadata; a kiln killed at any point leaves
 //    the last good snapshot in place, and the next run writes what the database says is missing.
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, readlinkSync } from "node:fs";
-import { mkdir, readdir, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, readdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Kysely } from "kysely";
 import type { ArtifactStore } from "../artifacts/store.js";
@@ -17,7 +17,7 @@ import type { DataDir } from "../context/data-dir.js";
 import type { SetConfig } from "../config/set-config.js";
 import { hostMatcher } from "../core/providers.js";
 import { checkRepoClosure, type ClosureReport, type RepoPackage } from "../core/repo-closure.js";
-import { artifactsOf } from "../db/builds.js";
+import { artifactsOf, toBuiltBinary } from "../db/builds.js";
 import { commitContent, commitSnapshot, getRepository, heldBuilds, repositoryContent } from "../db/repos.js";
 import type { ArtifactRow, Database } from "../db/schema.js";
 import { createrepo } from "../rpm/createrepo.js";
@@ -87,8 +87,8 @@ export async function writeSnapshot(ctx: PublishContext, repo: string): Promise<
   const row = await getRepository(ctx.db, repo);
   if (!row) throw new Error(`repository ${repo} is not in the database`);
   if (row.snapshot_content_version === row.content_version) {
-    if (row.snapshot === 0 || currentTarget(ctx.data.repoPath(repo)) === snapshotTarget(repo, row.snapshot))
-      return undefined;
+    const linked = await readlink(ctx.data.repoPath(repo)).catch(() => undefined);
+    if (row.snapshot === 0 || linked === snapshotTarget(repo, row.snapshot)) return undefined;
     if (existsSync(snapshotPath(ctx.data, repo, row.snapshot))) {
       await pointAt(ctx.data, repo, row.snapshot); // a crash fell between writing it and linking it
       return undefined;
@@ -214,19 +214,14 @@ async function signedCopy(ctx: PublishContext, f: RepoFile, key: string): Promis
     await ctx.store.materialize(f.sha256, unsigned);
     const signed = join(scratch, f.filename);
     await signRpm(unsigned, signed, key);
-    const stored = await ctx.store.put(signed);
+    const { sha256: signed_sha256 } = await ctx.store.put(signed);
+    const created_at = new Date().toISOString();
     await ctx.db
       .insertInto("signed_artifacts")
-      .values({
-        sha256: f.sha256,
-        key,
-        signed_sha256: stored.sha256,
-        filename: f.filename,
-        created_at: new Date().toISOString(),
-      })
-      .onConflict((oc) => oc.columns(["sha256", "key"]).doUpdateSet({ signed_sha256: stored.sha256 }))
+      .values({ sha256: f.sha256, key, signed_sha256, filename: f.filename, created_at })
+      .onConflict((oc) => oc.columns(["sha256", "key"]).doUpdateSet({ signed_sha256 }))
       .execute();
-    return { sha256: stored.sha256, filename: f.filename };
+    return { sha256: signed_sha256, filename: f.filename };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -260,14 +255,6 @@ function readManifest(dir: string): Record<string, string> {
   }
 }
 
-function currentTarget(link: string): string | undefined {
-  try {
-    return readlinkSync(link);
-  } catch {
-    return undefined;
-  }
-}
-
 async function pointAt(data: DataDir, repo: string, snapshot: number): Promise<void> {
   const link = data.repoPath(repo);
   const tmp = join(dirname(link), `.${repo}.link-${randomUUID()}`);
@@ -287,11 +274,14 @@ async function prune(data: DataDir, repo: string, current: number): Promise<void
 /** A repository's RPMs (the builds `content` names) as the closure check sees them. */
 export function toRepoPackage(content: ReadonlyMap<string, number>): (a: ArtifactRow) => RepoPackage {
   const sourceOf = new Map([...content].map(([pkg, id]) => [id, pkg]));
-  return (a) => ({
-    source: sourceOf.get(a.build_id) ?? "",
-    binary: a.name ?? a.filename,
-    provides: fromJson("strings", a.provides ?? "[]", "artifacts.provides"),
-    requires: fromJson("strings", a.requires ?? "[]", "artifacts.requires"),
-    files: fromJson("strings", a.files ?? "[]", "artifacts.files"),
-  });
+  return (a) => {
+    const { provides, requires, files } = toBuiltBinary(a);
+    return {
+      source: sourceOf.get(a.build_id) ?? "",
+      binary: a.name ?? a.filename,
+      provides,
+      requires,
+      files,
+    };
+  };
 }

@@ -131,11 +131,8 @@ export class Publisher {
           if (reqs.every((r) => this.comingFor(r, p))) this.parked.set(p, id);
           else {
             this.parked.delete(p);
-            await this.hooks.refused(
-              p,
-              id,
-              `not published: nothing in ${this.repo} provides ${reqs.join(", ")} (add it to the set, or to host.provides in kiln.yaml)`,
-            );
+            const why = `not published: nothing in ${this.repo} provides ${reqs.join(", ")} (add it to the set, or to host.provides in kiln.yaml)`;
+            await this.hooks.refused(p, id, why);
           }
         }
       }

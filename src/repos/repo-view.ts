@@ -39,26 +39,24 @@ export async function loadRepoView(db: Kysely<Database>, repo: string): Promise<
     rpms.set(index.provider(source, a.name), a);
     index.addRpm(source, a.name, strings(a, "provides"), strings(a, "files"));
   }
-  const demoted = new Set(
-    (
-      await db
-        .selectFrom("repo_history")
-        .select("previous_build_id")
-        .where("repo", "=", repo)
-        .where("action", "=", "demote")
-        .execute()
-    ).map((r) => r.previous_build_id!),
-  );
-  const damaged = new Set(
-    (
-      await db
-        .selectFrom("artifacts")
-        .select("build_id")
-        .where("sha256", "in", (q) => q.selectFrom("damaged_artifacts").select("sha256"))
-        .execute()
-    ).map((r) => r.build_id),
-  );
-  return { content, index, rpms, requires: new Map(), demoted, damaged };
+  const demotions = await db
+    .selectFrom("repo_history")
+    .select("previous_build_id")
+    .where((eb) => eb.and({ repo, action: "demote" }))
+    .execute();
+  const damaged = await db
+    .selectFrom("artifacts")
+    .select("build_id")
+    .where("sha256", "in", (q) => q.selectFrom("damaged_artifacts").select("sha256"))
+    .execute();
+  return {
+    content,
+    index,
+    rpms,
+    requires: new Map(),
+    demoted: new Set(demotions.map((r) => r.previous_build_id!)),
+    damaged: new Set(damaged.map((r) => r.build_id)),
+  };
 }
 
 function strings(a: ArtifactRow | undefined, column: "provides" | "requires" | "files"): string[] {

@@ -77,7 +77,8 @@ export async function scrub(o: ScrubOptions): Promise<ScrubReport> {
   const total = shas.size + repoFiles.length;
   let done = 0;
   let bytes = 0;
-  const report: ScrubReport = { files: 0, bytes: 0, ms: 0, damaged: [], missing: [], known: [] };
+  const damaged: Damage[] = [];
+  const missing: string[] = [];
   const known = new Set(
     (await db.selectFrom("damaged_artifacts").select("sha256").execute()).map((r) => r.sha256),
   );
@@ -93,16 +94,16 @@ export async function scrub(o: ScrubOptions): Promise<ScrubReport> {
   const seenInodes = new Set<string>();
   /** One entry per damaged artifact, with every place it was found. */
   const add = (d: Damage): void => {
-    const same = report.damaged.find((x) => x.sha256 === d.sha256);
+    const same = damaged.find((x) => x.sha256 === d.sha256);
     if (same) same.places.push(...d.places);
-    else report.damaged.push(d);
+    else damaged.push(d);
   };
   for (const sha of [...shas].sort()) {
     const path = o.store.path(sha);
     const st = statSync(path, { throwIfNoEntry: false });
     if (!st) {
       if (known.has(sha)) knownStill.add(sha);
-      else report.missing.push(sha);
+      else missing.push(sha);
       tick();
       continue;
     }
@@ -125,17 +126,13 @@ export async function scrub(o: ScrubOptions): Promise<ScrubReport> {
     bytes += st.size;
     if (actual !== f.sha256) {
       // Found before and still without a good copy: not news (the copy is not served).
-      const foundNow = report.damaged.some((d) => d.sha256 === f.sha256);
+      const foundNow = damaged.some((d) => d.sha256 === f.sha256);
       if (known.has(f.sha256) && !foundNow && !existsSync(o.store.path(f.sha256))) knownStill.add(f.sha256);
       else add(await deal(o, f.sha256, f.path, f.where, actual, o.store.path(f.sha256)));
     }
     tick();
   }
-  report.known = [...knownStill].sort();
-  report.files = done;
-  report.bytes = bytes;
-  report.ms = performance.now() - t0;
-  return report;
+  return { files: done, bytes, ms: performance.now() - t0, damaged, missing, known: [...knownStill].sort() };
 }
 
 /** Repairs a damaged file from a good copy, or takes it out; names the builds it belongs to. */

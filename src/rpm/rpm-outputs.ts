@@ -2,9 +2,7 @@
 // scriptlets, triggers and files with their digests. One `rpm -qp` for many files.
 import { randomBytes } from "node:crypto";
 import type { RpmOutput } from "../core/equivalence.js";
-import { exec } from "../util/exec.js";
-import { assertRpmFiles } from "./rpm-file.js";
-import { rpmEnv } from "./rpm-query.js";
+import { rpmQuery } from "./rpm-query.js";
 
 const DEPS: Record<string, string> = {
   provides: "PROVIDENEVRS",
@@ -38,12 +36,8 @@ function queryFormat(m: string): string {
 
 export async function readOutputs(files: readonly string[]): Promise<RpmOutput[]> {
   if (files.length === 0) return [];
-  await assertRpmFiles(files);
   const m = `@@kiln-${randomBytes(8).toString("hex")}`;
-  const qf = queryFormat(m);
-  const { stdout } = await exec(["rpm", "-qp", "--nomanifest", "--nosignature", "--qf", qf, ...files], {
-    env: rpmEnv(),
-  });
+  const stdout = await rpmQuery(files, queryFormat(m));
   const out: RpmOutput[] = [];
   let cur: RpmOutput | undefined;
   let script: { name: string; lines: string[] } | undefined;

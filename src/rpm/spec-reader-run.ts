@@ -107,21 +107,18 @@ function runOnce(files: string[], command: ReaderCommand, limits: ReaderLimits):
       } catch {
         value = undefined;
       }
-      if (!ready) {
-        if ((value as { ready?: unknown } | undefined)?.ready === true) {
-          ready = true;
-          arm();
-          return;
-        }
-      } else {
-        const r = value as RawSpec | undefined;
-        // Results come in the order asked: one naming another spec is not the reader's own.
-        if (r && typeof r === "object" && r.file === files[results.length]) {
-          results.push(r);
-          if (results.length < files.length) arm();
-          else clearTimeout(timer);
-          return;
-        }
+      const r = value as (RawSpec & { ready?: unknown }) | null | undefined;
+      if (!ready && r?.ready === true) {
+        ready = true;
+        arm();
+        return;
+      }
+      // Results come in the order asked: one naming another spec is not the reader's own.
+      if (ready && r && typeof r === "object" && r.file === files[results.length]) {
+        results.push(r);
+        if (results.length < files.length) arm();
+        else clearTimeout(timer);
+        return;
       }
       stop({
         code: "SPEC_READER_STOPPED",

@@ -4,7 +4,7 @@
 import { lstatSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
-import type { PackageConfig } from "../config/package-config.js";
+import { PACKAGE_CONFIG_FILE, readPackageConfig, type PackageConfig } from "../config/package-config.js";
 import type { SetConfig } from "../config/set-config.js";
 import type { SourcePackage } from "../core/package.js";
 import { getCachedSpecs, getSetSnapshot, putCachedSpecs, putSetSnapshot } from "../db/spec-cache.js";
@@ -23,7 +23,6 @@ import {
   serializeInterpreted,
   type Interpreted,
 } from "./interpret-spec.js";
-import { readPackageConfigs } from "./package-configs.js";
 import {
   asPackageError,
   checkPackageFiles,
@@ -134,15 +133,9 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
   const keys = entries.map((e) => e.snap.key);
   const cached = await getCachedSpecs(opts.db, keys);
   const toRead = entries.filter((e) => !cached.has(e.snap.key));
-  const read = await readSpecs(
-    toRead.map((e) => e.specFile),
-    {
-      baseDir: setDir,
-      defines,
-      sandbox: opts.sandbox,
-      ...(opts.specTimeoutMs !== undefined ? { timeoutMs: opts.specTimeoutMs } : {}),
-    },
-  );
+  const timeout = opts.specTimeoutMs !== undefined ? { timeoutMs: opts.specTimeoutMs } : {};
+  const specFiles = toRead.map((e) => e.specFile);
+  const read = await readSpecs(specFiles, { baseDir: setDir, defines, sandbox: opts.sandbox, ...timeout });
   const fresh: { key: string; data: string }[] = [];
   const readByFile = new Map(read.map((r) => [r.file, r]));
 
@@ -216,9 +209,19 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
       }
     }
   }
-  const packageConfigs = await readPackageConfigs(setDir, dirs, config.pipeline, (dir, e) =>
-    fail(dir, `packages/${dir}/${dir}.spec`, e),
-  );
+  // Each package's own packages/<name>/kiln.yaml, read every time (it is small; a stat would cost as
+  // much): a bad one (a link, oversize, bad YAML, a wrong key) makes its package unusable, as a bad
+  // spec does, and the others load.
+  const packageConfigs = new Map<string, PackageConfig>();
+  for (const dir of dirs) {
+    const file = `packages/${dir}/${PACKAGE_CONFIG_FILE}`;
+    try {
+      const c = await readPackageConfig(join(setDir, file), file, config.pipeline);
+      if (c) packageConfigs.set(dir, c);
+    } catch (e) {
+      fail(dir, `packages/${dir}/${dir}.spec`, asPackageError(e, file));
+    }
+  }
   const usable = packages.filter((p) => !broken.has(p.name));
   return {
     dir: setDir,
