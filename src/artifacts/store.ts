@@ -31,19 +31,13 @@ export class ArtifactStore {
     );
   }
 
-  /**
-   * Copies a file into the store (checking `expected` when given) and returns its address. A
-   * symbolic link is refused, never followed: what is stored is what a build made.
-   */
+  /** Copies a file into the store (checking `expected`); a link is refused, never followed. */
   async put(file: string, expected?: string): Promise<StoredArtifact> {
     const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
     return this.putStream(fh.createReadStream(), expected, file);
   }
 
-  /**
-   * Stores what `source` yields, hashing as it is written; with `expected`, nothing is stored
-   * unless the bytes have that sha256 (an upload from an agent, say).
-   */
+  /** Stores what `source` yields, hashing as it writes; with `expected`, only bytes with that sha256. */
   async putStream(
     source: AsyncIterable<Uint8Array>,
     expected?: string,

@@ -75,12 +75,8 @@ export class BuildRootCache {
       await initRoot(tmp);
       const incoming = join(this.dir, `.tmp-${randomUUID()}-rpms`);
       try {
-        const files: string[] = [];
-        for (const p of packages) {
-          const f = join(incoming, p.filename);
-          await this.store.materialize(p.sha256, f);
-          files.push(f);
-        }
+        const files = packages.map((p) => join(incoming, p.filename));
+        for (const [i, p] of packages.entries()) await this.store.materialize(p.sha256, files[i]!);
         await installIntoRoot(tmp, files);
       } finally {
         await rm(incoming, { recursive: true, force: true });
@@ -95,10 +91,7 @@ export class BuildRootCache {
           if (!existsSync(join(d, triplet))) await symlink(".", join(d, triplet));
         }
       }
-      await writeFile(
-        join(tmp, ".kiln-buildroot.json"),
-        JSON.stringify({ packages: packages.map((p) => ({ ...p })) }, null, 1),
-      );
+      await writeFile(join(tmp, ".kiln-buildroot.json"), JSON.stringify({ packages }, null, 1));
       await mkdir(this.dir, { recursive: true });
       try {
         await rename(tmp, template);

@@ -48,10 +48,7 @@ export async function changedBetween(dir: string, from: string, to: string): Pro
   return { packages: [...packages].sort(), config, subject };
 }
 
-/**
- * Brings the working tree up to its upstream branch (`git pull --ff-only`) when it has one; says
- * what happened. A set without an upstream is where its maintainers commit: nothing to fetch.
- */
+/** `git pull --ff-only` when the set has an upstream; without one it is where its maintainers commit. */
 export async function pullUpstream(dir: string): Promise<"pulled" | "no upstream"> {
   try {
     await git(dir, ["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"]);

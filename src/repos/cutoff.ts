@@ -12,10 +12,7 @@ export interface CutoffCheck {
   comparison: Comparison;
 }
 
-/**
- * Compares a new build's binary RPMs (files on disk) with the published build of `pkg`; undefined
- * when nothing of it is published yet (a first build always publishes).
- */
+/** The new build's RPMs (files) against the published build of `pkg`; undefined when none is published. */
 export async function checkCutoff(
   ws: Workspace,
   view: RepoView,
@@ -23,11 +20,10 @@ export async function checkCutoff(
   rpmFiles: readonly string[],
 ): Promise<CutoffCheck | undefined> {
   const published = view.content.get(pkg);
-  if (published === undefined || rpmFiles.length === 0) return undefined;
+  // A published build whose files were found damaged (and taken out) is replaced, not compared.
+  if (published === undefined || rpmFiles.length === 0 || view.damaged.has(published)) return undefined;
   const old = (await artifactsOf(ws.db, [published])).filter((a) => a.kind === "rpm");
   if (old.length === 0) return undefined;
-  // A published build whose files were found damaged (and taken out) is replaced, not compared.
-  if (view.damaged.has(published)) return undefined;
   for (const a of old) if (!(await ws.store.has(a.sha256))) return undefined;
   // The published RPMs are read where the store keeps them; each was verified when stored.
   const [before, after] = await Promise.all([

@@ -3,7 +3,7 @@
 // rtld(GNU_HASH), /usr/bin/pkg-config) are provided by one generated noarch package, so that a
 // dnf client can resolve every Requires. Only the capabilities listed in kiln.yaml's
 // host.provides are ever put in it.
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { exec } from "../util/exec.js";
 import { rpmEnv } from "../rpm/rpm-query.js";
@@ -47,27 +47,10 @@ export async function buildHostProvides(
   const top = await mkdtemp(join(scratch, "host-provides-"));
   const spec = join(top, `${HOST_PROVIDES_NAME}.spec`);
   await writeFile(spec, hostProvidesSpec(setName, release, capabilities));
-  await exec(
-    [
-      "rpmbuild",
-      "-bb",
-      "--nodeps",
-      "--define",
-      `_topdir ${top}`,
-      "--define",
-      `_tmppath ${top}`,
-      "--define",
-      "_buildhost kiln",
-      spec,
-    ],
-    { env: rpmEnv() },
-  );
+  const defines = [`_topdir ${top}`, `_tmppath ${top}`, "_buildhost kiln"].flatMap((d) => ["--define", d]);
+  await exec(["rpmbuild", "-bb", "--nodeps", ...defines, spec], { env: rpmEnv() });
   const dir = join(top, "RPMS", "noarch");
   const rpm = (await readdir(dir)).find((f) => f.endsWith(".rpm"));
   if (!rpm) throw new Error(`rpmbuild made no ${HOST_PROVIDES_NAME} package in ${dir}`);
   return join(dir, rpm);
-}
-
-export async function removeScratch(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
 }

@@ -3,15 +3,13 @@
 // audited in the repository's history. Recording is separate from writing the snapshot, as for
 // publishing: the caller writes it (or has its publisher write it).
 import type { Kysely } from "kysely";
-import { checkRepoClosure } from "../core/repo-closure.js";
 import { promotionRefusals } from "../core/promotion.js";
-import { hostMatcher } from "../core/providers.js";
 import { artifactsOf } from "../db/builds.js";
 import { commitContent, heldBuilds, repositoryContent } from "../db/repos.js";
 import type { BuildRow, Database } from "../db/schema.js";
 import { sha256File } from "../util/hash.js";
 import { UserError } from "../util/errors.js";
-import { toRepoPackage, type PublishContext } from "./publish.js";
+import { closureOf, toRepoPackage, type PublishContext } from "./publish.js";
 import { fromJson } from "../db/json-columns.js";
 
 export interface PromoteRequest {
@@ -53,26 +51,19 @@ export class PromotionRefusedError extends UserError {
 /** Checks and records a promotion; returns what moved. The target's snapshot is the caller's to write. */
 export async function recordPromotion(ctx: PublishContext, r: PromoteRequest): Promise<Moved[]> {
   const repos = ctx.config.repositories;
+  const names = repos.map((x) => x.name);
   const target = repos.find((x) => x.name === r.to);
-  if (!target) {
+  if (!target)
+    throw new UserError("USAGE", `no repository ${r.to} in kiln.yaml (it has ${names.join(", ")})`);
+  if (r.to === names[0]) {
+    const later = names.slice(1).join(", ") || "none in kiln.yaml";
     throw new UserError(
       "USAGE",
-      `no repository ${r.to} in kiln.yaml (it has ${repos.map((x) => x.name).join(", ")})`,
+      `builds publish to ${r.to}: promotion copies builds from it to the repositories after it (${later})`,
     );
   }
-  if (r.to === repos[0]!.name) {
-    throw new UserError(
-      "USAGE",
-      `builds publish to ${r.to}: promotion copies builds from it to the repositories after it (${
-        repos
-          .slice(1)
-          .map((x) => x.name)
-          .join(", ") || "none in kiln.yaml"
-      })`,
-    );
-  }
-  const from = r.from ?? target.promote?.from?.[0] ?? repos[0]!.name;
-  if (!repos.some((x) => x.name === from)) throw new UserError("USAGE", `no repository ${from} in kiln.yaml`);
+  const from = r.from ?? target.promote?.from?.[0] ?? names[0]!;
+  if (!names.includes(from)) throw new UserError("USAGE", `no repository ${from} in kiln.yaml`);
   const now = r.now ?? new Date();
   const db = ctx.db;
   const source = await repositoryContent(db, from);
@@ -103,16 +94,11 @@ export async function recordPromotion(ctx: PublishContext, r: PromoteRequest): P
     );
     moved.push({ package: p.name, build: build.id, evr: build.evr, previous: content.get(p.name) ?? null });
   }
-  if (reasons.length > 0) {
-    throw new PromotionRefusedError(`promotion to ${r.to} refused`, reasons);
-  }
+  if (reasons.length > 0) throw new PromotionRefusedError(`promotion to ${r.to} refused`, reasons);
   for (const m of moved) content.set(m.package, m.build);
   await refuseBrokenClosure(ctx, r.to, content, "promoting", from, source);
   // The exact bytes that were tested: each artifact is checked again before it moves.
-  await verifyArtifacts(
-    ctx,
-    moved.map((m) => m.build),
-  );
+  await verifyArtifacts(ctx, ...moved.map((m) => m.build));
   if (r.dryRun) return moved;
   await commitContent(db, r.to, content, {
     action: "promote",
@@ -123,10 +109,7 @@ export async function recordPromotion(ctx: PublishContext, r: PromoteRequest): P
   return moved;
 }
 
-/**
- * Checks and records a demotion (a rollback): the repository goes back to the build of `pkg` it
- * held before the current one, or drops the package when there was none.
- */
+/** Checks and records a demotion: `pkg` goes back to the build held before the current one, or out. */
 export async function recordDemotion(
   ctx: PublishContext,
   r: { package: string; repo: string; actor: string; reason?: string },
@@ -144,7 +127,7 @@ export async function recordDemotion(
   if (previous !== undefined) content.set(r.package, previous);
   else content.delete(r.package);
   await refuseBrokenClosure(ctx, r.repo, content, "demoting", r.repo, new Map());
-  if (previous !== undefined) await verifyArtifacts(ctx, [previous]);
+  if (previous !== undefined) await verifyArtifacts(ctx, previous);
   await commitContent(db, r.repo, content, { action: "demote", actor: r.actor, reason: r.reason ?? null });
   const b = previous !== undefined ? await getBuildRow(db, previous) : undefined;
   return { package: r.package, build: previous ?? 0, evr: b?.evr ?? "", previous: current };
@@ -188,9 +171,7 @@ async function enteredAt(
   const row = await db
     .selectFrom("repo_history")
     .select("created_at")
-    .where("repo", "=", repo)
-    .where("package", "=", pkg)
-    .where("build_id", "=", build)
+    .where((eb) => eb.and({ repo, package: pkg, build_id: build }))
     .orderBy("id", "desc")
     .executeTakeFirst();
   if (row) return new Date(row.created_at);
@@ -198,17 +179,12 @@ async function enteredAt(
   const held = await db
     .selectFrom("repo_packages")
     .select("published_at")
-    .where("repo", "=", repo)
-    .where("package", "=", pkg)
-    .where("build_id", "=", build)
+    .where((eb) => eb.and({ repo, package: pkg, build_id: build }))
     .executeTakeFirst();
   return held ? new Date(held.published_at) : undefined;
 }
 
-/**
- * The repository's closure with `content`: every Requires met inside it (or by the host). When it is
- * not, the error names what would be missing and which packages of `from` provide it.
- */
+/** Refuses `content` unless its closure holds; the error names what is missing and what in `from` has it. */
 async function refuseBrokenClosure(
   ctx: PublishContext,
   repo: string,
@@ -217,35 +193,38 @@ async function refuseBrokenClosure(
   from: string,
   source: ReadonlyMap<string, number>,
 ): Promise<void> {
-  const report = await closureReport(ctx, content);
+  const { report } = await closureOf(ctx, content);
   if (report.missing.length === 0) return;
   // Which packages of the source repository would bring what is missing, and what they need in
   // turn, until nothing more is missing (or nothing more can be offered).
   const suggest = new Set<string>();
   if (source.size > 0) {
-    const offered = (await artifactsOf(ctx.db, [...source.values()])).filter((a) => a.kind === "rpm");
-    const owner = new Map([...source].map(([pkg, id]) => [id, pkg]));
+    const offered = (await artifactsOf(ctx.db, [...source.values()]))
+      .filter((a) => a.kind === "rpm")
+      .map(toRepoPackage(source));
     let missing = report.missing;
     const widened = new Map(content);
     for (let round = 0; round < 50 && missing.length > 0; round++) {
       let added = false;
       for (const m of missing) {
         const name = m.requirement.split(/\s/)[0]!;
-        for (const a of offered) {
-          const provides = fromJson("strings", a.provides ?? "[]", "artifacts.provides");
-          const files = fromJson("strings", a.files ?? "[]", "artifacts.files");
-          if (a.name === name || provides.some((p) => p.split(/\s/)[0] === name) || files.includes(name)) {
-            const pkg = owner.get(a.build_id);
-            if (pkg && widened.get(pkg) !== a.build_id) {
-              widened.set(pkg, a.build_id);
-              suggest.add(pkg);
-              added = true;
-            }
+        for (const o of offered) {
+          const id = source.get(o.source)!;
+          if (
+            o.binary !== name &&
+            !o.provides.some((p) => p.split(/\s/)[0] === name) &&
+            !o.files.includes(name)
+          )
+            continue;
+          if (widened.get(o.source) !== id) {
+            widened.set(o.source, id);
+            suggest.add(o.source);
+            added = true;
           }
         }
       }
       if (!added) break;
-      missing = (await closureReport(ctx, widened)).missing;
+      missing = (await closureOf(ctx, widened)).report.missing;
     }
   }
   const list = report.missing.map((m) => `${m.requirement} (required by ${m.neededBy})`);
@@ -261,16 +240,8 @@ async function refuseBrokenClosure(
   );
 }
 
-async function closureReport(
-  ctx: PublishContext,
-  content: ReadonlyMap<string, number>,
-): Promise<ReturnType<typeof checkRepoClosure>> {
-  const rpms = (await artifactsOf(ctx.db, [...content.values()])).filter((a) => a.kind === "rpm");
-  return checkRepoClosure(rpms.map(toRepoPackage(content)), hostMatcher(ctx.config.host.provides));
-}
-
 /** Every artifact of the builds still has its sha256 (the bytes that were tested are the bytes that move). */
-async function verifyArtifacts(ctx: PublishContext, builds: number[]): Promise<void> {
+async function verifyArtifacts(ctx: PublishContext, ...builds: number[]): Promise<void> {
   for (const a of await artifactsOf(ctx.db, builds)) {
     if (a.kind !== "rpm") continue;
     const path = ctx.store.path(a.sha256);

@@ -8,22 +8,22 @@
 //    atomic rename. Clients never see half-written metadata; a kiln killed at any point leaves
 //    the last good snapshot in place, and the next run writes what the database says is missing.
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, readlinkSync } from "node:fs";
-import { mkdir, readdir, rename, rm, symlink, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, readdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import type { Kysely } from "kysely";
 import type { ArtifactStore } from "../artifacts/store.js";
 import type { DataDir } from "../context/data-dir.js";
 import type { SetConfig } from "../config/set-config.js";
 import { hostMatcher } from "../core/providers.js";
 import { checkRepoClosure, type ClosureReport, type RepoPackage } from "../core/repo-closure.js";
-import { artifactsOf } from "../db/builds.js";
+import { artifactsOf, toBuiltBinary } from "../db/builds.js";
 import { commitContent, commitSnapshot, getRepository, heldBuilds, repositoryContent } from "../db/repos.js";
 import type { ArtifactRow, Database } from "../db/schema.js";
 import { createrepo } from "../rpm/createrepo.js";
 import { exportPublicKey, signDetached, signRpm } from "../rpm/sign.js";
 import { UserError } from "../util/errors.js";
-import { buildHostProvides, removeScratch, safeCapability } from "./host-provides.js";
+import { buildHostProvides, safeCapability } from "./host-provides.js";
 import { fromJson } from "../db/json-columns.js";
 
 export interface PublishContext {
@@ -58,6 +58,8 @@ export class ClosureRefusedError extends UserError {
   }
 }
 
+type RepoFile = Pick<ArtifactRow, "sha256" | "filename">;
+
 /** Snapshots kept besides the current one, for clients still reading older metadata. */
 const KEEP_OLD_SNAPSHOTS = 2;
 /** Each snapshot lists its files and their sha256, so the next one can reuse them unverified. */
@@ -84,15 +86,13 @@ export async function recordPublication(
 export async function writeSnapshot(ctx: PublishContext, repo: string): Promise<SnapshotResult | undefined> {
   const row = await getRepository(ctx.db, repo);
   if (!row) throw new Error(`repository ${repo} is not in the database`);
-  const linked = currentTarget(ctx.data.repoPath(repo)) === snapshotTarget(repo, row.snapshot);
-  if (row.snapshot_content_version === row.content_version && (linked || row.snapshot === 0))
-    return undefined;
-  if (
-    row.snapshot_content_version === row.content_version &&
-    existsSync(snapshotPath(ctx.data, repo, row.snapshot))
-  ) {
-    await pointAt(ctx.data, repo, row.snapshot); // a crash fell between writing it and linking it
-    return undefined;
+  if (row.snapshot_content_version === row.content_version) {
+    const linked = await readlink(ctx.data.repoPath(repo)).catch(() => undefined);
+    if (row.snapshot === 0 || linked === snapshotTarget(repo, row.snapshot)) return undefined;
+    if (existsSync(snapshotPath(ctx.data, repo, row.snapshot))) {
+      await pointAt(ctx.data, repo, row.snapshot); // a crash fell between writing it and linking it
+      return undefined;
+    }
   }
 
   const contentVersion = row.content_version;
@@ -114,15 +114,10 @@ export async function writeSnapshot(ctx: PublishContext, repo: string): Promise<
       const scratch = join(ctx.data.root, "tmp", randomUUID());
       try {
         const rpm = await buildHostProvides(scratch, ctx.config.name, host.release + 1, wanted);
-        const stored = await ctx.store.put(rpm);
-        host = {
-          release: host.release + 1,
-          capabilities: wanted,
-          sha256: stored.sha256,
-          filename: rpm.slice(rpm.lastIndexOf("/") + 1),
-        };
+        const { sha256 } = await ctx.store.put(rpm);
+        host = { release: host.release + 1, capabilities: wanted, sha256, filename: basename(rpm) };
       } finally {
-        await removeScratch(scratch);
+        await rm(scratch, { recursive: true, force: true });
       }
     }
   }
@@ -131,11 +126,9 @@ export async function writeSnapshot(ctx: PublishContext, repo: string): Promise<
   const dir = snapshotsDir(ctx.data, repo);
   const tmp = join(dir, `.tmp-${randomUUID()}`);
   const settings = ctx.config.repositories.find((r) => r.name === repo);
-  let files = artifacts.map((a) => ({ sha256: a.sha256, filename: a.filename }));
+  let files: RepoFile[] = artifacts.map((a) => ({ sha256: a.sha256, filename: a.filename }));
   // Older builds of each package, up to `keep` in all, so that a client can still downgrade.
-  files.push(
-    ...(await olderBuilds(ctx, repo, content, settings?.keep ?? 1, new Set(files.map((f) => f.filename)))),
-  );
+  await addOlderBuilds(ctx, repo, content, settings?.keep ?? 1, files);
   if (host.sha256 && host.filename) files.push({ sha256: host.sha256, filename: host.filename });
   // A signing repository publishes signed copies (made once per RPM and key, then kept).
   const key = settings?.sign?.key;
@@ -160,10 +153,8 @@ export async function writeSnapshot(ctx: PublishContext, repo: string): Promise<
       await signDetached(join(tmp, "repodata", "repomd.xml"), key);
       await writeFile(join(tmp, PUBLIC_KEY), await exportPublicKey(key));
     }
-    await writeFile(
-      join(tmp, MANIFEST),
-      JSON.stringify(Object.fromEntries(files.map((f) => [f.filename, f.sha256]))),
-    );
+    const manifest = Object.fromEntries(files.map((f) => [f.filename, f.sha256]));
+    await writeFile(join(tmp, MANIFEST), JSON.stringify(manifest));
     await rename(tmp, snapshotPath(ctx.data, repo, snapshot));
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -183,36 +174,31 @@ export async function writeSnapshot(ctx: PublishContext, repo: string): Promise<
 /** The public key file a signing repository's snapshots carry. */
 export const PUBLIC_KEY = "RPM-GPG-KEY-kiln";
 
-/** The RPMs of the builds a repository held before the current ones, newest first, `keep - 1` a package. */
-async function olderBuilds(
+/** Adds to `files` the RPMs of the builds the repository held before, newest first, `keep - 1` a package. */
+async function addOlderBuilds(
   ctx: PublishContext,
   repo: string,
   content: ReadonlyMap<string, number>,
   keep: number,
-  taken: Set<string>,
-): Promise<{ sha256: string; filename: string }[]> {
-  if (keep <= 1) return [];
+  files: RepoFile[],
+): Promise<void> {
+  if (keep <= 1) return;
   const held = await heldBuilds(ctx.db, repo);
   const ids: number[] = [];
   for (const [pkg, current] of content)
     ids.push(...(held.get(pkg) ?? []).filter((id) => id !== current).slice(0, keep - 1));
-  const out: { sha256: string; filename: string }[] = [];
+  const taken = new Set(files.map((f) => f.filename));
   for (const a of await artifactsOf(ctx.db, ids)) {
     // The same file name twice (a rebuild that kept its release) keeps the newer; a file that is
     // gone from the store (found damaged) is left out.
     if (a.kind !== "rpm" || taken.has(a.filename) || !(await ctx.store.has(a.sha256))) continue;
     taken.add(a.filename);
-    out.push({ sha256: a.sha256, filename: a.filename });
+    files.push({ sha256: a.sha256, filename: a.filename });
   }
-  return out;
 }
 
 /** The copy of an RPM signed with `key`: made and stored the first time, then reused. */
-async function signedCopy(
-  ctx: PublishContext,
-  f: { sha256: string; filename: string },
-  key: string,
-): Promise<{ sha256: string; filename: string }> {
+async function signedCopy(ctx: PublishContext, f: RepoFile, key: string): Promise<RepoFile> {
   const known = await ctx.db
     .selectFrom("signed_artifacts")
     .select("signed_sha256")
@@ -228,44 +214,29 @@ async function signedCopy(
     await ctx.store.materialize(f.sha256, unsigned);
     const signed = join(scratch, f.filename);
     await signRpm(unsigned, signed, key);
-    const stored = await ctx.store.put(signed);
+    const { sha256: signed_sha256 } = await ctx.store.put(signed);
+    const created_at = new Date().toISOString();
     await ctx.db
       .insertInto("signed_artifacts")
-      .values({
-        sha256: f.sha256,
-        key,
-        signed_sha256: stored.sha256,
-        filename: f.filename,
-        created_at: new Date().toISOString(),
-      })
-      .onConflict((oc) => oc.columns(["sha256", "key"]).doUpdateSet({ signed_sha256: stored.sha256 }))
+      .values({ sha256: f.sha256, key, signed_sha256, filename: f.filename, created_at })
+      .onConflict((oc) => oc.columns(["sha256", "key"]).doUpdateSet({ signed_sha256 }))
       .execute();
-    return { sha256: stored.sha256, filename: f.filename };
+    return { sha256: signed_sha256, filename: f.filename };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
-/** Both steps at once. */
-export async function publish(
-  ctx: PublishContext,
-  repo: string,
-  changes: ReadonlyMap<string, number>,
-): Promise<SnapshotResult | undefined> {
-  await recordPublication(ctx, repo, changes);
-  return writeSnapshot(ctx, repo);
-}
-
-async function closureOf(
+/** The repository's RPMs with `content`, and whether every Requires is met inside it (or by the host). */
+export async function closureOf(
   ctx: PublishContext,
   content: ReadonlyMap<string, number>,
 ): Promise<{ artifacts: ArtifactRow[]; report: ClosureReport }> {
   const artifacts = (await artifactsOf(ctx.db, [...content.values()])).filter((a) => a.kind === "rpm");
-  const report = checkRepoClosure(
-    artifacts.map(toRepoPackage(content)),
-    hostMatcher(ctx.config.host.provides),
-  );
-  return { artifacts, report };
+  return {
+    artifacts,
+    report: checkRepoClosure(artifacts.map(toRepoPackage(content)), hostMatcher(ctx.config.host.provides)),
+  };
 }
 
 function snapshotPath(data: DataDir, repo: string, n: number): string {
@@ -281,14 +252,6 @@ function readManifest(dir: string): Record<string, string> {
     return JSON.parse(readFileSync(join(dir, MANIFEST), "utf8")) as Record<string, string>;
   } catch {
     return {};
-  }
-}
-
-function currentTarget(link: string): string | undefined {
-  try {
-    return readlinkSync(link);
-  } catch {
-    return undefined;
   }
 }
 
@@ -311,11 +274,14 @@ async function prune(data: DataDir, repo: string, current: number): Promise<void
 /** A repository's RPMs (the builds `content` names) as the closure check sees them. */
 export function toRepoPackage(content: ReadonlyMap<string, number>): (a: ArtifactRow) => RepoPackage {
   const sourceOf = new Map([...content].map(([pkg, id]) => [id, pkg]));
-  return (a) => ({
-    source: sourceOf.get(a.build_id) ?? "",
-    binary: a.name ?? a.filename,
-    provides: fromJson("strings", a.provides ?? "[]", "artifacts.provides"),
-    requires: fromJson("strings", a.requires ?? "[]", "artifacts.requires"),
-    files: fromJson("strings", a.files ?? "[]", "artifacts.files"),
-  });
+  return (a) => {
+    const { provides, requires, files } = toBuiltBinary(a);
+    return {
+      source: sourceOf.get(a.build_id) ?? "",
+      binary: a.name ?? a.filename,
+      provides,
+      requires,
+      files,
+    };
+  };
 }

@@ -54,36 +54,20 @@ export class Publisher {
 
   /** Records `pkg`'s build as published (or parks or refuses it); resolves once that is decided. */
   publish(pkg: string, buildId: number): Promise<void> {
-    const p = this.recording.then(() => this.record(pkg, buildId));
-    this.recording = p.catch(() => {});
-    return p;
+    return this.inTurn(() => this.record(pkg, buildId));
   }
 
-  /**
-   * Runs `fn` (which records a change of the repository's content: a demotion) between
-   * publications, then reads the repository again and has the change written.
-   */
+  /** Runs `fn` (a change of the content: a demotion) between publications, then has the change written. */
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.recording.then(fn);
-    this.recording = p.catch(() => {});
-    const out = await p;
+    const out = await this.inTurn(fn);
     this.view = await loadRepoView(this.ctx.db, this.repo);
     this.requestSnapshot();
     return out;
   }
 
-  /**
-   * Takes a parked build back (its publish job was cancelled): it will not be published. Runs
-   * between publications; says whether it was parked here.
-   */
+  /** Takes back a parked build (its publish job was cancelled) between publications; says if it was. */
   withdraw(pkg: string, buildId: number): Promise<boolean> {
-    const p = this.recording.then(() => {
-      if (this.parked.get(pkg) !== buildId) return false;
-      this.parked.delete(pkg);
-      return true;
-    });
-    this.recording = p.catch(() => {});
-    return p;
+    return this.inTurn(() => this.parked.get(pkg) === buildId && this.parked.delete(pkg));
   }
 
   /** Whether `pkg`'s build is parked here (waiting for what it requires to be built). */
@@ -99,22 +83,21 @@ export class Publisher {
 
   /** Waits for what is under way; what is still parked is refused. */
   async finish(): Promise<void> {
-    await this.recording;
-    while (this.writer) await this.writer;
+    await this.settled();
     for (const [pkg, id] of this.parked) {
       await this.hooks.refused(pkg, id, "not published: what it requires did not build");
     }
     this.parked.clear();
   }
 
-  /**
-   * Looks at the parked packages again: those whose missing Requires are no longer coming (what
-   * would provide them failed or was cancelled) are refused now. For a long-running server, where
-   * there is no end of a run to refuse them at.
-   */
+  /** Refuses the parked packages whose missing Requires are no longer coming (a server's run has no end). */
   reconsider(): Promise<void> {
-    if (this.parked.size === 0) return Promise.resolve();
-    const p = this.recording.then(() => this.record());
+    return this.parked.size === 0 ? Promise.resolve() : this.inTurn(() => this.record());
+  }
+
+  /** Runs `fn` after what is recorded or withdrawn before it: one change of the content at a time. */
+  private inTurn<T>(fn: () => T | Promise<T>): Promise<T> {
+    const p = this.recording.then(fn);
     this.recording = p.catch(() => {});
     return p;
   }
@@ -148,11 +131,8 @@ export class Publisher {
           if (reqs.every((r) => this.comingFor(r, p))) this.parked.set(p, id);
           else {
             this.parked.delete(p);
-            await this.hooks.refused(
-              p,
-              id,
-              `not published: nothing in ${this.repo} provides ${reqs.join(", ")} (add it to the set, or to host.provides in kiln.yaml)`,
-            );
+            const why = `not published: nothing in ${this.repo} provides ${reqs.join(", ")} (add it to the set, or to host.provides in kiln.yaml)`;
+            await this.hooks.refused(p, id, why);
           }
         }
       }

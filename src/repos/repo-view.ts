@@ -37,33 +37,30 @@ export async function loadRepoView(db: Kysely<Database>, repo: string): Promise<
     if (a.kind !== "rpm" || !a.name) continue;
     const source = sourceOf.get(a.build_id)!;
     rpms.set(index.provider(source, a.name), a);
-    index.addRpm(
-      source,
-      a.name,
-      fromJson("strings", a.provides ?? "[]", "artifacts.provides"),
-      fromJson("strings", a.files ?? "[]", "artifacts.files"),
-    );
+    index.addRpm(source, a.name, strings(a, "provides"), strings(a, "files"));
   }
-  const demoted = new Set(
-    (
-      await db
-        .selectFrom("repo_history")
-        .select("previous_build_id")
-        .where("repo", "=", repo)
-        .where("action", "=", "demote")
-        .execute()
-    ).map((r) => r.previous_build_id!),
-  );
-  const damaged = new Set(
-    (
-      await db
-        .selectFrom("artifacts")
-        .select("build_id")
-        .where("sha256", "in", (q) => q.selectFrom("damaged_artifacts").select("sha256"))
-        .execute()
-    ).map((r) => r.build_id),
-  );
-  return { content, index, rpms, requires: new Map(), demoted, damaged };
+  const demotions = await db
+    .selectFrom("repo_history")
+    .select("previous_build_id")
+    .where((eb) => eb.and({ repo, action: "demote" }))
+    .execute();
+  const damaged = await db
+    .selectFrom("artifacts")
+    .select("build_id")
+    .where("sha256", "in", (q) => q.selectFrom("damaged_artifacts").select("sha256"))
+    .execute();
+  return {
+    content,
+    index,
+    rpms,
+    requires: new Map(),
+    demoted: new Set(demotions.map((r) => r.previous_build_id!)),
+    damaged: new Set(damaged.map((r) => r.build_id)),
+  };
+}
+
+function strings(a: ArtifactRow | undefined, column: "provides" | "requires" | "files"): string[] {
+  return fromJson("strings", a?.[column] ?? "[]", `artifacts.${column}`);
 }
 
 export interface RootPlan {
@@ -78,13 +75,7 @@ export function rootFor(view: RepoView, pkg: SourcePackage, isHost: (name: strin
     isHost,
     requiresOf: (p) => {
       let r = view.requires.get(p);
-      if (!r)
-        view.requires.set(
-          p,
-          (r = parseRequirements(
-            fromJson("strings", view.rpms.get(p)?.requires ?? "[]", "artifacts.requires"),
-          )),
-        );
+      if (!r) view.requires.set(p, (r = parseRequirements(strings(view.rpms.get(p), "requires"))));
       return r;
     },
   });

@@ -33,10 +33,8 @@ export class Repositories {
   /** Runs `fn` for `repo` after whatever is under way for it. */
   private serial<T>(repo: string, fn: () => Promise<T>): Promise<T> {
     const p = (this.chains.get(repo) ?? Promise.resolve()).then(fn);
-    this.chains.set(
-      repo,
-      p.catch(() => undefined),
-    );
+    const settled = p.catch(() => undefined);
+    this.chains.set(repo, settled);
     return p;
   }
 
@@ -50,10 +48,7 @@ export class Repositories {
     });
   }
 
-  /**
-   * Writes the snapshot of every repository but the first (the publisher's) whose disk lags its
-   * database: after a scrub took a damaged file out, once the file is good again.
-   */
+  /** Rewrites every repository but the first whose disk lags its database (a scrub took a file out). */
   async catchUp(): Promise<{ repo: string; error: string }[]> {
     const ctx = this.ctx;
     const failed: { repo: string; error: string }[] = [];

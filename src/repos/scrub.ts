@@ -3,14 +3,14 @@
 // another copy with the right bytes where there is one (an agent's store, a copied snapshot
 // file), otherwise taken out of the store — so that it is never served or installed again — and
 // its builds named, to be built again.
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { chmod, copyFile, rename } from "node:fs/promises";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { ArtifactStore } from "../artifacts/store.js";
 import type { DataDir } from "../context/data-dir.js";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.js";
+import { sha256File } from "../util/hash.js";
 import { snapshotsDir } from "./publish.js";
 
 export interface Damage {
@@ -39,16 +39,6 @@ export interface ScrubOptions {
   /** Other artifact stores with copies (agents' on this machine), looked in for repairs. */
   otherStores: string[];
   onProgress?: (done: number, total: number, bytes: number) => void;
-}
-
-async function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
-  const h = createHash("sha256");
-  let bytes = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    h.update(chunk);
-    bytes += chunk.length;
-  }
-  return { sha256: h.digest("hex"), bytes };
 }
 
 export async function scrub(o: ScrubOptions): Promise<ScrubReport> {
@@ -87,7 +77,8 @@ export async function scrub(o: ScrubOptions): Promise<ScrubReport> {
   const total = shas.size + repoFiles.length;
   let done = 0;
   let bytes = 0;
-  const report: ScrubReport = { files: 0, bytes: 0, ms: 0, damaged: [], missing: [], known: [] };
+  const damaged: Damage[] = [];
+  const missing: string[] = [];
   const known = new Set(
     (await db.selectFrom("damaged_artifacts").select("sha256").execute()).map((r) => r.sha256),
   );
@@ -103,53 +94,45 @@ export async function scrub(o: ScrubOptions): Promise<ScrubReport> {
   const seenInodes = new Set<string>();
   /** One entry per damaged artifact, with every place it was found. */
   const add = (d: Damage): void => {
-    const same = report.damaged.find((x) => x.sha256 === d.sha256);
+    const same = damaged.find((x) => x.sha256 === d.sha256);
     if (same) same.places.push(...d.places);
-    else report.damaged.push(d);
+    else damaged.push(d);
   };
   for (const sha of [...shas].sort()) {
     const path = o.store.path(sha);
-    if (!existsSync(path)) {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) {
       if (known.has(sha)) knownStill.add(sha);
-      else report.missing.push(sha);
+      else missing.push(sha);
       tick();
       continue;
     }
-    const st = statSync(path);
-    const h = await hashFile(path);
-    bytes += h.bytes;
+    const actual = await sha256File(path);
+    bytes += st.size;
     // Only good bytes count as read: a damaged file's other names (snapshot hard links) are
     // checked, and put right, on their own.
-    if (h.sha256 !== sha) add(await deal(o, sha, path, "the artifact store", h.sha256));
+    if (actual !== sha) add(await deal(o, sha, path, "the artifact store", actual));
     else seenInodes.add(`${st.dev}:${st.ino}`);
     tick();
   }
   for (const f of repoFiles) {
-    if (!existsSync(f.path)) {
-      tick();
-      continue;
-    }
-    const st = statSync(f.path);
+    const st = statSync(f.path, { throwIfNoEntry: false });
     // A hard link of a store file was read already.
-    if (seenInodes.has(`${st.dev}:${st.ino}`)) {
+    if (!st || seenInodes.has(`${st.dev}:${st.ino}`)) {
       tick();
       continue;
     }
-    const h = await hashFile(f.path);
-    bytes += h.bytes;
-    if (h.sha256 !== f.sha256) {
+    const actual = await sha256File(f.path);
+    bytes += st.size;
+    if (actual !== f.sha256) {
       // Found before and still without a good copy: not news (the copy is not served).
-      const foundNow = report.damaged.some((d) => d.sha256 === f.sha256);
+      const foundNow = damaged.some((d) => d.sha256 === f.sha256);
       if (known.has(f.sha256) && !foundNow && !existsSync(o.store.path(f.sha256))) knownStill.add(f.sha256);
-      else add(await deal(o, f.sha256, f.path, f.where, h.sha256, o.store.path(f.sha256)));
+      else add(await deal(o, f.sha256, f.path, f.where, actual, o.store.path(f.sha256)));
     }
     tick();
   }
-  report.known = [...knownStill].sort();
-  report.files = done;
-  report.bytes = bytes;
-  report.ms = performance.now() - t0;
-  return report;
+  return { files: done, bytes, ms: performance.now() - t0, damaged, missing, known: [...knownStill].sort() };
 }
 
 /** Repairs a damaged file from a good copy, or takes it out; names the builds it belongs to. */
@@ -171,7 +154,7 @@ async function deal(
     const a = statSync(c);
     const b = statSync(path);
     if (a.dev === b.dev && a.ino === b.ino) continue; // the same file under another name
-    if ((await hashFile(c)).sha256 !== sha256) continue;
+    if ((await sha256File(c)) !== sha256) continue;
     const tmp = `${path}.repair-${process.pid}`;
     await copyFile(c, tmp);
     await chmod(tmp, 0o444);
@@ -191,21 +174,24 @@ async function deal(
       .onConflict((oc) => oc.column("sha256").doNothing())
       .execute();
   }
+  // The builds with this artifact, or with the artifact this is a signed copy of.
   const rows = await o.db
     .selectFrom("artifacts as a")
     .innerJoin("builds as b", "b.id", "a.build_id")
     .select(["b.id", "b.package", "b.evr", "a.filename"])
-    .where("a.sha256", "=", sha256)
-    .execute();
-  const signedOf = await o.db
-    .selectFrom("signed_artifacts as s")
-    .innerJoin("artifacts as a", "a.sha256", "s.sha256")
-    .innerJoin("builds as b", "b.id", "a.build_id")
-    .select(["b.id", "b.package", "b.evr", "a.filename"])
-    .where("s.signed_sha256", "=", sha256)
+    .where((eb) =>
+      eb.or([
+        eb("a.sha256", "=", sha256),
+        eb(
+          "a.sha256",
+          "in",
+          eb.selectFrom("signed_artifacts").select("sha256").where("signed_sha256", "=", sha256),
+        ),
+      ]),
+    )
     .execute();
   const builds: Damage["builds"] = [];
-  for (const r of [...rows, ...signedOf]) {
+  for (const r of rows) {
     if (builds.some((b) => b.id === r.id)) continue;
     const held = await o.db.selectFrom("repo_packages").select("repo").where("build_id", "=", r.id).execute();
     builds.push({

@@ -6,28 +6,26 @@ import { openRegular, RefusedFileError } from "../util/safe-fs.js";
 /** The RPM lead's magic number (rpmlib's RPMLEAD_MAGIC). */
 const LEAD_MAGIC = Buffer.from([0xed, 0xab, 0xee, 0xdb]);
 
-/** Throws a RefusedFileError naming `shown` unless `path` is a regular file that starts as an RPM. */
-export async function assertRpmFile(path: string, shown = path): Promise<void> {
-  const { fh } = await openRegular(path, { shown });
-  try {
-    const head = Buffer.alloc(LEAD_MAGIC.length);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    if (bytesRead < head.length || !head.equals(LEAD_MAGIC)) {
-      throw new RefusedFileError(
-        "not-rpm",
-        shown,
-        `${shown} is not an RPM package (it does not start with an RPM lead)`,
-      );
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-/** assertRpmFile for every file, in order; `shown` names each one in errors. */
+/** Throws a RefusedFileError naming `shown(f)` unless each of `files` is a regular file that starts as an RPM. */
 export async function assertRpmFiles(
   files: readonly string[],
   shown: (f: string) => string = (f) => f,
 ): Promise<void> {
-  for (const f of files) await assertRpmFile(f, shown(f));
+  for (const f of files) {
+    const name = shown(f);
+    const { fh } = await openRegular(f, { shown: name });
+    try {
+      const head = Buffer.alloc(LEAD_MAGIC.length);
+      const { bytesRead } = await fh.read(head, 0, head.length, 0);
+      if (bytesRead < head.length || !head.equals(LEAD_MAGIC)) {
+        throw new RefusedFileError(
+          "not-rpm",
+          name,
+          `${name} is not an RPM package (it does not start with an RPM lead)`,
+        );
+      }
+    } finally {
+      await fh.close();
+    }
+  }
 }

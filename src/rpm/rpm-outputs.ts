@@ -1,10 +1,8 @@
 // What a binary RPM installs, as early cutoff compares it (src/core/equivalence.ts): dependencies,
 // scriptlets, triggers and files with their digests. One `rpm -qp` for many files.
 import { randomBytes } from "node:crypto";
-import type { OutputFile, RpmOutput } from "../core/equivalence.js";
-import { exec } from "../util/exec.js";
-import { assertRpmFiles } from "./rpm-file.js";
-import { rpmEnv } from "./rpm-query.js";
+import type { RpmOutput } from "../core/equivalence.js";
+import { rpmQuery } from "./rpm-query.js";
 
 const DEPS: Record<string, string> = {
   provides: "PROVIDENEVRS",
@@ -25,10 +23,7 @@ const SCRIPTS: Record<string, string> = {
   posttrans: "POSTTRANS",
 };
 
-/**
- * A query format in which every record starts with a marker line no spec can have predicted (a
- * fresh random nonce), so that multi-line scriptlets need no escaping.
- */
+/** A query format whose records start with a fresh random marker: multi-line scriptlets need no escaping. */
 function queryFormat(m: string): string {
   return [
     `${m} PKG %{NAME}\\t%{ARCH}\\n`,
@@ -41,14 +36,8 @@ function queryFormat(m: string): string {
 
 export async function readOutputs(files: readonly string[]): Promise<RpmOutput[]> {
   if (files.length === 0) return [];
-  await assertRpmFiles(files);
   const m = `@@kiln-${randomBytes(8).toString("hex")}`;
-  const { stdout } = await exec(
-    ["rpm", "-qp", "--nomanifest", "--nosignature", "--qf", queryFormat(m), ...files],
-    {
-      env: rpmEnv(),
-    },
-  );
+  const stdout = await rpmQuery(files, queryFormat(m));
   const out: RpmOutput[] = [];
   let cur: RpmOutput | undefined;
   let script: { name: string; lines: string[] } | undefined;
@@ -88,7 +77,7 @@ export async function readOutputs(files: readonly string[]): Promise<RpmOutput[]
       script = { name: `%${value}`, lines: [] };
     } else if (kind === "F") {
       const [path, digest, mode, user, group, linkTo, flags] = value.split("\t");
-      const f: OutputFile = {
+      cur.files.push({
         path: path!,
         digest: digest ?? "",
         mode: mode ?? "",
@@ -96,8 +85,7 @@ export async function readOutputs(files: readonly string[]): Promise<RpmOutput[]
         group: group ?? "",
         linkTo: linkTo ?? "",
         flags: flags ?? "",
-      };
-      cur.files.push(f);
+      });
     }
   }
   endScript();

@@ -8,7 +8,6 @@ export interface RpmHeader {
   name: string;
   evr: Evr;
   arch: string;
-  /** True for a source RPM. */
   source: boolean;
   /** A binary RPM's source RPM file name (hello-1.0-1.kiln.src.rpm); "" for a source RPM. */
   sourcerpm: string;
@@ -22,16 +21,10 @@ const QF =
   "@ %{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCEPACKAGE}\\t%{SOURCERPM}\\n" +
   "[P %{PROVIDENEVRS}\\n][R %{REQUIRENEVRS}\\n][F %{FILENAMES}\\n]";
 
-/**
- * The headers of `files`, which must be RPMs (checked first: see assertRpmFile); `shown` names a
- * file in errors (its path inside the build, say).
- */
+/** The headers of `files`, which must be RPMs (see assertRpmFiles); `shown` names a file in errors. */
 export async function queryRpms(files: string[], shown?: (f: string) => string): Promise<RpmHeader[]> {
   if (files.length === 0) return [];
-  await assertRpmFiles(files, shown);
-  const { stdout } = await exec(["rpm", "-qp", "--nomanifest", "--nosignature", "--qf", QF, ...files], {
-    env: rpmEnv(),
-  });
+  const stdout = await rpmQuery(files, QF, shown);
   const out: RpmHeader[] = [];
   let cur: RpmHeader | undefined;
   for (const line of stdout.split("\n")) {
@@ -64,6 +57,17 @@ export async function queryRpms(files: string[], shown?: (f: string) => string):
   }
   if (out.length !== files.length) throw new Error(`rpm -qp read ${out.length} of ${files.length} packages`);
   return out;
+}
+
+/** `rpm -qp --qf qf` over `files`, each checked first to be an RPM (see assertRpmFiles). */
+export async function rpmQuery(
+  files: readonly string[],
+  qf: string,
+  shown?: (f: string) => string,
+): Promise<string> {
+  await assertRpmFiles(files, shown);
+  const argv = ["rpm", "-qp", "--nomanifest", "--nosignature", "--qf", qf, ...files];
+  return (await exec(argv, { env: rpmEnv() })).stdout;
 }
 
 /** rpm keeps its database under $HOME unless told otherwise; never touch the user's. */

@@ -14,46 +14,36 @@ export interface RpmlintResult {
   warnings: number;
 }
 
-/**
- * Runs rpmlint over `rpms`, with the package's own filters (`<name>.rpmlintrc` beside its spec)
- * when `rcFile` exists. rpmlint's exit status says whether it found errors; the counts come from
- * its summary line.
- */
+/** Runs rpmlint over `rpms`, with the package's own filters (`rcFile`: `<name>.rpmlintrc`) when it exists. */
 export async function runRpmlint(
   rpms: string[],
   o: { rcFile: string; home: string; log: LogSink; sandbox: boolean; signal?: AbortSignal },
 ): Promise<RpmlintResult> {
   const hasRc = existsSync(o.rcFile);
+  const lint = (rc: string, files: string[]): string[] => ["rpmlint", ...(hasRc ? ["-r", rc] : []), ...files];
+  const PATH = process.env.PATH ?? "/usr/bin:/bin";
   let argv: string[];
-  let env: Record<string, string>;
+  let env: Record<string, string> = { PATH };
   if (o.sandbox) {
     // Each RPM at /kiln/rpms/NAME (one bind per file: the directories around them stay out of view).
+    const inside = (r: string): string => `/kiln/rpms/${basename(r)}`;
+    const readOnly = rpms.map((r) => ({ src: r, dest: inside(r) }));
+    if (hasRc) readOnly.push({ src: o.rcFile, dest: "/kiln/rpmlintrc" });
     argv = bwrapArgv(
-      {
-        readOnly: [
-          ...rpms.map((r) => ({ src: r, dest: `/kiln/rpms/${basename(r)}` })),
-          ...(hasRc ? [{ src: o.rcFile, dest: "/kiln/rpmlintrc" }] : []),
-        ],
-        env: { PATH: "/usr/bin:/bin", HOME: "/tmp", LANG: "C.UTF-8" },
-        cwd: "/tmp",
-      },
-      [
-        "rpmlint",
-        ...(hasRc ? ["-r", "/kiln/rpmlintrc"] : []),
-        ...rpms.map((r) => `/kiln/rpms/${basename(r)}`),
-      ],
+      { readOnly, env: { PATH: "/usr/bin:/bin", HOME: "/tmp", LANG: "C.UTF-8" }, cwd: "/tmp" },
+      lint("/kiln/rpmlintrc", rpms.map(inside)),
     );
-    env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
   } else {
     await mkdir(o.home, { recursive: true });
-    argv = ["rpmlint", ...(hasRc ? ["-r", o.rcFile] : []), ...rpms];
-    env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: o.home, LANG: "C.UTF-8" };
+    argv = lint(o.rcFile, rpms);
+    env = { PATH, HOME: o.home, LANG: "C.UTF-8" };
   }
   let out: string;
   try {
     const r = await exec(argv, { env, ...(o.signal ? { signal: o.signal } : {}) });
     out = r.stdout + r.stderr;
   } catch (e) {
+    // An exit status says it found errors: the counts come from its summary line all the same.
     if (!(e instanceof ExecError) || e.code === null) throw e;
     out = e.stdout + e.stderr;
   }

@@ -27,12 +27,8 @@ function gpgPath(): string {
 export async function signRpm(src: string, dest: string, key: string): Promise<void> {
   await copyFile(src, dest);
   await chmod(dest, 0o644);
-  await exec(
-    ["rpmsign", "--addsign", "--define", `_gpg_name ${key}`, "--define", `__gpg ${gpgPath()}`, dest],
-    {
-      env: gpgEnv(),
-    },
-  );
+  const defines = ["--define", `_gpg_name ${key}`, "--define", `__gpg ${gpgPath()}`];
+  await exec(["rpmsign", "--addsign", ...defines, dest], { env: gpgEnv() });
 }
 
 /** FILE.asc beside `file`: an armored detached signature. */

@@ -75,35 +75,30 @@ function runOnce(files: string[], command: ReaderCommand, limits: ReaderLimits):
     let stderr = "";
     let timer: NodeJS.Timeout | undefined;
 
-    const stop = (f: ReaderFailure): void => {
-      if (failure) return;
-      failure = f;
-      clearTimeout(timer);
+    const killGroup = (): void => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
       } catch {
         // Already gone.
       }
+    };
+    const stop = (f: ReaderFailure): void => {
+      if (failure) return;
+      failure = f;
+      clearTimeout(timer);
+      killGroup();
       child.stdout.destroy();
       child.stderr.destroy();
     };
     const arm = (): void => {
       clearTimeout(timer);
-      if (!ready) {
-        timer = setTimeout(
-          () => stop({ code: "SPEC_READER_STOPPED", message: "the spec reader did not start" }),
-          limits.startTimeoutMs ?? 60_000,
-        );
-        return;
-      }
-      timer = setTimeout(
-        () =>
-          stop({
+      const f: ReaderFailure = ready
+        ? {
             code: "SPEC_TIMEOUT",
             message: `reading took longer than ${seconds(limits.timeoutMs)} (--spec-timeout) and was stopped`,
-          }),
-        limits.timeoutMs,
-      );
+          }
+        : { code: "SPEC_READER_STOPPED", message: "the spec reader did not start" };
+      timer = setTimeout(() => stop(f), ready ? limits.timeoutMs : (limits.startTimeoutMs ?? 60_000));
     };
     const onLine = (line: string): void => {
       let value: unknown;
@@ -112,21 +107,18 @@ function runOnce(files: string[], command: ReaderCommand, limits: ReaderLimits):
       } catch {
         value = undefined;
       }
-      if (!ready) {
-        if ((value as { ready?: unknown } | undefined)?.ready === true) {
-          ready = true;
-          arm();
-          return;
-        }
-      } else {
-        const r = value as RawSpec | undefined;
-        // Results come in the order asked: one naming another spec is not the reader's own.
-        if (r && typeof r === "object" && r.file === files[results.length]) {
-          results.push(r);
-          if (results.length < files.length) arm();
-          else clearTimeout(timer);
-          return;
-        }
+      const r = value as (RawSpec & { ready?: unknown }) | null | undefined;
+      if (!ready && r?.ready === true) {
+        ready = true;
+        arm();
+        return;
+      }
+      // Results come in the order asked: one naming another spec is not the reader's own.
+      if (ready && r && typeof r === "object" && r.file === files[results.length]) {
+        results.push(r);
+        if (results.length < files.length) arm();
+        else clearTimeout(timer);
+        return;
       }
       stop({
         code: "SPEC_READER_STOPPED",
@@ -166,23 +158,19 @@ function runOnce(files: string[], command: ReaderCommand, limits: ReaderLimits):
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       // What a spec left running in the background goes too (a group outlives its leader).
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // No one left.
-      }
+      killGroup();
+      const how = signal ? `killed by ${signal}` : `exit status ${String(code)}`;
       if (!ready) {
+        const said = stderr.trim() ? `:\n${stderr.trim().split("\n").slice(-20).join("\n")}` : "";
         reject(
-          new ExternalError(
-            `the spec reader (${shellQuote(command.argv)}) did not start (${signal ? `killed by ${signal}` : `exit status ${String(code)}`})${stderr.trim() ? `:\n${stderr.trim().split("\n").slice(-20).join("\n")}` : ""}`,
-          ),
+          new ExternalError(`the spec reader (${shellQuote(command.argv)}) did not start (${how})${said}`),
         );
         return;
       }
       if (!failure && results.length < files.length) {
         failure = {
           code: "SPEC_READER_STOPPED",
-          message: `the spec reader stopped while reading this spec (${signal ? `killed by ${signal}` : `exit status ${String(code)}`})`,
+          message: `the spec reader stopped while reading this spec (${how})`,
         };
       }
       resolve({ results, ...(failure ? { failure } : {}) });

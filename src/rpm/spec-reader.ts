@@ -50,7 +50,7 @@ export interface ReadSpecsOptions {
 export const SPEC_READER_VERSION = 2;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-export const MAX_SPEC_OUTPUT_BYTES = 4 * 1024 * 1024;
+const MAX_SPEC_OUTPUT_BYTES = 4 * 1024 * 1024;
 const MAX_MEMORY_BYTES = 4 * 1024 * 1024 * 1024;
 
 const PYTHON = "/usr/bin/python3";
@@ -65,16 +65,15 @@ export async function readSpecs(files: string[], opts: ReadSpecsOptions): Promis
   const n = Math.max(1, Math.min(opts.processes ?? availableParallelism(), Math.ceil(files.length / 100)));
   const chunks: string[][] = Array.from({ length: n }, () => []);
   files.forEach((f, i) => chunks[i % n]!.push(f));
-  const results = await Promise.all(chunks.map((c) => slots.use(() => readBatch(c, opts))));
+  const command = readerCommand(opts);
+  const limits = {
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxSpecOutputBytes: opts.maxSpecOutputBytes ?? MAX_SPEC_OUTPUT_BYTES,
+  };
+  const results = await Promise.all(chunks.map((c) => slots.use(() => readWithRestarts(c, command, limits))));
   const byFile = new Map(results.flat().map((r) => [r.file, r]));
-  return files.map(
-    (f) =>
-      byFile.get(f) ?? {
-        file: f,
-        ok: false,
-        messages: "error: the spec reader returned nothing for this spec",
-      },
-  );
+  const nothing = "error: the spec reader returned nothing for this spec";
+  return files.map((f) => byFile.get(f) ?? { file: f, ok: false, messages: nothing });
 }
 
 function readerCommand(opts: ReadSpecsOptions): ReaderCommand {
@@ -98,11 +97,4 @@ function readerCommand(opts: ReadSpecsOptions): ReaderCommand {
     [PYTHON, "/kiln/spec-reader.py", ...defines],
   );
   return { argv, cwd: "/", env: process.env };
-}
-
-function readBatch(files: string[], opts: ReadSpecsOptions): Promise<RawSpec[]> {
-  return readWithRestarts(files, readerCommand(opts), {
-    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    maxSpecOutputBytes: opts.maxSpecOutputBytes ?? MAX_SPEC_OUTPUT_BYTES,
-  });
 }

@@ -89,10 +89,7 @@ export function bwrapArgv(spec: SandboxSpec, command: string[]): string[] {
   return a;
 }
 
-/**
- * Makes `dir` and everything below it the sandbox user's, so that a sandboxed command can write
- * there (nothing to do when Kiln does not run as root: the sandbox's user is Kiln's own).
- */
+/** Makes `dir` and all below it the sandbox user's (when Kiln runs as root; else that user is Kiln). */
 export async function grantToSandbox(dir: string): Promise<void> {
   if (!asRoot()) return;
   if (!buildUser) throw new Error("the sandbox was not probed: call probeSandbox() first");
@@ -126,28 +123,23 @@ export function probeSandbox(): Promise<SandboxProbe> {
       user = `${buildUser.name} (uid ${buildUser.uid})`;
     }
     // A busy machine can fail one start (a namespace, a mount): three tries before saying no.
-    const attempt = async (): Promise<void> => {
-      for (let n = 1; ; n++) {
-        try {
-          await exec(bwrapArgv({ env: { PATH: "/usr/bin:/bin" }, cwd: "/" }, ["true"]));
-          return;
-        } catch (e) {
-          if (n >= 3) throw e;
+    for (let n = 1; ; n++) {
+      try {
+        await exec(bwrapArgv({ env: { PATH: "/usr/bin:/bin" }, cwd: "/" }, ["true"]));
+        return { available: true, user };
+      } catch (e) {
+        if (n < 3) {
           await new Promise((r) => setTimeout(r, 200 * n));
+          continue;
         }
-      }
-    };
-    return attempt().then(
-      () => ({ available: true, user }),
-      // What bwrap said, not its whole command line.
-      (e: Error) => ({
-        available: false,
-        reason:
+        // What bwrap said, not its whole command line.
+        const reason =
           e instanceof ExecError
             ? `bwrap failed (${e.signalName ?? `exit status ${String(e.code)}`}): ${e.stderr.trim().split("\n").slice(0, 3).join(" ") || "no message"}`
-            : e.message.split("\n").slice(0, 3).join(" "),
-      }),
-    );
+            : (e as Error).message.split("\n").slice(0, 3).join(" ");
+        return { available: false, reason };
+      }
+    }
   })();
   return probed;
 }

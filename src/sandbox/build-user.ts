@@ -29,23 +29,10 @@ export async function ensureBuildUser(name = process.env.KILN_BUILD_USER ?? BUIL
   for (let attempt = 1; !user; attempt++) {
     try {
       // flock: concurrent useradds are not safe here (one can rewrite /etc/passwd from a stale copy).
-      await exec([
-        "flock",
-        "--timeout",
-        "30",
-        "/run/lock/kiln-build-user.lock",
-        "useradd",
-        "--system",
-        "--user-group",
-        "--no-create-home",
-        "--home-dir",
-        "/nonexistent",
-        "--shell",
-        "/usr/sbin/nologin",
-        "--comment",
-        "Kiln sandboxed builds",
-        name,
-      ]);
+      const flock = ["flock", "--timeout", "30", "/run/lock/kiln-build-user.lock"];
+      const system = ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent"];
+      const login = ["--shell", "/usr/sbin/nologin", "--comment", "Kiln sandboxed builds"];
+      await exec([...flock, "useradd", ...system, ...login, name]);
     } catch (e) {
       user = await lookup(name);
       if (user) break;

@@ -171,7 +171,6 @@ export function missingSources(
     );
 }
 
-/** An interpretation as the spec cache keeps it (JSON). */
 /** An interpretation as plain JSON data (UserErrors as their fields). */
 export function interpretedToJson(r: Interpreted): unknown {
   if (r.ok) return r;
@@ -214,16 +213,8 @@ export function parseErrors(messages: string, file: string): UserError[] {
       ),
     );
   }
-  if (out.length === 0) {
-    out.push(
-      new UserError(
-        "SPEC_PARSE",
-        `rpm cannot parse the spec${messages.trim() ? `: ${messages.trim()}` : ""}`,
-        {
-          file,
-        },
-      ),
-    );
-  }
+  const all = messages.trim();
+  if (out.length === 0)
+    out.push(new UserError("SPEC_PARSE", `rpm cannot parse the spec${all ? `: ${all}` : ""}`, { file }));
   return out;
 }

@@ -4,7 +4,7 @@
 import { lstatSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
-import type { PackageConfig } from "../config/package-config.js";
+import { PACKAGE_CONFIG_FILE, readPackageConfig, type PackageConfig } from "../config/package-config.js";
 import type { SetConfig } from "../config/set-config.js";
 import type { SourcePackage } from "../core/package.js";
 import { getCachedSpecs, getSetSnapshot, putCachedSpecs, putSetSnapshot } from "../db/spec-cache.js";
@@ -23,7 +23,6 @@ import {
   serializeInterpreted,
   type Interpreted,
 } from "./interpret-spec.js";
-import { readPackageConfigs } from "./package-configs.js";
 import {
   asPackageError,
   checkPackageFiles,
@@ -32,7 +31,7 @@ import {
   listPackageDirs,
   MAX_SPEC_BYTES,
 } from "./package-files.js";
-import { stamp, unchanged, type SetSnapshot, type SnapshotEntry, type Stamp } from "./set-snapshot.js";
+import { stamp, unchanged, type SetSnapshot, type SnapshotEntry } from "./set-snapshot.js";
 
 export interface LoadedSet {
   dir: string;
@@ -87,16 +86,13 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
 
   const defines = { dist: config.dist };
   const salt = `${SPEC_READER_VERSION}.${INTERPRETER_VERSION}\0${await rpmVersion()}\0${JSON.stringify(defines)}\0`;
-  interface Entry {
+  // A spec read now: what its snapshot entry records, and its text.
+  type Entry = {
     dir: string;
     specFile: string;
     text: Buffer;
-    sha256: string;
-    key: string;
-    spec: Stamp;
-    dirStamp: Stamp;
-    verifiedAt: number;
-  }
+    snap: Omit<SnapshotEntry, "result" | "sourcesOk">;
+  };
   // Specs whose stat is as the set's snapshot recorded are neither read nor hashed again.
   const snapText = await getSetSnapshot(opts.db, setDir);
   let old = snapText ? (JSON.parse(snapText) as SetSnapshot) : undefined;
@@ -107,65 +103,39 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
   const entries: Entry[] = [];
   for (const dir of dirs) {
     const specFile = `packages/${dir}/${dir}.spec`;
-    const specPath = join(setDir, specFile);
     const verifiedAt = Date.now();
-    let checked: ReturnType<typeof checkSpec>;
-    let dirStamp: Stamp;
     try {
-      checked = checkSpec(packagesDir, dir);
-      dirStamp = stamp(lstatSync(join(packagesDir, dir)));
-    } catch (e) {
-      fail(dir, specFile, asPackageError(e, specFile));
-      continue;
-    }
-    if (!checked.ok) {
-      fail(dir, specFile, checked.error);
-      continue;
-    }
-    const spec = stamp(checked.stat);
-    const entry = unchanged(old?.entries[dir], spec, dirStamp);
-    if (entry) {
-      reused.push({ dir, specFile, entry });
-      next.entries[dir] = entry;
-      continue;
-    }
-    snapshotChanged = true;
-    let text: Buffer;
-    try {
+      const checked = checkSpec(packagesDir, dir);
+      const dirStamp = stamp(lstatSync(join(packagesDir, dir)));
+      if (!checked.ok) {
+        fail(dir, specFile, checked.error);
+        continue;
+      }
+      const spec = stamp(checked.stat);
+      const entry = unchanged(old?.entries[dir], spec, dirStamp);
+      if (entry) {
+        reused.push({ dir, specFile, entry });
+        next.entries[dir] = entry;
+        continue;
+      }
+      snapshotChanged = true;
       // Never through a link, never more than the cap, even if the file changed since its lstat.
-      text = await readRegular(specPath, { shown: specFile, maxBytes: MAX_SPEC_BYTES });
+      const text = await readRegular(join(setDir, specFile), { shown: specFile, maxBytes: MAX_SPEC_BYTES });
+      const hash = sha256(text);
+      const key = sha256(`${salt}${specFile}\0${hash}`);
+      entries.push({ dir, specFile, text, snap: { spec, dir: dirStamp, key, sha256: hash, verifiedAt } });
     } catch (e) {
       fail(dir, specFile, asPackageError(e, specFile));
-      continue;
     }
-    const hash = sha256(text);
-    entries.push({
-      dir,
-      specFile,
-      text,
-      sha256: hash,
-      key: sha256(`${salt}${specFile}\0${hash}`),
-      spec,
-      dirStamp,
-      verifiedAt,
-    });
   }
   if (old && Object.keys(old.entries).length !== reused.length + entries.length) snapshotChanged = true;
 
-  const cached = await getCachedSpecs(
-    opts.db,
-    entries.map((e) => e.key),
-  );
-  const toRead = entries.filter((e) => !cached.has(e.key));
-  const read = await readSpecs(
-    toRead.map((e) => e.specFile),
-    {
-      baseDir: setDir,
-      defines,
-      sandbox: opts.sandbox,
-      ...(opts.specTimeoutMs !== undefined ? { timeoutMs: opts.specTimeoutMs } : {}),
-    },
-  );
+  const keys = entries.map((e) => e.snap.key);
+  const cached = await getCachedSpecs(opts.db, keys);
+  const toRead = entries.filter((e) => !cached.has(e.snap.key));
+  const timeout = opts.specTimeoutMs !== undefined ? { timeoutMs: opts.specTimeoutMs } : {};
+  const specFiles = toRead.map((e) => e.specFile);
+  const read = await readSpecs(specFiles, { baseDir: setDir, defines, sandbox: opts.sandbox, ...timeout });
   const fresh: { key: string; data: string }[] = [];
   const readByFile = new Map(read.map((r) => [r.file, r]));
 
@@ -194,7 +164,7 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
     accept(dir, specFile, interpretedFromJson(entry.result), entry.sourcesOk);
   }
   for (const e of entries) {
-    const hit = cached.get(e.key);
+    const hit = cached.get(e.snap.key);
     let result: Interpreted;
     let cacheable = true;
     if (hit) result = deserializeInterpreted(hit);
@@ -204,58 +174,54 @@ export async function loadSet(setDir: string, opts: LoadOptions): Promise<Loaded
         specFile: e.specFile,
         dirName: e.dir,
         text: e.text.toString("utf8"),
-        sha256: e.sha256,
+        sha256: e.snap.sha256,
       });
       // A spec that failed without rpm saying why is not cached: the cause may be passing.
       cacheable = raw.ok || /error: /.test(raw.messages);
-      if (cacheable) fresh.push({ key: e.key, data: serializeInterpreted(result) });
+      if (cacheable) fresh.push({ key: e.snap.key, data: serializeInterpreted(result) });
     }
     const sourcesOk = accept(e.dir, e.specFile, result, false);
-    if (cacheable) {
-      next.entries[e.dir] = {
-        spec: e.spec,
-        dir: e.dirStamp,
-        key: e.key,
-        sha256: e.sha256,
-        verifiedAt: e.verifiedAt,
-        result: interpretedToJson(result),
-        sourcesOk,
-      };
-    }
+    if (cacheable) next.entries[e.dir] = { ...e.snap, result: interpretedToJson(result), sourcesOk };
   }
   await putCachedSpecs(opts.db, fresh);
   if (snapshotChanged) await putSetSnapshot(opts.db, setDir, JSON.stringify(next));
 
   // A binary package built by two specs is a clash: neither can be trusted until one is renamed.
   const owner = new Map<string, SourcePackage>();
+  const clash = (x: SourcePackage, y: SourcePackage, binary: string): void =>
+    fail(
+      x.name,
+      x.specFile,
+      new UserError(
+        "PACKAGE_DUPLICATE",
+        `binary package "${binary}" is also built by ${y.specFile}`,
+        { file: x.specFile },
+        "rename one of the two (%package -n or Name)",
+      ),
+    );
   for (const p of packages) {
     for (const b of p.binaries) {
       const other = owner.get(b.name);
-      if (other && other !== p) {
-        for (const [x, y] of [
-          [p, other],
-          [other, p],
-        ] as const) {
-          fail(
-            x.name,
-            x.specFile,
-            new UserError(
-              "PACKAGE_DUPLICATE",
-              `binary package "${b.name}" is also built by ${y.specFile}`,
-              { file: x.specFile },
-              "rename one of the two (%package -n or Name)",
-            ),
-          );
-        }
-      } else owner.set(b.name, p);
+      if (!other || other === p) owner.set(b.name, p);
+      else {
+        clash(p, other, b.name);
+        clash(other, p, b.name);
+      }
     }
   }
-  const packageConfigs: Map<string, PackageConfig> = await readPackageConfigs(
-    setDir,
-    dirs,
-    config.pipeline,
-    (dir, e) => fail(dir, `packages/${dir}/${dir}.spec`, e),
-  );
+  // Each package's own packages/<name>/kiln.yaml, read every time (it is small; a stat would cost as
+  // much): a bad one (a link, oversize, bad YAML, a wrong key) makes its package unusable, as a bad
+  // spec does, and the others load.
+  const packageConfigs = new Map<string, PackageConfig>();
+  for (const dir of dirs) {
+    const file = `packages/${dir}/${PACKAGE_CONFIG_FILE}`;
+    try {
+      const c = await readPackageConfig(join(setDir, file), file, config.pipeline);
+      if (c) packageConfigs.set(dir, c);
+    } catch (e) {
+      fail(dir, `packages/${dir}/${dir}.spec`, asPackageError(e, file));
+    }
+  }
   const usable = packages.filter((p) => !broken.has(p.name));
   return {
     dir: setDir,

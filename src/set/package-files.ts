@@ -65,10 +65,7 @@ export function listPackageDirs(packagesDir: string): PackageDirs {
   return { dirs, refused };
 }
 
-/**
- * The spec's lstat, or why it cannot be read: missing (SPEC_MISSING, with the specs the directory
- * does have), a link, a special file or over MAX_SPEC_BYTES (FILE_REFUSED).
- */
+/** The spec's lstat, or why it cannot be read: SPEC_MISSING (naming the specs there) or FILE_REFUSED. */
 export function checkSpec(
   packagesDir: string,
   dir: string,
@@ -92,11 +89,7 @@ export function checkSpec(
   return refused ? { ok: false, error: refused } : { ok: true, stat: st };
 }
 
-/**
- * The package's Source/Patch files and its rpmlintrc that cannot be used: missing (SOURCE_MISSING),
- * or a link, a special file, a directory or over `maxSourceBytes` (FILE_REFUSED), each error at
- * the spec line that names the file.
- */
+/** The unusable Source/Patch files and rpmlintrc: SOURCE_MISSING or FILE_REFUSED, at the line naming each. */
 export function checkPackageFiles(
   pkg: SourcePackage,
   packagesDir: string,
@@ -128,10 +121,7 @@ export function checkPackageFiles(
   return errors;
 }
 
-/**
- * A package's file that could not be looked at (EACCES, ELOOP, EIO…) as that package's error, so
- * that one unreadable package does not stop the set from loading; anything else is rethrown.
- */
+/** An errno error on a package's file as that package's error, so that the others load; else rethrown. */
 export function asPackageError(e: unknown, shown: string): UserError {
   if (e instanceof UserError) return e;
   const code = (e as NodeJS.ErrnoException | undefined)?.code;

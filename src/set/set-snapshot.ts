@@ -6,14 +6,10 @@
 // sources need not be checked again.
 import type { Stats } from "node:fs";
 
+const STAMP_KEYS = ["dev", "ino", "size", "mtimeMs", "ctimeMs"] as const;
+
 /** A file's identity and times: mtime and ctime in milliseconds, with their fractions (about 0.1 µs). */
-export interface Stamp {
-  dev: number;
-  ino: number;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-}
+export type Stamp = Pick<Stats, (typeof STAMP_KEYS)[number]>;
 
 export interface SnapshotEntry {
   spec: Stamp;
@@ -41,12 +37,7 @@ export function stamp(st: Stats): Stamp {
   return { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
 }
 
-const same = (a: Stamp, b: Stamp): boolean =>
-  a.ino === b.ino &&
-  a.size === b.size &&
-  a.mtimeMs === b.mtimeMs &&
-  a.ctimeMs === b.ctimeMs &&
-  a.dev === b.dev;
+const same = (a: Stamp, b: Stamp): boolean => STAMP_KEYS.every((k) => a[k] === b[k]);
 
 const racy = (s: Stamp, verifiedAt: number): boolean =>
   s.mtimeMs >= verifiedAt - RACY_MS || s.ctimeMs >= verifiedAt - RACY_MS;
