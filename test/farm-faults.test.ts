@@ -5,10 +5,12 @@ import { createServer, request, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ErrorBody, RequestView } from "../src/api/schemas.js";
 import { openDatabase } from "../src/db/connect.js";
 import { sha256 } from "../src/util/hash.js";
 import {
   api,
+  BuildList,
   backends,
   freshDatabaseUrl,
   KILN_YAML,
@@ -67,7 +69,11 @@ describe("farm faults", () => {
     const aDir = tempDir("kiln-agent-");
     const a = startAgent({ url: server.url, token: server.enrol, workdir: aDir, name: "doomed" });
     await a.waitFor(/ready/);
-    const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    const req = await api(server.url, "POST", "/requests", {
+      token: server.admin,
+      body: {},
+      schema: RequestView,
+    });
     await a.waitFor(/building slow/);
     await new Promise((r) => setTimeout(r, 800)); // rpmbuild is running
     const { db, close } = await openDatabase(`sqlite:${join(data, "kiln.db")}`);
@@ -90,25 +96,26 @@ describe("farm faults", () => {
       /job \d+ \(slow\): agent doomed stopped responding \(no heartbeat for 2 s\); requeued/,
     );
     const done = await waitForRequest(server.url, req.body.id);
-    expect(
-      done.packages.map((j: { package: string; status: string }) => `${j.package}:${j.status}`).sort(),
-    ).toEqual(["first:green", "last:green", "slow:green"]);
-    const slow = done.jobs.find(
-      (j: { package: string; runsOn: string }) => j.package === "slow" && j.runsOn === "agent",
-    );
-    expect(slow.attempts).toBe(2);
-    expect(slow.agent).toBe("rescuer");
+    expect(done.packages.map((j) => `${j.package}:${j.status}`).sort()).toEqual([
+      "first:green",
+      "last:green",
+      "slow:green",
+    ]);
+    const slow = done.jobs.find((j) => j.package === "slow" && j.runsOn === "agent");
+    expect(slow?.attempts).toBe(2);
+    expect(slow?.agent).toBe("rescuer");
 
     // The dead agent's build is recorded as lost, not as a failure of the package.
-    const builds = await api(server.url, "GET", "/builds?package=slow");
-    expect(builds.body.builds.map((x: { status: string }) => x.status)).toEqual(["green", "cancelled"]);
-    expect(builds.body.builds[1].error).toMatch(/^lost: agent doomed stopped responding/);
+    const builds = await api(server.url, "GET", "/builds?package=slow", { schema: BuildList });
+    expect(builds.body.builds.map((x) => x.status)).toEqual(["green", "cancelled"]);
+    expect(builds.body.builds[1]?.error).toMatch(/^lost: agent doomed stopped responding/);
 
     // Its result, arriving late under the old lease, changes nothing.
     const cred = JSON.parse(readFileSync(join(aDir, "agent.json"), "utf8")) as { token: string };
     const late = await api(server.url, "POST", `/agent/jobs/${lost.id}/result`, {
       token: cred.token,
       body: { leaseToken: lost.lease_token, ok: true, durationMs: 1, artifacts: [] },
+      schema: ErrorBody,
     });
     expect(late.status).toBe(409);
     expect(late.body.code).toBe("LEASE_LOST");
@@ -131,13 +138,17 @@ describe("farm faults", () => {
       const port = await freePort();
       const first = await startServer({ set, data, db: db.url, port, leaseTimeout: 10 });
       const agent = await readyAgent(first, "steady");
-      const req = await api(first.url, "POST", "/requests", { token: first.admin, body: {} });
+      const req = await api(first.url, "POST", "/requests", {
+        token: first.admin,
+        body: {},
+        schema: RequestView,
+      });
       await agent.waitFor(/building slow/);
       // Killed while rpmbuild runs (its log, streamed to the server, says so).
       const t0 = Date.now();
       for (;;) {
-        const b = await api(first.url, "GET", "/builds?package=slow");
-        const id = b.body.builds[0]?.id as number | undefined;
+        const b = await api(first.url, "GET", "/builds?package=slow", { schema: BuildList });
+        const id = b.body.builds[0]?.id;
         const log = id ? await fetch(`${first.url}/api/v1/builds/${id}/log`).then((r) => r.text()) : "";
         if (log.includes("slow-build-running")) break;
         if (Date.now() - t0 > 30_000) throw new Error(`rpmbuild of slow did not start: ${log}`);
@@ -150,7 +161,7 @@ describe("farm faults", () => {
       expect(second.output()).toMatch(/1 job\(s\) leased before the restart: waiting for their agents/);
       const done = await waitForRequest(second.url, req.body.id);
       expect(
-        done.packages.map((j: { status: string }) => j.status),
+        done.packages.map((j) => j.status),
         `${JSON.stringify(done.jobs, null, 1)}\nagent:\n${agent.output()}\nserver:\n${second.output()}`,
       ).toEqual(["green", "green", "green"]);
       expect(done.jobs.every((j: { attempts: number }) => j.attempts <= 1)).toBe(true);
@@ -205,9 +216,13 @@ describe("farm faults", () => {
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
     const via = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     const agent = await readyAgent({ url: via, enrol: server.enrol }, "through-proxy");
-    const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    const req = await api(server.url, "POST", "/requests", {
+      token: server.admin,
+      body: {},
+      schema: RequestView,
+    });
     const done = await waitForRequest(server.url, req.body.id);
-    expect(done.packages[0].status).toBe("green");
+    expect(done.packages[0]?.status).toBe("green");
     expect(damaged).toBe(1);
     expect(agent.output()).toMatch(
       /upload of \S+ refused \(.*sha256 is [0-9a-f]{64}, expected [0-9a-f]{64}.*\); sending it again/,
@@ -257,12 +272,16 @@ describe("farm faults", () => {
       { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, enrol: server.enrol },
       "flaky-line",
     );
-    const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    const req = await api(server.url, "POST", "/requests", {
+      token: server.admin,
+      body: {},
+      schema: RequestView,
+    });
     const done = await waitForRequest(server.url, req.body.id, 30_000).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}\nagent:\n${agent.output()}`);
     });
     expect(
-      done.packages.map((j: { status: string }) => j.status),
+      done.packages.map((j) => j.status),
       agent.output(),
     ).toEqual(["green", "green"]);
     expect(cut).toBe(1);

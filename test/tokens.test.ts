@@ -1,6 +1,7 @@
 // `kiln tokens` and `kiln agents` against a real server: list, create, revoke; disable, enable,
 // delete; and the refusals an admin can run into.
 import { beforeAll, describe, expect, it } from "vitest";
+import { EnrolResponse } from "../src/api/schemas.js";
 import { api, kiln, KILN_YAML, makeSet, noarchSpec, type Server, startServer, tempDir } from "./kit/index.js";
 
 let server: Server;
@@ -68,6 +69,7 @@ describe("kiln agents", () => {
     const e = await api(server.url, "POST", "/agents", {
       token: server.enrol,
       body: { name: "builder", labels: { arch: "x86_64" }, slots: 2 },
+      schema: EnrolResponse,
     });
     expect(e.status).toBe(201);
     const list = await as(server.admin, "agents", "list");

@@ -7,8 +7,11 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EnrolResponse, RequestView } from "../src/api/schemas.js";
 import {
   api,
+  BuildList,
+  RepositoryList,
   copyExamples,
   type Proc,
   ROOT,
@@ -143,11 +146,8 @@ describe("the web UI", () => {
     const request = Number(/\/requests\/(\d+)$/.exec(page.url())![1]);
     let build: number | null = null;
     for (let t0 = Date.now(); build === null && Date.now() - t0 < 60_000;) {
-      const r = await api(server.url, "GET", `/requests/${request}`);
-      build =
-        r.body.jobs.find(
-          (j: { package: string; build: number | null }) => j.package === "slowpoke" && j.build,
-        )?.build ?? null;
+      const r = await api(server.url, "GET", `/requests/${request}`, { schema: RequestView });
+      build = r.body.jobs.find((j) => j.package === "slowpoke" && j.build)?.build ?? null;
       if (build === null) await new Promise((r) => setTimeout(r, 100));
     }
     expect(build).not.toBeNull();
@@ -168,7 +168,7 @@ describe("the web UI", () => {
 
     // Wait for the whole set to be done before looking at the graph and promoting.
     for (let t0 = Date.now(); Date.now() - t0 < 120_000;) {
-      const r = await api(server.url, "GET", `/requests/${request}`);
+      const r = await api(server.url, "GET", `/requests/${request}`, { schema: RequestView });
       if (r.body.status !== "active") break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -203,12 +203,10 @@ describe("the web UI", () => {
     await stable.getByRole("cell", { name: "hello", exact: true }).waitFor();
     await page.getByRole("table", { name: "History of stable" }).getByText("promote").first().waitFor();
     await shot(page, "repositories");
-    const { body } = await api(server.url, "GET", "/repositories");
-    expect(
-      body.repositories
-        .find((r: { name: string }) => r.name === "stable")
-        .packages.map((p: { package: string }) => p.package),
-    ).toContain("hello");
+    const { body } = await api(server.url, "GET", "/repositories", { schema: RepositoryList });
+    expect(body.repositories.find((r) => r.name === "stable")!.packages.map((p) => p.package)).toContain(
+      "hello",
+    );
 
     for (const [name, path] of [
       ["packages", "/packages"],
@@ -248,8 +246,8 @@ describe("the web UI", () => {
     await page.getByLabel("API token").fill(server.admin);
     await page.getByRole("button", { name: "Save token" }).click();
     await page.getByText("Signed in as admin (admin)").waitFor();
-    const { body: builds } = await api(server.url, "GET", "/builds");
-    const someBuild = (builds.builds as { id: number }[])[0]!.id;
+    const { body: builds } = await api(server.url, "GET", "/builds", { schema: BuildList });
+    const someBuild = builds.builds[0]!.id;
     for (const path of [
       "/",
       "/packages",
@@ -298,11 +296,12 @@ describe("the web UI", () => {
     const { body: req } = await api(server.url, "POST", "/rebuilds", {
       token: server.admin,
       body: { packages: ["libcount"] },
+      schema: RequestView,
     });
     let build: number | null = null;
     for (let t0 = Date.now(); build === null && Date.now() - t0 < 60_000;) {
-      const r = await api(server.url, "GET", `/requests/${req.id}`);
-      build = r.body.jobs.find((j: { build: number | null }) => j.build)?.build ?? null;
+      const r = await api(server.url, "GET", `/requests/${req.id}`, { schema: RequestView });
+      build = r.body.jobs.find((j) => j.build)?.build ?? null;
       if (build === null) await new Promise((r) => setTimeout(r, 100));
     }
     await page
@@ -345,6 +344,7 @@ describe("the web UI", () => {
     const e = await api(server.url, "POST", "/agents", {
       token: server.enrol,
       body: { name: "spare", labels: {}, slots: 1 },
+      schema: EnrolResponse,
     });
     expect(e.status).toBe(201);
     await page.getByRole("link", { name: "Agents" }).click();
