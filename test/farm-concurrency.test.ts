@@ -1,28 +1,18 @@
 // Leasing under concurrency: two `kiln serve` processes on one PostgreSQL database (as behind a
 // load balancer) and many agents racing for the same jobs: every job is leased exactly once.
 import { describe, expect, it } from "vitest";
-import { EnrolResponse, LeaseResponse, RequestView } from "../src/api/schemas.js";
+import { LeaseResponse, RequestView } from "../src/api/schemas.js";
 import {
   api,
+  enrolAgent,
   freshDatabaseUrl,
   KILN_YAML,
   makeSet,
   noarchSpec,
-  type Server,
   startServer,
   tempDir,
   waitForRequest,
 } from "./kit/index.js";
-
-async function enrol(server: Server, name: string): Promise<string> {
-  const r = await api(server.url, "POST", "/agents", {
-    token: server.enrol,
-    body: { name, labels: { arch: "x86_64", os: "linux" }, slots: 1 },
-    schema: EnrolResponse,
-  });
-  expect(r.status).toBe(201);
-  return r.body.token;
-}
 
 /** An agent that takes jobs and reports them done without running anything. */
 async function drain(url: string, token: string, leased: number[]): Promise<void> {
@@ -58,7 +48,7 @@ describe("leasing under concurrency", () => {
     const agents = await Promise.all(
       Array.from({ length: 16 }, async (_, i) => ({
         url: (i % 2 ? b : a).url,
-        token: await enrol(a, `sim-${i}`),
+        token: await enrolAgent(a, `sim-${i}`),
       })),
     );
     await Promise.all(agents.map((ag) => drain(ag.url, ag.token, leased)));

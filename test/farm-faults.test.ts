@@ -1,7 +1,7 @@
 // Faults with real processes: an agent killed mid-build, a server killed mid-build, an upload
 // damaged on the way. Each time the work finishes, once, with every artifact intact.
 import { readFileSync } from "node:fs";
-import { createServer, request, type Server as HttpServer } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,31 +10,21 @@ import { openDatabase } from "../src/db/connect.js";
 import { sha256 } from "../src/util/hash.js";
 import {
   api,
-  BuildList,
   backends,
+  bodyOf,
+  BuildList,
   freshDatabaseUrl,
   KILN_YAML,
   makeSet,
   noarchSpec,
   readyAgent,
+  slowSet,
   startAgent,
+  startProxy,
   startServer,
   tempDir,
   waitForRequest,
 } from "./kit/index.js";
-
-/** first → slow (its %build sleeps) → last. */
-function slowSet(seconds: number): string {
-  return makeSet({
-    "kiln.yaml": KILN_YAML,
-    "packages/first/first.spec": noarchSpec("first"),
-    "packages/slow/slow.spec": noarchSpec("slow", { buildRequires: ["first"] }).replace(
-      "%install\n",
-      `%build\necho slow-build-running; sleep ${seconds}\n\n%install\n`,
-    ),
-    "packages/last/last.spec": noarchSpec("last", { buildRequires: ["slow"] }),
-  });
-}
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -63,7 +53,7 @@ async function checkStore(dbUrl: string, data: string): Promise<Record<string, s
 
 describe("farm faults", () => {
   it("an agent killed mid-build loses its lease; the job is requeued and finished by another; a late result is refused", async () => {
-    const set = slowSet(4);
+    const set = slowSet("slow-build-running", 4);
     const data = tempDir("kiln-farm-data-");
     const server = await startServer({ set, data, leaseTimeout: 2 });
     const aDir = tempDir("kiln-agent-");
@@ -133,7 +123,7 @@ describe("farm faults", () => {
     "a server killed mid-build (%s) restarts; the agent reconnects and finishes; nothing built twice, nothing lost",
     async (backend) => {
       const db = await freshDatabaseUrl(backend);
-      const set = slowSet(3);
+      const set = slowSet("slow-build-running", 3);
       const data = tempDir("kiln-farm-data-");
       const port = await freePort();
       const first = await startServer({ set, data, db: db.url, port, leaseTimeout: 10 });
@@ -184,38 +174,17 @@ describe("farm faults", () => {
     const set = makeSet({ "kiln.yaml": KILN_YAML, "packages/one/one.spec": noarchSpec("one") });
     const data = tempDir("kiln-farm-data-");
     const server = await startServer({ set, data });
-    const target = new URL(server.url);
     // A proxy that flips one byte of the first artifact upload it carries.
     let damaged = 0;
-    const proxy: HttpServer = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        const body = Buffer.concat(chunks);
+    const proxy = await startProxy(server.url, {
+      onRequest: (req, body) => {
         if (req.method === "PUT" && req.url?.includes("/artifacts/") && damaged === 0 && body.length > 0) {
           damaged++;
           body[Math.floor(body.length / 2)]! ^= 0xff;
         }
-        const fwd = request(
-          {
-            host: target.hostname,
-            port: target.port,
-            path: req.url,
-            method: req.method,
-            headers: req.headers,
-          },
-          (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-          },
-        );
-        fwd.on("error", () => res.destroy());
-        fwd.end(body);
-      });
+      },
     });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const via = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    const agent = await readyAgent({ url: via, enrol: server.enrol }, "through-proxy");
+    const agent = await readyAgent({ url: proxy.url, enrol: server.enrol }, "through-proxy");
     const req = await api(server.url, "POST", "/requests", {
       token: server.admin,
       body: {},
@@ -229,7 +198,7 @@ describe("farm faults", () => {
     );
     expect(await checkStore(`sqlite:${join(data, "kiln.db")}`, data)).toEqual({ one: ["green"] });
     agent.child.kill("SIGTERM");
-    await new Promise((r) => proxy.close(r));
+    await proxy.close();
     server.child.kill("SIGTERM");
     await server.exited;
   }, 60_000);
@@ -242,36 +211,20 @@ describe("farm faults", () => {
     });
     const data = tempDir("kiln-farm-data-");
     const server = await startServer({ set, data });
-    const target = new URL(server.url);
     // A proxy that sends half of the first build-root RPM it carries to the agent, then hangs up.
     let cut = 0;
-    const proxy: HttpServer = createServer((req, res) => {
-      const fwd = request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (up) => {
-          if (req.method === "GET" && req.url?.includes("/artifacts/") && cut === 0) {
-            cut++;
-            const chunks: Buffer[] = [];
-            up.on("data", (c: Buffer) => chunks.push(c));
-            up.on("end", () => {
-              const body = Buffer.concat(chunks);
-              res.writeHead(up.statusCode ?? 502, up.headers);
-              res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
-            });
-            return;
-          }
+    const proxy = await startProxy(server.url, {
+      onAnswer: (req, up, res) => {
+        if (!(req.method === "GET" && req.url?.includes("/artifacts/") && cut === 0)) return false;
+        cut++;
+        void bodyOf(up).then((body) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      fwd.on("error", () => res.destroy());
-      req.pipe(fwd);
+          res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+        });
+        return true;
+      },
     });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const agent = await readyAgent(
-      { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, enrol: server.enrol },
-      "flaky-line",
-    );
+    const agent = await readyAgent({ url: proxy.url, enrol: server.enrol }, "flaky-line");
     const req = await api(server.url, "POST", "/requests", {
       token: server.admin,
       body: {},
@@ -287,7 +240,7 @@ describe("farm faults", () => {
     expect(cut).toBe(1);
     expect(agent.output()).toMatch(/the answer to first-1\.0-1\.kiln\.noarch\.rpm was cut off .*; retrying/);
     agent.child.kill("SIGTERM");
-    await new Promise((r) => proxy.close(r));
+    await proxy.close();
     server.child.kill("SIGTERM");
     await server.exited;
   }, 60_000);

@@ -5,8 +5,6 @@
 // a mix.
 import { execFile, execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, request, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -14,11 +12,13 @@ import { BuildView, RequestView } from "../src/api/schemas.js";
 import { sha256 } from "../src/util/hash.js";
 import {
   api,
-  RepositoryList,
+  bodyOf,
   copyExamples,
   kiln,
+  RepositoryList,
   type Server,
   startAgent,
+  startProxy,
   startServer,
   tempDir,
   waitForRequest,
@@ -276,26 +276,17 @@ describe("repositories over HTTP, promotion and history", () => {
     );
 
     // A proxy that changes one byte of every RPM it carries: dnf refuses the package.
-    const target = new URL(server.url);
-    const proxy: HttpServer = createServer((req, res) => {
-      const fwd = request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (up) => {
-          const chunks: Buffer[] = [];
-          up.on("data", (c: Buffer) => chunks.push(c));
-          up.on("end", () => {
-            const body = Buffer.concat(chunks);
-            if (req.url?.endsWith(".rpm") && body.length > 2000) body[body.length - 1000]! ^= 0xff;
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            res.end(body);
-          });
-        },
-      );
-      fwd.on("error", () => res.destroy());
-      req.pipe(fwd);
+    const proxy = await startProxy(server.url, {
+      onAnswer: (req, up, res) => {
+        void bodyOf(up).then((body) => {
+          if (req.url?.endsWith(".rpm") && body.length > 2000) body[body.length - 1000]! ^= 0xff;
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          res.end(body);
+        });
+        return true;
+      },
     });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const via = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const via = proxy.url;
     // dnf runs beside this process here (not synchronously): the proxy answers from this process.
     const root = tempDir("kiln-client-");
     const reposDir = join(root, "etc", "yum.repos.d");
@@ -322,7 +313,7 @@ describe("repositories over HTTP, promotion and history", () => {
     expect(refused).toMatch(
       /Error downloading packages:\n\s+\S+-[^-\s]+-[^-\s]+\.(noarch|x86_64): Cannot download/,
     );
-    await new Promise((r) => proxy.close(r));
+    await proxy.close();
     await stop();
   }, 300_000);
 });

@@ -7,10 +7,11 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EnrolResponse, RequestView } from "../src/api/schemas.js";
+import { RequestView } from "../src/api/schemas.js";
 import {
   api,
   BuildList,
+  enrolAgent,
   RepositoryList,
   copyExamples,
   type Proc,
@@ -341,18 +342,13 @@ describe("the web UI", () => {
     await page.getByRole("button", { name: "Revoke admin" }).click();
     await page.getByRole("alert").filter({ hasText: "is the last live admin token" }).waitFor();
 
-    const e = await api(server.url, "POST", "/agents", {
-      token: server.enrol,
-      body: { name: "spare", labels: {}, slots: 1 },
-      schema: EnrolResponse,
-    });
-    expect(e.status).toBe(201);
+    const credential = await enrolAgent(server, "spare", { labels: {} });
     await page.getByRole("link", { name: "Agents" }).click();
     await page.waitForURL(/\/agents$/);
     await page.getByRole("button", { name: "Disable spare" }).click();
     await page.getByRole("button", { name: "Enable spare" }).waitFor();
     expect(
-      (await api(server.url, "POST", "/agent/heartbeat", { token: e.body.token, body: { jobs: [] } })).status,
+      (await api(server.url, "POST", "/agent/heartbeat", { token: credential, body: { jobs: [] } })).status,
     ).toBe(403);
     await shot(page, "agents-disabled");
     await page.getByRole("button", { name: "Enable spare" }).click();

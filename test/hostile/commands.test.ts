@@ -2,9 +2,18 @@
 // sandbox; only an admin may ask for none, the server's log records it, and only an agent whose
 // own policy is --sandbox off takes such a job — while it waits, it says why.
 import { describe, expect, it } from "vitest";
-import { EnrolResponse, JobView, LeaseResponse, RequestView, TokenResponse } from "../../src/api/schemas.js";
+import { JobView, LeaseResponse, RequestView, TokenResponse } from "../../src/api/schemas.js";
 import { probeSandbox } from "../../src/sandbox/bubblewrap.js";
-import { api, KILN_YAML, makeSet, noarchSpec, startAgent, startServer, tempDir } from "../kit/index.js";
+import {
+  api,
+  enrolAgent,
+  KILN_YAML,
+  makeSet,
+  noarchSpec,
+  startAgent,
+  startServer,
+  tempDir,
+} from "../kit/index.js";
 
 async function waitForJob(url: string, id: number, until: (job: JobView) => boolean): Promise<JobView> {
   for (let t0 = Date.now(); Date.now() - t0 < 60_000;) {
@@ -99,15 +108,10 @@ describe("hostile: commands on agents", () => {
   it("an agent disabled while its lease request waits is given nothing more", async () => {
     const set = makeSet({ "kiln.yaml": KILN_YAML, "packages/one/one.spec": noarchSpec("one") });
     const server = await startServer({ set, data: tempDir("kiln-hostile-cmd-"), localAgents: 0 });
-    const enrolled = await api(server.url, "POST", "/agents", {
-      token: server.enrol,
-      body: { name: "rogue", labels: { arch: "x86_64", os: "linux" }, slots: 1 },
-      schema: EnrolResponse,
-    });
-    expect(enrolled.status).toBe(201);
+    const credential = await enrolAgent(server, "rogue");
     // The long poll starts while nothing is queued, then the agent is disabled, then work comes.
     const poll = api(server.url, "POST", "/agent/lease", {
-      token: enrolled.body.token,
+      token: credential,
       body: { free: 1, waitMs: 4000 },
       schema: LeaseResponse,
     });

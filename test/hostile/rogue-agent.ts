@@ -2,9 +2,9 @@
 // speaking the protocol of src/agent/agent.ts over plain HTTP.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { EnrolResponse, LeaseResponse, ResultResponse, type LeasedJob } from "../../src/api/schemas.js";
+import { LeaseResponse, ResultResponse, type LeasedJob } from "../../src/api/schemas.js";
 import { hostLabels } from "../../src/core/labels.js";
-import { api, checked, orRefusal, type RawAnswer, type RawCaller, rawCaller } from "../kit/index.js";
+import { api, enrolAgent, orRefusal, type RawAnswer, type RawCaller, rawCaller } from "../kit/index.js";
 
 /** A job as the server leased it. */
 export type Leased = z.input<typeof LeasedJob>;
@@ -27,12 +27,8 @@ export class RogueAgent {
   ) {}
 
   static async enrol(url: string, enrolToken: string, name: string): Promise<RogueAgent> {
-    const r = await api(url, "POST", "/agents", {
-      token: enrolToken,
-      body: { name, labels: hostLabels(process.arch, process.platform), slots: 1 },
-    });
-    if (r.status !== 201) throw new Error(`enrolment: ${r.status} ${r.text}`);
-    return new RogueAgent(url, checked(EnrolResponse, r, "enrolment").body.token);
+    const labels = hostLabels(process.arch, process.platform);
+    return new RogueAgent(url, await enrolAgent({ url, enrol: enrolToken }, name, { labels }));
   }
 
   private readonly call: RawCaller = rawCaller(async (method, path, o) => {

@@ -2,19 +2,14 @@
 // silent, or lies) must not wedge the package. A rebuild of it says why it would wait; with
 // replace, the stuck run is cancelled — its server-held publication included — and a new one runs.
 import { describe, expect, it } from "vitest";
-import { EnrolResponse, HeartbeatResponse, LeaseResponse, RequestView } from "../../src/api/schemas.js";
-import { api, KILN_YAML, makeSet, noarchSpec, startServer, tempDir } from "../kit/index.js";
+import { HeartbeatResponse, LeaseResponse, RequestView } from "../../src/api/schemas.js";
+import { api, enrolAgent, KILN_YAML, makeSet, noarchSpec, startServer, tempDir } from "../kit/index.js";
 
 describe("hostile: a stuck run", () => {
   it("a rebuild of a package whose run is stuck is refused naming it, and with replace cancels it and builds again", async () => {
     const set = makeSet({ "kiln.yaml": KILN_YAML, "packages/one/one.spec": noarchSpec("one") });
     const server = await startServer({ set, data: tempDir("kiln-hostile-wedge-"), localAgents: 0 });
-    const enrolled = await api(server.url, "POST", "/agents", {
-      token: server.enrol,
-      body: { name: "silent", labels: { arch: "x86_64", os: "linux" }, slots: 1 },
-      schema: EnrolResponse,
-    });
-    const agent = enrolled.body.token;
+    const agent = await enrolAgent(server, "silent");
     const first = await api(server.url, "POST", "/requests", {
       token: server.admin,
       body: { packages: ["one"] },

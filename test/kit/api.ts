@@ -6,6 +6,7 @@ import { ApiClient, ApiError } from "../../src/api/client.js";
 import {
   AgentView,
   BuildView,
+  EnrolResponse,
   ErrorBody,
   JobView,
   PackageSummary,
@@ -222,6 +223,23 @@ export async function api(
   o: RawOptions & { schema?: z.ZodType } = {},
 ): Promise<RawAnswer> {
   return rawCaller((m, p, send) => rawCall(`${url}/api/v1${p}`, m, send))(method, path, o);
+}
+
+/**
+ * Enrols an agent over the raw API with the server's enrolment token (it fails unless the server
+ * answers 201); its credential. Labels: x86_64 Linux unless given.
+ */
+export async function enrolAgent(
+  server: { url: string; enrol: string },
+  name: string,
+  o: { labels?: Record<string, string>; slots?: number } = {},
+): Promise<string> {
+  const r = await api(server.url, "POST", "/agents", {
+    token: server.enrol,
+    body: { name, labels: o.labels ?? { arch: "x86_64", os: "linux" }, slots: o.slots ?? 1 },
+  });
+  if (r.status !== 201) throw new Error(`enrolment of ${name}: ${r.status} ${r.text}`);
+  return checked(EnrolResponse, r, `enrolment of ${name}`).body.token;
 }
 
 /** Polls a request until it is no longer active (raw, as api() reads it; TestApi has the typed one). */
