@@ -63,6 +63,15 @@ const UNNAMED_CONTROLS = `[...document.querySelectorAll("button, input, select, 
 const shot = (page: Page, name: string): Promise<Buffer> =>
   page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
+/** Each page, by its shot's name, loaded in turn, and shot once the network is idle. */
+async function shotsOf(page: Page, url: string, paths: Record<string, string>): Promise<void> {
+  for (const [name, path] of Object.entries(paths)) {
+    await page.goto(`${url}${path}`);
+    await page.waitForLoadState("networkidle");
+    await shot(page, name);
+  }
+}
+
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   set = copyExamples();
@@ -209,30 +218,22 @@ describe("the web UI", () => {
       "hello",
     );
 
-    for (const [name, path] of [
-      ["packages", "/packages"],
-      ["package-hello", "/packages/hello"],
-      ["agents", "/agents"],
-      ["dashboard", "/"],
-    ] as const) {
-      await page.goto(`${server.url}${path}`);
-      await page.waitForLoadState("networkidle");
-      await shot(page, name);
-    }
+    await shotsOf(page, server.url, {
+      packages: "/packages",
+      "package-hello": "/packages/hello",
+      agents: "/agents",
+      dashboard: "/",
+    });
     await page.close();
 
     // At phone width: every page still renders, and the nav is reachable.
     const phone = await open(390, 844);
-    for (const [name, path] of [
-      ["phone-dashboard", "/"],
-      ["phone-build", `/builds/${build}`],
-      ["phone-repositories", "/repositories"],
-      ["phone-graph", "/graph/hello"],
-    ] as const) {
-      await phone.goto(`${server.url}${path}`);
-      await phone.waitForLoadState("networkidle");
-      await shot(phone, name);
-    }
+    await shotsOf(phone, server.url, {
+      "phone-dashboard": "/",
+      "phone-build": `/builds/${build}`,
+      "phone-repositories": "/repositories",
+      "phone-graph": "/graph/hello",
+    });
     expect(await phone.getByRole("link", { name: "Packages" }).count()).toBeGreaterThan(0);
     await phone.close();
 
