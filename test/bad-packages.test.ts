@@ -5,8 +5,10 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PackageDetail } from "../src/api/schemas.js";
 import {
   api,
+  PackageList,
   kiln,
   KILN_YAML,
   makeSet,
@@ -186,16 +188,17 @@ describe("the farm's packages API", () => {
   });
 
   it("shows a package's set-level error and marks it invalid", async () => {
-    const one = await api(server.url, "GET", "/packages/yamllink", { token: server.admin });
+    const one = await api(server.url, "GET", "/packages/yamllink", {
+      token: server.admin,
+      schema: PackageDetail,
+    });
     expect(one.status).toBe(200);
     expect(one.body.status).toBe("invalid");
     expect(one.body.errors).toEqual([
       "packages/yamllink/kiln.yaml: packages/yamllink/kiln.yaml is a symbolic link: Kiln does not follow links",
     ]);
-    const all = await api(server.url, "GET", "/packages", { token: server.admin });
-    const status = new Map(
-      (all.body.packages as { name: string; status: string }[]).map((p) => [p.name, p.status]),
-    );
+    const all = await api(server.url, "GET", "/packages", { token: server.admin, schema: PackageList });
+    const status = new Map(all.body.packages.map((p) => [p.name, p.status]));
     for (const [pkg] of EXPECTED) expect(status.get(pkg), pkg).toBe("invalid");
     expect(status.get("good")).not.toBe("invalid");
   });

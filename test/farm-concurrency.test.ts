@@ -1,34 +1,26 @@
 // Leasing under concurrency: two `kiln serve` processes on one PostgreSQL database (as behind a
 // load balancer) and many agents racing for the same jobs: every job is leased exactly once.
 import { describe, expect, it } from "vitest";
+import { LeaseResponse, RequestView } from "../src/api/schemas.js";
 import {
   api,
+  enrolAgent,
   freshDatabaseUrl,
   KILN_YAML,
   makeSet,
   noarchSpec,
-  type Server,
   startServer,
   tempDir,
   waitForRequest,
 } from "./kit/index.js";
 
-async function enrol(server: Server, name: string): Promise<string> {
-  const r = await api(server.url, "POST", "/agents", {
-    token: server.enrol,
-    body: { name, labels: { arch: "x86_64", os: "linux" }, slots: 1 },
-  });
-  expect(r.status).toBe(201);
-  return r.body.token as string;
-}
-
 /** An agent that takes jobs and reports them done without running anything. */
 async function drain(url: string, token: string, leased: number[]): Promise<void> {
   for (;;) {
-    const r = await api(url, "POST", "/agent/lease", { token, body: { free: 2 } });
+    const r = await api(url, "POST", "/agent/lease", { token, body: { free: 2 }, schema: LeaseResponse });
     expect(r.status).toBe(200);
     if (r.body.jobs.length === 0) return;
-    for (const j of r.body.jobs as { job: number; leaseToken: string }[]) {
+    for (const j of r.body.jobs) {
       leased.push(j.job);
       const res = await api(url, "POST", `/agent/jobs/${j.job}/result`, {
         token,
@@ -49,13 +41,14 @@ describe("leasing under concurrency", () => {
     const req = await api(a.url, "POST", "/commands", {
       token: a.admin,
       body: { command: "true", count: 400 },
+      schema: RequestView,
     });
     expect(req.status).toBe(201);
     const leased: number[] = [];
     const agents = await Promise.all(
       Array.from({ length: 16 }, async (_, i) => ({
         url: (i % 2 ? b : a).url,
-        token: await enrol(a, `sim-${i}`),
+        token: await enrolAgent(a, `sim-${i}`),
       })),
     );
     await Promise.all(agents.map((ag) => drain(ag.url, ag.token, leased)));
@@ -63,9 +56,7 @@ describe("leasing under concurrency", () => {
     expect(new Set(leased).size).toBe(400);
     const done = await waitForRequest(b.url, req.body.id);
     expect(done.status).toBe("done");
-    expect(
-      done.jobs.every((j: { status: string; attempts: number }) => j.status === "green" && j.attempts === 1),
-    ).toBe(true);
+    expect(done.jobs.every((j) => j.status === "green" && j.attempts === 1)).toBe(true);
     for (const s of [a, b]) s.child.kill("SIGTERM");
     await Promise.all([a.exited, b.exited]);
     await db.drop();

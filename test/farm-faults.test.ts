@@ -1,38 +1,30 @@
 // Faults with real processes: an agent killed mid-build, a server killed mid-build, an upload
 // damaged on the way. Each time the work finishes, once, with every artifact intact.
 import { readFileSync } from "node:fs";
-import { createServer, request, type Server as HttpServer } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ErrorBody, RequestView } from "../src/api/schemas.js";
 import { openDatabase } from "../src/db/connect.js";
 import { sha256 } from "../src/util/hash.js";
 import {
   api,
   backends,
+  bodyOf,
+  BuildList,
   freshDatabaseUrl,
   KILN_YAML,
   makeSet,
   noarchSpec,
   readyAgent,
+  slowSet,
   startAgent,
+  startProxy,
   startServer,
   tempDir,
   waitForRequest,
 } from "./kit/index.js";
-
-/** first → slow (its %build sleeps) → last. */
-function slowSet(seconds: number): string {
-  return makeSet({
-    "kiln.yaml": KILN_YAML,
-    "packages/first/first.spec": noarchSpec("first"),
-    "packages/slow/slow.spec": noarchSpec("slow", { buildRequires: ["first"] }).replace(
-      "%install\n",
-      `%build\necho slow-build-running; sleep ${seconds}\n\n%install\n`,
-    ),
-    "packages/last/last.spec": noarchSpec("last", { buildRequires: ["slow"] }),
-  });
-}
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -61,13 +53,17 @@ async function checkStore(dbUrl: string, data: string): Promise<Record<string, s
 
 describe("farm faults", () => {
   it("an agent killed mid-build loses its lease; the job is requeued and finished by another; a late result is refused", async () => {
-    const set = slowSet(4);
+    const set = slowSet("slow-build-running", 4);
     const data = tempDir("kiln-farm-data-");
     const server = await startServer({ set, data, leaseTimeout: 2 });
     const aDir = tempDir("kiln-agent-");
     const a = startAgent({ url: server.url, token: server.enrol, workdir: aDir, name: "doomed" });
     await a.waitFor(/ready/);
-    const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    const req = await api(server.url, "POST", "/requests", {
+      token: server.admin,
+      body: {},
+      schema: RequestView,
+    });
     await a.waitFor(/building slow/);
     await new Promise((r) => setTimeout(r, 800)); // rpmbuild is running
     const { db, close } = await openDatabase(`sqlite:${join(data, "kiln.db")}`);
@@ -90,25 +86,26 @@ describe("farm faults", () => {
       /job \d+ \(slow\): agent doomed stopped responding \(no heartbeat for 2 s\); requeued/,
     );
     const done = await waitForRequest(server.url, req.body.id);
-    expect(
-      done.packages.map((j: { package: string; status: string }) => `${j.package}:${j.status}`).sort(),
-    ).toEqual(["first:green", "last:green", "slow:green"]);
-    const slow = done.jobs.find(
-      (j: { package: string; runsOn: string }) => j.package === "slow" && j.runsOn === "agent",
-    );
-    expect(slow.attempts).toBe(2);
-    expect(slow.agent).toBe("rescuer");
+    expect(done.packages.map((j) => `${j.package}:${j.status}`).sort()).toEqual([
+      "first:green",
+      "last:green",
+      "slow:green",
+    ]);
+    const slow = done.jobs.find((j) => j.package === "slow" && j.runsOn === "agent");
+    expect(slow?.attempts).toBe(2);
+    expect(slow?.agent).toBe("rescuer");
 
     // The dead agent's build is recorded as lost, not as a failure of the package.
-    const builds = await api(server.url, "GET", "/builds?package=slow");
-    expect(builds.body.builds.map((x: { status: string }) => x.status)).toEqual(["green", "cancelled"]);
-    expect(builds.body.builds[1].error).toMatch(/^lost: agent doomed stopped responding/);
+    const builds = await api(server.url, "GET", "/builds?package=slow", { schema: BuildList });
+    expect(builds.body.builds.map((x) => x.status)).toEqual(["green", "cancelled"]);
+    expect(builds.body.builds[1]?.error).toMatch(/^lost: agent doomed stopped responding/);
 
     // Its result, arriving late under the old lease, changes nothing.
     const cred = JSON.parse(readFileSync(join(aDir, "agent.json"), "utf8")) as { token: string };
     const late = await api(server.url, "POST", `/agent/jobs/${lost.id}/result`, {
       token: cred.token,
       body: { leaseToken: lost.lease_token, ok: true, durationMs: 1, artifacts: [] },
+      schema: ErrorBody,
     });
     expect(late.status).toBe(409);
     expect(late.body.code).toBe("LEASE_LOST");
@@ -126,18 +123,22 @@ describe("farm faults", () => {
     "a server killed mid-build (%s) restarts; the agent reconnects and finishes; nothing built twice, nothing lost",
     async (backend) => {
       const db = await freshDatabaseUrl(backend);
-      const set = slowSet(3);
+      const set = slowSet("slow-build-running", 3);
       const data = tempDir("kiln-farm-data-");
       const port = await freePort();
       const first = await startServer({ set, data, db: db.url, port, leaseTimeout: 10 });
       const agent = await readyAgent(first, "steady");
-      const req = await api(first.url, "POST", "/requests", { token: first.admin, body: {} });
+      const req = await api(first.url, "POST", "/requests", {
+        token: first.admin,
+        body: {},
+        schema: RequestView,
+      });
       await agent.waitFor(/building slow/);
       // Killed while rpmbuild runs (its log, streamed to the server, says so).
       const t0 = Date.now();
       for (;;) {
-        const b = await api(first.url, "GET", "/builds?package=slow");
-        const id = b.body.builds[0]?.id as number | undefined;
+        const b = await api(first.url, "GET", "/builds?package=slow", { schema: BuildList });
+        const id = b.body.builds[0]?.id;
         const log = id ? await fetch(`${first.url}/api/v1/builds/${id}/log`).then((r) => r.text()) : "";
         if (log.includes("slow-build-running")) break;
         if (Date.now() - t0 > 30_000) throw new Error(`rpmbuild of slow did not start: ${log}`);
@@ -150,7 +151,7 @@ describe("farm faults", () => {
       expect(second.output()).toMatch(/1 job\(s\) leased before the restart: waiting for their agents/);
       const done = await waitForRequest(second.url, req.body.id);
       expect(
-        done.packages.map((j: { status: string }) => j.status),
+        done.packages.map((j) => j.status),
         `${JSON.stringify(done.jobs, null, 1)}\nagent:\n${agent.output()}\nserver:\n${second.output()}`,
       ).toEqual(["green", "green", "green"]);
       expect(done.jobs.every((j: { attempts: number }) => j.attempts <= 1)).toBe(true);
@@ -173,48 +174,31 @@ describe("farm faults", () => {
     const set = makeSet({ "kiln.yaml": KILN_YAML, "packages/one/one.spec": noarchSpec("one") });
     const data = tempDir("kiln-farm-data-");
     const server = await startServer({ set, data });
-    const target = new URL(server.url);
     // A proxy that flips one byte of the first artifact upload it carries.
     let damaged = 0;
-    const proxy: HttpServer = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        const body = Buffer.concat(chunks);
+    const proxy = await startProxy(server.url, {
+      onRequest: (req, body) => {
         if (req.method === "PUT" && req.url?.includes("/artifacts/") && damaged === 0 && body.length > 0) {
           damaged++;
           body[Math.floor(body.length / 2)]! ^= 0xff;
         }
-        const fwd = request(
-          {
-            host: target.hostname,
-            port: target.port,
-            path: req.url,
-            method: req.method,
-            headers: req.headers,
-          },
-          (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-          },
-        );
-        fwd.on("error", () => res.destroy());
-        fwd.end(body);
-      });
+      },
     });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const via = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    const agent = await readyAgent({ url: via, enrol: server.enrol }, "through-proxy");
-    const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    const agent = await readyAgent({ url: proxy.url, enrol: server.enrol }, "through-proxy");
+    const req = await api(server.url, "POST", "/requests", {
+      token: server.admin,
+      body: {},
+      schema: RequestView,
+    });
     const done = await waitForRequest(server.url, req.body.id);
-    expect(done.packages[0].status).toBe("green");
+    expect(done.packages[0]?.status).toBe("green");
     expect(damaged).toBe(1);
     expect(agent.output()).toMatch(
       /upload of \S+ refused \(.*sha256 is [0-9a-f]{64}, expected [0-9a-f]{64}.*\); sending it again/,
     );
     expect(await checkStore(`sqlite:${join(data, "kiln.db")}`, data)).toEqual({ one: ["green"] });
     agent.child.kill("SIGTERM");
-    await new Promise((r) => proxy.close(r));
+    await proxy.close();
     server.child.kill("SIGTERM");
     await server.exited;
   }, 60_000);
@@ -227,48 +211,36 @@ describe("farm faults", () => {
     });
     const data = tempDir("kiln-farm-data-");
     const server = await startServer({ set, data });
-    const target = new URL(server.url);
     // A proxy that sends half of the first build-root RPM it carries to the agent, then hangs up.
     let cut = 0;
-    const proxy: HttpServer = createServer((req, res) => {
-      const fwd = request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (up) => {
-          if (req.method === "GET" && req.url?.includes("/artifacts/") && cut === 0) {
-            cut++;
-            const chunks: Buffer[] = [];
-            up.on("data", (c: Buffer) => chunks.push(c));
-            up.on("end", () => {
-              const body = Buffer.concat(chunks);
-              res.writeHead(up.statusCode ?? 502, up.headers);
-              res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
-            });
-            return;
-          }
+    const proxy = await startProxy(server.url, {
+      onAnswer: (req, up, res) => {
+        if (!(req.method === "GET" && req.url?.includes("/artifacts/") && cut === 0)) return false;
+        cut++;
+        void bodyOf(up).then((body) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      fwd.on("error", () => res.destroy());
-      req.pipe(fwd);
+          res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+        });
+        return true;
+      },
     });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const agent = await readyAgent(
-      { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, enrol: server.enrol },
-      "flaky-line",
-    );
-    const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    const agent = await readyAgent({ url: proxy.url, enrol: server.enrol }, "flaky-line");
+    const req = await api(server.url, "POST", "/requests", {
+      token: server.admin,
+      body: {},
+      schema: RequestView,
+    });
     const done = await waitForRequest(server.url, req.body.id, 30_000).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}\nagent:\n${agent.output()}`);
     });
     expect(
-      done.packages.map((j: { status: string }) => j.status),
+      done.packages.map((j) => j.status),
       agent.output(),
     ).toEqual(["green", "green"]);
     expect(cut).toBe(1);
     expect(agent.output()).toMatch(/the answer to first-1\.0-1\.kiln\.noarch\.rpm was cut off .*; retrying/);
     agent.child.kill("SIGTERM");
-    await new Promise((r) => proxy.close(r));
+    await proxy.close();
     server.child.kill("SIGTERM");
     await server.exited;
   }, 60_000);

@@ -4,11 +4,13 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { EnrolResponse, ErrorBody, LeaseResponse, RequestView, TokenResponse } from "../src/api/schemas.js";
 import { openDatabase } from "../src/db/connect.js";
 import { sha256 } from "../src/util/hash.js";
 import {
   api,
   backends,
+  BuildList,
   copyExamples,
   freshDatabaseUrl,
   kiln,
@@ -17,6 +19,7 @@ import {
   noarchSpec,
   type Proc,
   readyAgent,
+  type RequestPackageView,
   type Server,
   startAgent,
   startServer,
@@ -40,12 +43,14 @@ async function checksums(dbUrl: string): Promise<Map<string, string>> {
 }
 
 /** Asks the server to build everything and waits (a minute at most): the packages by name. */
-async function buildAll(server: Server): Promise<Record<string, { status: string; error: string }>> {
-  const r = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+async function buildAll(server: Server): Promise<Record<string, RequestPackageView>> {
+  const r = await api(server.url, "POST", "/requests", {
+    token: server.admin,
+    body: {},
+    schema: RequestView,
+  });
   const done = await waitForRequest(server.url, r.body.id, 60_000);
-  return Object.fromEntries(
-    done.packages.map((j: { package: string; status: string; error: string }) => [j.package, j]),
-  );
+  return Object.fromEntries(done.packages.map((j) => [j.package, j]));
 }
 
 /** SIGTERM to the agents and the server; waits for the server to exit. */
@@ -90,11 +95,11 @@ describe.each(backends)("a farm on %s", (backend) => {
       expect(out.stderr).toMatch(new RegExp(`^kiln: built ${p} \\(build \\d+\\) in [\\d.]+ s$`, "m"));
 
     // Every agent got work (seven builds, three agents, two independent chains at the bottom).
-    const { body } = await api(server.url, "GET", "/builds?limit=100");
+    const { body } = await api(server.url, "GET", "/builds?limit=100", { schema: BuildList });
     expect(body.builds).toHaveLength(7);
-    expect(body.builds.every((b: { status: string }) => b.status === "green")).toBe(true);
+    expect(body.builds.every((b) => b.status === "green")).toBe(true);
     expect(
-      new Set(body.builds.map((b: { agent: string }) => b.agent)).size,
+      new Set(body.builds.map((b) => b.agent)).size,
       agents.map((a) => a.output()).join("\n"),
     ).toBeGreaterThan(1);
 
@@ -107,12 +112,12 @@ describe.each(backends)("a farm on %s", (backend) => {
     }
     // The repository is published, and downloads carry their checksum.
     expect(existsSync(join(data, "repos", "testing", "repodata", "repomd.xml"))).toBe(true);
-    const hello = body.builds.find((b: { package: string }) => b.package === "hello");
-    const rpm = hello.artifacts.find((a: { kind: string }) => a.kind === "rpm");
+    const hello = body.builds.find((b) => b.package === "hello")!;
+    const rpm = hello.artifacts.find((a) => a.kind === "rpm")!;
     const res = await fetch(`${server.url}${rpm.url}`);
     expect(res.headers.get("x-kiln-sha256")).toBe(rpm.sha256);
     expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(rpm.sha256);
-    expect(hello.steps.map((s: { name: string }) => s.name)).toEqual([
+    expect(hello.steps.map((s) => s.name)).toEqual([
       "sources",
       "build-dependencies",
       "rpmbuild",
@@ -153,12 +158,14 @@ describe("a farm's queue", () => {
     const data = tempDir("kiln-farm-data-");
     const server = await startServer({ set, data });
     const agent = await readyAgent(server, "x86");
-    const r = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    const r = await api(server.url, "POST", "/requests", {
+      token: server.admin,
+      body: {},
+      schema: RequestView,
+    });
     expect(r.status).toBe(201);
     const why = Object.fromEntries(
-      r.body.jobs
-        .filter((j: { runsOn: string }) => j.runsOn === "agent")
-        .map((j: { package: string; why: string }) => [j.package, j.why]),
+      r.body.jobs.filter((j) => j.runsOn === "agent").map((j) => [j.package, j.why]),
     );
     expect(why.base).toBe("ready, but no online agent has label arch=riscv64");
     expect(why.top).toBe("waits for base (queued)");
@@ -174,9 +181,9 @@ describe("a farm's queue", () => {
       labels: ["arch=riscv64"],
     });
     const done = await waitForRequest(server.url, r.body.id);
-    expect(done.packages.map((j: { status: string }) => j.status)).toEqual(["green", "green"]);
-    const onAgents = done.jobs.filter((j: { runsOn: string }) => j.runsOn === "agent");
-    expect(onAgents.every((j: { agent: string }) => j.agent === "riscv")).toBe(true);
+    expect(done.packages.map((j) => j.status)).toEqual(["green", "green"]);
+    const onAgents = done.jobs.filter((j) => j.runsOn === "agent");
+    expect(onAgents.every((j) => j.agent === "riscv")).toBe(true);
     await stop(server, riscv, agent);
   }, 120_000);
 });
@@ -234,7 +241,7 @@ describe("the farm's security", () => {
     expect(statSync(join(data, "enrol.token")).mode & 0o777).toBe(0o600);
     expect(server.output()).toMatch(/admin API token written to .*admin\.token \(mode 0600\)/);
 
-    const anon = await api(server.url, "POST", "/requests", { body: {} });
+    const anon = await api(server.url, "POST", "/requests", { body: {}, schema: ErrorBody });
     expect(anon.status).toBe(401);
     expect(anon.body.error).toMatch(/needs an API token/);
     const bogus = await api(server.url, "POST", "/requests", { token: "kiln_api_nope", body: {} });
@@ -243,9 +250,14 @@ describe("the farm's security", () => {
     const viewer = await api(server.url, "POST", "/tokens", {
       token: server.admin,
       body: { name: "watcher", role: "viewer" },
+      schema: TokenResponse,
     });
     expect(viewer.status).toBe(201);
-    const denied = await api(server.url, "POST", "/requests", { token: viewer.body.token, body: {} });
+    const denied = await api(server.url, "POST", "/requests", {
+      token: viewer.body.token,
+      body: {},
+      schema: ErrorBody,
+    });
     expect(denied.status).toBe(403);
     expect(denied.body.error).toBe('this needs the maintainer role; the token "watcher" has viewer');
     const notAdmin = await api(server.url, "POST", "/tokens", {
@@ -265,12 +277,14 @@ describe("the farm's security", () => {
     const bad = await api(server.url, "POST", "/requests", {
       token: server.admin,
       body: { packages: ["../x"] },
+      schema: ErrorBody,
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/packages\.0: not a package name/);
     const unknown = await api(server.url, "POST", "/requests", {
       token: server.admin,
       body: { packages: ["nope"] },
+      schema: ErrorBody,
     });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toBe("no package named nope in the set");
@@ -290,18 +304,23 @@ describe("the farm's security", () => {
     const enrolled = await api(server.url, "POST", "/agents", {
       token: server.enrol,
       body: { name: "a", labels: { arch: "x86_64", os: "linux" }, slots: 1 },
+      schema: EnrolResponse,
     });
     expect(enrolled.status).toBe(201);
-    const agentToken = enrolled.body.token as string;
+    const agentToken = enrolled.body.token;
     const asUser = await api(server.url, "POST", "/requests", { token: agentToken, body: {} });
     expect(asUser.status).toBe(403);
 
     // Lease a job by hand, then try uploads the server must refuse.
     const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
     expect(req.status).toBe(201);
-    const lease = await api(server.url, "POST", "/agent/lease", { token: agentToken, body: { free: 1 } });
+    const lease = await api(server.url, "POST", "/agent/lease", {
+      token: agentToken,
+      body: { free: 1 },
+      schema: LeaseResponse,
+    });
     expect(lease.body.jobs).toHaveLength(1);
-    const job = lease.body.jobs[0];
+    const job = lease.body.jobs[0]!;
     const put = (name: string, body: Buffer, sum: string, leaseToken = job.leaseToken) =>
       fetch(`${server.url}/api/v1/agent/jobs/${job.job}/artifacts/${name}`, {
         method: "PUT",

@@ -7,7 +7,7 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/connect.js";
 import { sha256 } from "../src/util/hash.js";
-import { copyExamples, kiln, KILN_YAML, makeSet, noarchSpec, tempDir } from "./kit/index.js";
+import { copyExamples, kiln, KILN_YAML, makeSet, noarchSpec, slowSet, tempDir } from "./kit/index.js";
 
 /** Every file repomd.xml names exists with its checksum, and so does every package primary.xml names. */
 function checkRepository(repo: string): number {
@@ -56,22 +56,10 @@ function waitFor(text: RegExp, p: { stderr: () => string }, ms = 60_000): Promis
   });
 }
 
-function slowSet(marker: string): string {
-  return makeSet({
-    "kiln.yaml": KILN_YAML,
-    "packages/first/first.spec": noarchSpec("first"),
-    "packages/slow/slow.spec": noarchSpec("slow", { buildRequires: ["first"] }).replace(
-      "%install\n",
-      `%build\necho ${marker}; sleep 2\n\n%install\n`,
-    ),
-    "packages/last/last.spec": noarchSpec("last", { buildRequires: ["slow"] }),
-  });
-}
-
 describe("an interrupted kiln build", () => {
   it("kill -9 in the middle of a build: the repository stays as it was, the next run finishes", async () => {
     const marker = `kiln-interrupt-${Date.now()}`;
-    const set = slowSet(marker);
+    const set = slowSet(marker, 2);
     let err = "";
     const run = kiln(["build", "--set", set, "--jobs", "1"], { onStderr: (c) => (err += c) });
     await waitFor(/start slow/, { stderr: () => err });
@@ -170,7 +158,7 @@ describe("an interrupted kiln build", () => {
   });
 
   it("Ctrl-C cancels the running build, exits 130, and keeps the repository", async () => {
-    const set = slowSet(`kiln-sigint-${Date.now()}`);
+    const set = slowSet(`kiln-sigint-${Date.now()}`, 2);
     let err = "";
     const run = kiln(["build", "--set", set, "--jobs", "1"], { onStderr: (c) => (err += c) });
     await waitFor(/start slow/, { stderr: () => err });

@@ -5,18 +5,20 @@
 // a mix.
 import { execFile, execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, request, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { BuildView, RequestView } from "../src/api/schemas.js";
 import { sha256 } from "../src/util/hash.js";
 import {
   api,
+  bodyOf,
   copyExamples,
   kiln,
+  RepositoryList,
   type Server,
   startAgent,
+  startProxy,
   startServer,
   tempDir,
   waitForRequest,
@@ -71,10 +73,14 @@ async function farmWithBuilds(
           slots: 2,
         });
   await agent?.waitFor(/ready/);
-  const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+  const req = await api(server.url, "POST", "/requests", {
+    token: server.admin,
+    body: {},
+    schema: RequestView,
+  });
   const done = await waitForRequest(server.url, req.body.id, 180_000);
   expect(
-    done.packages.every((p: { status: string }) => p.status === "green"),
+    done.packages.every((p) => p.status === "green"),
     JSON.stringify(done.packages),
   ).toBe(true);
   // The last snapshot is written a moment after the last build is recorded.
@@ -144,9 +150,9 @@ function asAdmin(server: Server, command: string, ...args: string[]): ReturnType
 }
 
 async function evrIn(server: Server, repo: string, pkg: string): Promise<string | undefined> {
-  const { body } = await api(server.url, "GET", "/repositories");
-  const r = body.repositories.find((x: { name: string }) => x.name === repo);
-  return r.packages.find((p: { package: string }) => p.package === pkg)?.evr;
+  const { body } = await api(server.url, "GET", "/repositories", { schema: RepositoryList });
+  const r = body.repositories.find((x) => x.name === repo);
+  return r!.packages.find((p) => p.package === pkg)?.evr;
 }
 
 describe("repositories over HTTP, promotion and history", () => {
@@ -196,6 +202,7 @@ describe("repositories over HTTP, promotion and history", () => {
     const bump = await api(server.url, "POST", "/requests", {
       token: server.admin,
       body: { packages: ["libgreet"] },
+      schema: RequestView,
     });
     await waitForRequest(server.url, bump.body.id, 120_000);
     expect(await evrIn(server, "testing", "libgreet")).toBe("1.0-2.kiln1");
@@ -269,26 +276,17 @@ describe("repositories over HTTP, promotion and history", () => {
     );
 
     // A proxy that changes one byte of every RPM it carries: dnf refuses the package.
-    const target = new URL(server.url);
-    const proxy: HttpServer = createServer((req, res) => {
-      const fwd = request(
-        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (up) => {
-          const chunks: Buffer[] = [];
-          up.on("data", (c: Buffer) => chunks.push(c));
-          up.on("end", () => {
-            const body = Buffer.concat(chunks);
-            if (req.url?.endsWith(".rpm") && body.length > 2000) body[body.length - 1000]! ^= 0xff;
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            res.end(body);
-          });
-        },
-      );
-      fwd.on("error", () => res.destroy());
-      req.pipe(fwd);
+    const proxy = await startProxy(server.url, {
+      onAnswer: (req, up, res) => {
+        void bodyOf(up).then((body) => {
+          if (req.url?.endsWith(".rpm") && body.length > 2000) body[body.length - 1000]! ^= 0xff;
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          res.end(body);
+        });
+        return true;
+      },
     });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const via = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const via = proxy.url;
     // dnf runs beside this process here (not synchronously): the proxy answers from this process.
     const root = tempDir("kiln-client-");
     const reposDir = join(root, "etc", "yum.repos.d");
@@ -315,7 +313,7 @@ describe("repositories over HTTP, promotion and history", () => {
     expect(refused).toMatch(
       /Error downloading packages:\n\s+\S+-[^-\s]+-[^-\s]+\.(noarch|x86_64): Cannot download/,
     );
-    await new Promise((r) => proxy.close(r));
+    await proxy.close();
     await stop();
   }, 300_000);
 });
@@ -381,12 +379,14 @@ describe("checksums end to end", () => {
     expect((await fetch(`${server.url}/api/v1/artifacts/${hello}`)).status).toBe(404);
 
     // The next build of everything not up to date builds hello again (and publishes it).
-    const again = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+    const again = await api(server.url, "POST", "/requests", {
+      token: server.admin,
+      body: {},
+      schema: RequestView,
+    });
     const done = await waitForRequest(server.url, again.body.id, 120_000);
-    expect(done.packages.map((p: { package: string; status: string }) => `${p.package}:${p.status}`)).toEqual(
-      ["hello:green"],
-    );
-    const build = await api(server.url, "GET", `/builds/${done.packages[0].build}`);
+    expect(done.packages.map((p) => `${p.package}:${p.status}`)).toEqual(["hello:green"]);
+    const build = await api(server.url, "GET", `/builds/${done.packages[0]?.build}`, { schema: BuildView });
     expect(build.body.reason).toBe("an artifact of its last build is damaged (kiln scrub found it)");
     const clean = await asAdmin(server, "scrub");
     // The rebuild put hello's bytes back in the store: the older snapshots kept for clients that
@@ -441,6 +441,7 @@ describe("checksums end to end", () => {
       const r = await api(server.url, "POST", "/requests", {
         token: server.admin,
         body: { packages: ["greet-data"] },
+        schema: RequestView,
       });
       await waitForRequest(server.url, r.body.id, 120_000);
     }

@@ -1,7 +1,17 @@
 // `kiln tokens` and `kiln agents` against a real server: list, create, revoke; disable, enable,
 // delete; and the refusals an admin can run into.
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, kiln, KILN_YAML, makeSet, noarchSpec, type Server, startServer, tempDir } from "./kit/index.js";
+import {
+  api,
+  enrolAgent,
+  kiln,
+  KILN_YAML,
+  makeSet,
+  noarchSpec,
+  type Server,
+  startServer,
+  tempDir,
+} from "./kit/index.js";
 
 let server: Server;
 beforeAll(async () => {
@@ -65,11 +75,7 @@ describe("kiln tokens", () => {
 
 describe("kiln agents", () => {
   it("lists, disables, enables and deletes an agent", async () => {
-    const e = await api(server.url, "POST", "/agents", {
-      token: server.enrol,
-      body: { name: "builder", labels: { arch: "x86_64" }, slots: 2 },
-    });
-    expect(e.status).toBe(201);
+    const credential = await enrolAgent(server, "builder", { labels: { arch: "x86_64" }, slots: 2 });
     const list = await as(server.admin, "agents", "list");
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/^builder\s+(idle|offline)\s+2 slot\(s\)\s+arch=x86_64/m);
@@ -78,13 +84,13 @@ describe("kiln agents", () => {
     expect(dis.stdout).toBe('agent "builder" disabled (its credential is refused; its leases run out)\n');
     expect((await as(server.admin, "agents", "list")).stdout).toMatch(/^builder\s+disabled /m);
     const beat = await api(server.url, "POST", "/agent/heartbeat", {
-      token: e.body.token,
+      token: credential,
       body: { jobs: [] },
     });
     expect(beat.status).toBe(403);
     expect((await as(server.admin, "agents", "enable", "builder")).stdout).toBe('agent "builder" enabled\n');
     expect(
-      (await api(server.url, "POST", "/agent/heartbeat", { token: e.body.token, body: { jobs: [] } })).status,
+      (await api(server.url, "POST", "/agent/heartbeat", { token: credential, body: { jobs: [] } })).status,
     ).toBe(200);
     expect((await as(server.admin, "agents", "delete", "builder")).stdout).toBe('agent "builder" deleted\n');
     const gone = await as(server.admin, "agents", "disable", "builder");

@@ -7,8 +7,12 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RequestView } from "../src/api/schemas.js";
 import {
   api,
+  BuildList,
+  enrolAgent,
+  RepositoryList,
   copyExamples,
   type Proc,
   ROOT,
@@ -58,6 +62,15 @@ const UNNAMED_CONTROLS = `[...document.querySelectorAll("button, input, select, 
 
 const shot = (page: Page, name: string): Promise<Buffer> =>
   page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+/** Each page, by its shot's name, loaded in turn, and shot once the network is idle. */
+async function shotsOf(page: Page, url: string, paths: Record<string, string>): Promise<void> {
+  for (const [name, path] of Object.entries(paths)) {
+    await page.goto(`${url}${path}`);
+    await page.waitForLoadState("networkidle");
+    await shot(page, name);
+  }
+}
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -143,11 +156,8 @@ describe("the web UI", () => {
     const request = Number(/\/requests\/(\d+)$/.exec(page.url())![1]);
     let build: number | null = null;
     for (let t0 = Date.now(); build === null && Date.now() - t0 < 60_000;) {
-      const r = await api(server.url, "GET", `/requests/${request}`);
-      build =
-        r.body.jobs.find(
-          (j: { package: string; build: number | null }) => j.package === "slowpoke" && j.build,
-        )?.build ?? null;
+      const r = await api(server.url, "GET", `/requests/${request}`, { schema: RequestView });
+      build = r.body.jobs.find((j) => j.package === "slowpoke" && j.build)?.build ?? null;
       if (build === null) await new Promise((r) => setTimeout(r, 100));
     }
     expect(build).not.toBeNull();
@@ -168,7 +178,7 @@ describe("the web UI", () => {
 
     // Wait for the whole set to be done before looking at the graph and promoting.
     for (let t0 = Date.now(); Date.now() - t0 < 120_000;) {
-      const r = await api(server.url, "GET", `/requests/${request}`);
+      const r = await api(server.url, "GET", `/requests/${request}`, { schema: RequestView });
       if (r.body.status !== "active") break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -203,37 +213,27 @@ describe("the web UI", () => {
     await stable.getByRole("cell", { name: "hello", exact: true }).waitFor();
     await page.getByRole("table", { name: "History of stable" }).getByText("promote").first().waitFor();
     await shot(page, "repositories");
-    const { body } = await api(server.url, "GET", "/repositories");
-    expect(
-      body.repositories
-        .find((r: { name: string }) => r.name === "stable")
-        .packages.map((p: { package: string }) => p.package),
-    ).toContain("hello");
+    const { body } = await api(server.url, "GET", "/repositories", { schema: RepositoryList });
+    expect(body.repositories.find((r) => r.name === "stable")!.packages.map((p) => p.package)).toContain(
+      "hello",
+    );
 
-    for (const [name, path] of [
-      ["packages", "/packages"],
-      ["package-hello", "/packages/hello"],
-      ["agents", "/agents"],
-      ["dashboard", "/"],
-    ] as const) {
-      await page.goto(`${server.url}${path}`);
-      await page.waitForLoadState("networkidle");
-      await shot(page, name);
-    }
+    await shotsOf(page, server.url, {
+      packages: "/packages",
+      "package-hello": "/packages/hello",
+      agents: "/agents",
+      dashboard: "/",
+    });
     await page.close();
 
     // At phone width: every page still renders, and the nav is reachable.
     const phone = await open(390, 844);
-    for (const [name, path] of [
-      ["phone-dashboard", "/"],
-      ["phone-build", `/builds/${build}`],
-      ["phone-repositories", "/repositories"],
-      ["phone-graph", "/graph/hello"],
-    ] as const) {
-      await phone.goto(`${server.url}${path}`);
-      await phone.waitForLoadState("networkidle");
-      await shot(phone, name);
-    }
+    await shotsOf(phone, server.url, {
+      "phone-dashboard": "/",
+      "phone-build": `/builds/${build}`,
+      "phone-repositories": "/repositories",
+      "phone-graph": "/graph/hello",
+    });
     expect(await phone.getByRole("link", { name: "Packages" }).count()).toBeGreaterThan(0);
     await phone.close();
 
@@ -248,8 +248,8 @@ describe("the web UI", () => {
     await page.getByLabel("API token").fill(server.admin);
     await page.getByRole("button", { name: "Save token" }).click();
     await page.getByText("Signed in as admin (admin)").waitFor();
-    const { body: builds } = await api(server.url, "GET", "/builds");
-    const someBuild = (builds.builds as { id: number }[])[0]!.id;
+    const { body: builds } = await api(server.url, "GET", "/builds", { schema: BuildList });
+    const someBuild = builds.builds[0]!.id;
     for (const path of [
       "/",
       "/packages",
@@ -298,11 +298,12 @@ describe("the web UI", () => {
     const { body: req } = await api(server.url, "POST", "/rebuilds", {
       token: server.admin,
       body: { packages: ["libcount"] },
+      schema: RequestView,
     });
     let build: number | null = null;
     for (let t0 = Date.now(); build === null && Date.now() - t0 < 60_000;) {
-      const r = await api(server.url, "GET", `/requests/${req.id}`);
-      build = r.body.jobs.find((j: { build: number | null }) => j.build)?.build ?? null;
+      const r = await api(server.url, "GET", `/requests/${req.id}`, { schema: RequestView });
+      build = r.body.jobs.find((j) => j.build)?.build ?? null;
       if (build === null) await new Promise((r) => setTimeout(r, 100));
     }
     await page
@@ -342,17 +343,13 @@ describe("the web UI", () => {
     await page.getByRole("button", { name: "Revoke admin" }).click();
     await page.getByRole("alert").filter({ hasText: "is the last live admin token" }).waitFor();
 
-    const e = await api(server.url, "POST", "/agents", {
-      token: server.enrol,
-      body: { name: "spare", labels: {}, slots: 1 },
-    });
-    expect(e.status).toBe(201);
+    const credential = await enrolAgent(server, "spare", { labels: {} });
     await page.getByRole("link", { name: "Agents" }).click();
     await page.waitForURL(/\/agents$/);
     await page.getByRole("button", { name: "Disable spare" }).click();
     await page.getByRole("button", { name: "Enable spare" }).waitFor();
     expect(
-      (await api(server.url, "POST", "/agent/heartbeat", { token: e.body.token, body: { jobs: [] } })).status,
+      (await api(server.url, "POST", "/agent/heartbeat", { token: credential, body: { jobs: [] } })).status,
     ).toBe(403);
     await shot(page, "agents-disabled");
     await page.getByRole("button", { name: "Enable spare" }).click();

@@ -9,7 +9,18 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
-import { api, copyExamples, type Proc, type Server, startAgent, startServer, tempDir } from "../kit/index.js";
+import { BuildView, RequestView, TokenResponse } from "../../src/api/schemas.js";
+import {
+  api,
+  BuildList,
+  copyExamples,
+  JobList,
+  type Proc,
+  type Server,
+  startAgent,
+  startServer,
+  tempDir,
+} from "../kit/index.js";
 import { FarmReader, type Pkg } from "./farm-reader.js";
 import {
   describeAsRootInSandbox,
@@ -35,12 +46,12 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
   const reader = new FarmReader(() => server.url);
   const bodies = reader.bodies;
   const call = reader.call.bind(reader);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever the API answered
-  const build = async (pkg: string): Promise<any> => (await call("GET", `/builds/${main[pkg]!.build}`)).body;
+  const build = async (pkg: string): Promise<BuildView> =>
+    (await call("GET", `/builds/${main[pkg]!.build}`, { schema: BuildView })).body;
   const log = async (pkg: string): Promise<string> =>
-    (await call("GET", `/builds/${main[pkg]!.build}/log`)).body as string;
+    (await call("GET", `/builds/${main[pkg]!.build}/log`)).text;
   const request = async (body: unknown, token = server.admin): Promise<Record<string, Pkg>> => {
-    const r = await call("POST", "/requests", { token, body });
+    const r = await call("POST", "/requests", { token, body, schema: RequestView });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     return Object.fromEntries((await reader.finished(r.body.id, 240_000)).map((p) => [p.package, p]));
   };
@@ -85,8 +96,9 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     const t = await api(server.url, "POST", "/tokens", {
       token: server.admin,
       body: { name: "maintainer", role: "maintainer" },
+      schema: TokenResponse,
     });
-    maintainer = t.body.token as string;
+    maintainer = t.body.token;
     secrets.push({ name: "the maintainer's token", value: maintainer });
     // swapsrc is built later, on its own (its source is swapped for a link while the agent fetches).
     main = await request({ packages: [...EXAMPLES, ...HOSTILE, "steal"] });
@@ -130,7 +142,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
 
   it("%(cat /etc/shadow) at parse time on the server gets nothing", async () => {
     const b = await build("parseshadow");
-    const rpm = b.artifacts.find((a: { filename: string }) => a.filename.endsWith(".noarch.rpm"));
+    const rpm = b.artifacts.find((a) => a.filename.endsWith(".noarch.rpm"))!;
     expect(rpm.filename).toBe("parseshadow-1.0-1.kiln1.noarch.rpm");
     const bytes = Buffer.from(await (await fetch(`${server.url}${rpm.url}`)).arrayBuffer());
     const file = join(tempDir("kiln-rpm-"), rpm.filename);
@@ -165,7 +177,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     expect((await build("steal")).error).toBe(
       "test/exfiltrate: artifact cred.txt is a symbolic link (cred.txt): Kiln does not follow links: refused",
     );
-    const names = (await build("steal")).artifacts.map((a: { filename: string }) => a.filename);
+    const names = (await build("steal")).artifacts.map((a) => a.filename);
     expect(names).not.toContain("cred.txt");
   });
 
@@ -190,10 +202,14 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     const ids: Record<string, number> = {};
     const jobs: Record<string, number> = {};
     for (const [k, command] of Object.entries(cmds)) {
-      const r = await call("POST", "/commands", { token: maintainer, body: { command, count: 1 } });
+      const r = await call("POST", "/commands", {
+        token: maintainer,
+        body: { command, count: 1 },
+        schema: RequestView,
+      });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       ids[k] = r.body.id;
-      jobs[k] = r.body.jobs[0].id;
+      jobs[k] = r.body.jobs[0]!.id;
     }
     const outcome: Record<string, string> = {};
     for (const [k, id] of Object.entries(ids)) {
@@ -208,7 +224,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
       control: "failed: exit status 7",
     });
     // Its output is the job's log, which says how it ran.
-    const log = (await call("GET", `/jobs/${jobs.shadow}/log`)).body as string;
+    const log = (await call("GET", `/jobs/${jobs.shadow}/log`)).text;
     expect(log).toMatch(/^kiln: sh -c "cat \/etc\/shadow", in bubblewrap as kiln-build \(uid \d+\)\n/);
     expect(log).toContain("cat: /etc/shadow: Permission denied\n");
     expect(log).toMatch(/kiln: the command failed: exit status 1\n$/);
@@ -221,11 +237,15 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     agent.child.kill("SIGSTOP");
     let id: number;
     try {
-      const r = await call("POST", "/requests", { token: server.admin, body: { packages: ["swapsrc"] } });
+      const r = await call("POST", "/requests", {
+        token: server.admin,
+        body: { packages: ["swapsrc"] },
+        schema: RequestView,
+      });
       expect(r.status).toBe(201);
       id = r.body.id;
       for (let i = 0; ; i++) {
-        const jobs = (await call("GET", "/jobs?status=leased")).body.jobs as { package: string }[];
+        const { jobs } = (await call("GET", "/jobs?status=leased", { schema: JobList })).body;
         if (jobs.some((j) => j.package === "swapsrc")) break;
         if (i > 100) throw new Error("swapsrc was not leased to the stopped agent");
         await new Promise((res) => setTimeout(res, 50));
@@ -241,7 +261,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
       // Well before the lease (60 s) could expire: the agent reported it.
       const p = (await reader.finished(id, 30_000))[0]!;
       expect(p.status).toBe("failed");
-      expect((await call("GET", `/builds/${p.build}`)).body.error).toBe(
+      expect((await call("GET", `/builds/${p.build}`, { schema: BuildView })).body.error).toBe(
         "packages/swapsrc/small.txt is a symbolic link: Kiln does not follow links",
       );
     } finally {
@@ -256,6 +276,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     const r = await call("POST", "/requests", {
       token: server.admin,
       body: { packages: ["greet-data"], force: true },
+      schema: RequestView,
     });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     const job = await rogue.lease();
@@ -285,7 +306,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     });
     const refused = await settled(id);
     expect(refused.status).toBe("failed");
-    expect((await call("GET", `/builds/${refused.build}`)).body.error).toBe(
+    expect((await call("GET", `/builds/${refused.build}`, { schema: BuildView })).body.error).toBe(
       `the result of agent rogue was refused: ${name} is not an RPM package (it does not start with an RPM lead)`,
     );
     expect(JSON.stringify((await call("GET", "/repositories")).body)).toBe(repos);
@@ -297,7 +318,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
       pkg: string,
       suffix: string,
     ): Promise<{ filename: string; bytes: Buffer }> => {
-      const a = (await build(pkg)).artifacts.find((x: { filename: string }) => x.filename.endsWith(suffix));
+      const a = (await build(pkg)).artifacts.find((x) => x.filename.endsWith(suffix))!;
       return {
         filename: a.filename,
         bytes: Buffer.from(await (await fetch(`${server.url}${a.url}`)).arrayBuffer()),
@@ -374,6 +395,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
     const r = await call("POST", "/requests", {
       token: server.admin,
       body: { packages: ["greet-data"], force: true },
+      schema: RequestView,
     });
     expect(r.status).toBe(201);
     const source = join(set, "packages", "greet-data", "greeting");
@@ -390,10 +412,7 @@ describeAsRootInSandbox("a hostile set on a farm", () => {
       "the server could not prepare the build: packages/greet-data/greeting is a symbolic link: Kiln does not follow links";
     expect(p.error).toBe(refusal);
     // No build of the package is left running.
-    const builds = (await call("GET", "/builds?limit=1000")).body.builds as {
-      package: string;
-      status: string;
-    }[];
+    const { builds } = (await call("GET", "/builds?limit=1000", { schema: BuildList })).body;
     expect(builds.some((b) => b.package === "greet-data")).toBe(true);
     expect(builds.filter((b) => b.package === "greet-data" && b.status === "running")).toEqual([]);
     expect(JSON.stringify((await call("GET", "/repositories")).body)).toBe(repos);

@@ -2,13 +2,23 @@
 // sandbox; only an admin may ask for none, the server's log records it, and only an agent whose
 // own policy is --sandbox off takes such a job — while it waits, it says why.
 import { describe, expect, it } from "vitest";
+import { JobView, LeaseResponse, RequestView, TokenResponse } from "../../src/api/schemas.js";
 import { probeSandbox } from "../../src/sandbox/bubblewrap.js";
-import { api, KILN_YAML, makeSet, noarchSpec, startAgent, startServer, tempDir } from "../kit/index.js";
+import {
+  api,
+  enrolAgent,
+  KILN_YAML,
+  makeSet,
+  noarchSpec,
+  startAgent,
+  startServer,
+  tempDir,
+} from "../kit/index.js";
 
-async function waitForJob(url: string, id: number, until: (job: { status: string; why: string }) => boolean) {
+async function waitForJob(url: string, id: number, until: (job: JobView) => boolean): Promise<JobView> {
   for (let t0 = Date.now(); Date.now() - t0 < 60_000;) {
-    const r = await api(url, "GET", `/jobs/${id}`);
-    if (until(r.body)) return r.body as { status: string; why: string; build: number | null };
+    const r = await api(url, "GET", `/jobs/${id}`, { schema: JobView });
+    if (until(r.body)) return r.body;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`job ${id} never reached the state waited for`);
@@ -30,6 +40,7 @@ describe("hostile: commands on agents", () => {
     const maint = await api(server.url, "POST", "/tokens", {
       token: server.admin,
       body: { name: "maint", role: "maintainer" },
+      schema: TokenResponse,
     });
     expect(maint.status).toBe(201);
 
@@ -48,13 +59,14 @@ describe("hostile: commands on agents", () => {
     const asked = await api(server.url, "POST", "/commands", {
       token: server.admin,
       body: { command: "id -u", unsandboxed: true },
+      schema: RequestView,
     });
     expect(asked.status).toBe(201);
     expect(asked.body.cause).toEqual({ kind: "command", command: "id -u", unsandboxed: true });
     await server.waitFor(
       /audit: admin queued 1 command job\(s\) WITHOUT the sandbox \(request \d+\): "id -u"/,
     );
-    const jobId = asked.body.jobs[0].id as number;
+    const jobId = asked.body.jobs[0]!.id;
     const waiting = await waitForJob(server.url, jobId, (j) => j.why.includes("without the sandbox"));
     expect(waiting.status).toBe("queued");
     expect(waiting.why).toBe(
@@ -62,7 +74,7 @@ describe("hostile: commands on agents", () => {
     );
     // The strict agent keeps polling and never takes it.
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await api(server.url, "GET", `/jobs/${jobId}`)).body.status).toBe("queued");
+    expect((await api(server.url, "GET", `/jobs/${jobId}`, { schema: JobView })).body.status).toBe("queued");
     expect(strict.output()).not.toMatch(new RegExp(`job ${jobId}:`));
 
     // An agent whose operator chose --sandbox off takes it.
@@ -76,7 +88,7 @@ describe("hostile: commands on agents", () => {
     const done = await waitForJob(server.url, jobId, (j) => j.status === "green" || j.status === "failed");
     expect(done.status).toBe("green");
     await loose.waitFor(new RegExp(`job ${jobId}: \\(command\\) green`));
-    expect((await api(server.url, "GET", `/jobs/${jobId}`)).body.agent).toBe("loose");
+    expect((await api(server.url, "GET", `/jobs/${jobId}`, { schema: JobView })).body.agent).toBe("loose");
     // Its log says, first, that it ran without the sandbox, and why; then what it printed.
     const log = await fetch(`${server.url}/api/v1/jobs/${jobId}/log`).then((r) => r.text());
     expect(log).toBe(
@@ -96,15 +108,12 @@ describe("hostile: commands on agents", () => {
   it("an agent disabled while its lease request waits is given nothing more", async () => {
     const set = makeSet({ "kiln.yaml": KILN_YAML, "packages/one/one.spec": noarchSpec("one") });
     const server = await startServer({ set, data: tempDir("kiln-hostile-cmd-"), localAgents: 0 });
-    const enrolled = await api(server.url, "POST", "/agents", {
-      token: server.enrol,
-      body: { name: "rogue", labels: { arch: "x86_64", os: "linux" }, slots: 1 },
-    });
-    expect(enrolled.status).toBe(201);
+    const credential = await enrolAgent(server, "rogue");
     // The long poll starts while nothing is queued, then the agent is disabled, then work comes.
     const poll = api(server.url, "POST", "/agent/lease", {
-      token: enrolled.body.token,
+      token: credential,
       body: { free: 1, waitMs: 4000 },
+      schema: LeaseResponse,
     });
     await new Promise((r) => setTimeout(r, 300));
     const off = await api(server.url, "POST", "/agents/rogue/disable", { token: server.admin, body: {} });
@@ -112,12 +121,14 @@ describe("hostile: commands on agents", () => {
     const req = await api(server.url, "POST", "/commands", {
       token: server.admin,
       body: { command: "true" },
+      schema: RequestView,
     });
     expect(req.status).toBe(201);
     const leased = await poll;
     expect(leased.status).toBe(200);
     expect(leased.body.jobs).toEqual([]);
-    expect((await api(server.url, "GET", `/jobs/${req.body.jobs[0].id}`)).body.status).toBe("queued");
+    const job = await api(server.url, "GET", `/jobs/${req.body.jobs[0]!.id}`, { schema: JobView });
+    expect(job.body.status).toBe("queued");
     server.child.kill("SIGTERM");
   });
 });

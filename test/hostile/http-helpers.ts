@@ -4,15 +4,10 @@ import { connect } from "node:net";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import type { Server } from "../kit/index.js";
+import { rawCall, type RawAnswer, type RawCaller, rawCaller, type Server } from "../kit/index.js";
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever came back
-  body: any;
-}
+/** An answer as it came (its body unknown: a test narrows it, or checks it with checked()). */
+export type Answer = RawAnswer;
 
 export class Recorder {
   readonly answers: Answer[] = [];
@@ -28,35 +23,16 @@ export class Recorder {
     this.deliveredBy.set(secret, this.answers.at(-1)!);
   }
 
-  async call(
-    method: string,
-    path: string,
-    o: { token?: string; body?: unknown; raw?: string | Buffer; headers?: Record<string, string> } = {},
-  ): Promise<Answer> {
-    const res = await fetch(`${this.server.url}${path.startsWith("/") ? path : `/api/v1/${path}`}`, {
+  /** A request to a path of the server ("/…") or of its API ("tokens", …); `schema` as api()'s. */
+  readonly call: RawCaller = rawCaller(async (method, path, o) => {
+    const a = await rawCall(
+      `${this.server.url}${path.startsWith("/") ? path : `/api/v1/${path}`}`,
       method,
-      headers: {
-        ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-        ...(o.body !== undefined ? { "content-type": "application/json" } : {}),
-        ...o.headers,
-      },
-      ...(o.body !== undefined
-        ? { body: JSON.stringify(o.body) }
-        : o.raw !== undefined
-          ? { body: o.raw }
-          : {}),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON
-    }
-    const a = { status: res.status, headers: res.headers, text, body };
+      o,
+    );
     this.answers.push(a);
     return a;
-  }
+  });
 
   /** No secret in any answer so far, in the server's output or in a file under its agents/ logs. */
   noSecretLeaked(): void {

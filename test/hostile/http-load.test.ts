@@ -4,7 +4,17 @@ import { chmodSync, readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { api, KILN_YAML, makeSet, noarchSpec, readyAgent, startServer, tempDir } from "../kit/index.js";
+import { BuildView } from "../../src/api/schemas.js";
+import {
+  api,
+  BuildList,
+  KILN_YAML,
+  makeSet,
+  noarchSpec,
+  readyAgent,
+  startServer,
+  tempDir,
+} from "../kit/index.js";
 import { modes } from "./http-helpers.js";
 
 const rssMiB = (pid: number): number =>
@@ -38,8 +48,8 @@ describe("the HTTP server under load", () => {
     expect(req.status, JSON.stringify(req.body)).toBe(201);
     let build: number | undefined;
     for (let i = 0; i < 600 && build === undefined; i++) {
-      const b = await api(server.url, "GET", "/builds?status=running");
-      build = b.body.builds?.[0]?.id;
+      const b = await api(server.url, "GET", "/builds?status=running", { schema: BuildList });
+      build = b.body.builds[0]?.id;
       if (build === undefined) await new Promise((r) => setTimeout(r, 100));
     }
     expect(build, "a build started").toBeDefined();
@@ -53,7 +63,7 @@ describe("the HTTP server under load", () => {
     let status = "running";
     for (let i = 0; i < 1200 && status === "running"; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      status = (await api(server.url, "GET", `/builds/${build}`)).body.status;
+      status = (await api(server.url, "GET", `/builds/${build}`, { schema: BuildView })).body.status;
     }
     // The log is whole on the server, and the followers are still open (and still not reading).
     await new Promise((r) => setTimeout(r, 1000));

@@ -5,7 +5,20 @@ import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { KILN_YAML, makeSet, noarchSpec, type Server, startServer, tempDir } from "../kit/index.js";
+import { z } from "zod";
+import { TokenList } from "../../src/api/admin-schemas.js";
+import { EnrolResponse, ErrorBody, HeartbeatResponse, TokenResponse } from "../../src/api/schemas.js";
+import {
+  AgentList,
+  HookAnswer,
+  KILN_YAML,
+  makeSet,
+  noarchSpec,
+  orRefusal,
+  type Server,
+  startServer,
+  tempDir,
+} from "../kit/index.js";
 import { rawExchange, Recorder } from "./http-helpers.js";
 
 let server: Server;
@@ -28,18 +41,26 @@ const hub = (body: string, secret = server.hookSecret): string =>
   `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 
 async function enrol(name: string): Promise<string> {
-  const a = await r.call("POST", "agents", { token: server.enrol, body: { name, labels: {}, slots: 1 } });
+  const a = await r.call("POST", "agents", {
+    token: server.enrol,
+    body: { name, labels: {}, slots: 1 },
+    schema: EnrolResponse,
+  });
   expect(a.status, a.text).toBe(201);
   r.keep(a.body.token);
-  return a.body.token as string;
+  return a.body.token;
 }
 
 /** A token the admin makes (201), kept as a secret by the recorder. */
 async function newToken(name: string, role: string): Promise<string> {
-  const made = await r.call("POST", "tokens", { token: server.admin, body: { name, role } });
+  const made = await r.call("POST", "tokens", {
+    token: server.admin,
+    body: { name, role },
+    schema: TokenResponse,
+  });
   expect(made.status, made.text).toBe(201);
   r.keep(made.body.token);
-  return made.body.token as string;
+  return made.body.token;
 }
 
 describe("tokens", () => {
@@ -69,6 +90,7 @@ describe("tokens", () => {
   it("an Authorization that is not Bearer is refused, saying the form", async () => {
     const a = await r.call("GET", "tokens", {
       headers: { authorization: `Basic ${Buffer.from(`admin:${server.admin}`).toString("base64")}` },
+      schema: ErrorBody,
     });
     expect(a.status).toBe(401);
     expect(a.body.error).toBe("the Authorization header must be `Bearer TOKEN`");
@@ -85,7 +107,7 @@ describe("tokens", () => {
     expect((await r.call("POST", "hooks/git", { token: made })).status).toBe(200);
     const rev = await r.call("POST", "tokens/ci/revoke", { token: server.admin, body: {} });
     expect(rev).toMatchObject({ status: 200, body: { name: "ci", revoked: true, by: "admin" } });
-    const again = await r.call("POST", "hooks/git", { token: made });
+    const again = await r.call("POST", "hooks/git", { token: made, schema: ErrorBody });
     expect(again.status).toBe(401);
     expect(again.body).toMatchObject({ code: "TOKEN_REVOKED" });
     expect(again.body.error).toMatch(/^the token "ci" was revoked by admin at \d{4}-/);
@@ -103,15 +125,15 @@ describe("tokens", () => {
 
   it("only an admin lists tokens, and the list never holds a hash or a token", async () => {
     const m = await newToken("dev", "maintainer");
-    const no = await r.call("GET", "tokens", { token: m });
+    const no = await r.call("GET", "tokens", { token: m, schema: ErrorBody });
     expect(no.status).toBe(403);
     expect(no.body.error).toBe('this needs the admin role; the token "dev" has maintainer');
-    const list = await r.call("GET", "tokens", { token: server.admin });
+    const list = await r.call("GET", "tokens", { token: server.admin, schema: TokenList });
     expect(list.status).toBe(200);
-    expect(list.body.tokens.map((t: { name: string }) => t.name)).toEqual(
+    expect(list.body.tokens.map((t) => t.name)).toEqual(
       expect.arrayContaining(["admin", "enrolment", "dev"]),
     );
-    expect(Object.keys(list.body.tokens[0]).sort()).toEqual([
+    expect(Object.keys(list.body.tokens[0]!).sort()).toEqual([
       "createdAt",
       "name",
       "revokedAt",
@@ -131,8 +153,12 @@ describe("tokens", () => {
 describe("agents", () => {
   it("a disabled agent's credential is refused at once with 403, and works again when enabled", async () => {
     const cred = await enrol("worker-1");
-    const beat = (): Promise<{ status: number; body: { code?: string; error?: string } }> =>
-      r.call("POST", "agent/heartbeat", { token: cred, body: { jobs: [] } });
+    const beat = () =>
+      r.call("POST", "agent/heartbeat", {
+        token: cred,
+        body: { jobs: [] },
+        schema: orRefusal(HeartbeatResponse),
+      });
     expect((await beat()).status).toBe(200);
     const d = await r.call("POST", "agents/worker-1/disable", { token: server.admin, body: {} });
     expect(d).toMatchObject({ status: 200, body: { name: "worker-1", state: "disabled", by: "admin" } });
@@ -142,8 +168,8 @@ describe("agents", () => {
     expect(refused.body.error).toMatch(/^the agent "worker-1" is disabled \(by admin at \d{4}-/);
     const lease = await r.call("POST", "agent/lease", { token: cred, body: { free: 1 } });
     expect(lease.status).toBe(403);
-    const list = await r.call("GET", "agents");
-    expect(list.body.agents.find((a: { name: string }) => a.name === "worker-1").state).toBe("disabled");
+    const list = await r.call("GET", "agents", { schema: AgentList });
+    expect(list.body.agents.find((a) => a.name === "worker-1")?.state).toBe("disabled");
     expect((await r.call("POST", "agents/worker-1/enable", { token: server.admin, body: {} })).status).toBe(
       200,
     );
@@ -155,6 +181,7 @@ describe("agents", () => {
     const a = await r.call("POST", "agents", {
       token: server.enrol,
       body: { name: "worker-2", labels: {}, slots: 1 },
+      schema: ErrorBody,
     });
     expect(a.status).toBe(409);
     expect(a.body).toMatchObject({ code: "NAME_TAKEN", name: "worker-2" });
@@ -185,7 +212,7 @@ describe("the git webhook", () => {
   const json = { "content-type": "application/json" };
 
   it("without a signature: 401 saying what it expects", async () => {
-    const a = await r.call("POST", "hooks/git", { raw: push, headers: json });
+    const a = await r.call("POST", "hooks/git", { raw: push, headers: json, schema: ErrorBody });
     expect(a.status).toBe(401);
     expect(a.body.error).toMatch(
       /^this needs a webhook signed with the server's hook secret: X-Hub-Signature-256/,
@@ -208,6 +235,7 @@ describe("the git webhook", () => {
     const a = await r.call("POST", "hooks/git", {
       raw: push,
       headers: { ...json, "x-hub-signature-256": hub('{"ref":"other"}') },
+      schema: ErrorBody,
     });
     expect(a.status).toBe(401);
     expect(a.body.error).toMatch(/^X-Hub-Signature-256 does not match the body and the hook secret/);
@@ -225,6 +253,7 @@ describe("the git webhook", () => {
         "webhook-timestamp": String(ts),
         "webhook-signature": `v1,${sig}`,
       },
+      schema: ErrorBody,
     });
     expect(a.status).toBe(401);
     expect(a.body.error).toMatch(/^webhook-timestamp is more than 5 minutes from the server's clock/);
@@ -235,14 +264,18 @@ describe("the git webhook", () => {
     ["Gitea", () => ({ "x-gitea-signature": hub(push).slice(7) })],
     ["GitLab", () => ({ "x-gitlab-token": server.hookSecret })],
   ])("a %s push signed with the hook secret is taken", async (_host, headers) => {
-    const a = await r.call("POST", "hooks/git", { raw: push, headers: { ...json, ...headers() } });
+    const a = await r.call("POST", "hooks/git", {
+      raw: push,
+      headers: { ...json, ...headers() },
+      schema: HookAnswer,
+    });
     expect(a.status, a.text).toBe(200);
     expect(a.body.note).toBe("the package set is not a git repository: no source triggers");
   });
 
   it("a viewer's Bearer token cannot trigger it", async () => {
     const v = await newToken("viewer", "viewer");
-    const a = await r.call("POST", "hooks/git", { token: v });
+    const a = await r.call("POST", "hooks/git", { token: v, schema: ErrorBody });
     expect(a.status).toBe(403);
     expect(a.body.error).toBe('a manual trigger needs the maintainer role; the token "viewer" has viewer');
   });
@@ -284,12 +317,14 @@ describe("headers, errors, links", () => {
     const dir = join(server.data, "artifacts", "sha256", "ab");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, sha), "not what was stored");
-    const a = await r.call("GET", `artifacts/${sha}`);
+    const a = await r.call("GET", `artifacts/${sha}`, {
+      schema: ErrorBody.extend({ reference: z.string() }),
+    });
     expect(a.status).toBe(500);
     expect(a.body.error).toMatch(
       /^internal error \(reference ([0-9a-f]{12})\); the server's log has the details$/,
     );
-    const ref = a.body.reference as string;
+    const ref = a.body.reference;
     await server.waitFor(
       new RegExp(`error ${ref}: GET /api/v1/artifacts/${sha}: Error: stored artifact ${sha} is corrupted`),
     );

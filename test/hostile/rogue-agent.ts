@@ -1,16 +1,21 @@
 // An enrolled agent driven by hand: it leases, uploads and reports whatever a test tells it to,
 // speaking the protocol of src/agent/agent.ts over plain HTTP.
 import { createHash } from "node:crypto";
+import { z } from "zod";
+import { LeaseResponse, ResultResponse, type LeasedJob } from "../../src/api/schemas.js";
 import { hostLabels } from "../../src/core/labels.js";
-import { api } from "../kit/index.js";
+import { api, enrolAgent, orRefusal, type RawAnswer, type RawCaller, rawCaller } from "../kit/index.js";
 
-export interface Leased {
-  job: number;
-  build: number;
-  package: string;
-  leaseToken: string;
-  files: { name: string }[];
-}
+/** A job as the server leased it. */
+export type Leased = z.input<typeof LeasedJob>;
+
+/** What it was answered: the status and the body (parsed when JSON). */
+export type Reply<B = unknown> = Pick<RawAnswer<B>, "status" | "body">;
+const reply = <B>({ status, body }: RawAnswer<B>): Reply<B> => ({ status, body });
+
+/** What an upload or a result answers, accepted or refused (an ErrorBody then). */
+const Uploaded = orRefusal(z.object({ sha256: z.string(), size: z.number() }));
+const Reported = orRefusal(ResultResponse);
 
 export class RogueAgent {
   /** Every body the server sent it, to be searched for secrets. */
@@ -22,32 +27,24 @@ export class RogueAgent {
   ) {}
 
   static async enrol(url: string, enrolToken: string, name: string): Promise<RogueAgent> {
-    const r = await api(url, "POST", "/agents", {
-      token: enrolToken,
-      body: { name, labels: hostLabels(process.arch, process.platform), slots: 1 },
-    });
-    if (r.status !== 201) throw new Error(`enrolment: ${r.status} ${JSON.stringify(r.body)}`);
-    return new RogueAgent(url, r.body.token as string);
+    const labels = hostLabels(process.arch, process.platform);
+    return new RogueAgent(url, await enrolAgent({ url, enrol: enrolToken }, name, { labels }));
   }
 
-  private async call(
-    method: string,
-    path: string,
-    o: Parameters<typeof api>[3] = {},
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever the API answered
-  ): Promise<{ status: number; body: any }> {
+  private readonly call: RawCaller = rawCaller(async (method, path, o) => {
     const r = await api(this.url, method, path, { token: this.token, ...o });
-    this.bodies.push(typeof r.body === "string" ? r.body : JSON.stringify(r.body));
+    this.bodies.push(r.text);
     return r;
-  }
+  });
 
   /** The jobs the server leases it (waiting up to `waitMs` for one). */
   async leaseAll(waitMs: number): Promise<Leased[]> {
     const r = await this.call("POST", "/agent/lease", {
       body: { free: 1, waitMs, sandbox: { policy: "required", available: true } },
+      schema: LeaseResponse,
     });
     if (r.status !== 200) throw new Error(`lease: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body.jobs as Leased[];
+    return r.body.jobs;
   }
 
   /** Leases one job (waiting up to 10 s for one). */
@@ -57,10 +54,12 @@ export class RogueAgent {
     return jobs[0]!;
   }
 
-  file(j: Leased, name: string): Promise<{ status: number; body: unknown }> {
-    return this.call("GET", `/agent/jobs/${j.job}/files/${encodeURIComponent(name)}`, {
-      headers: { "x-kiln-lease": j.leaseToken },
-    });
+  async file(j: Leased, name: string): Promise<Reply> {
+    return reply(
+      await this.call("GET", `/agent/jobs/${j.job}/files/${encodeURIComponent(name)}`, {
+        headers: { "x-kiln-lease": j.leaseToken },
+      }),
+    );
   }
 
   /** PUT an artifact under `name` (sent as given: the caller encodes what it means to). */
@@ -68,27 +67,30 @@ export class RogueAgent {
     j: { job: number; leaseToken: string },
     name: string,
     bytes: Buffer,
-  ): Promise<{ status: number; body: { sha256?: string; error?: string; code?: string } }> {
-    return this.call("PUT", `/agent/jobs/${j.job}/artifacts/${name}`, {
-      headers: {
-        "x-kiln-lease": j.leaseToken,
-        "x-kiln-sha256": sha256(bytes),
-        "content-type": "application/octet-stream",
-      },
-      raw: bytes,
-    });
+  ): Promise<Reply<z.input<typeof Uploaded>>> {
+    return reply(
+      await this.call("PUT", `/agent/jobs/${j.job}/artifacts/${name}`, {
+        schema: Uploaded,
+        headers: {
+          "x-kiln-lease": j.leaseToken,
+          "x-kiln-sha256": sha256(bytes),
+          "content-type": "application/octet-stream",
+        },
+        raw: bytes,
+      }),
+    );
   }
 
-  result(
+  async result(
     j: { job: number; leaseToken: string },
     o: { ok: boolean; artifacts: { filename: string; sha256: string }[] },
-  ): Promise<{
-    status: number;
-    body: { status?: string; duplicate?: boolean; error?: string; code?: string };
-  }> {
-    return this.call("POST", `/agent/jobs/${j.job}/result`, {
-      body: { leaseToken: j.leaseToken, ok: o.ok, durationMs: 10, steps: [], artifacts: o.artifacts },
-    });
+  ): Promise<Reply<z.input<typeof Reported>>> {
+    return reply(
+      await this.call("POST", `/agent/jobs/${j.job}/result`, {
+        schema: Reported,
+        body: { leaseToken: j.leaseToken, ok: o.ok, durationMs: 10, steps: [], artifacts: o.artifacts },
+      }),
+    );
   }
 }
 

@@ -3,7 +3,18 @@
 // call the hostile tests need to send what no client would.
 import { z } from "zod";
 import { ApiClient, ApiError } from "../../src/api/client.js";
-import { BuildView, RequestView, TokenResponse } from "../../src/api/schemas.js";
+import {
+  AgentView,
+  BuildView,
+  EnrolResponse,
+  ErrorBody,
+  JobView,
+  PackageSummary,
+  RepositoryView,
+  type RequestPackage,
+  RequestView,
+  TokenResponse,
+} from "../../src/api/schemas.js";
 
 /** What POST /hooks/git answers (SourceCheckView of the server's hook route). */
 export const HookAnswer = z.object({
@@ -14,7 +25,20 @@ export const HookAnswer = z.object({
 });
 export type HookAnswer = z.infer<typeof HookAnswer>;
 
-const BuildList = z.object({ builds: z.array(BuildView) });
+/** The lists the API answers, as src/server/routes declares them. */
+export const BuildList = z.object({ builds: z.array(BuildView) });
+export const JobList = z.object({ jobs: z.array(JobView) });
+export const RepositoryList = z.object({ repositories: z.array(RepositoryView) });
+export const PackageList = z.object({ packages: z.array(PackageSummary), total: z.number() });
+export const AgentList = z.object({ agents: z.array(AgentView) });
+
+/** An answer that is either `schema`'s or a refusal (an ErrorBody): each of their keys optional. */
+export const orRefusal = <T extends z.ZodRawShape>(schema: z.ZodObject<T>) =>
+  schema.partial().extend(ErrorBody.partial().shape);
+
+/** A package of a request as the API shows it: how it ended, or stands. */
+export type RequestPackageView = z.infer<typeof RequestPackage>;
+
 const Approved = z.object({ approved: z.array(z.number()), by: z.string() });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -104,18 +128,25 @@ export function buildOf(r: RequestView, pkg: string): number {
   return b;
 }
 
-/**
- * A raw JSON API call; returns the status and the parsed body as it came. For the tests that send
- * what a client would not and read whatever comes back; new tests use TestApi.
- */
-export async function api(
-  url: string,
-  method: string,
-  path: string,
-  o: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string | Buffer } = {},
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: whatever the API answered
-): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${url}/api/v1${path}`, {
+/** What a raw call sends: anything, including what no client would. */
+export interface RawOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  raw?: string | Buffer;
+}
+
+/** An answer as it came: its status, headers, text, and the text parsed when it is JSON. */
+export interface RawAnswer<B = unknown> {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: B;
+}
+
+/** One HTTP request to a full URL, sent as given; the answer as it came. */
+export async function rawCall(url: string, method: string, o: RawOptions = {}): Promise<RawAnswer> {
+  const res = await fetch(url, {
     method,
     headers: {
       ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
@@ -131,17 +162,100 @@ export async function api(
   } catch {
     // not JSON
   }
-  return { status: res.status, body };
+  return { status: res.status, headers: res.headers, text, body };
+}
+
+/**
+ * The answer with its body checked against `schema` (the test fails if it does not match), and
+ * typed as what the schema accepts: the body stays as the server sent it, neither stripped of keys
+ * the schema does not name nor given its defaults, so that what a test asserts is what came.
+ */
+export function checked<S extends z.ZodType>(
+  schema: S,
+  a: RawAnswer,
+  what = "the answer",
+): RawAnswer<z.input<S>> {
+  const r = schema.safeParse(a.body);
+  if (!r.success)
+    throw new Error(
+      `${what} (${a.status}) is not what the test expected: ${z.prettifyError(r.error)}\n${a.text}`,
+    );
+  return a as RawAnswer<z.input<S>>;
+}
+
+/** A raw call of a method on a path, with api()'s `schema` option. */
+export interface RawCaller {
+  (method: string, path: string, o?: RawOptions): Promise<RawAnswer>;
+  <S extends z.ZodType>(
+    method: string,
+    path: string,
+    o: RawOptions & { schema: S },
+  ): Promise<RawAnswer<z.input<S>>>;
+}
+
+/** A RawCaller over `send`, which makes the request: `schema` checks its answer, as api()'s. */
+export function rawCaller(
+  send: (method: string, path: string, o: RawOptions) => Promise<RawAnswer>,
+): RawCaller {
+  return (async (method: string, path: string, o: RawOptions & { schema?: z.ZodType } = {}) => {
+    const { schema, ...rest } = o;
+    const a = await send(method, path, rest);
+    return schema ? checked(schema, a, `${method} ${path}`) : a;
+  }) as RawCaller;
+}
+
+/**
+ * A raw JSON API call; returns the status and the parsed body as it came (unknown: a test narrows
+ * it, or passes `schema` for a body checked and typed by it, see checked()). For the tests that
+ * send what a client would not and read whatever comes back; new tests use TestApi.
+ */
+export function api(url: string, method: string, path: string, o?: RawOptions): Promise<RawAnswer>;
+export function api<S extends z.ZodType>(
+  url: string,
+  method: string,
+  path: string,
+  o: RawOptions & { schema: S },
+): Promise<RawAnswer<z.input<S>>>;
+export async function api(
+  url: string,
+  method: string,
+  path: string,
+  o: RawOptions & { schema?: z.ZodType } = {},
+): Promise<RawAnswer> {
+  return rawCaller((m, p, send) => rawCall(`${url}/api/v1${p}`, m, send))(method, path, o);
+}
+
+/**
+ * Enrols an agent over the raw API with the server's enrolment token (it fails unless the server
+ * answers 201); its credential. Labels: x86_64 Linux unless given.
+ */
+export async function enrolAgent(
+  server: { url: string; enrol: string },
+  name: string,
+  o: { labels?: Record<string, string>; slots?: number } = {},
+): Promise<string> {
+  const r = await api(server.url, "POST", "/agents", {
+    token: server.enrol,
+    body: { name, labels: o.labels ?? { arch: "x86_64", os: "linux" }, slots: o.slots ?? 1 },
+  });
+  if (r.status !== 201) throw new Error(`enrolment of ${name}: ${r.status} ${r.text}`);
+  return checked(EnrolResponse, r, `enrolment of ${name}`).body.token;
 }
 
 /** Polls a request until it is no longer active (raw, as api() reads it; TestApi has the typed one). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as api()
-export async function waitForRequest(url: string, id: number, ms = 120_000): Promise<any> {
+export async function waitForRequest(
+  url: string,
+  id: number,
+  ms = 120_000,
+): Promise<z.input<typeof RequestView>> {
   const t0 = Date.now();
   for (;;) {
     const r = await api(url, "GET", `/requests/${id}`);
-    if (r.status === 200 && r.body.status !== "active") return r.body;
-    if (Date.now() - t0 > ms) throw new Error(`request ${id} still active: ${JSON.stringify(r.body)}`);
-    await new Promise((res) => setTimeout(res, 100));
+    if (r.status === 200) {
+      const view = checked(RequestView, r, `GET /requests/${id}`).body;
+      if (view.status !== "active") return view;
+    }
+    if (Date.now() - t0 > ms) throw new Error(`request ${id} still active: ${r.text}`);
+    await sleep(100);
   }
 }

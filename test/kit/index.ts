@@ -10,6 +10,7 @@ export * from "./farm.js";
 export * from "./kiln.js";
 export * from "./paths.js";
 export * from "./process.js";
+export * from "./proxy.js";
 export * from "./sets.js";
 export * from "./spec.js";
 export * from "./temp.js";

@@ -42,6 +42,19 @@ export function chainSet(extra: Record<string, string> = {}): string {
   });
 }
 
+/** first → slow → last, noarch; slow's %build echoes `marker`, then sleeps `seconds`. */
+export function slowSet(marker: string, seconds: number): string {
+  return makeSet({
+    "kiln.yaml": KILN_YAML,
+    "packages/first/first.spec": noarchSpec("first"),
+    "packages/slow/slow.spec": noarchSpec("slow", { buildRequires: ["first"] }).replace(
+      "%install\n",
+      `%build\necho ${marker}; sleep ${seconds}\n\n%install\n`,
+    ),
+    "packages/last/last.spec": noarchSpec("last", { buildRequires: ["slow"] }),
+  });
+}
+
 /** A copy of the bundled example set, without any data directory. */
 export function copyExamples(dir = tempDir("kiln-examples-")): string {
   cpSync(join(ROOT, "examples"), dir, {
