@@ -9,13 +9,7 @@ import { loadSetConfig, type SetConfig } from "../config/set-config.js";
 import { openDatabase } from "../db/connect.js";
 import { ensureRepositories } from "../db/repos.js";
 import type { Database } from "../db/schema.js";
-import {
-  decide,
-  defaultPolicy,
-  jobMode,
-  type SandboxDecision,
-  type SandboxMode,
-} from "../core/sandbox-policy.js";
+import { decide, defaultPolicy, jobMode, type SandboxMode } from "../core/sandbox-policy.js";
 import { probeSandbox } from "../sandbox/bubblewrap.js";
 import { UserError } from "../util/errors.js";
 import { checkSetDir } from "../set/load-set.js";
@@ -33,21 +27,6 @@ export interface SandboxState {
   reason?: string;
 }
 
-/**
- * Whether this process runs the set's spec parsing and local builds in the sandbox: the
- * operator's policy tightened by kiln.yaml's build.sandbox.
- */
-export function localSandbox(state: SandboxState, config: SetConfig): SandboxDecision {
-  const mode = jobMode(state.policy, config.build.sandbox);
-  // Locally the operator and the job's author may be one person: an "off" job runs as asked.
-  return decide(
-    mode,
-    mode,
-    state.available,
-    state.reason ? `bubblewrap does not work here: ${state.reason}` : undefined,
-  );
-}
-
 export interface Workspace {
   setDir: string;
   config: SetConfig;
@@ -55,7 +34,7 @@ export interface Workspace {
   db: Kysely<Database>;
   store: ArtifactStore;
   roots: BuildRootCache;
-  /** Whether spec parsing and local builds run in the sandbox (see localSandbox). */
+  /** Whether spec parsing and local builds are sandboxed: the operator's policy tightened by kiln.yaml. */
   sandbox: boolean;
   sandboxState: SandboxState;
   /** Longest a single spec may take to read (kiln --spec-timeout). */
@@ -93,14 +72,15 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
   try {
     if (opts.lock) cleanStaleTemporaries(data);
     const { db, close } = await openDatabase(opts.dbUrl ?? data.dbUrl);
-    await ensureRepositories(
-      db,
-      config.repositories.map((r) => r.name),
-    );
+    const repositories = config.repositories.map((r) => r.name);
+    await ensureRepositories(db, repositories);
     const probe = await probeSandbox();
     const policy = opts.sandbox ?? defaultPolicy(probe.available);
     const state = { policy, available: probe.available, ...(probe.reason ? { reason: probe.reason } : {}) };
-    const local = localSandbox(state, config);
+    const mode = jobMode(policy, config.build.sandbox);
+    // Locally the operator and the job's author may be one person: an "off" job runs as asked.
+    const why = probe.reason ? `bubblewrap does not work here: ${probe.reason}` : undefined;
+    const local = decide(mode, mode, probe.available, why);
     if ("refuse" in local) {
       await close();
       // Name who asked for the sandbox: the set's kiln.yaml only when it tightened the policy.

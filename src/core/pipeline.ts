@@ -49,24 +49,13 @@ export interface Pipeline {
   stages: StageDef[];
 }
 
+type StepOptions = { timeout?: number; env?: Record<string, string> };
+type RunStepInput = StepOptions & { run: string; name?: string };
+
 /** What the configuration files say, before defaults are filled in. */
-export type StepInput =
-  | BuiltinStep
-  | { [K in BuiltinStep]?: { timeout?: number; env?: Record<string, string> } }
-  | { run: string; name?: string; timeout?: number; env?: Record<string, string> };
-
-export interface JobInput {
-  name: string;
-  steps: StepInput[];
-  labels?: Record<string, string>;
-  artifacts?: string[];
-}
-
-export interface StageInput {
-  name: string;
-  approval?: "manual";
-  jobs: JobInput[];
-}
+export type StepInput = BuiltinStep | { [K in BuiltinStep]?: StepOptions } | RunStepInput;
+type JobInput = Pick<JobDef, "name"> & Partial<Pick<JobDef, "labels" | "artifacts">> & { steps: StepInput[] };
+type StageInput = Omit<StageDef, "jobs"> & { jobs: JobInput[] };
 
 export interface PipelineInput {
   stages: StageInput[];
@@ -90,6 +79,9 @@ export const DEFAULT_PIPELINE_INPUT: PipelineInput = {
   ],
 };
 
+/** Where a job is: its stage's index and its own in that stage. */
+type At = { stage: number; job: number };
+
 /** A rule broken, at a path into the configuration (keys and array indexes). */
 export interface PipelineProblem {
   path: (string | number)[];
@@ -105,7 +97,7 @@ export class PipelineError extends Error {
 export function normalizeStep(s: StepInput): StepDef {
   if (typeof s === "string") return { kind: s, name: s, timeoutSec: DEFAULT_TIMEOUT[s], env: {} };
   if ("run" in s) {
-    const r = s as { run: string; name?: string; timeout?: number; env?: Record<string, string> };
+    const r = s as RunStepInput;
     const oneLine = r.run.split("\n")[0]!.trim();
     return {
       kind: "run",
@@ -115,7 +107,7 @@ export function normalizeStep(s: StepInput): StepDef {
       env: r.env ?? {},
     };
   }
-  const [kind, o] = Object.entries(s)[0] as [BuiltinStep, { timeout?: number; env?: Record<string, string> }];
+  const [kind, o] = Object.entries(s)[0] as [BuiltinStep, StepOptions];
   return { kind, name: kind, timeoutSec: o?.timeout ?? DEFAULT_TIMEOUT[kind], env: o?.env ?? {} };
 }
 
@@ -179,8 +171,8 @@ export function resolvePackagePipeline(
  */
 export function checkPipeline(p: PipelineInput): PipelineProblem | undefined {
   const stageNames = new Set<string>();
-  let build: { stage: number; job: number } | undefined;
-  let publish: { stage: number; job: number } | undefined;
+  let build: At | undefined;
+  let publish: At | undefined;
   for (const [si, st] of p.stages.entries()) {
     if (stageNames.has(st.name))
       return { path: ["stages", si, "name"], message: `a second stage named "${st.name}"` };
@@ -255,12 +247,9 @@ export function checkPipeline(p: PipelineInput): PipelineProblem | undefined {
 }
 
 /** Where the build (rpmbuild) and the publication are in a checked pipeline. */
-export function landmarks(p: Pipeline): {
-  build: { stage: number; job: number };
-  publish: { stage: number; job: number };
-} {
-  let build: { stage: number; job: number } | undefined;
-  let publish: { stage: number; job: number } | undefined;
+export function landmarks(p: Pipeline): { build: At; publish: At } {
+  let build: At | undefined;
+  let publish: At | undefined;
   p.stages.forEach((s, si) =>
     s.jobs.forEach((j, ji) => {
       if (j.steps.some((x) => x.kind === "rpmbuild")) build = { stage: si, job: ji };

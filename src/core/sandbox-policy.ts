@@ -43,16 +43,11 @@ export function decide(
   available: boolean,
   reason = "bubblewrap does not work here",
 ): SandboxDecision {
-  if (mode === "off" && policy !== "off") {
-    return {
-      refuse: `the job asks for no sandbox, but this agent's policy is --sandbox ${policy}`,
-    };
-  }
+  if (mode === "off" && policy !== "off")
+    return { refuse: `the job asks for no sandbox, but this agent's policy is --sandbox ${policy}` };
   const effective = stricter(mode, policy);
   if (effective === "off") return { run: "unsandboxed", note: "no sandbox: the sandbox is off by policy" };
   if (available) return { run: "sandboxed" };
-  if (effective === "required") {
-    return { refuse: `the sandbox is required, but ${reason}` };
-  }
+  if (effective === "required") return { refuse: `the sandbox is required, but ${reason}` };
   return { run: "unsandboxed", note: `no sandbox: ${reason} (sandbox mode auto)` };
 }

@@ -2,12 +2,13 @@
 // of one job share: the job's input, its directories and where they appear inside the sandbox, its
 // log, the result being filled in, and what earlier steps did. A step is bounded by its timeout
 // either way it runs: a race for Kiln's own work, the sandboxed exec's timeout for a command.
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { StepDef } from "../core/pipeline.js";
 import type { CappedLog } from "../util/capped-log.js";
 import { ExecError } from "../util/exec.js";
 import type { RunJobInput, RunJobResult } from "./run-job.js";
-import { sandboxedExec, type SandboxedCommand } from "./sandboxed-exec.js";
+import { sandboxedExec } from "./sandboxed-exec.js";
 import { StepError } from "./step-error.js";
 
 export interface Step<K extends StepDef["kind"] = StepDef["kind"]> {
@@ -18,6 +19,7 @@ export interface Step<K extends StepDef["kind"] = StepDef["kind"]> {
 
 /** Where things appear inside the sandbox. */
 export const IN = { root: "/kiln/root", top: "/kiln/build", work: "/kiln/work", inputs: "/kiln/inputs" };
+type Dir = keyof typeof IN;
 
 /** The job's directories and what its steps have done so far. */
 export class JobContext {
@@ -53,20 +55,45 @@ export class JobContext {
     return this.result.root !== undefined;
   }
 
+  /** The job's directories as its commands see them: inside the sandbox, or here. */
+  get seen(): typeof IN {
+    return this.sandboxed ? IN : { root: this.root, top: this.top, work: this.work, inputs: this.inputs };
+  }
+
+  /** HOME for a step's command: /tmp inside the sandbox, else the job's home/ (made here). */
+  async home(): Promise<string> {
+    if (this.sandboxed) return "/tmp";
+    const home = join(this.input.jobDir, "home");
+    await mkdir(home, { recursive: true });
+    return home;
+  }
+
   /** The job's abort signal joined with the step's timeout. */
   stepSignal(step: StepDef): AbortSignal {
     const t = AbortSignal.timeout(step.timeoutSec * 1000);
     return this.input.signal ? AbortSignal.any([this.input.signal, t]) : t;
   }
 
-  /** Runs a step's command (sandboxedExec) into the log; `what` names it when it fails. */
+  /**
+   * Runs a step's command (sandboxedExec) into the log, said first as `shown`; `what` names it when
+   * it fails. In the sandbox it runs in `cwd` and sees only the directories it is given.
+   */
   async exec(
     step: StepDef,
     what: string,
-    command: Omit<SandboxedCommand, "log" | "signal" | "timeoutSec">,
+    shown: string,
+    c: { argv: string[]; env: Record<string, string>; cwd: Dir; readOnly: Dir[]; readWrite: Dir },
   ): Promise<void> {
+    const s = this.sandboxed;
+    this.say(`${s ? "sandbox (bubblewrap, no network)" : this.result.sandbox}: ${shown}`);
+    // Bind sources must exist, whether or not this job built or has a root.
+    if (s) for (const d of [...c.readOnly, c.readWrite]) await mkdir(this[d], { recursive: true });
+    const bind = (d: Dir): { src: string; dest: string } => ({ src: this[d], dest: IN[d] });
     const failed = await sandboxedExec({
-      ...command,
+      argv: c.argv,
+      env: c.env,
+      cwd: this.seen[c.cwd],
+      sandbox: s ? { readOnly: c.readOnly.map(bind), readWrite: [bind(c.readWrite)] } : undefined,
       log: this.log,
       signal: this.input.signal,
       timeoutSec: step.timeoutSec,
@@ -86,22 +113,17 @@ export function timedStep<K extends StepDef["kind"]>(
   kind: K,
   work: (ctx: JobContext) => Promise<void>,
 ): Step<K> {
-  return { kind, run: (ctx, def) => withTimeout(def, work(ctx)) };
-}
-
-async function withTimeout(step: StepDef, p: Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
+  return {
+    kind,
+    async run(ctx, def) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new StepError(`${step.name} timed out after ${step.timeoutSec} s`)),
-          step.timeoutSec * 1000,
+          () => reject(new StepError(`${def.name} timed out after ${def.timeoutSec} s`)),
+          def.timeoutSec * 1000,
         );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+      });
+      await Promise.race([work(ctx), timeout]).finally(() => clearTimeout(timer));
+    },
+  };
 }

@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import type { RootPackage } from "../buildroot/buildroot-cache.js";
 import type { Unsatisfied } from "../core/install-closure.js";
+import { getOrSet } from "../core/maps.js";
 import type { SourcePackage } from "../core/package.js";
 import type { BuildRow } from "../db/schema.js";
 import { sha256Regular } from "../util/safe-fs.js";
@@ -18,10 +19,7 @@ export interface Prepared {
   unsatisfied: Unsatisfied[];
 }
 
-/**
- * The sha256 of each source file, computed once in a run: a package is prepared when the run is
- * planned and again when its build starts, and its tarballs need hashing only once.
- */
+/** Each source file's sha256, computed once in a run (a package is prepared at planning and at its build). */
 export type SourceHashes = Map<string, Promise<string>>;
 
 export async function prepareBuild(
@@ -35,22 +33,17 @@ export async function prepareBuild(
   const sources: Record<string, string> = {};
   for (const s of pkg.sources) {
     const path = join(ws.setDir, "packages", pkg.name, s.name);
-    let hash = hashes.get(path);
+    const shown = `packages/${pkg.name}/${s.name}`;
     // A source is hashed as a regular file only: a link or a device in the set is refused.
-    if (!hash) {
-      const shown = `packages/${pkg.name}/${s.name}`;
-      hashes.set(path, (hash = sha256Regular(path, { shown }).then((h) => h.sha256)));
-    }
-    sources[s.name] = await hash;
+    sources[s.name] = await getOrSet(hashes, path, () =>
+      sha256Regular(path, { shown }).then((h) => h.sha256),
+    );
   }
   const inputs = makeInputs(ws.config.dist, pkg.specSha256, sources, root.packages);
   return { inputs, key: inputKey(inputs), packages: root.packages, unsatisfied: root.unsatisfied };
 }
 
-/**
- * Whether the repository holds `last`'s output: that build itself, or (after an early cutoff) the
- * published build whose output it equals.
- */
+/** Whether the repository holds `last`'s output: that build, or (cut off) the published build it equals. */
 export function holdsOutputOf(view: RepoView, last: BuildRow): boolean {
   const held = view.content.get(last.package);
   return held !== undefined && (held === last.id || held === last.same_output_as);

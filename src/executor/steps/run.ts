@@ -4,17 +4,15 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { buildEnv } from "../../rpm/rpmbuild.js";
-import { IN, type Step } from "../step.js";
+import type { Step } from "../step.js";
 
 export const run: Step<"run"> = {
   kind: "run",
   async run(ctx, def) {
-    await mkdir(ctx.work, { recursive: true });
-    await mkdir(join(ctx.inputs, "rpms"), { recursive: true });
-    await mkdir(join(ctx.inputs, "files"), { recursive: true });
-    const sandbox = ctx.sandboxed;
-    const at = sandbox ? IN : { root: ctx.root, top: ctx.top, work: ctx.work, inputs: ctx.inputs };
-    const home = sandbox ? "/tmp" : join(ctx.input.jobDir, "home");
+    for (const d of [ctx.work, join(ctx.inputs, "rpms"), join(ctx.inputs, "files")])
+      await mkdir(d, { recursive: true });
+    const at = ctx.seen;
+    const home = await ctx.home();
     const env: Record<string, string> = {
       ...(ctx.hasRoot
         ? buildEnv(at.root, home)
@@ -30,28 +28,12 @@ export const run: Step<"run"> = {
       ...def.env,
     };
     if (ctx.hasRoot) env.KILN_BUILDROOT = at.root;
-    if (sandbox) {
-      // Bind sources must exist, whether or not this job built or has a root.
-      await mkdir(ctx.top, { recursive: true });
-      await mkdir(ctx.root, { recursive: true });
-    } else await mkdir(env.HOME!, { recursive: true });
-    ctx.say(
-      `${sandbox ? "sandbox (bubblewrap, no network)" : ctx.result.sandbox}: sh -c ${JSON.stringify(def.command)}`,
-    );
-    await ctx.exec(def, def.name, {
+    await ctx.exec(def, def.name, `sh -c ${JSON.stringify(def.command)}`, {
       argv: ["sh", "-c", def.command!],
       env,
-      cwd: sandbox ? IN.work : ctx.work,
-      sandbox: sandbox
-        ? {
-            readOnly: [
-              { src: ctx.root, dest: IN.root },
-              { src: ctx.top, dest: IN.top },
-              { src: ctx.inputs, dest: IN.inputs },
-            ],
-            readWrite: [{ src: ctx.work, dest: IN.work }],
-          }
-        : undefined,
+      cwd: "work",
+      readOnly: ["root", "top", "inputs"],
+      readWrite: "work",
     });
   },
 };
