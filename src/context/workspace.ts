@@ -10,7 +10,7 @@ import { openDatabase } from "../db/connect.js";
 import { ensureRepositories } from "../db/repos.js";
 import type { Database } from "../db/schema.js";
 import { decide, defaultPolicy, jobMode, type SandboxMode } from "../core/sandbox-policy.js";
-import { probeSandbox } from "../sandbox/bubblewrap.js";
+import { probeSandbox, type SandboxProbe } from "../sandbox/bubblewrap.js";
 import { UserError } from "../util/errors.js";
 import { checkSetDir } from "../set/load-set.js";
 import { DataDir } from "./data-dir.js";
@@ -21,11 +21,7 @@ export const DEFAULT_SPEC_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_LOG_BYTES = 100 * 1024 * 1024;
 
 /** The operator's sandbox policy and whether bubblewrap works on this machine. */
-export interface SandboxState {
-  policy: SandboxMode;
-  available: boolean;
-  reason?: string;
-}
+export type SandboxState = { policy: SandboxMode } & Pick<SandboxProbe, "available" | "reason">;
 
 export interface Workspace {
   setDir: string;
@@ -37,16 +33,16 @@ export interface Workspace {
   /** Whether spec parsing and local builds are sandboxed: the operator's policy tightened by kiln.yaml. */
   sandbox: boolean;
   sandboxState: SandboxState;
-  /** Longest a single spec may take to read (kiln --spec-timeout). */
+  /** Longest a single spec may take to read (kiln --spec-timeout; default 30 s). */
   specTimeoutMs: number;
-  /** A build's log is cut at this size (kiln --max-log-mb). */
+  /** A build's log is cut at this size (kiln --max-log-mb; default 100 MiB). */
   maxLogBytes: number;
   /** Why they do not, in words, when they do not. */
   sandboxNote?: string;
   close(): Promise<void>;
 }
 
-export interface WorkspaceOptions {
+export interface WorkspaceOptions extends Partial<Pick<Workspace, "specTimeoutMs" | "maxLogBytes">> {
   setDir: string;
   /** Default: .kiln/ inside the set. */
   dataDir?: string;
@@ -54,10 +50,6 @@ export interface WorkspaceOptions {
   dbUrl?: string;
   /** The operator's sandbox policy (default: required where bubblewrap works, else auto). */
   sandbox?: SandboxMode;
-  /** Longest a single spec may take to read; default 30 s. */
-  specTimeoutMs?: number;
-  /** A build's log is cut at this size; default 100 MiB. */
-  maxLogBytes?: number;
   /** Take the data directory for this process (for commands that write). */
   lock?: boolean;
 }

@@ -175,11 +175,9 @@ class Parser {
     }
     if (kind === "with" || kind === "without") {
       // rpm rejects these ("Illegal ops in with/without"): one package must match every argument.
-      args.forEach((arg, i) => {
-        if (!onlyOrWith(arg)) {
-          this.fail(`'${kind}' arguments may only combine with 'or', 'with' or 'without'`, argAt[i]);
-        }
-      });
+      const bad = args.findIndex((arg) => !onlyOrWith(arg));
+      if (bad >= 0)
+        this.fail(`'${kind}' arguments may only combine with 'or', 'with' or 'without'`, argAt[bad]);
     }
     return { kind: kind as "and" | "or" | "with" | "without", args };
   }
@@ -187,13 +185,11 @@ class Parser {
 
 function outsideParens(name: string): string {
   let depth = 0;
-  return [...name]
-    .map((c) => {
-      if (c === "(") depth++;
-      else if (c === ")") depth--;
-      return depth > 0 || c === ")" ? " " : c;
-    })
-    .join("");
+  return name.replace(/./gsu, (c) => {
+    if (c === "(") depth++;
+    else if (c === ")") depth--;
+    return depth > 0 || c === ")" ? " " : c;
+  });
 }
 
 function onlyOrWith(e: DepExpr): boolean {

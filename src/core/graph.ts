@@ -98,15 +98,7 @@ export function resolveGraph(input: GraphInput): PackageGraph {
   const requiresOf = binaryRequires(input, index);
   // The source packages that provide a requirement (parsed requirements are shared objects).
   const sourcesMemo = new WeakMap<Dep, string[]>();
-  const sourcesOf = (leaf: Dep): string[] =>
-    getOrSet(sourcesMemo, leaf, () => {
-      const all = index.providersOf(leaf);
-      return choose(
-        leaf,
-        all.length === 1 ? [all[0]!.source] : [...new Set(all.map((x) => x.source))],
-        index,
-      );
-    });
+  const sourcesOf = (leaf: Dep): string[] => getOrSet(sourcesMemo, leaf, () => choose(leaf, index));
 
   for (const p of input.packages) {
     const res: Resolution[] = [];
@@ -119,16 +111,8 @@ export function resolveGraph(input: GraphInput): PackageGraph {
       for (const leaf of leaves) providersByLeaf.set(leaf, sourcesOf(leaf));
       const satisfied = (d: Dep): boolean => (providersByLeaf.get(d)?.length ?? 0) > 0 || isHost(d.name);
       if (!evaluateDepExpr(br.expr, satisfied)) {
-        fail(
-          p.name,
-          unknownBuildRequire(
-            br.text,
-            leaves.filter((l) => !satisfied(l)),
-            index,
-            where(),
-            (input.broken?.size ?? 0) > 0,
-          ),
-        );
+        const unmet = leaves.filter((l) => !satisfied(l));
+        fail(p.name, unknownBuildRequire(br.text, unmet, index, where(), (input.broken?.size ?? 0) > 0));
         continue;
       }
       const providers = new Set<string>();
@@ -159,7 +143,6 @@ export function resolveGraph(input: GraphInput): PackageGraph {
     }
   }
 
-  // Cycles: a strongly connected component with several members, or one that needs itself.
   const comps = stronglyConnected(names, (n) => deps.get(n) ?? []);
   const cycles = comps.filter((c) => c.length > 1 || deps.get(c[0]!)?.has(c[0]!));
   // The build order shares the edge sets of `deps`, except on cycles, whose members get their own.
@@ -205,11 +188,13 @@ export function resolveGraph(input: GraphInput): PackageGraph {
   return { names, packages, deps, rdeps, order, resolutions, cycles, errors, index };
 }
 
-function choose(leaf: Dep, found: string[], index: ProviderIndex): string[] {
+function choose(leaf: Dep, index: ProviderIndex): string[] {
+  const all = index.providersOf(leaf);
+  const found = all.length === 1 ? [all[0]!.source] : [...new Set(all.map((x) => x.source))];
   if (found.length <= 1) return found;
   // Several source packages provide it: the one whose binary package has exactly that name (and
   // provides it in the version asked) wins.
-  const exact = new Set(index.providersOf(leaf).flatMap((c) => (c.binary === leaf.name ? [c.source] : [])));
+  const exact = new Set(all.flatMap((c) => (c.binary === leaf.name ? [c.source] : [])));
   return exact.size === 1 ? [...exact] : found;
 }
 

@@ -61,10 +61,7 @@ export function installClosure(
     if (found.length === 0) return input.isHost(dep.name) ? "host" : undefined;
     const already = found.find((p) => chosen.has(p));
     if (already) return already;
-    return (
-      found.find((p) => p.binary === dep.name) ??
-      [...found].sort((a, b) => (a.binary < b.binary ? -1 : a.binary > b.binary ? 1 : 0))[0]
-    );
+    return found.find((p) => p.binary === dep.name) ?? found.reduce((a, b) => (b.binary < a.binary ? b : a));
   };
   const add = (p: Provider): void => {
     if (chosen.has(p)) return;

@@ -79,7 +79,6 @@ export const DEFAULT_PIPELINE_INPUT: PipelineInput = {
   ],
 };
 
-/** Where a job is: its stage's index and its own in that stage. */
 type At = { stage: number; job: number };
 
 /** A rule broken, at a path into the configuration (keys and array indexes). */
@@ -165,10 +164,7 @@ export function resolvePackagePipeline(
   return { stages };
 }
 
-/**
- * The rules every pipeline keeps; the first broken one, with its path relative to the pipeline
- * (prefix it with where the pipeline is in its file).
- */
+/** The first rule the pipeline breaks, at a path relative to it (prefix where it is in its file). */
 export function checkPipeline(p: PipelineInput): PipelineProblem | undefined {
   const stageNames = new Set<string>();
   let build: At | undefined;
@@ -188,12 +184,11 @@ export function checkPipeline(p: PipelineInput): PipelineProblem | undefined {
       for (const [ki, step] of steps.entries()) {
         const here = [...at, "steps", ki];
         if (step.kind === "rpmbuild") {
-          if (build) {
+          if (build)
             return {
               path: here,
               message: `rpmbuild runs once per pipeline; it is already in ${p.stages[build.stage]!.name}/${p.stages[build.stage]!.jobs[build.job]!.name}`,
             };
-          }
           build = { stage: si, job: ji };
           for (const need of ["sources", "build-dependencies"] as const) {
             const n = index(need);
@@ -223,12 +218,11 @@ export function checkPipeline(p: PipelineInput): PipelineProblem | undefined {
     return { path: ["stages"], message: "no job runs rpmbuild: a package pipeline builds the package" };
   if (!publish)
     return { path: ["stages"], message: "no job publishes: a package pipeline ends with a publish step" };
-  if (publish.stage <= build.stage) {
+  if (publish.stage <= build.stage)
     return {
       path: ["stages", publish.stage, "jobs", publish.job, "steps", 0],
       message: `publish must come in a stage after the one that runs rpmbuild ("${p.stages[build.stage]!.name}")`,
     };
-  }
   // What depends on a package waits for its publication, and a package is done when published.
   if (p.stages[publish.stage]!.jobs.length > 1) {
     const other = p.stages[publish.stage]!.jobs.findIndex((_, ji) => ji !== publish!.job);
@@ -237,12 +231,11 @@ export function checkPipeline(p: PipelineInput): PipelineProblem | undefined {
       message: `publish ends the pipeline alone: move job "${p.stages[publish.stage]!.jobs[other]!.name}" to an earlier stage`,
     };
   }
-  if (publish.stage !== p.stages.length - 1) {
+  if (publish.stage !== p.stages.length - 1)
     return {
       path: ["stages", publish.stage + 1, "name"],
       message: `publish ends the pipeline: stage "${p.stages[publish.stage + 1]!.name}" comes after it`,
     };
-  }
   return undefined;
 }
 

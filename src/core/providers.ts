@@ -9,7 +9,6 @@ import type { Dep } from "./types.js";
 export interface Provider {
   /** Source package (the spec) that builds it. */
   readonly source: string;
-  /** Binary package. */
   readonly binary: string;
 }
 
@@ -33,10 +32,7 @@ export class ProviderIndex {
   private readonly globs = new Map<string, GlobMatcher[]>();
   /** File lists waiting to be indexed: most sets never ask for a file, so this is done on demand. */
   private pendingFiles: { provider: Provider; entries: Iterable<FileEntry> }[] = [];
-  /**
-   * Answers by requirement object: requirements are parsed once and shared (a -devel package's
-   * Requires are looked up for every package that build-requires it), so most lookups repeat.
-   */
+  /** Answers by requirement object: requirements are parsed once and shared, so most lookups repeat. */
   private memo = new WeakMap<Dep, Provider[]>();
 
   /** The one Provider object of a binary package. */
@@ -54,10 +50,7 @@ export class ProviderIndex {
     for (const dep of deps) getOrSet(this.byName, dep.name, () => []).push({ provider, dep });
   }
 
-  /**
-   * What a built RPM really provides and holds: its Provides as rpm wrote them (any that do not
-   * parse are left out) and its files as exact paths.
-   */
+  /** What a built RPM really provides (its Provides that parse, as rpm wrote them) and holds. */
   addRpm(source: string, binary: string, provides: readonly string[], files: readonly string[]): void {
     const deps: Dep[] = [];
     for (const text of provides) {

@@ -11,7 +11,6 @@ export function isSandboxMode(v: unknown): v is SandboxMode {
 
 const RANK: Record<SandboxMode, number> = { off: 0, auto: 1, required: 2 };
 
-/** The stricter of two modes. */
 export function stricter(a: SandboxMode, b: SandboxMode | undefined): SandboxMode {
   return b !== undefined && RANK[b] > RANK[a] ? b : a;
 }

@@ -76,10 +76,8 @@ export function whyWaiting(job: WaitingJob, agents: readonly AgentState[]): stri
   const matching = online.filter((a) => labelsMatch(a.labels, job.labels));
   if (matching.length === 0) {
     const missing = Object.entries(job.labels).filter(([k, v]) => !online.some((a) => a.labels[k] === v));
-    if (missing.length > 0) {
-      const what = missing.map(([k, v]) => `${k}=${v}`).join(", ");
-      return `ready, but no online agent has label ${what}`;
-    }
+    if (missing.length > 0)
+      return `ready, but no online agent has label ${missing.map(([k, v]) => `${k}=${v}`).join(", ")}`;
     return `ready, but no online agent has all of ${formatLabels(job.labels)}`;
   }
   const willing = matching.filter((a) => takes(a, job.sandbox));

@@ -33,7 +33,6 @@ export interface RunJobInput {
   /** Why they do not, when they do not: said in the log ("no sandbox: …"). */
   sandboxNote?: string;
   rpmlint: "report" | "errors" | "off";
-  /** The log is cut at this size. */
   maxLogBytes: number;
   /** Puts the spec into specsDir and the sources into sourcesDir (copied, or fetched). */
   fetchSources: (specsDir: string, sourcesDir: string) => Promise<void>;
@@ -65,12 +64,10 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   await mkdir(jobDir, { recursive: true });
   const logPath = join(jobDir, input.logName);
   const log = new CappedLog(logPath, input.maxLogBytes);
-  const say = (line: string): void => {
-    log.write(`kiln: ${line}\n`);
-  };
   const sandbox = input.sandbox ? "bubblewrap" : (input.sandboxNote ?? "no sandbox");
   const result: RunJobResult = { ok: false, logPath, rpms: [], files: [], steps: [], sandbox };
-  const ctx = new JobContext(input, log, say, result);
+  const ctx = new JobContext(input, log, result);
+  const say = ctx.say;
   say(`${input.pkg.name}: job ${input.job.name}, steps ${input.job.steps.map((s) => s.name).join(", ")}`);
   if (!input.sandbox) say(`${sandbox}: this job's steps run WITHOUT the sandbox`);
   let i = 0;
@@ -88,7 +85,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
       say(`step ${step.name}`);
       const t0 = performance.now();
       try {
-        await stepFor(step.kind).run(ctx, step);
+        await stepFor(step.kind)(ctx, step);
       } catch (e) {
         result.steps.push({ name: step.name, status: "failed", ms: Math.round(performance.now() - t0) });
         throw e;

@@ -11,11 +11,8 @@ import type { RunJobInput, RunJobResult } from "./run-job.js";
 import { sandboxedExec } from "./sandboxed-exec.js";
 import { StepError } from "./step-error.js";
 
-export interface Step<K extends StepDef["kind"] = StepDef["kind"]> {
-  kind: K;
-  /** Does the step's work; a StepError says in one line why it failed (the log has the rest). */
-  run(ctx: JobContext, def: StepDef): Promise<void>;
-}
+/** A step's work; a StepError says in one line why it failed (the log has the rest). */
+export type Step = (ctx: JobContext, def: StepDef) => Promise<void>;
 
 /** Where things appear inside the sandbox. */
 export const IN = { root: "/kiln/root", top: "/kiln/build", work: "/kiln/work", inputs: "/kiln/inputs" };
@@ -27,6 +24,7 @@ export class JobContext {
   readonly top: string;
   readonly work: string;
   readonly inputs: string;
+  readonly say = (line: string): void => this.log.write(`kiln: ${line}\n`);
   /** Whether rpmbuild ran in this job, and the binary RPMs it made. */
   built = false;
   rpmFiles: string[] = [];
@@ -34,7 +32,6 @@ export class JobContext {
   constructor(
     readonly input: RunJobInput,
     readonly log: CappedLog,
-    readonly say: (line: string) => void,
     readonly result: RunJobResult,
   ) {
     this.root = join(input.jobDir, "root");
@@ -74,10 +71,7 @@ export class JobContext {
     return this.input.signal ? AbortSignal.any([this.input.signal, t]) : t;
   }
 
-  /**
-   * Runs a step's command (sandboxedExec) into the log, said first as `shown`; `what` names it when
-   * it fails. In the sandbox it runs in `cwd` and sees only the directories it is given.
-   */
+  /** Runs a step's command into the log, said as `shown`; in the sandbox it sees only the dirs given. */
   async exec(
     step: StepDef,
     what: string,
@@ -109,21 +103,15 @@ export class JobContext {
 }
 
 /** A step doing kiln's own work, given up (a StepError) when the step's timeout passes first. */
-export function timedStep<K extends StepDef["kind"]>(
-  kind: K,
-  work: (ctx: JobContext) => Promise<void>,
-): Step<K> {
-  return {
-    kind,
-    async run(ctx, def) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new StepError(`${def.name} timed out after ${def.timeoutSec} s`)),
-          def.timeoutSec * 1000,
-        );
-      });
-      await Promise.race([work(ctx), timeout]).finally(() => clearTimeout(timer));
-    },
+export function timedStep(work: (ctx: JobContext) => Promise<void>): Step {
+  return async (ctx, def) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StepError(`${def.name} timed out after ${def.timeoutSec} s`)),
+        def.timeoutSec * 1000,
+      );
+    });
+    await Promise.race([work(ctx), timeout]).finally(() => clearTimeout(timer));
   };
 }

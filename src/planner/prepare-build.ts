@@ -1,22 +1,18 @@
 // What one build of a package would consume right now: its build root (from what the repository
 // holds) and its inputs, hence its up-to-date key.
 import { join } from "node:path";
-import type { RootPackage } from "../buildroot/buildroot-cache.js";
-import type { Unsatisfied } from "../core/install-closure.js";
 import { getOrSet } from "../core/maps.js";
 import type { SourcePackage } from "../core/package.js";
 import type { BuildRow } from "../db/schema.js";
 import { sha256Regular } from "../util/safe-fs.js";
 import { inputKey, makeInputs, whatChanged, type BuildInputs } from "./inputs.js";
-import { rootFor, type RepoView } from "../repos/repo-view.js";
+import { rootFor, type RepoView, type RootPlan } from "../repos/repo-view.js";
 import type { Workspace } from "../context/workspace.js";
 import { fromJson } from "../db/json-columns.js";
 
-export interface Prepared {
+export interface Prepared extends RootPlan {
   inputs: BuildInputs;
   key: string;
-  packages: RootPackage[];
-  unsatisfied: Unsatisfied[];
 }
 
 /** Each source file's sha256, computed once in a run (a package is prepared at planning and at its build). */
@@ -40,7 +36,7 @@ export async function prepareBuild(
     );
   }
   const inputs = makeInputs(ws.config.dist, pkg.specSha256, sources, root.packages);
-  return { inputs, key: inputKey(inputs), packages: root.packages, unsatisfied: root.unsatisfied };
+  return { ...root, inputs, key: inputKey(inputs) };
 }
 
 /** Whether the repository holds `last`'s output: that build, or (cut off) the published build it equals. */
