@@ -109,7 +109,7 @@ export class Coordinator {
       { db, data: this.ws.data, store: this.ws.store, config: this.ws.config },
       this.repo,
       this.graph.graph.packages,
-      this.graph.index,
+      this.graph.graph.index,
       {
         // While anything is under way, snapshots written together, at most once a second.
         busy: () => this.active.size > 0,

@@ -2,10 +2,10 @@
 // set that provides it (or to the host), cycles found as strongly connected components, and the
 // build order graph in which a cycle is broken where its members are already published.
 import { UserError } from "../util/errors.js";
-import { depExprLeaves, evaluateDepExpr, formatDep, type DepExpr } from "./deps.js";
+import { depExprLeaves, evaluateDepExpr, formatDep } from "./deps.js";
 import { fileEntry } from "./files-provides.js";
 import { getOrSet } from "./maps.js";
-import type { BuiltBinary, SourcePackage } from "./package.js";
+import type { BuildRequire, BuiltBinary, SourcePackage } from "./package.js";
 import { hostMatcher, ProviderIndex, type Provider } from "./providers.js";
 import { findCycle, stronglyConnected } from "./scc.js";
 import { installClosure, parseRequirements, type Requirement } from "./install-closure.js";
@@ -84,17 +84,13 @@ export function resolveGraph(input: GraphInput): PackageGraph {
   const isHost = hostMatcher(input.hostProvides);
   const packages = new Map(input.packages.map((p) => [p.name, p]));
   const names = [...packages.keys(), ...(input.broken?.keys() ?? [])];
-  const deps = new Map<string, Set<string>>();
-  const rdeps = new Map<string, Set<string>>();
+  const deps = new Map(names.map((n) => [n, new Set<string>()]));
+  const rdeps = new Map(names.map((n) => [n, new Set<string>()]));
   const resolutions = new Map<string, Resolution[]>();
   const errors = new Map<string, UserError[]>();
-  const fail = (pkg: string, e: UserError): void => {
-    getOrSet(errors, pkg, () => []).push(e);
+  const fail = (pkg: string, ...e: ConstructorParameters<typeof UserError>): void => {
+    getOrSet(errors, pkg, () => []).push(new UserError(...e));
   };
-  for (const n of names) {
-    deps.set(n, new Set());
-    rdeps.set(n, new Set());
-  }
   const requiresOf = binaryRequires(input, index);
   // The source packages that provide a requirement (parsed requirements are shared objects).
   const sourcesMemo = new WeakMap<Dep, string[]>();
@@ -102,7 +98,7 @@ export function resolveGraph(input: GraphInput): PackageGraph {
 
   for (const p of input.packages) {
     const res: Resolution[] = [];
-    const roots: { text: string; expr: DepExpr }[] = [];
+    const roots: BuildRequire[] = [];
     for (const br of p.buildRequires) {
       const line = br.line !== undefined ? { line: br.line } : {};
       const where = (): { file: string; line?: number } => ({ file: p.specFile, ...line });
@@ -112,7 +108,7 @@ export function resolveGraph(input: GraphInput): PackageGraph {
       const satisfied = (d: Dep): boolean => (providersByLeaf.get(d)?.length ?? 0) > 0 || isHost(d.name);
       if (!evaluateDepExpr(br.expr, satisfied)) {
         const unmet = leaves.filter((l) => !satisfied(l));
-        fail(p.name, unknownBuildRequire(br.text, unmet, index, where(), (input.broken?.size ?? 0) > 0));
+        fail(p.name, ...unknownBuildRequire(br.text, unmet, index, where(), (input.broken?.size ?? 0) > 0));
         continue;
       }
       const providers = new Set<string>();
@@ -121,12 +117,10 @@ export function resolveGraph(input: GraphInput): PackageGraph {
         if (found.length > 1) {
           fail(
             p.name,
-            new UserError(
-              "BUILDREQUIRES_AMBIGUOUS",
-              `BuildRequires ${formatDep(leaf)} is provided by several packages: ${found.join(", ")}`,
-              where(),
-              "name the package you mean (its binary package name) in BuildRequires",
-            ),
+            "BUILDREQUIRES_AMBIGUOUS",
+            `BuildRequires ${formatDep(leaf)} is provided by several packages: ${found.join(", ")}`,
+            where(),
+            "name the package you mean (its binary package name) in BuildRequires",
           );
         } else if (found.length === 1) providers.add(found[0]!);
       }
@@ -175,12 +169,10 @@ export function resolveGraph(input: GraphInput): PackageGraph {
       for (const n of rest) {
         fail(
           n,
-          new UserError(
-            "CYCLE",
-            `build dependency cycle with no published member: ${path.join(" → ")}`,
-            { file: packages.get(n)?.specFile ?? input.broken?.get(n)?.specFile ?? n },
-            "build one member of the cycle without the dependency first (a bootstrap build), or publish it",
-          ),
+          "CYCLE",
+          `build dependency cycle with no published member: ${path.join(" → ")}`,
+          { file: packages.get(n)?.specFile ?? input.broken?.get(n)?.specFile ?? n },
+          "build one member of the cycle without the dependency first (a bootstrap build), or publish it",
         );
       }
     }
@@ -204,10 +196,10 @@ function unknownBuildRequire(
   index: ProviderIndex,
   where: { file: string; line?: number },
   someBroken: boolean,
-): UserError {
+): ConstructorParameters<typeof UserError> {
   const near = leaves.flatMap((l) => index.sameName(l.name));
   const have = [...new Set(near.map((c) => `${formatDep(c.dep)} (from ${c.source})`))].join(", ");
-  return new UserError(
+  return [
     "BUILDREQUIRES_UNKNOWN",
     near.length > 0
       ? `BuildRequires ${text}: the set only has ${have}`
@@ -216,6 +208,6 @@ function unknownBuildRequire(
     near.length > 0
       ? "change the version constraint or update the providing package"
       : `add a package that provides it, or list it under host.provides in kiln.yaml if the build machine supplies it` +
-          (someBroken ? "; some specs failed to load and one of them may provide it" : ""),
-  );
+        (someBroken ? "; some specs failed to load and one of them may provide it" : ""),
+  ];
 }

@@ -48,10 +48,7 @@ export interface Closure {
  * Picks providers for each requirement, preferring what is already chosen, then a binary package
  * named exactly as the capability, then the first by name: deterministic for the same input.
  */
-export function installClosure(
-  roots: readonly { text: string; expr: DepExpr }[],
-  input: ClosureInput,
-): Closure {
+export function installClosure(roots: readonly Required<Requirement>[], input: ClosureInput): Closure {
   const chosen = new Set<Provider>();
   const unsatisfied: Unsatisfied[] = [];
   const queue: Provider[] = [];

@@ -41,11 +41,10 @@ export function promotionRefusals(f: PromotionFacts): string[] {
     out.push(`${f.to} takes promotions only from ${f.rules.from.join(", ")}, not from ${f.from}`);
   if (f.rules.soakSeconds !== undefined && f.inFromSince) {
     const soaked = (f.now.getTime() - f.inFromSince.getTime()) / 1000;
-    if (soaked < f.rules.soakSeconds) {
+    if (soaked < f.rules.soakSeconds)
       out.push(
         `${what} has been in ${f.from} for ${formatDuration(soaked)}; ${f.to} wants ${formatDuration(f.rules.soakSeconds)} (soak)`,
       );
-    }
   }
   for (const stage of f.rules.requireStages ?? []) {
     if (!f.stagesPassed.includes(stage))

@@ -1,9 +1,6 @@
 // Runs one job of a package's pipeline: its steps in order, in one workspace, each step found by its
-// kind in steps/index.ts. The built-in steps build the package (its spec and sources, a build root
-// with its dependencies cloned from the cache, rpmbuild inside the sandbox, checks of what it made);
-// run steps are the maintainer's commands, sandboxed too. Used by `kiln build` in process and by
-// agents; everything it writes is below jobDir, and nothing a build left there is read through a
-// link (docs/SECURITY.md).
+// kind in steps/index.ts. Used by `kiln build` in process and by agents; everything it writes is
+// below jobDir, and nothing a build left there is read through a link (docs/SECURITY.md).
 import { mkdir, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { BuildStep } from "../api/schemas.js";

@@ -71,10 +71,9 @@ export class JobContext {
     return this.input.signal ? AbortSignal.any([this.input.signal, t]) : t;
   }
 
-  /** Runs a step's command into the log, said as `shown`; in the sandbox it sees only the dirs given. */
+  /** Runs the step's command into the log, said as `shown`; in the sandbox it sees only the dirs given. */
   async exec(
     step: StepDef,
-    what: string,
     shown: string,
     c: { argv: string[]; env: Record<string, string>; cwd: Dir; readOnly: Dir[]; readWrite: Dir },
   ): Promise<void> {
@@ -97,7 +96,7 @@ export class JobContext {
     if (failed.timedOut) throw new StepError(`${step.name} timed out after ${step.timeoutSec} s`);
     const e = failed.error;
     if (e instanceof ExecError)
-      throw new StepError(`${what} failed (${e.signalName ?? `exit status ${String(e.code)}`})`);
+      throw new StepError(`${step.name} failed (${e.signalName ?? `exit status ${String(e.code)}`})`);
     throw e;
   }
 }

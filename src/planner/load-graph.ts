@@ -5,7 +5,6 @@ import { resolveGraph, type PackageGraph } from "../core/graph.js";
 import { getOrSet } from "../core/maps.js";
 import { normalizePipeline, type Pipeline } from "../core/pipeline.js";
 import type { BuiltBinary } from "../core/package.js";
-import type { ProviderIndex } from "../core/providers.js";
 import { artifactsOf, latestGreenBuilds, toBuiltBinary } from "../db/builds.js";
 import { repositoryContent } from "../db/repos.js";
 import type { BuildRow } from "../db/schema.js";
@@ -17,8 +16,6 @@ export interface LoadedGraph {
   set: LoadedSet;
   graph: PackageGraph;
   greens: Map<string, BuildRow>;
-  /** Who provides what, by the specs and the last builds. */
-  index: ProviderIndex;
 }
 
 export async function loadGraph(ws: Workspace): Promise<LoadedGraph> {
@@ -32,7 +29,7 @@ export async function loadGraph(ws: Workspace): Promise<LoadedGraph> {
   const published = new Set((await repositoryContent(ws.db, ws.config.repositories[0]!.name)).keys());
   const hostProvides = ws.config.host.provides;
   const graph = resolveGraph({ packages: set.packages, broken: set.broken, hostProvides, built, published });
-  return { set, graph, greens, index: graph.index };
+  return { set, graph, greens };
 }
 
 /** Every error of the set, by package: from loading the specs and from resolving the graph. */

@@ -26,7 +26,7 @@ export const rpmbuild: Step = async (ctx, def) => {
   }
   const t0 = performance.now();
   // The rpmbuild tree is the only place the build may write.
-  await ctx.exec(def, "rpmbuild", argv.join(" "), {
+  await ctx.exec(def, argv.join(" "), {
     argv,
     env,
     cwd: "top",

@@ -26,7 +26,7 @@ export const run: Step = async (ctx, def) => {
     ...def.env,
   };
   if (ctx.hasRoot) env.KILN_BUILDROOT = at.root;
-  await ctx.exec(def, def.name, `sh -c ${JSON.stringify(def.command)}`, {
+  await ctx.exec(def, `sh -c ${JSON.stringify(def.command)}`, {
     argv: ["sh", "-c", def.command!],
     env,
     cwd: "work",
