@@ -9,14 +9,8 @@ import { loadSetConfig, type SetConfig } from "../config/set-config.js";
 import { openDatabase } from "../db/connect.js";
 import { ensureRepositories } from "../db/repos.js";
 import type { Database } from "../db/schema.js";
-import {
-  decide,
-  defaultPolicy,
-  jobMode,
-  type SandboxDecision,
-  type SandboxMode,
-} from "../core/sandbox-policy.js";
-import { probeSandbox } from "../sandbox/bubblewrap.js";
+import { decide, defaultPolicy, jobMode, type SandboxMode } from "../core/sandbox-policy.js";
+import { probeSandbox, type SandboxProbe } from "../sandbox/bubblewrap.js";
 import { UserError } from "../util/errors.js";
 import { checkSetDir } from "../set/load-set.js";
 import { DataDir } from "./data-dir.js";
@@ -27,26 +21,7 @@ export const DEFAULT_SPEC_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_LOG_BYTES = 100 * 1024 * 1024;
 
 /** The operator's sandbox policy and whether bubblewrap works on this machine. */
-export interface SandboxState {
-  policy: SandboxMode;
-  available: boolean;
-  reason?: string;
-}
-
-/**
- * Whether this process runs the set's spec parsing and local builds in the sandbox: the
- * operator's policy tightened by kiln.yaml's build.sandbox.
- */
-export function localSandbox(state: SandboxState, config: SetConfig): SandboxDecision {
-  const mode = jobMode(state.policy, config.build.sandbox);
-  // Locally the operator and the job's author may be one person: an "off" job runs as asked.
-  return decide(
-    mode,
-    mode,
-    state.available,
-    state.reason ? `bubblewrap does not work here: ${state.reason}` : undefined,
-  );
-}
+export type SandboxState = { policy: SandboxMode } & Pick<SandboxProbe, "available" | "reason">;
 
 export interface Workspace {
   setDir: string;
@@ -55,19 +30,19 @@ export interface Workspace {
   db: Kysely<Database>;
   store: ArtifactStore;
   roots: BuildRootCache;
-  /** Whether spec parsing and local builds run in the sandbox (see localSandbox). */
+  /** Whether spec parsing and local builds are sandboxed: the operator's policy tightened by kiln.yaml. */
   sandbox: boolean;
   sandboxState: SandboxState;
-  /** Longest a single spec may take to read (kiln --spec-timeout). */
+  /** Longest a single spec may take to read (kiln --spec-timeout; default 30 s). */
   specTimeoutMs: number;
-  /** A build's log is cut at this size (kiln --max-log-mb). */
+  /** A build's log is cut at this size (kiln --max-log-mb; default 100 MiB). */
   maxLogBytes: number;
   /** Why they do not, in words, when they do not. */
   sandboxNote?: string;
   close(): Promise<void>;
 }
 
-export interface WorkspaceOptions {
+export interface WorkspaceOptions extends Partial<Pick<Workspace, "specTimeoutMs" | "maxLogBytes">> {
   setDir: string;
   /** Default: .kiln/ inside the set. */
   dataDir?: string;
@@ -75,10 +50,6 @@ export interface WorkspaceOptions {
   dbUrl?: string;
   /** The operator's sandbox policy (default: required where bubblewrap works, else auto). */
   sandbox?: SandboxMode;
-  /** Longest a single spec may take to read; default 30 s. */
-  specTimeoutMs?: number;
-  /** A build's log is cut at this size; default 100 MiB. */
-  maxLogBytes?: number;
   /** Take the data directory for this process (for commands that write). */
   lock?: boolean;
 }
@@ -93,14 +64,15 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
   try {
     if (opts.lock) cleanStaleTemporaries(data);
     const { db, close } = await openDatabase(opts.dbUrl ?? data.dbUrl);
-    await ensureRepositories(
-      db,
-      config.repositories.map((r) => r.name),
-    );
+    const repositories = config.repositories.map((r) => r.name);
+    await ensureRepositories(db, repositories);
     const probe = await probeSandbox();
     const policy = opts.sandbox ?? defaultPolicy(probe.available);
     const state = { policy, available: probe.available, ...(probe.reason ? { reason: probe.reason } : {}) };
-    const local = localSandbox(state, config);
+    const mode = jobMode(policy, config.build.sandbox);
+    // Locally the operator and the job's author may be one person: an "off" job runs as asked.
+    const why = probe.reason ? `bubblewrap does not work here: ${probe.reason}` : undefined;
+    const local = decide(mode, mode, probe.available, why);
     if ("refuse" in local) {
       await close();
       // Name who asked for the sandbox: the set's kiln.yaml only when it tightened the policy.

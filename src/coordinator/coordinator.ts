@@ -92,7 +92,7 @@ export class Coordinator {
     if (graced > 0) this.log(`${graced} job(s) leased before the restart: waiting for their agents`);
     await this.reloadGraph();
     const ctx = { db, data: this.ws.data, store: this.ws.store, config: this.ws.config };
-    this.publisher = new Publisher(ctx, this.repo, this.graph.graph.packages, this.graph.index, {
+    this.publisher = new Publisher(ctx, this.repo, this.graph.graph.packages, this.graph.graph.index, {
       // While anything is under way, snapshots written together, at most once a second.
       busy: () => this.active.size > 0,
       coming: (source) => this.active.has(source),

@@ -32,16 +32,8 @@ const OPS: ReadonlyMap<string, DepOp> = new Map<string, DepOp>([
   [">", ">"],
 ]);
 
-type RichOp = "and" | "or" | "if" | "unless" | "else" | "with" | "without";
-const RICH_OPS: ReadonlySet<string> = new Set<RichOp>([
-  "and",
-  "or",
-  "if",
-  "unless",
-  "else",
-  "with",
-  "without",
-]);
+const RICH_OPS = ["and", "or", "if", "unless", "else", "with", "without"] as const;
+type RichOp = (typeof RICH_OPS)[number];
 const CHAINABLE: ReadonlySet<RichOp> = new Set<RichOp>(["and", "or", "with"]);
 
 const isSpace = (c: string): boolean => {
@@ -127,6 +119,11 @@ class Parser {
     }
   }
 
+  /** A simple dependency, or a parenthesised rich one. */
+  operand(): DepExpr {
+    return this.peek() === "(" ? this.rich() : { kind: "dep", dep: this.simpleDep() };
+  }
+
   /** A parenthesised rich dependency, starting at its `(`. */
   rich(): DepExpr {
     const open = this.pos;
@@ -142,7 +139,7 @@ class Parser {
         this.fail(last === undefined ? "empty rich dependency" : `missing argument after '${last}'`);
       }
       argAt.push(this.pos);
-      args.push(this.peek() === "(" ? this.rich() : { kind: "dep", dep: this.simpleDep() });
+      args.push(this.operand());
       this.skipSpace();
       if (this.atEnd()) this.fail("unterminated '('", open);
       if (this.peek() === ")") break;
@@ -150,7 +147,8 @@ class Parser {
       const opAt = this.pos;
       while (!this.atEnd() && !isSpace(this.peek()) && this.peek() !== ")") this.pos++;
       const word = this.text.slice(opAt, this.pos);
-      if (!RICH_OPS.has(word)) this.fail(`unknown rich dependency operator '${word}'`, opAt);
+      if (!(RICH_OPS as readonly string[]).includes(word))
+        this.fail(`unknown rich dependency operator '${word}'`, opAt);
       const op = word as RichOp;
       const first = ops[0];
       if (op === "else") {
@@ -177,11 +175,9 @@ class Parser {
     }
     if (kind === "with" || kind === "without") {
       // rpm rejects these ("Illegal ops in with/without"): one package must match every argument.
-      args.forEach((arg, i) => {
-        if (!onlyOrWith(arg)) {
-          this.fail(`'${kind}' arguments may only combine with 'or', 'with' or 'without'`, argAt[i]);
-        }
-      });
+      const bad = args.findIndex((arg) => !onlyOrWith(arg));
+      if (bad >= 0)
+        this.fail(`'${kind}' arguments may only combine with 'or', 'with' or 'without'`, argAt[bad]);
     }
     return { kind: kind as "and" | "or" | "with" | "without", args };
   }
@@ -189,13 +185,11 @@ class Parser {
 
 function outsideParens(name: string): string {
   let depth = 0;
-  return [...name]
-    .map((c) => {
-      if (c === "(") depth++;
-      else if (c === ")") depth--;
-      return depth > 0 || c === ")" ? " " : c;
-    })
-    .join("");
+  return name.replace(/./gsu, (c) => {
+    if (c === "(") depth++;
+    else if (c === ")") depth--;
+    return depth > 0 || c === ")" ? " " : c;
+  });
 }
 
 function onlyOrWith(e: DepExpr): boolean {
@@ -204,12 +198,6 @@ function onlyOrWith(e: DepExpr): boolean {
   return false;
 }
 
-function expectEnd(p: Parser): void {
-  p.skipSpace();
-  if (!p.atEnd()) p.fail(`unexpected '${p.text.slice(p.pos).split(/\s/)[0]}'`);
-}
-
-/** Parses one simple dependency: `name` or `name OP [epoch:]version[-release]`. */
 // The common shape, `name` or `name OP evr` with single spaces and a plain name, is matched by one
 // regular expression; anything else (and every error) goes through the full parser. What the fast
 // path accepts is a subset of what the parser accepts, with the same result.
@@ -226,15 +214,21 @@ function fastDep(text: string): Dep | undefined {
   }
 }
 
-export function parseDep(text: string): Dep {
+function parseWhole(text: string, rich: boolean): DepExpr {
   const fast = fastDep(text);
-  if (fast) return fast;
+  if (fast) return { kind: "dep", dep: fast };
   const p = new Parser(text);
   p.skipSpace();
   if (p.atEnd()) p.fail("empty dependency");
-  const dep = p.simpleDep();
-  expectEnd(p);
-  return dep;
+  const expr = rich ? p.operand() : { kind: "dep" as const, dep: p.simpleDep() };
+  p.skipSpace();
+  if (!p.atEnd()) p.fail(`unexpected '${p.text.slice(p.pos).split(/\s/)[0]}'`);
+  return expr;
+}
+
+/** Parses one simple dependency: `name` or `name OP [epoch:]version[-release]`. */
+export function parseDep(text: string): Dep {
+  return (parseWhole(text, false) as { dep: Dep }).dep;
 }
 
 export function formatDep(dep: Dep): string {
@@ -249,14 +243,7 @@ export function formatDep(dep: Dep): string {
  * "or", so e.g. a Requires cannot be `(a unless b)`) are not checked.
  */
 export function parseDepExpr(text: string): DepExpr {
-  const fast = fastDep(text);
-  if (fast) return { kind: "dep", dep: fast };
-  const p = new Parser(text);
-  p.skipSpace();
-  if (p.atEnd()) p.fail("empty dependency");
-  const expr: DepExpr = p.peek() === "(" ? p.rich() : { kind: "dep", dep: p.simpleDep() };
-  expectEnd(p);
-  return expr;
+  return parseWhole(text, true);
 }
 
 /** Whether a requirement holds, given which simple dependencies are satisfied. */

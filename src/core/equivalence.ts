@@ -55,17 +55,14 @@ export function compareOutputs(
   limit = 20,
 ): Comparison {
   const diffs: string[] = [];
-  const add = (d: string): void => {
-    diffs.push(d);
-  };
+  const add = (d: string): number => diffs.push(d);
   const old = new Map(before.map((o) => [key(o), o]));
   const now = new Map(after.map((o) => [key(o), o]));
   for (const k of [...old.keys()].sort()) if (!now.has(k)) add(`${k}: no longer built`);
   for (const k of [...now.keys()].sort()) if (!old.has(k)) add(`${k}: newly built`);
   for (const k of [...now.keys()].sort()) {
     const a = old.get(k);
-    const b = now.get(k)!;
-    if (a) compareOne(k, a, b, add);
+    if (a) compareOne(k, a, now.get(k)!, add);
   }
   return { equivalent: diffs.length === 0, differences: diffs.slice(0, limit) };
 }

@@ -8,13 +8,11 @@ export interface FileEntry {
   glob: boolean;
 }
 
+/** A %files path, a glob when it holds a wildcard. */
+export const fileEntry = (path: string): FileEntry => ({ path, glob: /[*?[{]/.test(path) });
+
 const directive =
   /^%(attr|defattr|config|dir|doc|docdir|license|readme|ghost|verify|lang|caps|artifact|missingok)\b(\([^)]*\))?\s*/;
-
-/** Paths of files an RPM really holds: taken as they are (a space or a `*` is part of the name). */
-export function exactFiles(paths: readonly string[]): FileEntry[] {
-  return paths.map((path) => ({ path, glob: false }));
-}
 
 /** The paths of an expanded %files section (macros already expanded by rpm). */
 export function parseFilesList(text: string): FileEntry[] {
@@ -30,7 +28,7 @@ export function parseFilesList(text: string): FileEntry[] {
     for (const word of line.match(/"[^"]*"|\S+/g) ?? []) {
       const path = word.replace(/^"(.*)"$/, "$1");
       if (!path.startsWith("/")) continue;
-      out.push({ path, glob: /[*?[{]/.test(path) });
+      out.push(fileEntry(path));
     }
   }
   return out;
@@ -58,38 +56,22 @@ function globBody(glob: string): string {
     const c = glob[i]!;
     if (c === "*") re += "[^/]*";
     else if (c === "?") re += "[^/]";
-    else if (c === "[") {
-      const end = glob.indexOf("]", i + 1);
-      if (end < 0) re += "\\[";
+    else if (c === "[" || c === "{") {
+      const end = glob.indexOf(c === "[" ? "]" : "}", i + 1);
+      if (end < 0) re += escapeRe(c);
       else {
+        const inner = glob.slice(i + 1, end);
         re +=
-          "[" +
-          glob
-            .slice(i + 1, end)
-            .replace(/^!/, "^")
-            .replace(/\\/g, "\\\\") +
-          "]";
+          c === "["
+            ? `[${inner.replace(/^!/, "^").replace(/\\/g, "\\\\")}]`
+            : `(?:${inner.split(",").map(globBody).join("|")})`;
         i = end;
       }
-    } else if (c === "{") {
-      const end = glob.indexOf("}", i + 1);
-      if (end < 0) re += "\\{";
-      else {
-        re +=
-          "(?:" +
-          glob
-            .slice(i + 1, end)
-            .split(",")
-            .map(globBody)
-            .join("|") +
-          ")";
-        i = end;
-      }
-    } else re += escape(c);
+    } else re += escapeRe(c);
   }
   return re;
 }
 
-function escape(s: string): string {
+export function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }

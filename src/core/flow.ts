@@ -24,16 +24,16 @@ export function affectedBy(
   // For each package reached: whether it sets off its own dependents (reached through a
   // transitive package, or changed itself) or not (reached through a direct one).
   const reached = new Map<string, boolean>();
-  const stack: [string, boolean][] = [];
+  const stack: string[] = [];
   const visit = (pkg: string, propagates: boolean): void => {
     const before = reached.get(pkg);
     if (before === true || (before === false && !propagates)) return;
     reached.set(pkg, propagates);
-    if (propagates) stack.push([pkg, true]);
+    if (propagates) stack.push(pkg);
   };
   for (const c of changed) visit(c, true);
   while (stack.length > 0) {
-    const [pkg] = stack.pop()!;
+    const pkg = stack.pop()!;
     const mode = modeOf(pkg);
     if (mode === "none") continue;
     for (const d of rdeps.get(pkg) ?? []) if (d !== pkg) visit(d, mode === "transitive");
@@ -62,10 +62,7 @@ export interface ChangePlanInput {
   modeOf: (pkg: string) => RebuildMode;
   /** Last known build durations (ms). */
   durations: ReadonlyMap<string, number>;
-  /**
-   * How far it goes: by each package's rebuild mode (a change), everything below (a manual rebuild
-   * with its downstream), or the packages alone.
-   */
+  /** How far: by rebuild modes (a change), all below (a rebuild with its downstream), or no further. */
   downstream: "modes" | "all" | "none";
 }
 

@@ -2,12 +2,14 @@
 // set that provides it (or to the host), cycles found as strongly connected components, and the
 // build order graph in which a cycle is broken where its members are already published.
 import { UserError } from "../util/errors.js";
-import { depExprLeaves, evaluateDepExpr, formatDep, type DepExpr } from "./deps.js";
-import type { FileEntry } from "./files-provides.js";
-import type { BuiltBinary, SourcePackage } from "./package.js";
+import { depExprLeaves, evaluateDepExpr, formatDep } from "./deps.js";
+import { fileEntry } from "./files-provides.js";
+import { getOrSet } from "./maps.js";
+import type { BuildRequire, BuiltBinary, SourcePackage } from "./package.js";
 import { hostMatcher, ProviderIndex, type Provider } from "./providers.js";
 import { findCycle, stronglyConnected } from "./scc.js";
 import { installClosure, parseRequirements, type Requirement } from "./install-closure.js";
+import { reachable } from "./plan.js";
 import type { Dep } from "./types.js";
 
 export interface GraphInput {
@@ -48,28 +50,16 @@ export interface PackageGraph {
   index: ProviderIndex;
 }
 
-const setFor = <K, V>(m: Map<K, Set<V>>, k: K): Set<V> => {
-  let s = m.get(k);
-  if (!s) m.set(k, (s = new Set()));
-  return s;
-};
-
 function buildProviderIndex(input: GraphInput): ProviderIndex {
   const index = new ProviderIndex();
   for (const p of input.packages) {
     for (const b of p.binaries) {
       index.addProvides(p.name, b.name, b.provides);
-      index.addFiles(
-        p.name,
-        b.name,
-        b.files.map((f): FileEntry => ({ path: f, glob: /[*?[{]/.test(f) })),
-      );
+      index.addFiles(p.name, b.name, b.files.map(fileEntry));
     }
   }
   for (const [name, binaries] of input.built ?? []) {
-    for (const b of binaries) {
-      index.addRpm(name, b.name, b.provides, b.files);
-    }
+    for (const b of binaries) index.addRpm(name, b.name, b.provides, b.files);
   }
   // A package whose spec is broken is still known by its name, so that what needs it is reported
   // as blocked by it rather than as an unknown name.
@@ -81,19 +71,12 @@ function buildProviderIndex(input: GraphInput): ProviderIndex {
 function binaryRequires(input: GraphInput, index: ProviderIndex): (p: Provider) => readonly Requirement[] {
   const texts = new Map<Provider, string[]>();
   const add = (source: string, binary: string, reqs: readonly string[]): void => {
-    const k = index.provider(source, binary);
-    const list = texts.get(k);
-    if (list) list.push(...reqs);
-    else texts.set(k, [...reqs]);
+    getOrSet(texts, index.provider(source, binary), () => []).push(...reqs);
   };
   for (const p of input.packages) for (const b of p.binaries) add(p.name, b.name, b.requires);
   for (const [name, binaries] of input.built ?? []) for (const b of binaries) add(name, b.name, b.requires);
   const parsed = new Map<Provider, Requirement[]>();
-  return (p) => {
-    let r = parsed.get(p);
-    if (!r) parsed.set(p, (r = parseRequirements([...new Set(texts.get(p) ?? [])])));
-    return r;
-  };
+  return (p) => getOrSet(parsed, p, () => parseRequirements([...new Set(texts.get(p) ?? [])]));
 }
 
 export function resolveGraph(input: GraphInput): PackageGraph {
@@ -101,59 +84,31 @@ export function resolveGraph(input: GraphInput): PackageGraph {
   const isHost = hostMatcher(input.hostProvides);
   const packages = new Map(input.packages.map((p) => [p.name, p]));
   const names = [...packages.keys(), ...(input.broken?.keys() ?? [])];
-  const deps = new Map<string, Set<string>>();
-  const rdeps = new Map<string, Set<string>>();
+  const deps = new Map(names.map((n) => [n, new Set<string>()]));
+  const rdeps = new Map(names.map((n) => [n, new Set<string>()]));
   const resolutions = new Map<string, Resolution[]>();
   const errors = new Map<string, UserError[]>();
-  const fail = (pkg: string, e: UserError): void => {
-    let l = errors.get(pkg);
-    if (!l) errors.set(pkg, (l = []));
-    l.push(e);
+  const fail = (pkg: string, ...e: ConstructorParameters<typeof UserError>): void => {
+    getOrSet(errors, pkg, () => []).push(new UserError(...e));
   };
-  for (const n of names) {
-    deps.set(n, new Set());
-    rdeps.set(n, new Set());
-  }
   const requiresOf = binaryRequires(input, index);
   // The source packages that provide a requirement (parsed requirements are shared objects).
   const sourcesMemo = new WeakMap<Dep, string[]>();
-  const sourcesOf = (leaf: Dep): string[] => {
-    let found = sourcesMemo.get(leaf);
-    if (!found) {
-      const all = index.providersOf(leaf);
-      found = choose(
-        leaf,
-        all.length === 1 ? [all[0]!.source] : [...new Set(all.map((x) => x.source))],
-        index,
-      );
-      sourcesMemo.set(leaf, found);
-    }
-    return found;
-  };
+  const sourcesOf = (leaf: Dep): string[] => getOrSet(sourcesMemo, leaf, () => choose(leaf, index));
 
   for (const p of input.packages) {
     const res: Resolution[] = [];
-    const roots: { text: string; expr: DepExpr }[] = [];
+    const roots: BuildRequire[] = [];
     for (const br of p.buildRequires) {
-      const where = (): { file: string; line?: number } => ({
-        file: p.specFile,
-        ...(br.line !== undefined ? { line: br.line } : {}),
-      });
+      const line = br.line !== undefined ? { line: br.line } : {};
+      const where = (): { file: string; line?: number } => ({ file: p.specFile, ...line });
       const leaves = depExprLeaves(br.expr);
       const providersByLeaf = new Map<Dep, string[]>();
       for (const leaf of leaves) providersByLeaf.set(leaf, sourcesOf(leaf));
       const satisfied = (d: Dep): boolean => (providersByLeaf.get(d)?.length ?? 0) > 0 || isHost(d.name);
       if (!evaluateDepExpr(br.expr, satisfied)) {
-        fail(
-          p.name,
-          unknownBuildRequire(
-            br.text,
-            leaves.filter((l) => !satisfied(l)),
-            index,
-            where(),
-            (input.broken?.size ?? 0) > 0,
-          ),
-        );
+        const unmet = leaves.filter((l) => !satisfied(l));
+        fail(p.name, ...unknownBuildRequire(br.text, unmet, index, where(), (input.broken?.size ?? 0) > 0));
         continue;
       }
       const providers = new Set<string>();
@@ -162,34 +117,26 @@ export function resolveGraph(input: GraphInput): PackageGraph {
         if (found.length > 1) {
           fail(
             p.name,
-            new UserError(
-              "BUILDREQUIRES_AMBIGUOUS",
-              `BuildRequires ${formatDep(leaf)} is provided by several packages: ${found.join(", ")}`,
-              where(),
-              "name the package you mean (its binary package name) in BuildRequires",
-            ),
+            "BUILDREQUIRES_AMBIGUOUS",
+            `BuildRequires ${formatDep(leaf)} is provided by several packages: ${found.join(", ")}`,
+            where(),
+            "name the package you mean (its binary package name) in BuildRequires",
           );
         } else if (found.length === 1) providers.add(found[0]!);
       }
       roots.push(br);
-      res.push({
-        text: br.text,
-        ...(br.line !== undefined ? { line: br.line } : {}),
-        providers: [...providers],
-        host: providers.size === 0,
-      });
+      res.push({ text: br.text, ...line, providers: [...providers], host: providers.size === 0 });
     }
     resolutions.set(p.name, res);
     // A build needs what its BuildRequires install, and what those require in turn: greet-data
     // must be built before anything whose build root gets libgreet, which requires it.
     const closure = installClosure(roots, { index, requiresOf, isHost });
     for (const c of closure.chosen) {
-      setFor(deps, p.name).add(c.source);
-      setFor(rdeps, c.source).add(p.name);
+      deps.get(p.name)!.add(c.source);
+      getOrSet(rdeps, c.source, () => new Set()).add(p.name);
     }
   }
 
-  // Cycles: a strongly connected component with several members, or one that needs itself.
   const comps = stronglyConnected(names, (n) => deps.get(n) ?? []);
   const cycles = comps.filter((c) => c.length > 1 || deps.get(c[0]!)?.has(c[0]!));
   // The build order shares the edge sets of `deps`, except on cycles, whose members get their own.
@@ -205,7 +152,12 @@ export function resolveGraph(input: GraphInput): PackageGraph {
     const inComp = (n: string): string[] => [...order.get(n)!].filter((m) => members.has(m));
     for (const a of [...comp].sort()) {
       for (const b of [...deps.get(a)!].sort()) {
-        if (members.has(b) && published.has(b) && order.get(a)!.has(b) && reaches(b, a, inComp)) {
+        if (
+          members.has(b) &&
+          published.has(b) &&
+          order.get(a)!.has(b) &&
+          reachable([b], { get: inComp }).has(a)
+        ) {
           order.get(a)!.delete(b);
         }
       }
@@ -217,12 +169,10 @@ export function resolveGraph(input: GraphInput): PackageGraph {
       for (const n of rest) {
         fail(
           n,
-          new UserError(
-            "CYCLE",
-            `build dependency cycle with no published member: ${path.join(" → ")}`,
-            { file: packages.get(n)?.specFile ?? input.broken?.get(n)?.specFile ?? n },
-            "build one member of the cycle without the dependency first (a bootstrap build), or publish it",
-          ),
+          "CYCLE",
+          `build dependency cycle with no published member: ${path.join(" → ")}`,
+          { file: packages.get(n)?.specFile ?? input.broken?.get(n)?.specFile ?? n },
+          "build one member of the cycle without the dependency first (a bootstrap build), or publish it",
         );
       }
     }
@@ -230,35 +180,14 @@ export function resolveGraph(input: GraphInput): PackageGraph {
   return { names, packages, deps, rdeps, order, resolutions, cycles, errors, index };
 }
 
-/** Whether `to` can be reached from `from` along `edges`. */
-function reaches(from: string, to: string, edges: (n: string) => Iterable<string>): boolean {
-  const seen = new Set([from]);
-  const stack = [from];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (n === to) return true;
-    for (const m of edges(n)) {
-      if (seen.has(m)) continue;
-      seen.add(m);
-      stack.push(m);
-    }
-  }
-  return false;
-}
-
-function choose(leaf: Dep, found: string[], index: ProviderIndex): string[] {
+function choose(leaf: Dep, index: ProviderIndex): string[] {
+  const all = index.providersOf(leaf);
+  const found = all.length === 1 ? [all[0]!.source] : [...new Set(all.map((x) => x.source))];
   if (found.length <= 1) return found;
   // Several source packages provide it: the one whose binary package has exactly that name (and
   // provides it in the version asked) wins.
-  const exact = [
-    ...new Set(
-      index
-        .providersOf(leaf)
-        .filter((c) => c.binary === leaf.name)
-        .map((c) => c.source),
-    ),
-  ];
-  return exact.length === 1 ? exact : found;
+  const exact = new Set(all.flatMap((c) => (c.binary === leaf.name ? [c.source] : [])));
+  return exact.size === 1 ? [...exact] : found;
 }
 
 function unknownBuildRequire(
@@ -267,22 +196,18 @@ function unknownBuildRequire(
   index: ProviderIndex,
   where: { file: string; line?: number },
   someBroken: boolean,
-): UserError {
+): ConstructorParameters<typeof UserError> {
   const near = leaves.flatMap((l) => index.sameName(l.name));
-  if (near.length > 0) {
-    const have = [...new Set(near.map((c) => `${formatDep(c.dep)} (from ${c.source})`))].join(", ");
-    return new UserError(
-      "BUILDREQUIRES_UNKNOWN",
-      `BuildRequires ${text}: the set only has ${have}`,
-      where,
-      "change the version constraint or update the providing package",
-    );
-  }
-  return new UserError(
+  const have = [...new Set(near.map((c) => `${formatDep(c.dep)} (from ${c.source})`))].join(", ");
+  return [
     "BUILDREQUIRES_UNKNOWN",
-    `BuildRequires ${text}: no package in the set provides it and it is not host-provided`,
+    near.length > 0
+      ? `BuildRequires ${text}: the set only has ${have}`
+      : `BuildRequires ${text}: no package in the set provides it and it is not host-provided`,
     where,
-    `add a package that provides it, or list it under host.provides in kiln.yaml if the build machine supplies it` +
-      (someBroken ? "; some specs failed to load and one of them may provide it" : ""),
-  );
+    near.length > 0
+      ? "change the version constraint or update the providing package"
+      : `add a package that provides it, or list it under host.provides in kiln.yaml if the build machine supplies it` +
+        (someBroken ? "; some specs failed to load and one of them may provide it" : ""),
+  ];
 }

@@ -48,10 +48,7 @@ export interface Closure {
  * Picks providers for each requirement, preferring what is already chosen, then a binary package
  * named exactly as the capability, then the first by name: deterministic for the same input.
  */
-export function installClosure(
-  roots: readonly { text: string; expr: DepExpr }[],
-  input: ClosureInput,
-): Closure {
+export function installClosure(roots: readonly Required<Requirement>[], input: ClosureInput): Closure {
   const chosen = new Set<Provider>();
   const unsatisfied: Unsatisfied[] = [];
   const queue: Provider[] = [];
@@ -61,10 +58,7 @@ export function installClosure(
     if (found.length === 0) return input.isHost(dep.name) ? "host" : undefined;
     const already = found.find((p) => chosen.has(p));
     if (already) return already;
-    return (
-      found.find((p) => p.binary === dep.name) ??
-      [...found].sort((a, b) => (a.binary < b.binary ? -1 : a.binary > b.binary ? 1 : 0))[0]
-    );
+    return found.find((p) => p.binary === dep.name) ?? found.reduce((a, b) => (b.binary < a.binary ? b : a));
   };
   const add = (p: Provider): void => {
     if (chosen.has(p)) return;

@@ -1,11 +1,9 @@
 // A package set as Kiln's core sees it, after the specs were read.
-import type { DepExpr } from "./deps.js";
+import type { Requirement } from "./install-closure.js";
 import type { Dep, Evr } from "./types.js";
 
 /** One BuildRequires of a spec, with where it was written. */
-export interface BuildRequire {
-  text: string;
-  expr: DepExpr;
+export interface BuildRequire extends Required<Requirement> {
   line?: number;
 }
 

@@ -49,24 +49,13 @@ export interface Pipeline {
   stages: StageDef[];
 }
 
+type StepOptions = { timeout?: number; env?: Record<string, string> };
+type RunStepInput = StepOptions & { run: string; name?: string };
+
 /** What the configuration files say, before defaults are filled in. */
-export type StepInput =
-  | BuiltinStep
-  | { [K in BuiltinStep]?: { timeout?: number; env?: Record<string, string> } }
-  | { run: string; name?: string; timeout?: number; env?: Record<string, string> };
-
-export interface JobInput {
-  name: string;
-  steps: StepInput[];
-  labels?: Record<string, string>;
-  artifacts?: string[];
-}
-
-export interface StageInput {
-  name: string;
-  approval?: "manual";
-  jobs: JobInput[];
-}
+export type StepInput = BuiltinStep | { [K in BuiltinStep]?: StepOptions } | RunStepInput;
+type JobInput = Pick<JobDef, "name"> & Partial<Pick<JobDef, "labels" | "artifacts">> & { steps: StepInput[] };
+type StageInput = Omit<StageDef, "jobs"> & { jobs: JobInput[] };
 
 export interface PipelineInput {
   stages: StageInput[];
@@ -90,6 +79,8 @@ export const DEFAULT_PIPELINE_INPUT: PipelineInput = {
   ],
 };
 
+type At = { stage: number; job: number };
+
 /** A rule broken, at a path into the configuration (keys and array indexes). */
 export interface PipelineProblem {
   path: (string | number)[];
@@ -105,7 +96,7 @@ export class PipelineError extends Error {
 export function normalizeStep(s: StepInput): StepDef {
   if (typeof s === "string") return { kind: s, name: s, timeoutSec: DEFAULT_TIMEOUT[s], env: {} };
   if ("run" in s) {
-    const r = s as { run: string; name?: string; timeout?: number; env?: Record<string, string> };
+    const r = s as RunStepInput;
     const oneLine = r.run.split("\n")[0]!.trim();
     return {
       kind: "run",
@@ -115,7 +106,7 @@ export function normalizeStep(s: StepInput): StepDef {
       env: r.env ?? {},
     };
   }
-  const [kind, o] = Object.entries(s)[0] as [BuiltinStep, { timeout?: number; env?: Record<string, string> }];
+  const [kind, o] = Object.entries(s)[0] as [BuiltinStep, StepOptions];
   return { kind, name: kind, timeoutSec: o?.timeout ?? DEFAULT_TIMEOUT[kind], env: o?.env ?? {} };
 }
 
@@ -173,14 +164,11 @@ export function resolvePackagePipeline(
   return { stages };
 }
 
-/**
- * The rules every pipeline keeps; the first broken one, with its path relative to the pipeline
- * (prefix it with where the pipeline is in its file).
- */
+/** The first rule the pipeline breaks, at a path relative to it (prefix where it is in its file). */
 export function checkPipeline(p: PipelineInput): PipelineProblem | undefined {
   const stageNames = new Set<string>();
-  let build: { stage: number; job: number } | undefined;
-  let publish: { stage: number; job: number } | undefined;
+  let build: At | undefined;
+  let publish: At | undefined;
   for (const [si, st] of p.stages.entries()) {
     if (stageNames.has(st.name))
       return { path: ["stages", si, "name"], message: `a second stage named "${st.name}"` };
@@ -196,12 +184,11 @@ export function checkPipeline(p: PipelineInput): PipelineProblem | undefined {
       for (const [ki, step] of steps.entries()) {
         const here = [...at, "steps", ki];
         if (step.kind === "rpmbuild") {
-          if (build) {
+          if (build)
             return {
               path: here,
               message: `rpmbuild runs once per pipeline; it is already in ${p.stages[build.stage]!.name}/${p.stages[build.stage]!.jobs[build.job]!.name}`,
             };
-          }
           build = { stage: si, job: ji };
           for (const need of ["sources", "build-dependencies"] as const) {
             const n = index(need);
@@ -231,12 +218,11 @@ export function checkPipeline(p: PipelineInput): PipelineProblem | undefined {
     return { path: ["stages"], message: "no job runs rpmbuild: a package pipeline builds the package" };
   if (!publish)
     return { path: ["stages"], message: "no job publishes: a package pipeline ends with a publish step" };
-  if (publish.stage <= build.stage) {
+  if (publish.stage <= build.stage)
     return {
       path: ["stages", publish.stage, "jobs", publish.job, "steps", 0],
       message: `publish must come in a stage after the one that runs rpmbuild ("${p.stages[build.stage]!.name}")`,
     };
-  }
   // What depends on a package waits for its publication, and a package is done when published.
   if (p.stages[publish.stage]!.jobs.length > 1) {
     const other = p.stages[publish.stage]!.jobs.findIndex((_, ji) => ji !== publish!.job);
@@ -245,22 +231,18 @@ export function checkPipeline(p: PipelineInput): PipelineProblem | undefined {
       message: `publish ends the pipeline alone: move job "${p.stages[publish.stage]!.jobs[other]!.name}" to an earlier stage`,
     };
   }
-  if (publish.stage !== p.stages.length - 1) {
+  if (publish.stage !== p.stages.length - 1)
     return {
       path: ["stages", publish.stage + 1, "name"],
       message: `publish ends the pipeline: stage "${p.stages[publish.stage + 1]!.name}" comes after it`,
     };
-  }
   return undefined;
 }
 
 /** Where the build (rpmbuild) and the publication are in a checked pipeline. */
-export function landmarks(p: Pipeline): {
-  build: { stage: number; job: number };
-  publish: { stage: number; job: number };
-} {
-  let build: { stage: number; job: number } | undefined;
-  let publish: { stage: number; job: number } | undefined;
+export function landmarks(p: Pipeline): { build: At; publish: At } {
+  let build: At | undefined;
+  let publish: At | undefined;
   p.stages.forEach((s, si) =>
     s.jobs.forEach((j, ji) => {
       if (j.steps.some((x) => x.kind === "rpmbuild")) build = { stage: si, job: ji };

@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  criticalPath,
-  downstream,
-  pickNext,
-  reachable,
-  remainingChain,
-  topoOrder,
-  waves,
-  type Edges,
-} from "./plan.js";
+import { criticalPath, pickNext, reachable, remainingChain, topoOrder, waves, type Edges } from "./plan.js";
 
 /** Edges from a record: package → what it needs. */
 const edges = (g: Record<string, string[]>): Edges =>
@@ -51,7 +42,7 @@ describe("reachable", () => {
   });
 });
 
-describe("downstream", () => {
+describe("downstream: reachable along the reverse edges", () => {
   it.each<[string, Record<string, string[]>, string[], string[]]>([
     ["the diamond's bottom", diamond, ["bottom"], ["bottom", "left", "right", "top"]],
     ["one side of the diamond", diamond, ["right"], ["right", "top"]],
@@ -62,7 +53,7 @@ describe("downstream", () => {
     ["both disjoint parts", disjoint, ["y", "q"], ["p", "q", "x", "y"]],
     ["a package unknown to the graph", diamond, ["ghost"], ["ghost"]],
   ])("%s", (_what, g, roots, expected) => {
-    expect(sorted(downstream(roots, reverse(g)))).toStrictEqual(expected);
+    expect(sorted(reachable(roots, reverse(g)))).toStrictEqual(expected);
   });
 });
 

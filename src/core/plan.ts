@@ -1,10 +1,15 @@
 // Planning over the package graph: what is downstream of a change, what a build needs, in which
 // waves things can build, and which build goes next. Pure functions of their inputs.
 
+import { getOrSet } from "./maps.js";
+
 export type Edges = ReadonlyMap<string, ReadonlySet<string>>;
 
 /** Everything reachable from `roots` along `edges`, the roots included. */
-export function reachable(roots: Iterable<string>, edges: Edges): Set<string> {
+export function reachable(
+  roots: Iterable<string>,
+  edges: { get(n: string): Iterable<string> | undefined },
+): Set<string> {
   const seen = new Set<string>();
   const stack = [...roots];
   while (stack.length > 0) {
@@ -14,11 +19,6 @@ export function reachable(roots: Iterable<string>, edges: Edges): Set<string> {
     for (const m of edges.get(n) ?? []) if (!seen.has(m)) stack.push(m);
   }
   return seen;
-}
-
-/** The packages that build-require `roots`, transitively, and the roots themselves. */
-export function downstream(roots: Iterable<string>, rdeps: Edges): Set<string> {
-  return reachable(roots, rdeps);
 }
 
 /** Order `nodes` by an edge set restricted to them (edges point at prerequisites): dependencies first. */
@@ -32,19 +32,9 @@ export function topoOrder(nodes: ReadonlySet<string>, order: Edges): string[] {
  * has none of among buildable packages) are left out.
  */
 export function waves(nodes: ReadonlySet<string>, order: Edges): string[][] {
-  const pending = new Map<string, number>();
-  const dependents = new Map<string, string[]>();
-  for (const n of nodes) {
-    let count = 0;
-    for (const d of order.get(n) ?? []) {
-      if (d === n || !nodes.has(d)) continue;
-      count++;
-      let l = dependents.get(d);
-      if (!l) dependents.set(d, (l = []));
-      l.push(n);
-    }
-    pending.set(n, count);
-  }
+  const dependents = dependentsWithin(nodes, order);
+  const pending = new Map([...nodes].map((n) => [n, 0]));
+  for (const list of dependents.values()) for (const m of list) pending.set(m, pending.get(m)! + 1);
   const out: string[][] = [];
   let current = [...nodes].filter((n) => pending.get(n) === 0).sort();
   while (current.length > 0) {
@@ -62,6 +52,15 @@ export function waves(nodes: ReadonlySet<string>, order: Edges): string[][] {
   return out;
 }
 
+/** What needs each node inside `nodes` (an edge to itself left out). */
+function dependentsWithin(nodes: ReadonlySet<string>, order: Edges): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const n of nodes) {
+    for (const d of order.get(n) ?? []) if (d !== n && nodes.has(d)) getOrSet(out, d, () => []).push(n);
+  }
+  return out;
+}
+
 /**
  * The length of the longest chain of work that still hangs below each node inside `nodes`: its
  * own duration plus the longest of its dependents'. Building the node with the longest remaining
@@ -72,15 +71,7 @@ export function remainingChain(
   order: Edges,
   duration: (n: string) => number,
 ): Map<string, number> {
-  const rev = new Map<string, string[]>();
-  for (const n of nodes) {
-    for (const d of order.get(n) ?? []) {
-      if (d === n || !nodes.has(d)) continue;
-      let l = rev.get(d);
-      if (!l) rev.set(d, (l = []));
-      l.push(n);
-    }
-  }
+  const rev = dependentsWithin(nodes, order);
   const chain = new Map<string, number>();
   for (const n of topoOrder(nodes, order).reverse()) {
     let best = 0;
@@ -96,9 +87,7 @@ export function criticalPath(
   order: Edges,
   duration: (n: string) => number,
 ): number {
-  let best = 0;
-  for (const v of remainingChain(nodes, order, duration).values()) best = Math.max(best, v);
-  return best;
+  return [...remainingChain(nodes, order, duration).values()].reduce((a, b) => Math.max(a, b), 0);
 }
 
 /**

@@ -32,22 +32,19 @@ export function promotionRefusals(f: PromotionFacts): string[] {
   const what = `${f.package} ${f.build.evr} (build ${f.build.id})`;
   if (f.from === f.to) out.push(`${what} would go from ${f.from} to itself`);
   if (f.build.status !== "green") out.push(`${what} is ${f.build.status}: only a green build is promoted`);
-  if (f.build.cutOff) {
+  if (f.build.cutOff)
     out.push(
       `${what} was cut off (its output equals an earlier build's): promote the build that was published`,
     );
-  }
   if (f.inFromSince === undefined) out.push(`${what} is not in ${f.from}`);
-  if (f.rules.from && !f.rules.from.includes(f.from)) {
+  if (f.rules.from && !f.rules.from.includes(f.from))
     out.push(`${f.to} takes promotions only from ${f.rules.from.join(", ")}, not from ${f.from}`);
-  }
   if (f.rules.soakSeconds !== undefined && f.inFromSince) {
     const soaked = (f.now.getTime() - f.inFromSince.getTime()) / 1000;
-    if (soaked < f.rules.soakSeconds) {
+    if (soaked < f.rules.soakSeconds)
       out.push(
         `${what} has been in ${f.from} for ${formatDuration(soaked)}; ${f.to} wants ${formatDuration(f.rules.soakSeconds)} (soak)`,
       );
-    }
   }
   for (const stage of f.rules.requireStages ?? []) {
     if (!f.stagesPassed.includes(stage))

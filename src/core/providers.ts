@@ -2,13 +2,13 @@
 // and by file path (exact files, directories and %files globs). Each binary package is one
 // Provider object, so callers can key maps by it.
 import { depSatisfies, parseDep } from "./deps.js";
-import { exactFiles, globToRegExp, type FileEntry } from "./files-provides.js";
+import { escapeRe, globToRegExp, type FileEntry } from "./files-provides.js";
+import { getOrSet } from "./maps.js";
 import type { Dep } from "./types.js";
 
 export interface Provider {
   /** Source package (the spec) that builds it. */
   readonly source: string;
-  /** Binary package. */
   readonly binary: string;
 }
 
@@ -32,35 +32,25 @@ export class ProviderIndex {
   private readonly globs = new Map<string, GlobMatcher[]>();
   /** File lists waiting to be indexed: most sets never ask for a file, so this is done on demand. */
   private pendingFiles: { provider: Provider; entries: Iterable<FileEntry> }[] = [];
-  /**
-   * Answers by requirement object: requirements are parsed once and shared (a -devel package's
-   * Requires are looked up for every package that build-requires it), so most lookups repeat.
-   */
+  /** Answers by requirement object: requirements are parsed once and shared, so most lookups repeat. */
   private memo = new WeakMap<Dep, Provider[]>();
 
   /** The one Provider object of a binary package. */
   provider(source: string, binary: string): Provider {
-    let bySource = this.refs.get(source);
-    if (!bySource) this.refs.set(source, (bySource = new Map()));
-    let p = bySource.get(binary);
-    if (!p) bySource.set(binary, (p = { source, binary }));
-    return p;
+    return getOrSet(
+      getOrSet(this.refs, source, () => new Map()),
+      binary,
+      () => ({ source, binary }),
+    );
   }
 
   addProvides(source: string, binary: string, deps: Iterable<Dep>): void {
     this.memo = new WeakMap();
     const provider = this.provider(source, binary);
-    for (const dep of deps) {
-      let list = this.byName.get(dep.name);
-      if (!list) this.byName.set(dep.name, (list = []));
-      list.push({ provider, dep });
-    }
+    for (const dep of deps) getOrSet(this.byName, dep.name, () => []).push({ provider, dep });
   }
 
-  /**
-   * What a built RPM really provides and holds: its Provides as rpm wrote them (any that do not
-   * parse are left out) and its files as exact paths.
-   */
+  /** What a built RPM really provides (its Provides that parse, as rpm wrote them) and holds. */
   addRpm(source: string, binary: string, provides: readonly string[], files: readonly string[]): void {
     const deps: Dep[] = [];
     for (const text of provides) {
@@ -71,7 +61,9 @@ export class ProviderIndex {
       }
     }
     this.addProvides(source, binary, deps);
-    this.addFiles(source, binary, exactFiles(files));
+    // In a built RPM a space or a `*` is part of the name.
+    const exact = files.map((path) => ({ path, glob: false }));
+    this.addFiles(source, binary, exact);
   }
 
   addFiles(source: string, binary: string, entries: Iterable<FileEntry>): void {
@@ -81,9 +73,7 @@ export class ProviderIndex {
 
   /** Everything that provides `dep` (name and version range), each binary once. Do not modify the result. */
   providersOf(dep: Dep): Provider[] {
-    let out = this.memo.get(dep);
-    if (!out) this.memo.set(dep, (out = this.lookup(dep)));
-    return out;
+    return getOrSet(this.memo, dep, () => this.lookup(dep));
   }
 
   /** Same name, any version: for saying "the set has X, but not in the version asked". */
@@ -113,14 +103,8 @@ export class ProviderIndex {
       for (const f of entries) {
         if (f.glob) {
           const dir = f.path.slice(0, f.path.lastIndexOf("/", f.path.search(/[*?[{]/)));
-          let list = this.globs.get(dir);
-          if (!list) this.globs.set(dir, (list = []));
-          list.push({ provider, glob: f.path });
-        } else {
-          let list = this.files.get(f.path);
-          if (!list) this.files.set(f.path, (list = []));
-          list.push(provider);
-        }
+          getOrSet(this.globs, dir, () => []).push({ provider, glob: f.path });
+        } else getOrSet(this.files, f.path, () => []).push(provider);
       }
     }
     this.pendingFiles = [];
@@ -136,13 +120,5 @@ export function hostMatcher(patterns: readonly string[]): (name: string) => bool
     else exact.add(p);
   }
   const memo = new Map<string, boolean>();
-  return (name) => {
-    let v = memo.get(name);
-    if (v === undefined) memo.set(name, (v = exact.has(name) || res.some((r) => r.test(name))));
-    return v;
-  };
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  return (name) => getOrSet(memo, name, () => exact.has(name) || res.some((r) => r.test(name)));
 }

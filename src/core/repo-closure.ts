@@ -1,6 +1,7 @@
 // Can a client install everything in a repository? Every Requires of every package must be met by
 // a package in the repository, or by a capability kiln.yaml says the host supplies.
-import { depExprLeaves, evaluateDepExpr, parseDepExpr, type DepExpr } from "./deps.js";
+import { depExprLeaves, evaluateDepExpr } from "./deps.js";
+import { parseRequirements } from "./install-closure.js";
 import { ProviderIndex } from "./providers.js";
 import type { Dep } from "./types.js";
 
@@ -24,24 +25,14 @@ export function checkRepoClosure(
   isHost: (name: string) => boolean,
 ): ClosureReport {
   const index = new ProviderIndex();
-  for (const p of pkgs) {
-    index.addRpm(p.source, p.binary, p.provides, p.files);
-  }
+  for (const p of pkgs) index.addRpm(p.source, p.binary, p.provides, p.files);
   const host = new Set<string>();
   const missing: ClosureReport["missing"] = [];
+  const inRepo = (d: Dep): boolean => index.providersOf(d).length > 0;
   for (const p of pkgs) {
-    for (const text of p.requires) {
-      if (text.startsWith("rpmlib(")) continue;
-      let expr: DepExpr;
-      try {
-        expr = parseDepExpr(text);
-      } catch {
-        missing.push({ requirement: text, neededBy: p.binary });
-        continue;
-      }
-      const inRepo = (d: Dep): boolean => index.providersOf(d).length > 0;
-      if (evaluateDepExpr(expr, inRepo)) continue;
-      if (evaluateDepExpr(expr, (d) => inRepo(d) || isHost(d.name))) {
+    for (const { text, expr } of parseRequirements(p.requires)) {
+      if (expr && evaluateDepExpr(expr, inRepo)) continue;
+      if (expr && evaluateDepExpr(expr, (d) => inRepo(d) || isHost(d.name))) {
         for (const leaf of depExprLeaves(expr)) if (!inRepo(leaf) && isHost(leaf.name)) host.add(leaf.name);
         continue;
       }

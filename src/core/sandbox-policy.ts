@@ -11,7 +11,6 @@ export function isSandboxMode(v: unknown): v is SandboxMode {
 
 const RANK: Record<SandboxMode, number> = { off: 0, auto: 1, required: 2 };
 
-/** The stricter of two modes. */
 export function stricter(a: SandboxMode, b: SandboxMode | undefined): SandboxMode {
   return b !== undefined && RANK[b] > RANK[a] ? b : a;
 }
@@ -43,16 +42,11 @@ export function decide(
   available: boolean,
   reason = "bubblewrap does not work here",
 ): SandboxDecision {
-  if (mode === "off" && policy !== "off") {
-    return {
-      refuse: `the job asks for no sandbox, but this agent's policy is --sandbox ${policy}`,
-    };
-  }
+  if (mode === "off" && policy !== "off")
+    return { refuse: `the job asks for no sandbox, but this agent's policy is --sandbox ${policy}` };
   const effective = stricter(mode, policy);
   if (effective === "off") return { run: "unsandboxed", note: "no sandbox: the sandbox is off by policy" };
   if (available) return { run: "sandboxed" };
-  if (effective === "required") {
-    return { refuse: `the sandbox is required, but ${reason}` };
-  }
+  if (effective === "required") return { refuse: `the sandbox is required, but ${reason}` };
   return { run: "unsandboxed", note: `no sandbox: ${reason} (sandbox mode auto)` };
 }

@@ -41,7 +41,7 @@ export const PACKAGE_STATUSES = [
 ] as const;
 export type PackageStatus = (typeof PACKAGE_STATUSES)[number];
 
-/** What planning decides of a package in scope, before anything runs (src/build/plan-run.ts). */
+/** What planning decides of a package in scope, before anything runs (src/planner/plan-run.ts). */
 export type PlanState = "pending" | "up-to-date" | "blocked" | "invalid";
 
 /** A job whose dependents may start: its output is published, or nothing new had to be. */

@@ -8,10 +8,7 @@ export interface WaitingJob {
   package: string;
   status: string;
   labels: Labels;
-  /**
-   * Jobs it needs, with their state: another package's publication, or (`job` set) an earlier
-   * stage's job of its own package's pipeline.
-   */
+  /** Jobs it needs: another package's publication, or (`job` set) an earlier stage's job of its own. */
   deps: { package: string; status: string; agent?: string | undefined; job?: string | undefined }[];
   error?: string | null | undefined;
   agent?: string | undefined;
@@ -63,10 +60,8 @@ export function whyWaiting(job: WaitingJob, agents: readonly AgentState[]): stri
   const pending = job.deps.filter((d) => !DONE_STATUSES.has(d.status));
   if (pending.length > 0) {
     const say = (d: WaitingJob["deps"][number]): string => {
-      const who = d.job ?? d.package;
-      return d.status === "leased"
-        ? `${who} (${d.agent ? `building on ${d.agent}` : "being published"})`
-        : `${who} (${d.status === "queued" ? "queued" : d.status})`;
+      const how = d.status !== "leased" ? d.status : d.agent ? `building on ${d.agent}` : "being published";
+      return `${d.job ?? d.package} (${how})`;
     };
     return `waits for ${pending.map(say).join(", ")}${approval ? `, then for ${approval}` : ""}`;
   }
@@ -81,10 +76,8 @@ export function whyWaiting(job: WaitingJob, agents: readonly AgentState[]): stri
   const matching = online.filter((a) => labelsMatch(a.labels, job.labels));
   if (matching.length === 0) {
     const missing = Object.entries(job.labels).filter(([k, v]) => !online.some((a) => a.labels[k] === v));
-    if (missing.length > 0) {
-      const what = missing.map(([k, v]) => `${k}=${v}`).join(", ");
-      return `ready, but no online agent has label ${what}`;
-    }
+    if (missing.length > 0)
+      return `ready, but no online agent has label ${missing.map(([k, v]) => `${k}=${v}`).join(", ")}`;
     return `ready, but no online agent has all of ${formatLabels(job.labels)}`;
   }
   const willing = matching.filter((a) => takes(a, job.sandbox));

@@ -27,12 +27,13 @@ export async function findPathLeaks(
       try {
         await unpack(rpm, dir, sandboxed);
         const files: string[] = [];
-        await walk(dir, "", async (rel, full, isLink) => {
-          const hit = isLink
+        for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+          const full = join(e.parentPath, e.name);
+          const hit = e.isSymbolicLink()
             ? includesAny(Buffer.from(await readlink(full)), needles)
-            : await fileIncludes(full, needles);
-          if (hit) files.push(rel);
-        });
+            : e.isFile() && (await fileIncludes(full, needles));
+          if (hit) files.push(full.slice(dir.length));
+        }
         return files.length > 0 ? { rpm, files: files.sort() } : undefined;
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -70,18 +71,4 @@ async function fileIncludes(path: string, needles: readonly Buffer[]): Promise<b
     tail = data.subarray(Math.max(0, data.length - overlap));
   }
   return false;
-}
-
-async function walk(
-  dir: string,
-  rel: string,
-  visit: (rel: string, full: string, isLink: boolean) => Promise<void>,
-): Promise<void> {
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const full = join(dir, e.name);
-    const r = `${rel}/${e.name}`;
-    if (e.isDirectory()) await walk(full, r, visit);
-    else if (e.isSymbolicLink()) await visit(r, full, true);
-    else if (e.isFile()) await visit(r, full, false);
-  }
 }

@@ -1,9 +1,6 @@
 // Runs one job of a package's pipeline: its steps in order, in one workspace, each step found by its
-// kind in steps/index.ts. The built-in steps build the package (its spec and sources, a build root
-// with its dependencies cloned from the cache, rpmbuild inside the sandbox, checks of what it made);
-// run steps are the maintainer's commands, sandboxed too. Used by `kiln build` in process and by
-// agents; everything it writes is below jobDir, and nothing a build left there is read through a
-// link (docs/SECURITY.md).
+// kind in steps/index.ts. Used by `kiln build` in process and by agents; everything it writes is
+// below jobDir, and nothing a build left there is read through a link (docs/SECURITY.md).
 import { mkdir, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { BuildStep } from "../api/schemas.js";
@@ -33,7 +30,6 @@ export interface RunJobInput {
   /** Why they do not, when they do not: said in the log ("no sandbox: …"). */
   sandboxNote?: string;
   rpmlint: "report" | "errors" | "off";
-  /** The log is cut at this size. */
   maxLogBytes: number;
   /** Puts the spec into specsDir and the sources into sourcesDir (copied, or fetched). */
   fetchSources: (specsDir: string, sourcesDir: string) => Promise<void>;
@@ -65,12 +61,10 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   await mkdir(jobDir, { recursive: true });
   const logPath = join(jobDir, input.logName);
   const log = new CappedLog(logPath, input.maxLogBytes);
-  const say = (line: string): void => {
-    log.write(`kiln: ${line}\n`);
-  };
   const sandbox = input.sandbox ? "bubblewrap" : (input.sandboxNote ?? "no sandbox");
   const result: RunJobResult = { ok: false, logPath, rpms: [], files: [], steps: [], sandbox };
-  const ctx = new JobContext(input, log, say, result);
+  const ctx = new JobContext(input, log, result);
+  const say = ctx.say;
   say(`${input.pkg.name}: job ${input.job.name}, steps ${input.job.steps.map((s) => s.name).join(", ")}`);
   if (!input.sandbox) say(`${sandbox}: this job's steps run WITHOUT the sandbox`);
   let i = 0;
@@ -88,7 +82,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
       say(`step ${step.name}`);
       const t0 = performance.now();
       try {
-        await stepFor(step.kind).run(ctx, step);
+        await stepFor(step.kind)(ctx, step);
       } catch (e) {
         result.steps.push({ name: step.name, status: "failed", ms: Math.round(performance.now() - t0) });
         throw e;

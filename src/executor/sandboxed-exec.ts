@@ -32,16 +32,15 @@ export interface CommandFailure {
 
 /** Runs the command; resolves to undefined when it exited 0, else to how it failed. */
 export async function sandboxedExec(c: SandboxedCommand): Promise<CommandFailure | undefined> {
-  let argv = c.argv;
-  let cwd = c.cwd;
-  let env = c.env;
-  if (c.sandbox) {
-    for (const m of c.sandbox.readWrite ?? []) await grantToSandbox(m.src);
-    argv = bwrapArgv({ ...c.sandbox, env: c.env, cwd: c.cwd }, c.argv);
-    // bubblewrap starts from a clear environment and sets the command's own (--setenv).
-    cwd = "/";
-    env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-  }
+  for (const m of c.sandbox?.readWrite ?? []) await grantToSandbox(m.src);
+  // bubblewrap starts from a clear environment and sets the command's own (--setenv).
+  const { argv, cwd, env } = c.sandbox
+    ? {
+        argv: bwrapArgv({ ...c.sandbox, env: c.env, cwd: c.cwd }, c.argv),
+        cwd: "/",
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      }
+    : c;
   const timeout = c.timeoutSec === undefined ? undefined : AbortSignal.timeout(c.timeoutSec * 1000);
   const signals = [c.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];

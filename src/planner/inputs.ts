@@ -47,12 +47,11 @@ export function whatChanged(last: BuildInputs | undefined, now: BuildInputs): st
   if (changed.length > 0) reasons.push(`sources changed (${changed.join(", ")})`);
   const name = (r: string): string => r.slice(0, r.lastIndexOf(" "));
   const before = new Set(last.root);
-  const rootChanged = now.root.filter((r) => !before.has(r)).map(name);
-  const rootGone = last.root.filter((r) => !now.root.includes(r)).map(name);
-  if (rootChanged.length > 0 || rootGone.length > 0) {
-    reasons.push(
-      `build root changed (${[...rootChanged.map((n) => `+${n}`), ...rootGone.map((n) => `-${n}`)].join(", ")})`,
-    );
-  }
+  const after = new Set(now.root);
+  const root = [
+    ...now.root.filter((r) => !before.has(r)).map((r) => `+${name(r)}`),
+    ...last.root.filter((r) => !after.has(r)).map((r) => `-${name(r)}`),
+  ];
+  if (root.length > 0) reasons.push(`build root changed (${root.join(", ")})`);
   return reasons.join("; ") || "inputs changed";
 }

@@ -2,9 +2,9 @@
 // (last green builds, what is published): shared by `kiln build`, `kiln graph` and `kiln plan`.
 import type { RebuildMode } from "../core/flow.js";
 import { resolveGraph, type PackageGraph } from "../core/graph.js";
+import { getOrSet } from "../core/maps.js";
 import { normalizePipeline, type Pipeline } from "../core/pipeline.js";
 import type { BuiltBinary } from "../core/package.js";
-import type { ProviderIndex } from "../core/providers.js";
 import { artifactsOf, latestGreenBuilds, toBuiltBinary } from "../db/builds.js";
 import { repositoryContent } from "../db/repos.js";
 import type { BuildRow } from "../db/schema.js";
@@ -16,35 +16,20 @@ export interface LoadedGraph {
   set: LoadedSet;
   graph: PackageGraph;
   greens: Map<string, BuildRow>;
-  /** Who provides what, by the specs and the last builds. */
-  index: ProviderIndex;
 }
 
 export async function loadGraph(ws: Workspace): Promise<LoadedGraph> {
-  const set = await loadSet(ws.setDir, {
-    config: ws.config,
-    db: ws.db,
-    sandbox: ws.sandbox,
-    specTimeoutMs: ws.specTimeoutMs,
-  });
+  const set = await loadSet(ws.setDir, ws);
   const greens = await latestGreenBuilds(ws.db);
   const built = new Map<string, BuiltBinary[]>();
   const byId = new Map([...greens].map(([pkg, b]) => [b.id, pkg]));
   for (const a of await artifactsOf(ws.db, [...byId.keys()])) {
-    if (a.kind !== "rpm") continue;
-    const pkg = byId.get(a.build_id)!;
-    built.set(pkg, [...(built.get(pkg) ?? []), toBuiltBinary(a)]);
+    if (a.kind === "rpm") getOrSet(built, byId.get(a.build_id)!, () => []).push(toBuiltBinary(a));
   }
   const published = new Set((await repositoryContent(ws.db, ws.config.repositories[0]!.name)).keys());
-  const input = {
-    packages: set.packages,
-    broken: set.broken,
-    hostProvides: ws.config.host.provides,
-    built,
-    published,
-  };
-  const graph = resolveGraph(input);
-  return { set, graph, greens, index: graph.index };
+  const hostProvides = ws.config.host.provides;
+  const graph = resolveGraph({ packages: set.packages, broken: set.broken, hostProvides, built, published });
+  return { set, graph, greens };
 }
 
 /** Every error of the set, by package: from loading the specs and from resolving the graph. */
@@ -59,12 +44,10 @@ export function graphErrors(g: LoadedGraph): Map<string, UserError[]> {
 /** Each package's pipeline: its own kiln.yaml's, else the set's. */
 export function pipelineOf(ws: Workspace, g: LoadedGraph): (pkg: string) => Pipeline {
   const cache = new Map<string, Pipeline>();
-  return (pkg) => {
-    let p = cache.get(pkg);
-    if (!p)
-      cache.set(pkg, (p = normalizePipeline(g.set.packageConfigs.get(pkg)?.pipeline ?? ws.config.pipeline)));
-    return p;
-  };
+  return (pkg) =>
+    getOrSet(cache, pkg, () =>
+      normalizePipeline(g.set.packageConfigs.get(pkg)?.pipeline ?? ws.config.pipeline),
+    );
 }
 
 /** Each package's rebuild mode: its own kiln.yaml's, else the set's. */

@@ -10,14 +10,11 @@ import { isUpToDate, prepareBuild, whyNotUpToDate, type SourceHashes } from "./p
 import type { RepoView } from "../repos/repo-view.js";
 import type { Workspace } from "../context/workspace.js";
 
-/** What planning decides of a package (Kiln's status vocabulary: src/core/status.ts). */
-export type RunState = PlanState;
-
 export interface RunPlan {
   /** The packages in scope, by name. */
   names: string[];
   scope: ReadonlySet<string>;
-  state: Map<string, RunState>;
+  state: Map<string, PlanState>;
   /** Why each package to build builds, in words. */
   reason: Map<string, string>;
   /** The failed or invalid packages a blocked one waits for. */
@@ -34,10 +31,7 @@ export interface PlanOptions {
   hashes: SourceHashes;
 }
 
-/**
- * A package whose sources cannot be read safely (a link, a device: see util/safe-fs.ts) is invalid,
- * its refusal added to `errors`; it stops nothing else.
- */
+/** A package whose sources cannot be read safely (util/safe-fs.ts) is invalid, its refusal in `errors`. */
 export async function planRun(
   ws: Workspace,
   g: LoadedGraph,
@@ -46,7 +40,7 @@ export async function planRun(
   opts: PlanOptions,
 ): Promise<RunPlan> {
   const scope = opts.targets.length > 0 ? reachable(opts.targets, g.graph.order) : new Set(g.graph.names);
-  const state = new Map<string, RunState>();
+  const state = new Map<string, PlanState>();
   const reason = new Map<string, string>();
   const blockedBy = new Map<string, string[]>();
   // An invalid package will not build, so what it needs does not matter: without its edges even a

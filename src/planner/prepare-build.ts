@@ -1,27 +1,21 @@
 // What one build of a package would consume right now: its build root (from what the repository
 // holds) and its inputs, hence its up-to-date key.
 import { join } from "node:path";
-import type { RootPackage } from "../buildroot/buildroot-cache.js";
-import type { Unsatisfied } from "../core/install-closure.js";
+import { getOrSet } from "../core/maps.js";
 import type { SourcePackage } from "../core/package.js";
 import type { BuildRow } from "../db/schema.js";
 import { sha256Regular } from "../util/safe-fs.js";
 import { inputKey, makeInputs, whatChanged, type BuildInputs } from "./inputs.js";
-import { rootFor, type RepoView } from "../repos/repo-view.js";
+import { rootFor, type RepoView, type RootPlan } from "../repos/repo-view.js";
 import type { Workspace } from "../context/workspace.js";
 import { fromJson } from "../db/json-columns.js";
 
-export interface Prepared {
+export interface Prepared extends RootPlan {
   inputs: BuildInputs;
   key: string;
-  packages: RootPackage[];
-  unsatisfied: Unsatisfied[];
 }
 
-/**
- * The sha256 of each source file, computed once in a run: a package is prepared when the run is
- * planned and again when its build starts, and its tarballs need hashing only once.
- */
+/** Each source file's sha256, computed once in a run (a package is prepared at planning and at its build). */
 export type SourceHashes = Map<string, Promise<string>>;
 
 export async function prepareBuild(
@@ -35,22 +29,17 @@ export async function prepareBuild(
   const sources: Record<string, string> = {};
   for (const s of pkg.sources) {
     const path = join(ws.setDir, "packages", pkg.name, s.name);
-    let hash = hashes.get(path);
+    const shown = `packages/${pkg.name}/${s.name}`;
     // A source is hashed as a regular file only: a link or a device in the set is refused.
-    if (!hash) {
-      const shown = `packages/${pkg.name}/${s.name}`;
-      hashes.set(path, (hash = sha256Regular(path, { shown }).then((h) => h.sha256)));
-    }
-    sources[s.name] = await hash;
+    sources[s.name] = await getOrSet(hashes, path, () =>
+      sha256Regular(path, { shown }).then((h) => h.sha256),
+    );
   }
   const inputs = makeInputs(ws.config.dist, pkg.specSha256, sources, root.packages);
-  return { inputs, key: inputKey(inputs), packages: root.packages, unsatisfied: root.unsatisfied };
+  return { ...root, inputs, key: inputKey(inputs) };
 }
 
-/**
- * Whether the repository holds `last`'s output: that build itself, or (after an early cutoff) the
- * published build whose output it equals.
- */
+/** Whether the repository holds `last`'s output: that build, or (cut off) the published build it equals. */
 export function holdsOutputOf(view: RepoView, last: BuildRow): boolean {
   const held = view.content.get(last.package);
   return held !== undefined && (held === last.id || held === last.same_output_as);

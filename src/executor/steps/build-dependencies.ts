@@ -2,7 +2,7 @@
 // cache of installed roots (installed once, first). An agent fetches the RPMs it lacks first.
 import { timedStep } from "../step.js";
 
-export const buildDependencies = timedStep("build-dependencies", async (ctx) => {
+export const buildDependencies = timedStep(async (ctx) => {
   await ctx.input.beforeRoot?.();
   const r = await ctx.input.roots.prepare(ctx.input.rootPackages, ctx.root, ctx.say);
   ctx.result.root = r;

@@ -10,20 +10,17 @@ import { rpmbuild } from "./rpmbuild.js";
 import { run } from "./run.js";
 import { sources } from "./sources.js";
 
-type Kind = StepDef["kind"];
-
-const STEPS = {
+const STEPS: Record<StepDef["kind"], Step | null> = {
   sources,
   "build-dependencies": buildDependencies,
   rpmbuild,
   check,
   run,
   publish: null,
-} satisfies { [K in Kind]: Step<K> | null };
+};
 
-/** The step that runs steps of this kind in a job. */
-export function stepFor(kind: Kind): Step {
-  const step: Step | null = STEPS[kind];
+export function stepFor(kind: StepDef["kind"]): Step {
+  const step = STEPS[kind];
   if (!step) throw new StepError(`${kind} runs on the server, not in a job`);
   return step;
 }

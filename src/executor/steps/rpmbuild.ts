@@ -6,53 +6,44 @@ import { join, relative } from "node:path";
 import { queryRpms } from "../../rpm/rpm-query.js";
 import { buildEnv, rpmbuildArgv } from "../../rpm/rpmbuild.js";
 import { checkOutputs, listOutputRpms } from "../build-outputs.js";
-import { IN, type Step } from "../step.js";
+import type { Step } from "../step.js";
 import { StepError } from "../step-error.js";
 
-export const rpmbuild: Step<"rpmbuild"> = {
-  kind: "rpmbuild",
-  async run(ctx, def) {
-    const sandbox = ctx.sandboxed;
-    for (const d of ["BUILD", "BUILDROOT", "RPMS", "SRPMS"])
-      await mkdir(join(ctx.top, d), { recursive: true });
-    const seenRoot = sandbox ? IN.root : ctx.root;
-    const seenTop = sandbox ? IN.top : ctx.top;
-    const argv = rpmbuildArgv({
-      topdir: seenTop,
-      tmpdir: sandbox ? "/tmp" : join(ctx.input.jobDir, "tmp"),
-      specFile: `${seenTop}/SPECS/${ctx.specName}`,
-      dist: ctx.input.dist,
-    });
-    const env = { ...buildEnv(seenRoot, sandbox ? "/tmp" : join(ctx.input.jobDir, "home")), ...def.env };
-    if (sandbox) await mkdir(ctx.root, { recursive: true });
-    else {
-      await mkdir(env.HOME!, { recursive: true });
-      await mkdir(join(ctx.input.jobDir, "tmp"), { recursive: true });
-      env.TMPDIR = join(ctx.input.jobDir, "tmp");
-    }
-    ctx.say(`${sandbox ? "sandbox (bubblewrap, no network)" : ctx.result.sandbox}: ${argv.join(" ")}`);
-    const t0 = performance.now();
-    await ctx.exec(def, "rpmbuild", {
-      argv,
-      env,
-      cwd: sandbox ? IN.top : ctx.top,
-      // The rpmbuild tree is the only place the build may write.
-      sandbox: sandbox
-        ? { readOnly: [{ src: ctx.root, dest: IN.root }], readWrite: [{ src: ctx.top, dest: IN.top }] }
-        : undefined,
-    });
-    ctx.say(`rpmbuild finished in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-    // What the build left in RPMS/ and SRPMS/ is untrusted: no links, only RPMs, all its own.
-    const shown = (f: string): string => relative(ctx.top, f);
-    ctx.rpmFiles = await listOutputRpms(ctx.top, "RPMS");
-    const srpmFiles = await listOutputRpms(ctx.top, "SRPMS");
-    if (ctx.rpmFiles.length === 0) throw new StepError("rpmbuild produced no binary RPMs");
-    const headers = await queryRpms([...ctx.rpmFiles, ...srpmFiles], shown);
-    const foreign = checkOutputs(ctx.input.pkg.name, headers, shown);
-    if (foreign) throw new StepError(foreign);
-    ctx.result.rpms = headers.filter((h) => !h.source);
-    ctx.result.srpm = headers.find((h) => h.source);
-    for (const h of headers) ctx.say(`produced ${shown(h.file)}`);
-    ctx.built = true;
-  },
+export const rpmbuild: Step = async (ctx, def) => {
+  for (const d of ["BUILD", "BUILDROOT", "RPMS", "SRPMS"]) await mkdir(join(ctx.top, d), { recursive: true });
+  const { root, top } = ctx.seen;
+  const tmp = ctx.sandboxed ? "/tmp" : join(ctx.input.jobDir, "tmp");
+  const argv = rpmbuildArgv({
+    topdir: top,
+    tmpdir: tmp,
+    specFile: `${top}/SPECS/${ctx.specName}`,
+    dist: ctx.input.dist,
+  });
+  const env = { ...buildEnv(root, await ctx.home()), ...def.env };
+  if (!ctx.sandboxed) {
+    await mkdir(tmp, { recursive: true });
+    env.TMPDIR = tmp;
+  }
+  const t0 = performance.now();
+  // The rpmbuild tree is the only place the build may write.
+  await ctx.exec(def, argv.join(" "), {
+    argv,
+    env,
+    cwd: "top",
+    readOnly: ["root"],
+    readWrite: "top",
+  });
+  ctx.say(`rpmbuild finished in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  // What the build left in RPMS/ and SRPMS/ is untrusted: no links, only RPMs, all its own.
+  const shown = (f: string): string => relative(ctx.top, f);
+  ctx.rpmFiles = await listOutputRpms(ctx.top, "RPMS");
+  const srpmFiles = await listOutputRpms(ctx.top, "SRPMS");
+  if (ctx.rpmFiles.length === 0) throw new StepError("rpmbuild produced no binary RPMs");
+  const headers = await queryRpms([...ctx.rpmFiles, ...srpmFiles], shown);
+  const foreign = checkOutputs(ctx.input.pkg.name, headers, shown);
+  if (foreign) throw new StepError(foreign);
+  ctx.result.rpms = headers.filter((h) => !h.source);
+  ctx.result.srpm = headers.find((h) => h.source);
+  for (const h of headers) ctx.say(`produced ${shown(h.file)}`);
+  ctx.built = true;
 };
