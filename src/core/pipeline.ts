@@ -238,17 +238,3 @@ export function checkPipeline(p: PipelineInput): PipelineProblem | undefined {
     };
   return undefined;
 }
-
-/** Where the build (rpmbuild) and the publication are in a checked pipeline. */
-export function landmarks(p: Pipeline): { build: At; publish: At } {
-  let build: At | undefined;
-  let publish: At | undefined;
-  p.stages.forEach((s, si) =>
-    s.jobs.forEach((j, ji) => {
-      if (j.steps.some((x) => x.kind === "rpmbuild")) build = { stage: si, job: ji };
-      if (j.steps.some((x) => x.kind === "publish")) publish = { stage: si, job: ji };
-    }),
-  );
-  if (!build || !publish) throw new Error("landmarks of an unchecked pipeline");
-  return { build, publish };
-}

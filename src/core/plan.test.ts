@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { criticalPath, pickNext, reachable, remainingChain, topoOrder, waves, type Edges } from "./plan.js";
+import { criticalPath, reachable, remainingChain, topoOrder, waves, type Edges } from "./plan.js";
 
 /** Edges from a record: package → what it needs. */
 const edges = (g: Record<string, string[]>): Edges =>
@@ -126,29 +126,5 @@ describe("remainingChain and criticalPath", () => {
     const set = new Set(Object.keys(diamond));
     expect(criticalPath(set, edges(diamond), (n) => (n === "right" ? 100 : 1))).toBe(102);
     expect(remainingChain(set, edges(diamond), (n) => (n === "right" ? 100 : 1)).get("left")).toBe(2);
-  });
-});
-
-describe("pickNext", () => {
-  it.each<[string, string[], Record<string, number>, string | undefined]>([
-    ["nothing ready", [], { a: 1 }, undefined],
-    ["one ready", ["a"], { a: 1 }, "a"],
-    ["the longest remaining chain", ["a", "b", "c"], { a: 1, b: 5, c: 3 }, "b"],
-    ["the longest even when listed last", ["b", "c", "a"], { a: 9, b: 5, c: 3 }, "a"],
-    ["a tie goes to the first name", ["c", "b", "a"], { a: 2, b: 2, c: 2 }, "a"],
-    ["a tie between some", ["d", "c", "b", "a"], { a: 1, b: 7, c: 7, d: 7 }, "b"],
-    ["an unknown chain counts as 0", ["x", "y"], { y: 0.5 }, "y"],
-    ["unknown chains tie by name", ["y", "x"], {}, "x"],
-    ["a zero chain", ["b", "a"], { a: 0, b: 0 }, "a"],
-  ])("%s", (_what, ready, chain, expected) => {
-    expect(pickNext(ready, new Map(Object.entries(chain)))).toBe(expected);
-  });
-
-  it("takes any iterable, once", () => {
-    function* ready(): Generator<string> {
-      yield "b";
-      yield "a";
-    }
-    expect(pickNext(ready(), new Map([["b", 3]]))).toBe("b");
   });
 });

@@ -89,25 +89,3 @@ export function criticalPath(
 ): number {
   return [...remainingChain(nodes, order, duration).values()].reduce((a, b) => Math.max(a, b), 0);
 }
-
-/**
- * The scheduler's choice among ready builds: the longest remaining chain first; on a tie (as when
- * no durations are known yet) the one more packages wait for (`waiting`); then by name.
- */
-export function pickNext(
-  ready: Iterable<string>,
-  chain: ReadonlyMap<string, number>,
-  waiting?: ReadonlyMap<string, number>,
-): string | undefined {
-  let best: string | undefined;
-  for (const n of ready) {
-    if (best === undefined) {
-      best = n;
-      continue;
-    }
-    const dv = (chain.get(n) ?? 0) - (chain.get(best) ?? 0);
-    const dw = (waiting?.get(n) ?? 0) - (waiting?.get(best) ?? 0);
-    if (dv > 0 || (dv === 0 && (dw > 0 || (dw === 0 && n < best)))) best = n;
-  }
-  return best;
-}
