@@ -1,7 +1,13 @@
 // How an agent talks to the coordinator, the same either way: over HTTP (`kiln agent`: http-link.ts)
 // or in the same process (`kiln build`: in-process-link.ts, no sockets, the artifact store shared).
 import type { z } from "zod";
-import type { HeartbeatResponse, LeaseBody, LeasedJob, ResultBody, ResultResponse } from "../api/schemas.js";
+import type {
+  HeartbeatResponse,
+  LeasedJob,
+  ResultBody,
+  ResultResponse,
+  SandboxReport as SandboxReportSchema,
+} from "../api/schemas.js";
 
 export type HeartbeatAnswer = z.infer<typeof HeartbeatResponse>;
 export type ResultAnswer = z.infer<typeof ResultResponse>;
@@ -12,7 +18,7 @@ export interface AgentIdentity {
 }
 
 /** The agent's sandbox policy, and whether bubblewrap works on it. */
-export type SandboxReport = NonNullable<z.infer<typeof LeaseBody>["sandbox"]>;
+export type SandboxReport = z.infer<typeof SandboxReportSchema>;
 
 export interface CoordinatorLink {
   /** Where the coordinator is, in words ("http://…", "this process"). */

@@ -1,6 +1,7 @@
 // The farm's HTTP API: every request and response body, as zod schemas. The server validates with
 // them and publishes them as OpenAPI; the agent and the CLI type their calls with them.
 import { z } from "zod";
+import { SANDBOX_MODES } from "../core/sandbox-policy.js";
 
 import { BuildStatus, JobStatus, RequestStatus } from "./job-status-schema.js";
 
@@ -243,7 +244,7 @@ export const EnrolBody = z.object({
 export const EnrolResponse = z.object({ agent: z.number(), token: z.string() });
 
 export const SandboxReport = z.object({
-  policy: z.enum(["off", "auto", "required"]),
+  policy: z.enum(SANDBOX_MODES),
   available: z.boolean(),
 });
 

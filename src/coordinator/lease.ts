@@ -2,7 +2,8 @@
 // and each becomes what the agent receives, or ends its run at once (up to date, cannot build).
 import { existsSync, lstatSync } from "node:fs";
 import { join } from "node:path";
-import type { LeasedJob } from "../api/schemas.js";
+import type { z } from "zod";
+import type { LeasedJob, SandboxReport } from "../api/schemas.js";
 import type { RootPackage } from "../buildroot/buildroot-cache.js";
 import { labelsMatch, type Labels } from "../core/labels.js";
 import { decide, type SandboxMode } from "../core/sandbox-policy.js";
@@ -23,7 +24,7 @@ export async function lease(
   agent: AgentRow,
   free: number,
   waitMs: number,
-  sandbox?: { policy: SandboxMode; available: boolean },
+  sandbox?: z.infer<typeof SandboxReport>,
 ): Promise<LeasedJob[]> {
   const deadline = Date.now() + waitMs;
   if (sandbox) await setAgentSandbox(ctx.db, agent, JSON.stringify(sandbox));
