@@ -12,7 +12,8 @@ import { errorAt, schemaError } from "./yaml-errors.js";
 
 const nameRe = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
-const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+/** Seconds, or a number with s, m, h or d; the value is in seconds. */
+export const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const s = parseDuration(v);
   if (s === undefined) {
     ctx.addIssue({ code: "custom", message: 'a duration is seconds, or a number with s, m, h or d ("24h")' });
