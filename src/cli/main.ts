@@ -17,6 +17,7 @@ import { registerLogs } from "./logs.js";
 import { registerCancel } from "./cancel.js";
 import { registerTokens } from "./tokens.js";
 import { registerAgents } from "./agents.js";
+import { registerWatch } from "./watch.js";
 
 /** Exit statuses: 0 fine, 1 something failed to build, 2 bad input or usage, 130 interrupted. */
 export async function main(argv: string[]): Promise<number> {
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   registerScrub(program, setStatus);
   registerTokens(program);
   registerAgents(program);
+  registerWatch(program, setStatus);
   try {
     await program.parseAsync(argv, { from: "user" });
     return status;

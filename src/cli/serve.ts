@@ -9,6 +9,8 @@ import { hostLabels } from "../core/labels.js";
 import { buildApp } from "../server/app.js";
 import { Coordinator } from "../coordinator/coordinator.js";
 import { SourceWatcher } from "../server/source-watch.js";
+import { loadServerConfig } from "../config/server-config.js";
+import { ReleaseWatcher, watchedOf } from "../watch/watcher.js";
 import { requestView } from "../server/views.js";
 import { UserError } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
@@ -27,6 +29,8 @@ interface ServeOptions extends SetOptions {
   poll: number;
   hookSecretFile?: string;
   publicUrl?: string;
+  config?: string;
+  watchTick: number;
 }
 
 function publicUrl(value: string): string {
@@ -70,7 +74,15 @@ export function registerServe(program: Command): void {
       "the URL clients reach this server at, used in .repo files and links (default: the address it listens on)",
       publicUrl,
     )
+    .option("--config <file>", "the server's own configuration (upstream services and tokens for release watches)")
+    .option(
+      "--watch-tick <seconds>",
+      "look for watches that are due this often (0: only when asked; each package has its own interval)",
+      secondsOrZero,
+      60,
+    )
     .action(async (o: ServeOptions) => {
+      const serverConfig = await loadServerConfig(o.config);
       const sqlite = o.db === undefined || o.db.startsWith("sqlite:");
       // Several servers may share one PostgreSQL database; one SQLite file belongs to one server.
       const ws = await workspaceFor(o, sqlite);
@@ -85,9 +97,18 @@ export function registerServe(program: Command): void {
       const hook = hookSecret(ws.data.root, o.hookSecretFile);
       tightenSecrets(ws.data.root, o.hookSecretFile);
       const source = new SourceWatcher(farm, { pollMs: o.poll * 1000, log });
+      const watcher = new ReleaseWatcher({
+        db: ws.db,
+        config: serverConfig,
+        // The set as last loaded (loaded at open; reloaded in the background when a minute old).
+        watched: () => Promise.resolve(watchedOf(farm.currentGraph(60_000).set)),
+        log,
+        tickMs: o.watchTick * 1000,
+      });
       const app = await buildApp({
         farm,
         source,
+        watcher,
         maxUploadBytes: o.maxUploadMb * 1024 * 1024,
         version: "0.1.0",
         hookSecret: hook.secret,
@@ -137,6 +158,7 @@ export function registerServe(program: Command): void {
       }
       console.log(`repository ${repo}: ${shown(ws.data.repoPath(repo))}`);
       source.start();
+      watcher.start();
 
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();
@@ -145,6 +167,7 @@ export function registerServe(program: Command): void {
       });
       console.error("kiln serve: stopping");
       source.stop();
+      await watcher.stop();
       for (const a of agents) a.kill("SIGTERM");
       farm.stopLeasing();
       await app.close();

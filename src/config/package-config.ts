@@ -10,6 +10,7 @@ import {
 } from "../core/pipeline.js";
 import { packagePipelineSchema } from "./pipeline-schema.js";
 import { parseYaml, readYamlText } from "./read-yaml.js";
+import { watchSchema, type WatchConfig } from "./watch-schema.js";
 import { errorAt, schemaError } from "./yaml-errors.js";
 
 export const packageConfigSchema = z.strictObject({
@@ -19,6 +20,8 @@ export const packageConfigSchema = z.strictObject({
   "early-cutoff": z.boolean().optional(),
   /** Its own pipeline: stages replacing the set's, or `extends: set` with stages and steps added. */
   pipeline: packagePipelineSchema.optional(),
+  /** Where its upstream publishes releases (src/watch/). */
+  watch: watchSchema.optional(),
 });
 
 export interface PackageConfig {
@@ -26,6 +29,7 @@ export interface PackageConfig {
   earlyCutoff?: boolean;
   /** The package's pipeline, resolved against the set's and checked; absent: the set's. */
   pipeline?: PipelineInput;
+  watch?: WatchConfig;
 }
 
 export const PACKAGE_CONFIG_FILE = "kiln.yaml";
@@ -41,6 +45,7 @@ export function parsePackageConfig(text: string, file: string, setPipeline: Pipe
   const out: PackageConfig = {};
   if (parsed.data.rebuild) out.rebuild = parsed.data.rebuild;
   if (parsed.data["early-cutoff"] !== undefined) out.earlyCutoff = parsed.data["early-cutoff"];
+  if (parsed.data.watch) out.watch = parsed.data.watch;
   if (parsed.data.pipeline) {
     let pipeline: PipelineInput;
     try {

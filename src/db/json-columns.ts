@@ -10,6 +10,7 @@ import {
   RequestCause,
   SandboxReport,
 } from "../api/schemas.js";
+import { WatchSeen } from "../api/watch-schemas.js";
 import type { JobDef } from "../core/pipeline.js";
 
 /** Each JSON column's schema, by what it holds. */
@@ -38,6 +39,8 @@ const COLUMNS = {
   outputChange: OutputChange,
   /** agents.sandbox: the policy an agent last said it has. */
   agentSandbox: SandboxReport,
+  /** watches.seen. */
+  watchSeen: WatchSeen,
 } as const;
 
 type Columns = typeof COLUMNS;

@@ -9,6 +9,7 @@ import * as m0005 from "./migrations/0005-repositories.js";
 import * as m0006 from "./migrations/0006-trust.js";
 import * as m0007 from "./migrations/0007-catch-up.js";
 import * as m0008 from "./migrations/0008-output-change.js";
+import * as m0009 from "./migrations/0009-watches.js";
 
 type Step = { up: (db: AnyDb, d: DialectFeatures) => Promise<void> };
 const steps: Record<string, Step> = {
@@ -20,6 +21,7 @@ const steps: Record<string, Step> = {
   "0006-trust": m0006,
   "0007-catch-up": m0007,
   "0008-output-change": m0008,
+  "0009-watches": m0009,
 };
 
 export async function migrateToLatest(db: AnyDb, features: DialectFeatures): Promise<void> {

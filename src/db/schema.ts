@@ -1,6 +1,7 @@
 // The database's tables as Kysely sees them. JSON columns hold text; times are ISO-8601 text
 // (the same on SQLite and PostgreSQL).
 import type { BuildStatus, JobStatus, RequestStatus } from "../core/status.js";
+import type { UpdateState } from "../core/update-thread.js";
 import type { Generated, Insertable, Kysely, Selectable } from "kysely";
 
 export interface SpecCacheTable {
@@ -120,6 +121,78 @@ export interface SetHeadsTable {
   /** The last commit of the set's git repository that the server has acted on. */
   commit: string;
   updated_at: string;
+}
+
+/** watches.outcome: the last look found a newer version, nothing newer, or failed. */
+export type WatchOutcome = "newer" | "current" | "error";
+
+export interface WatchesTable {
+  package: string;
+  /** The watch's source in words ("pypi requests"), as it was when last looked at. */
+  source: string;
+  /** When it is due next (a claim moves it forward). */
+  next_at: string;
+  checked_at: string | null;
+  outcome: WatchOutcome | null;
+  /** The spec's Version when last looked at. */
+  current: string | null;
+  /** The newest version the watch's rules accept (prefix stripped), and as the upstream wrote it. */
+  newest: string | null;
+  newest_raw: string | null;
+  /** What the last look saw, in words. */
+  note: string | null;
+  /** The last error, in words, and since when looks have failed (cleared by a good look). */
+  error: string | null;
+  error_since: string | null;
+  failures: Generated<number>;
+  /** JSON WatchSeen (src/watch/check.ts): releases listed, skipped ones and why, requests sent. */
+  seen: string | null;
+}
+
+export interface UpdatesTable {
+  id: Generated<number>;
+  package: string;
+  /** The version as the upstream's rules read it (prefix stripped), and exactly as it wrote it. */
+  version: string;
+  raw: string;
+  /** As it goes into the spec's Version (prereleases with ~); unique per package. */
+  rpm_version: string;
+  /** The spec's Version when the thread opened. */
+  from_version: string;
+  state: UpdateState;
+  /** Where it is, in words. */
+  note: string;
+  opened_at: string;
+  updated_at: string;
+  /** The git branch holding the bump, and its commit; or, for a set outside git, the patch file. */
+  branch: string | null;
+  commit: string | null;
+  patch: string | null;
+  tarball_url: string | null;
+  /** The file the spec's Source0 names for the new version. */
+  tarball_name: string | null;
+  tarball_sha256: string | null;
+  /** The request that builds the candidate. */
+  request_id: number | null;
+  /** A server working on the thread holds it until then. */
+  claimed_until: string | null;
+}
+
+export interface UpdateEventsTable {
+  id: Generated<number>;
+  update_id: number;
+  at: string;
+  state: UpdateState;
+  note: string;
+  request_id: number | null;
+}
+
+export interface UpstreamAnswersTable {
+  url: string;
+  etag: string | null;
+  last_modified: string | null;
+  body: string;
+  fetched_at: string;
 }
 
 export interface JobsTable {
@@ -257,6 +330,10 @@ export interface Database {
   signed_artifacts: SignedArtifactsTable;
   damaged_artifacts: DamagedArtifactsTable;
   job_uploads: JobUploadsTable;
+  watches: WatchesTable;
+  upstream_answers: UpstreamAnswersTable;
+  updates: UpdatesTable;
+  update_events: UpdateEventsTable;
 }
 
 /** The connection, or a transaction, that a query runs on. */
@@ -270,3 +347,6 @@ export type JobRow = Selectable<JobsTable>;
 export type AgentRow = Selectable<AgentsTable>;
 export type TokenRow = Selectable<TokensTable>;
 export type RequestRow = Selectable<RequestsTable>;
+export type WatchRow = Selectable<WatchesTable>;
+export type UpdateRow = Selectable<UpdatesTable>;
+export type UpdateEventRow = Selectable<UpdateEventsTable>;

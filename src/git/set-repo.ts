@@ -59,3 +59,41 @@ export async function pullUpstream(dir: string): Promise<"pulled" | "no upstream
   await git(dir, ["pull", "--ff-only", "--quiet"]);
   return "pulled";
 }
+
+const KILN_AUTHOR = ["-c", "user.name=Kiln", "-c", "user.email=kiln@localhost"];
+
+/** The set's directory relative to its repository's top ("" at the top, else ending in /). */
+export async function setPrefix(dir: string): Promise<string> {
+  return git(dir, ["rev-parse", "--show-prefix"]);
+}
+
+/** A new branch at `base`, checked out in a worktree at `path` (the set's own checkout is untouched). */
+export async function addWorktree(dir: string, path: string, branch: string, base: string): Promise<void> {
+  await git(dir, ["worktree", "add", "--quiet", "-b", branch, path, base]);
+}
+
+/** Commits everything changed under `paths` of a worktree as Kiln; returns the commit. */
+export async function commitPaths(worktree: string, paths: string[], message: string): Promise<string> {
+  await git(worktree, ["add", "--all", "--", ...paths]);
+  await git(worktree, [...KILN_AUTHOR, "commit", "--quiet", "--no-verify", "-m", message]);
+  return git(worktree, ["rev-parse", "HEAD"]);
+}
+
+/** Removes a worktree (its branch stays). */
+export async function removeWorktree(dir: string, path: string): Promise<void> {
+  await git(dir, ["worktree", "remove", "--force", path]);
+}
+
+export async function deleteBranch(dir: string, branch: string): Promise<void> {
+  await git(dir, ["branch", "--quiet", "-D", branch]);
+}
+
+export async function branchExists(dir: string, branch: string): Promise<boolean> {
+  try {
+    await git(dir, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`]);
+    return true;
+  } catch (e) {
+    if (e instanceof ExecError) return false;
+    throw e;
+  }
+}

@@ -30,7 +30,9 @@ import { repoRoutes } from "./routes/repos.js";
 import { requestRoutes } from "./routes/requests.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { uiRoutes } from "./routes/ui-api.js";
+import { watchRoutes } from "./routes/watches.js";
 import type { SourceWatcher } from "./source-watch.js";
+import type { ReleaseWatcher } from "../watch/watcher.js";
 
 export interface AppOptions {
   farm: Coordinator;
@@ -39,6 +41,8 @@ export interface AppOptions {
   version: string;
   /** Watches the set's git repository (source triggers); absent with --poll 0. */
   source?: SourceWatcher;
+  /** Watches upstream releases (the set's watch: entries). */
+  watcher?: ReleaseWatcher;
   /** The secret git hosts sign webhooks with. */
   hookSecret: string;
   /** The URL clients reach the server at (--public-url); else the address it listens on. */
@@ -139,6 +143,7 @@ export async function buildApp(o: AppOptions): Promise<App> {
   const publicUrl = (): string => o.publicUrl ?? listeningUrl(app);
   await app.register(repoRoutes, { ...s, farm, repos: farm.repositories, publicUrl });
   await app.register(tokenRoutes, s);
+  if (o.watcher) await app.register(watchRoutes, { ...s, watcher: o.watcher });
   await app.register(agentRoutes, { ...s, farm });
   await app.register(uiRoutes, { ...s, farm });
 

@@ -11,7 +11,9 @@ import { isSandboxMode } from "../core/sandbox-policy.js";
 import { whyWaiting, type AgentState } from "../core/why-waiting.js";
 import { depsOf } from "../db/jobs.js";
 import { logNameOf } from "../coordinator/job-logs.js";
-import type { AgentRow, Database, JobRow } from "../db/schema.js";
+import type { AgentRow, Database, JobRow, UpdateEventRow, UpdateRow, WatchRow } from "../db/schema.js";
+import type { UpdateView, WatchView } from "../api/watch-schemas.js";
+import { isOpenUpdate } from "../core/update-thread.js";
 import { fromJson, fromJsonOrNull } from "../db/json-columns.js";
 
 type Conn = Kysely<Database>;
@@ -199,4 +201,49 @@ export async function evrsOf(db: Conn, ids: number[]): Promise<Map<number, strin
   if (ids.length === 0) return new Map();
   const rows = await db.selectFrom("builds").select(["id", "evr"]).where("id", "in", ids).execute();
   return new Map(rows.map((b) => [b.id, b.evr]));
+}
+
+export function watchView(w: WatchRow): WatchView {
+  const seen = fromJsonOrNull("watchSeen", w.seen, "watches.seen");
+  return {
+    package: w.package,
+    source: w.source,
+    checkedAt: w.checked_at,
+    nextAt: w.next_at,
+    outcome: w.outcome,
+    current: w.current,
+    newest: w.newest,
+    newestRaw: w.newest_raw,
+    note: w.note,
+    error: w.error,
+    errorSince: w.error_since,
+    failures: w.failures,
+    releases: seen?.releases ?? null,
+    skipped: seen?.skipped ?? [],
+    requests: seen?.requests ?? null,
+    fromCache: seen?.fromCache ?? null,
+  };
+}
+
+export function updateView(u: UpdateRow, events: UpdateEventRow[]): UpdateView {
+  return {
+    id: u.id,
+    package: u.package,
+    version: u.version,
+    raw: u.raw,
+    rpmVersion: u.rpm_version,
+    fromVersion: u.from_version,
+    state: u.state,
+    open: isOpenUpdate(u.state),
+    note: u.note,
+    openedAt: u.opened_at,
+    updatedAt: u.updated_at,
+    branch: u.branch,
+    commit: u.commit,
+    patch: u.patch !== null,
+    tarballUrl: u.tarball_url,
+    tarballSha256: u.tarball_sha256,
+    request: u.request_id,
+    events: events.map((e) => ({ at: e.at, state: e.state, note: e.note, request: e.request_id })),
+  };
 }

@@ -69,6 +69,7 @@ export const ERROR_CODES = [
   "NO_APPROVAL",
   "APPROVED",
   "NOT_WAITING",
+  "THREAD_ENDED",
   // What an agent handed in is refused.
   "ARTIFACT_MISSING",
   "CHECKSUM",
