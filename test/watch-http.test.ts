@@ -40,7 +40,10 @@ describe.each(backends)("the upstream fetcher and watch state on %s", (kind) => 
       }
       if (path === "/limited" && limited)
         return res
-          .writeHead(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600) })
+          .writeHead(403, {
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+          })
           .end("{}");
       if (path === "/busy") return res.writeHead(429, { "retry-after": "120" }).end();
       if (path === "/big") return res.writeHead(200).end("x".repeat(64 * 1024));
@@ -49,7 +52,9 @@ describe.each(backends)("the upstream fetcher and watch state on %s", (kind) => 
       if (path === "/missing") return res.writeHead(404).end("<html>not here</html>");
       res.writeHead(200).end(`auth=${req.headers.authorization ?? "none"}`);
     });
-    other = await serve((req, res) => res.writeHead(200).end(`other auth=${req.headers.authorization ?? "none"}`));
+    other = await serve((req, res) =>
+      res.writeHead(200).end(`other auth=${req.headers.authorization ?? "none"}`),
+    );
   });
   afterAll(() => {
     api.server.close();
@@ -91,13 +96,17 @@ describe.each(backends)("the upstream fetcher and watch state on %s", (kind) => 
     limited = true;
     const e = await f.get({ url: `${api.url}/limited` }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(UpstreamError);
-    expect((e as UpstreamError).message).toMatch(/answered 403 Forbidden for \/limited: rate limited; Kiln leaves/);
+    expect((e as UpstreamError).message).toMatch(
+      /answered 403 Forbidden for \/limited: rate limited; Kiln leaves/,
+    );
     expect((e as UpstreamError).retryAt!.getTime()).toBeGreaterThan(Date.now() + 3500_000);
     const before = api.seen.length;
     limited = false;
     await expect(f.get({ url: `${api.url}/who` })).rejects.toThrow(/asked to be left alone until/);
     expect(api.seen.length).toBe(before);
-    const busy = (await fetcher().get({ url: `${api.url}/busy` }).catch((x: unknown) => x)) as UpstreamError;
+    const busy = (await fetcher()
+      .get({ url: `${api.url}/busy` })
+      .catch((x: unknown) => x)) as UpstreamError;
     expect(busy.retryAt!.getTime() - Date.now()).toBeGreaterThan(110_000);
   });
 
@@ -131,20 +140,59 @@ describe.each(backends)("the upstream fetcher and watch state on %s", (kind) => 
 
   test("watches follow the set, are claimed once, and keep the last good look through failures", async () => {
     const t0 = new Date("2026-01-01T00:00:00Z");
-    await syncWatches(d.db, [{ package: "a", source: "pypi a" }, { package: "b", source: "npm b" }], t0);
+    await syncWatches(
+      d.db,
+      [
+        { package: "a", source: "pypi a" },
+        { package: "b", source: "npm b" },
+      ],
+      t0,
+    );
     const lease = new Date(t0.getTime() + 600_000);
     expect((await claimDue(d.db, t0, lease)).map((r) => r.package)).toEqual(["a", "b"]);
     expect(await claimDue(d.db, t0, lease)).toEqual([]); // claimed: no second server gets them
     const look = { checked_at: t0.toISOString(), next_at: lease.toISOString(), note: "n" };
-    await recordLook(d.db, "a", { ...look, outcome: "newer", current: "1.0", newest: "1.1", newest_raw: "v1.1", error: null, seen: null });
-    await recordLook(d.db, "a", { ...look, outcome: "error", current: null, newest: null, newest_raw: null, error: "down", seen: null });
-    await recordLook(d.db, "a", { ...look, outcome: "error", current: null, newest: null, newest_raw: null, error: "down", seen: null });
+    await recordLook(d.db, "a", {
+      ...look,
+      outcome: "newer",
+      current: "1.0",
+      newest: "1.1",
+      newest_raw: "v1.1",
+      error: null,
+      seen: null,
+    });
+    await recordLook(d.db, "a", {
+      ...look,
+      outcome: "error",
+      current: null,
+      newest: null,
+      newest_raw: null,
+      error: "down",
+      seen: null,
+    });
+    await recordLook(d.db, "a", {
+      ...look,
+      outcome: "error",
+      current: null,
+      newest: null,
+      newest_raw: null,
+      error: "down",
+      seen: null,
+    });
     const [a] = await watchRows(d.db, ["a"]);
-    expect([a!.outcome, a!.newest, a!.current, a!.failures, a!.error_since]).toEqual(["error", "1.1", "1.0", 2, t0.toISOString()]);
+    expect([a!.outcome, a!.newest, a!.current, a!.failures, a!.error_since]).toEqual([
+      "error",
+      "1.1",
+      "1.0",
+      2,
+      t0.toISOString(),
+    ]);
     expect((await claimNow(d.db, ["a"], lease)).map((r) => r.package)).toEqual(["a"]);
     // b's source changed: due now, what it saw forgotten; a no longer watched: dropped.
     await syncWatches(d.db, [{ package: "b", source: "npm c" }], t0);
-    expect((await watchRows(d.db)).map((r) => [r.package, r.source, r.next_at])).toEqual([["b", "npm c", t0.toISOString()]]);
+    expect((await watchRows(d.db)).map((r) => [r.package, r.source, r.next_at])).toEqual([
+      ["b", "npm c", t0.toISOString()],
+    ]);
   });
 });
 

@@ -76,7 +76,10 @@ export function registerServe(program: Command): void {
       "the URL clients reach this server at, used in .repo files and links (default: the address it listens on)",
       publicUrl,
     )
-    .option("--config <file>", "the server's own configuration (upstream services and tokens for release watches)")
+    .option(
+      "--config <file>",
+      "the server's own configuration (upstream services and tokens for release watches)",
+    )
     .option(
       "--watch-tick <seconds>",
       "look for watches that are due this often (0: only when asked; each package has its own interval)",
@@ -116,6 +119,7 @@ export function registerServe(program: Command): void {
         watched,
         log,
         tickMs: o.watchTick * 1000,
+        ownDatabase: sqlite,
       });
       const watcher = new ReleaseWatcher({
         db: ws.db,

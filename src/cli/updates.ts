@@ -28,13 +28,25 @@ export function registerUpdates(program: Command): void {
     const all = o.server
       ? (
           await viaServer(() =>
-            client(o).json(UpdateList, "GET", `/updates${o.package ? `?package=${encodeURIComponent(o.package)}` : ""}`),
+            client(o).json(
+              UpdateList,
+              "GET",
+              `/updates${o.package ? `?package=${encodeURIComponent(o.package)}` : ""}`,
+            ),
           )
         ).updates
       : await withWorkspace(o, false, async (ws) => {
           const rows = await updatesOf(ws.db, o.package ? { package: o.package } : {});
-          const events = await updateEvents(ws.db, rows.map((r) => r.id));
-          return rows.map((r) => updateView(r, events.filter((e) => e.update_id === r.id)));
+          const events = await updateEvents(
+            ws.db,
+            rows.map((r) => r.id),
+          );
+          return rows.map((r) =>
+            updateView(
+              r,
+              events.filter((e) => e.update_id === r.id),
+            ),
+          );
         });
     const weekAgo = new Date(Date.now() - 7 * 86400_000).toISOString();
     const shown = all
@@ -79,5 +91,6 @@ const colour = (u: UpdateView): string =>
 function printThread(u: UpdateView): void {
   console.log(`thread ${u.id}: ${u.package} ${u.fromVersion} → ${u.rpmVersion} ${colour(u)}: ${u.note}`);
   if (u.branch) console.log(pc.dim(`  branch ${u.branch}${u.commit ? ` at ${u.commit.slice(0, 12)}` : ""}`));
-  for (const e of u.events) console.log(pc.dim(`  ${e.at.replace("T", " ").slice(0, 19)} ${e.state}: ${e.note}`));
+  for (const e of u.events)
+    console.log(pc.dim(`  ${e.at.replace("T", " ").slice(0, 19)} ${e.state}: ${e.note}`));
 }

@@ -67,7 +67,11 @@ function printWatch(w: WatchView): void {
   console.log(`${w.package} (${w.source}): ${mark} ${w.note ?? "not looked at yet"}`);
   if (w.outcome === "error" && w.newest) console.log(`  the last good look saw ${w.newest}`);
   if (w.requests !== null)
-    console.log(pc.dim(`  ${w.requests} request(s)${w.fromCache ? `, ${w.fromCache} not modified` : ""}; ${w.releases ?? 0} release(s) listed`));
+    console.log(
+      pc.dim(
+        `  ${w.requests} request(s)${w.fromCache ? `, ${w.fromCache} not modified` : ""}; ${w.releases ?? 0} release(s) listed`,
+      ),
+    );
   for (const s of w.skipped.slice(0, 5)) console.log(pc.dim(`  skipped ${s.raw}: ${s.why}`));
   if (w.skipped.length > 5) console.log(pc.dim(`  … and ${w.skipped.length - 5} more skipped`));
 }

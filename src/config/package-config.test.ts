@@ -104,32 +104,49 @@ describe("a package's watch: section", () => {
   const parse = (text: string) => parsePackageConfig(text, FILE, DEFAULT_PIPELINE_INPUT);
 
   it("names a source and its project, with options checked and defaulted", () => {
-    expect(parse("watch:\n  source: github-tags\n  project: kiln/libgreet\n  prefix: v\n  min-age: 2d\n").watch).toEqual({
+    expect(
+      parse("watch:\n  source: github-tags\n  project: kiln/libgreet\n  prefix: v\n  min-age: 2d\n").watch,
+    ).toEqual({
       source: "github-tags",
       project: "kiln/libgreet",
       prefix: "v",
       "min-age": 172800,
       prerelease: false,
     });
-    expect(parse("watch:\n  source: regex\n  page: https://www.ruby-lang.org/en/downloads/releases/\n  regex: 'ruby-(\\d+\\.\\d+\\.\\d+)\\.tar\\.gz'\n").watch).toMatchObject({ source: "regex" });
-    expect(parse("watch:\n  source: git\n  repository: https://example.org/x.git\n  exclude: '^v?0\\.'\n").watch).toMatchObject({ source: "git" });
+    expect(
+      parse(
+        "watch:\n  source: regex\n  page: https://www.ruby-lang.org/en/downloads/releases/\n  regex: 'ruby-(\\d+\\.\\d+\\.\\d+)\\.tar\\.gz'\n",
+      ).watch,
+    ).toMatchObject({ source: "regex" });
+    expect(
+      parse("watch:\n  source: git\n  repository: https://example.org/x.git\n  exclude: '^v?0\\.'\n").watch,
+    ).toMatchObject({ source: "git" });
   });
 
   it("says at which line a source, a project, a URL or a regular expression is wrong", () => {
     const source = rejected("# upstream\nwatch:\n  source: pipy\n  project: x\n");
-    expect(source.message).toMatch(/^watch.source: Invalid discriminator value. Expected 'github-releases' \| /);
+    expect(source.message).toMatch(
+      /^watch.source: Invalid discriminator value. Expected 'github-releases' \| /,
+    );
     expect(source.location).toEqual({ file: FILE, line: 3, column: 11 });
     expect(rejected("watch:\n  source: github-releases\n  project: libgreet\n").message).toBe(
       "watch.project: expected owner/name",
     );
-    const url = rejected("watch:\n  source: pypi\n  project: requests\n  url: https://x.org/requests.tar.gz\n");
-    expect([url.message, url.location?.line]).toEqual(["watch.url: the tarball URL must contain {version}", 4]);
+    const url = rejected(
+      "watch:\n  source: pypi\n  project: requests\n  url: https://x.org/requests.tar.gz\n",
+    );
+    expect([url.message, url.location?.line]).toEqual([
+      "watch.url: the tarball URL must contain {version}",
+      4,
+    ]);
     expect(rejected("watch:\n  source: regex\n  page: https://x.org/\n  regex: '(a'\n").message).toBe(
       "watch.regex: not a valid regular expression",
     );
     expect(rejected("watch:\n  source: git\n  repository: file:///srv/git/x\n").message).toBe(
       "watch.repository: expected an http(s):// or git:// repository URL",
     );
-    expect(rejected("watch:\n  source: npm\n  project: left-pad\n  token: abc\n").message).toBe('unknown key "token" in watch');
+    expect(rejected("watch:\n  source: npm\n  project: left-pad\n  token: abc\n").message).toBe(
+      'unknown key "token" in watch',
+    );
   });
 });

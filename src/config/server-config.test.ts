@@ -27,7 +27,10 @@ describe("the server's configuration file", () => {
   it("points services elsewhere and reads their tokens from files beside it", async () => {
     write("gh.token", "ghp_secret\n");
     const c = await loadServerConfig(
-      write("s.yaml", "upstreams:\n  github:\n    url: http://127.0.0.1:9/\n    token-file: gh.token\nwatch:\n  interval: 1h\n"),
+      write(
+        "s.yaml",
+        "upstreams:\n  github:\n    url: http://127.0.0.1:9/\n    token-file: gh.token\nwatch:\n  interval: 1h\n",
+      ),
     );
     expect(c.endpoints.github).toBe("http://127.0.0.1:9");
     expect(c.tokens).toEqual({ github: "ghp_secret" });
@@ -40,9 +43,9 @@ describe("the server's configuration file", () => {
     const missing = await refusal(write("m.yaml", "upstreams:\n  gitlab:\n    token-file: nope.token\n"));
     expect(missing.message).toMatch(/^upstreams.gitlab.token-file: cannot read .*nope.token: ENOENT/);
     write("two.token", "a b\n");
-    expect((await refusal(write("t.yaml", "upstreams:\n  npm:\n    token-file: two.token\n"))).message).toMatch(
-      /holds no single token/,
-    );
+    expect(
+      (await refusal(write("t.yaml", "upstreams:\n  npm:\n    token-file: two.token\n"))).message,
+    ).toMatch(/holds no single token/);
     expect((await refusal(join(dir, "absent.yaml"))).code).toBe("CONFIG_MISSING");
   });
 });

@@ -84,7 +84,9 @@ export async function loadServerConfig(file: string | undefined): Promise<Server
         );
       }
       if (!token || /\s/.test(token))
-        throw new UserError("CONFIG_INVALID", `upstreams.${name}.token-file: ${path} holds no single token`, { file });
+        throw new UserError("CONFIG_INVALID", `upstreams.${name}.token-file: ${path} holds no single token`, {
+          file,
+        });
       tokens[name] = token;
     }
   }

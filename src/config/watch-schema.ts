@@ -20,9 +20,7 @@ const regex = z
     }
   }, "not a valid regular expression");
 
-const webUrl = z
-  .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
-  .max(2000);
+const webUrl = z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).max(2000);
 
 /** owner/name on a forge or vendor/name on Packagist; a group path on GitLab. */
 const project = (what: string): z.ZodString =>
@@ -33,7 +31,10 @@ const project = (what: string): z.ZodString =>
 const registryName = z
   .string()
   .max(200)
-  .regex(/^(@[a-z0-9][a-z0-9._-]*\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected the project's name on the registry");
+  .regex(
+    /^(@[a-z0-9][a-z0-9._-]*\/)?[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    "expected the project's name on the registry",
+  );
 
 const options = {
   /** Stripped from each version before it is compared (`v` for tags like v1.2.3). */

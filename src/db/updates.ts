@@ -4,8 +4,15 @@
 import { isOpenUpdate, onNewVersion, type UpdateState } from "../core/update-thread.js";
 import type { Conn, UpdateEventRow, UpdateRow, UpdatesTable } from "./schema.js";
 
-export async function updatesOf(db: Conn, o: { package?: string; ids?: number[]; limit?: number } = {}): Promise<UpdateRow[]> {
-  let q = db.selectFrom("updates").selectAll().orderBy("id", "desc").limit(o.limit ?? 200);
+export async function updatesOf(
+  db: Conn,
+  o: { package?: string; ids?: number[]; limit?: number } = {},
+): Promise<UpdateRow[]> {
+  let q = db
+    .selectFrom("updates")
+    .selectAll()
+    .orderBy("id", "desc")
+    .limit(o.limit ?? 200);
   if (o.package !== undefined) q = q.where("package", "=", o.package);
   if (o.ids) q = q.where("id", "in", o.ids.length ? o.ids : [-1]);
   return q.execute();
@@ -81,7 +88,14 @@ export async function openThread(
   }
 }
 
-async function addEvent(db: Conn, id: number, state: UpdateState, note: string, at: string, requestId?: number): Promise<void> {
+async function addEvent(
+  db: Conn,
+  id: number,
+  state: UpdateState,
+  note: string,
+  at: string,
+  requestId?: number,
+): Promise<void> {
   await db
     .insertInto("update_events")
     .values({ update_id: id, at, state, note, request_id: requestId ?? null })
@@ -96,11 +110,18 @@ export async function setState(
   note: string,
   now: Date,
   fields: Partial<
-    Pick<UpdatesTable, "branch" | "commit" | "patch" | "tarball_url" | "tarball_sha256" | "request_id" | "claimed_until">
+    Pick<
+      UpdatesTable,
+      "branch" | "commit" | "patch" | "tarball_url" | "tarball_sha256" | "request_id" | "claimed_until"
+    >
   > = {},
 ): Promise<void> {
   const at = now.toISOString();
-  await db.updateTable("updates").set({ state, note, updated_at: at, ...fields }).where("id", "=", id).execute();
+  await db
+    .updateTable("updates")
+    .set({ state, note, updated_at: at, ...fields })
+    .where("id", "=", id)
+    .execute();
   await addEvent(db, id, state, note, at, fields.request_id ?? undefined);
 }
 

@@ -47,7 +47,11 @@ export async function syncWatches(
         .onConflict((oc) => oc.column("package").doNothing())
         .execute();
   }
-  if (rows.size) await db.deleteFrom("watches").where("package", "in", [...rows.keys()]).execute();
+  if (rows.size)
+    await db
+      .deleteFrom("watches")
+      .where("package", "in", [...rows.keys()])
+      .execute();
 }
 
 /** Claims the watches due at `now` (at most `limit`), each until `until`; returns those won. */
@@ -92,7 +96,11 @@ export type WatchLook = Pick<
 /** Records a look's result; failures count up until a good look clears them. */
 export async function recordLook(db: Conn, pkg: string, look: WatchLook): Promise<void> {
   const failed = look.outcome === "error";
-  const row = await db.selectFrom("watches").select(["failures", "error_since"]).where("package", "=", pkg).executeTakeFirst();
+  const row = await db
+    .selectFrom("watches")
+    .select(["failures", "error_since"])
+    .where("package", "=", pkg)
+    .executeTakeFirst();
   if (!row) return;
   await db
     .updateTable("watches")

@@ -92,7 +92,10 @@ export async function bumpThread(u: UpdateRow, ctx: BumpContext): Promise<BumpOu
       };
     }
     const patch = join(ctx.workDir, "update.patch");
-    await writeFile(patch, await specDiff(join(ctx.setDir, "packages", u.package), pkgDir, basename(r.specFile)));
+    await writeFile(
+      patch,
+      await specDiff(join(ctx.setDir, "packages", u.package), pkgDir, basename(r.specFile)),
+    );
     return {
       state: "bumped",
       note: `the set is not a git repository: the change is kept as ${basename(patch)} with ${u.tarball_name} beside the thread`,
@@ -109,7 +112,11 @@ export async function bumpThread(u: UpdateRow, ctx: BumpContext): Promise<BumpOu
   }
 }
 
-async function bumpIn(u: UpdateRow, pkgDir: string, ctx: BumpContext): Promise<{ sha256: string; specFile: string }> {
+async function bumpIn(
+  u: UpdateRow,
+  pkgDir: string,
+  ctx: BumpContext,
+): Promise<{ sha256: string; specFile: string }> {
   const specFile = join(pkgDir, `${u.package}.spec`);
   const oldSpec = (await readRegular(specFile, { maxBytes: 1024 * 1024 })).toString("utf8");
   let bytes: Buffer;
@@ -125,13 +132,19 @@ async function bumpIn(u: UpdateRow, pkgDir: string, ctx: BumpContext): Promise<{
   // The tarball the spec builds now, by its own Source0 with the old version.
   const source0 = source0Of(oldSpec);
   const oldName = source0
-    ? basename(source0.replace(/%\{\??version\}|%version\b/g, u.from_version).replace(/%\{\??name\}|%name\b/g, u.package))
+    ? basename(
+        source0
+          .replace(/%\{\??version\}|%version\b/g, u.from_version)
+          .replace(/%\{\??name\}|%name\b/g, u.package),
+      )
     : undefined;
   const oldPath = oldName ? join(pkgDir, oldName) : undefined;
   if (oldPath && existsSync(oldPath)) {
     const oldSum = sha256(await readFile(oldPath));
     if (oldSum === sum)
-      throw new NeedsHand(`the upstream's tarball for ${u.version} is byte for byte the one for ${u.from_version} (sha256 ${sum.slice(0, 16)}…)`);
+      throw new NeedsHand(
+        `the upstream's tarball for ${u.version} is byte for byte the one for ${u.from_version} (sha256 ${sum.slice(0, 16)}…)`,
+      );
     if (oldName !== name) await rm(oldPath);
   }
   await writeFile(join(pkgDir, name), bytes);
@@ -151,8 +164,7 @@ async function bumpIn(u: UpdateRow, pkgDir: string, ctx: BumpContext): Promise<{
         "(a patch named by %{version}?): rename the file or write its name out in the spec",
     );
   const differences = await ctx.verify({ ...asked, oldText: oldSpec, newText: bumped.text });
-  if (differences.length)
-    throw new NeedsHand(`the bumped spec reads back wrong: ${differences.join("; ")}`);
+  if (differences.length) throw new NeedsHand(`the bumped spec reads back wrong: ${differences.join("; ")}`);
   return { sha256: sum, specFile };
 }
 

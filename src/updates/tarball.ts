@@ -15,7 +15,11 @@ export function source0Of(specText: string): string | undefined {
   return undefined;
 }
 
-const basename = (s: string): string => s.replace(/[?#].*$/, "").split("/").pop() ?? s;
+const basename = (s: string): string =>
+  s
+    .replace(/[?#].*$/, "")
+    .split("/")
+    .pop() ?? s;
 
 /**
  * Where the tarball of `version` is. `source0` is as the spec writes it; only %{name} and
@@ -48,14 +52,23 @@ export function tarballPlace(o: {
   if (file) return { url: file.url, filename: name, ...(file.sha256 ? { sha256: file.sha256 } : {}) };
   return {
     needsHand: `Source0 is a file name (${name}), not a URL, and the upstream's release lists no file of that name${
-      o.files?.length ? ` (it has ${o.files.slice(0, 5).map((f) => f.name).join(", ")})` : ""
+      o.files?.length
+        ? ` (it has ${o.files
+            .slice(0, 5)
+            .map((f) => f.name)
+            .join(", ")})`
+        : ""
     }; set watch.url to the tarball's URL with {version}`,
   };
 }
 
-function expand(source0: string, o: { name: string; version: string }): { text: string } | { needsHand: string } {
-  const text = source0.replace(/%\{(\??)(name|version)\}|%(name|version)\b/g, (_m, _q, a: string, b: string) =>
-    (a ?? b) === "name" ? o.name : o.version,
+function expand(
+  source0: string,
+  o: { name: string; version: string },
+): { text: string } | { needsHand: string } {
+  const text = source0.replace(
+    /%\{(\??)(name|version)\}|%(name|version)\b/g,
+    (_m, _q, a: string, b: string) => ((a ?? b) === "name" ? o.name : o.version),
   );
   const left = /%\{?[?!]*[A-Za-z_][A-Za-z0-9_]*\}?|%\(/.exec(text);
   if (left)
@@ -67,9 +80,21 @@ function expand(source0: string, o: { name: string; version: string }): { text: 
 
 const MAGIC: { ext: RegExp; what: string; ok: (b: Buffer) => boolean }[] = [
   { ext: /\.(tar\.gz|tgz|gz)$/, what: "a gzip", ok: (b) => b[0] === 0x1f && b[1] === 0x8b },
-  { ext: /\.(tar\.xz|txz|xz)$/, what: "an xz", ok: (b) => b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) },
-  { ext: /\.(tar\.bz2|tbz2?|bz2)$/, what: "a bzip2", ok: (b) => b.subarray(0, 3).toString("latin1") === "BZh" },
-  { ext: /\.(tar\.zst|tzst|zst)$/, what: "a zstd", ok: (b) => b.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd])) },
+  {
+    ext: /\.(tar\.xz|txz|xz)$/,
+    what: "an xz",
+    ok: (b) => b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])),
+  },
+  {
+    ext: /\.(tar\.bz2|tbz2?|bz2)$/,
+    what: "a bzip2",
+    ok: (b) => b.subarray(0, 3).toString("latin1") === "BZh",
+  },
+  {
+    ext: /\.(tar\.zst|tzst|zst)$/,
+    what: "a zstd",
+    ok: (b) => b.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd])),
+  },
   { ext: /\.zip$/, what: "a zip", ok: (b) => b.subarray(0, 2).toString("latin1") === "PK" },
   // A .gem is a tar archive.
   { ext: /\.(tar|gem)$/, what: "a tar", ok: (b) => b.subarray(257, 262).toString("latin1") === "ustar" },
@@ -78,7 +103,8 @@ const MAGIC: { ext: RegExp; what: string; ok: (b: Buffer) => boolean }[] = [
 /** Why these bytes are not what `filename` says they are; undefined when they are. */
 export function wrongMagic(filename: string, head: Buffer): string | undefined {
   const m = MAGIC.find((x) => x.ext.test(filename));
-  if (!m) return `${filename}: Kiln takes release archives only (.tar.gz, .tar.xz, .tar.bz2, .tar.zst, .tgz, .zip, .tar, .gem)`;
+  if (!m)
+    return `${filename}: Kiln takes release archives only (.tar.gz, .tar.xz, .tar.bz2, .tar.zst, .tgz, .zip, .tar, .gem)`;
   if (m.ok(head)) return undefined;
   const looks = head.subarray(0, 64).toString("latin1");
   return `${filename} is not ${m.what} file${/<html|<!doctype/i.test(looks) ? " (the upstream sent a web page)" : ""}`;

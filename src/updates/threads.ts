@@ -26,6 +26,12 @@ export interface ThreadsOptions {
   log: (line: string) => void;
   /** How often threads with work to do are looked for; 0: only when kicked. */
   tickMs: number;
+  /**
+   * The database is this server's alone (SQLite: the data directory's lock says so), so claims
+   * left by a killed server are released at start and its threads resume at once. On a shared
+   * PostgreSQL another server may hold them: they expire instead.
+   */
+  ownDatabase: boolean;
 }
 
 const CLAIM_MS = 15 * 60_000;
@@ -38,6 +44,12 @@ export class UpdateThreads {
 
   start(): void {
     if (this.o.tickMs <= 0) return;
+    if (this.o.ownDatabase)
+      this.chain = this.o.db
+        .updateTable("updates")
+        .set({ claimed_until: null })
+        .where("claimed_until", "is not", null)
+        .execute();
     const tick = (): void => {
       this.work()
         .catch((e: unknown) => this.o.log(`update threads: ${(e as Error).message}`))
@@ -58,7 +70,9 @@ export class UpdateThreads {
   async onNewer(w: Watched, r: LookResult): Promise<void> {
     if (!r.newest || !r.newestRaw || !r.rpm) return;
     const specText = (
-      await readRegular(join(this.o.setDir, "packages", w.package, `${w.package}.spec`), { maxBytes: 1024 * 1024 })
+      await readRegular(join(this.o.setDir, "packages", w.package, `${w.package}.spec`), {
+        maxBytes: 1024 * 1024,
+      })
     ).toString("utf8");
     const source0 = source0Of(specText);
     const place = tarballPlace({
@@ -116,7 +130,13 @@ export class UpdateThreads {
       if (!(await this.claim(u))) continue;
       const w = watched.get(u.package);
       if (!w) {
-        await setState(this.o.db, u.id, "needs-hand", `${u.package} is no longer watched in the set`, new Date());
+        await setState(
+          this.o.db,
+          u.id,
+          "needs-hand",
+          `${u.package} is no longer watched in the set`,
+          new Date(),
+        );
         continue;
       }
       const outcome = await bumpThread(u, {
@@ -127,7 +147,10 @@ export class UpdateThreads {
         verify: this.o.verify,
         source: describeSource(w.watch),
         now: new Date(),
-      }).catch((e: unknown) => ({ state: "failed" as const, note: `the bump failed: ${(e as Error).message}` }));
+      }).catch((e: unknown) => ({
+        state: "failed" as const,
+        note: `the bump failed: ${(e as Error).message}`,
+      }));
       await setState(this.o.db, u.id, outcome.state, outcome.note, new Date(), {
         claimed_until: null,
         ...("fields" in outcome ? outcome.fields : {}),

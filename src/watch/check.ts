@@ -30,7 +30,6 @@ export interface LookContext {
   signal?: AbortSignal;
 }
 
-
 export interface LookResult {
   outcome: "newer" | "current" | "error";
   note: string;
@@ -58,7 +57,10 @@ async function releasesOf(w: WatchConfig, ctx: LookContext, seen: WatchSeen): Pr
   if (w.source === "git") {
     const out = await lsRemoteTags(w.repository, ctx);
     seen.requests++;
-    return { releases: withTimeLimit("reading the tags", cpuMs, () => parseLsRemoteTags(out)), scheme: "rpm" };
+    return {
+      releases: withTimeLimit("reading the tags", cpuMs, () => parseLsRemoteTags(out)),
+      scheme: "rpm",
+    };
   }
   const def = sourceFor(w);
   const releases: Release[] = [];
@@ -99,7 +101,11 @@ export async function lookAt(w: WatchConfig, current: string, ctx: LookContext):
     const base = { newest: version, newestRaw: raw, release, rpm, seen };
     if (choice.newer)
       return { outcome: "newer", note: `${version} is out upstream (the spec has ${current})`, ...base };
-    return { outcome: "current", note: `nothing newer than ${current} (newest upstream: ${version}${skippedNote})`, ...base };
+    return {
+      outcome: "current",
+      note: `nothing newer than ${current} (newest upstream: ${version}${skippedNote})`,
+      ...base,
+    };
   } catch (e) {
     if (e instanceof UpstreamError || e instanceof TimeLimitError || e instanceof Error) {
       const retryAt = e instanceof UpstreamError ? e.retryAt : undefined;

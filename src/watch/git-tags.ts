@@ -63,11 +63,15 @@ export async function lsRemoteTags(
     });
     return r.stdout;
   } catch (e) {
-    if (signal.aborted) throw new UpstreamError(`git ls-remote ${u.host}: no answer within ${o.timeoutMs / 1000} s`);
+    if (signal.aborted)
+      throw new UpstreamError(`git ls-remote ${u.host}: no answer within ${o.timeoutMs / 1000} s`);
     if (e instanceof ExecError) {
       // git's own words name the failure ("repository not found", "could not resolve host").
-      const line = e.stderr.split("\n").find((l) => /^(fatal|error):/.test(l)) ?? `exit status ${String(e.code)}`;
-      throw new UpstreamError(`git ls-remote ${u.host}: ${line.replace(/^(fatal|error):\s*/, "").slice(0, 300)}`);
+      const line =
+        e.stderr.split("\n").find((l) => /^(fatal|error):/.test(l)) ?? `exit status ${String(e.code)}`;
+      throw new UpstreamError(
+        `git ls-remote ${u.host}: ${line.replace(/^(fatal|error):\s*/, "").slice(0, 300)}`,
+      );
     }
     throw e;
   }

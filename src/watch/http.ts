@@ -94,7 +94,11 @@ export class UpstreamFetcher {
       const etag = h.get("etag") ?? undefined;
       const lastModified = h.get("last-modified") ?? undefined;
       if (etag || lastModified)
-        await this.cache.put(req.url, { body, ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) });
+        await this.cache.put(req.url, {
+          body,
+          ...(etag ? { etag } : {}),
+          ...(lastModified ? { lastModified } : {}),
+        });
       return { status: a.status, headers: h, body, fromCache: false };
     }
     throw this.refusal(new URL(req.url), a, h);
@@ -134,7 +138,8 @@ export class UpstreamFetcher {
   /** Configured endpoints are the server's own choice and may be private; anything else is the set's. */
   private trusted(url: URL): boolean {
     return (
-      this.policy.allowPrivate || Object.values(this.policy.endpoints).some((b) => new URL(b).origin === url.origin)
+      this.policy.allowPrivate ||
+      Object.values(this.policy.endpoints).some((b) => new URL(b).origin === url.origin)
     );
   }
 
@@ -162,16 +167,22 @@ export class UpstreamFetcher {
     for (let hop = 0; ; hop++) {
       if (url.protocol !== "https:" && url.protocol !== "http:")
         throw new UpstreamError(`refusing ${url.protocol} URL ${url.href}: only http and https`);
-      if (url.username || url.password) throw new UpstreamError(`refusing a URL with credentials (${url.host})`);
+      if (url.username || url.password)
+        throw new UpstreamError(`refusing a URL with credentials (${url.host})`);
       await this.waitTurn(url.host, signal);
-      const h: Record<string, string> = { ...headers, "user-agent": "Kiln (release watch)", "accept-encoding": "identity" };
+      const h: Record<string, string> = {
+        ...headers,
+        "user-agent": "Kiln (release watch)",
+        "accept-encoding": "identity",
+      };
       const token = this.tokenFor(url, service);
       if (token) h.authorization = `Bearer ${token}`;
       this.sent.set(url.host, (this.sent.get(url.host) ?? 0) + 1);
       const a = await requestOnce(url, h, this.trusted(url), this.policy.timeoutMs, maxBytes, signal);
       const location = a.headers.location;
       if (a.status >= 300 && a.status < 400 && a.status !== 304 && location) {
-        if (hop >= MAX_REDIRECTS) throw new UpstreamError(`${url.host}: more than ${MAX_REDIRECTS} redirects`);
+        if (hop >= MAX_REDIRECTS)
+          throw new UpstreamError(`${url.host}: more than ${MAX_REDIRECTS} redirects`);
         url = new URL(location, url);
         continue;
       }
@@ -189,8 +200,7 @@ function requestOnce(
   signal?: AbortSignal,
 ): Promise<RawAnswer> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (!trusted && isIP(host) && isPrivateAddress(host))
-    return Promise.reject(privateRefusal(url.host, host));
+  if (!trusted && isIP(host) && isPrivateAddress(host)) return Promise.reject(privateRefusal(url.host, host));
   const lookup = (
     hostname: string,
     options: { all?: boolean },
@@ -211,7 +221,8 @@ function requestOnce(
       let size = 0;
       res.on("data", (c: Buffer) => {
         size += c.length;
-        if (size > maxBytes) req.destroy(new UpstreamError(`${url.host}: the answer is larger than ${mb(maxBytes)}`));
+        if (size > maxBytes)
+          req.destroy(new UpstreamError(`${url.host}: the answer is larger than ${mb(maxBytes)}`));
         else chunks.push(c);
       });
       res.on("end", () =>
@@ -271,7 +282,9 @@ export function rateLimitedUntil(status: number, h: Headers, now = Date.now()): 
   }
   if (h.get("x-ratelimit-remaining") === "0") {
     const reset = Number(h.get("x-ratelimit-reset"));
-    return new Date(Number.isFinite(reset) && reset > 0 ? Math.min(reset * 1000, now + 24 * 3600_000) : now + 3600_000);
+    return new Date(
+      Number.isFinite(reset) && reset > 0 ? Math.min(reset * 1000, now + 24 * 3600_000) : now + 3600_000,
+    );
   }
   return status === 429 ? new Date(now + 60_000) : undefined;
 }

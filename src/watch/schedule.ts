@@ -16,7 +16,9 @@ export function nextLook(
   random = Math.random,
 ): Date {
   const base =
-    failures > 0 ? Math.min(intervalMs * MAX_BACKOFF, (intervalMs / 8) * 2 ** Math.min(failures - 1, 10)) : intervalMs;
+    failures > 0
+      ? Math.min(intervalMs * MAX_BACKOFF, (intervalMs / 8) * 2 ** Math.min(failures - 1, 10))
+      : intervalMs;
   const at = now.getTime() + base * (1 + jitter * (2 * random() - 1));
   return new Date(Math.max(at, retryAt?.getTime() ?? 0));
 }

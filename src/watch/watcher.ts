@@ -140,12 +140,13 @@ export class ReleaseWatcher {
       error: r.error ?? null,
       seen: r.seen ? JSON.stringify(r.seen) : null,
     });
-    if (r.outcome !== "current" || row.outcome !== "current")
-      this.o.log(`watch ${w.package}: ${r.note}`);
+    if (r.outcome !== "current" || row.outcome !== "current") this.o.log(`watch ${w.package}: ${r.note}`);
     if (r.outcome === "newer" && this.o.onNewer)
-      await this.o.onNewer(w, r).catch((e: unknown) =>
-        this.o.log(`watch ${w.package}: opening an update thread failed: ${(e as Error).message}`),
-      );
+      await this.o
+        .onNewer(w, r)
+        .catch((e: unknown) =>
+          this.o.log(`watch ${w.package}: opening an update thread failed: ${(e as Error).message}`),
+        );
     return r;
   }
 }

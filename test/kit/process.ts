@@ -2,7 +2,7 @@
 // by condition, stopped after the test or file (or on the bench's runCleanups), and never left
 // behind by this process.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAllTests, afterThisTest } from "./cleanup.js";
 import { KILN, NODE, ROOT } from "./paths.js";
@@ -148,6 +148,18 @@ export interface ServerOptions {
   scope?: "test" | "file";
 }
 
+/**
+ * A server config that points every upstream service of release watches at a closed port on
+ * 127.0.0.1, for servers whose test does not give its own (`--config`): a set with a watched
+ * package (the example set's libgreet) then never sends a request off this machine.
+ */
+export function offlineServerConfig(): string {
+  const file = join(tempDir("kiln-server-config-"), "server.yaml");
+  const services = ["github", "gitlab", "pypi", "rubygems", "packagist", "pecl", "npm"];
+  writeFileSync(file, `upstreams:\n${services.map((s) => `  ${s}: {url: "http://127.0.0.1:9"}\n`).join("")}`);
+  return file;
+}
+
 /** A `kiln serve`, listening and with its repository ready. */
 export async function startServer(o: ServerOptions): Promise<Server> {
   const p = spawnKiln(
@@ -165,6 +177,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       "--lease-timeout",
       String(o.leaseTimeout ?? 60),
       ...(o.extra ?? []),
+      ...(o.extra?.includes("--config") ? [] : ["--config", offlineServerConfig()]),
     ],
     { name: "kiln serve", env: o.env ?? {}, nodeArgs: o.nodeArgs ?? [], scope: o.scope ?? "file" },
   );

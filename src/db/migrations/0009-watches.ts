@@ -68,5 +68,9 @@ export async function up(db: AnyDb, d: DialectFeatures): Promise<void> {
     .addColumn("note", "text", (c) => c.notNull())
     .addColumn("request_id", "integer")
     .execute();
-  await db.schema.createIndex("update_events_update").on("update_events").columns(["update_id", "id"]).execute();
+  await db.schema
+    .createIndex("update_events_update")
+    .on("update_events")
+    .columns(["update_id", "id"])
+    .execute();
 }

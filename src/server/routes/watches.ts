@@ -18,10 +18,9 @@ import { userName } from "../auth.js";
 import { ERRORS as errors, HttpError } from "../http-error.js";
 import { updateView, watchView } from "../views.js";
 
-export const watchRoutes: FastifyPluginAsyncZod<Pick<Services, "auth" | "db"> & { watcher: ReleaseWatcher }> = async (
-  app,
-  { auth, db, watcher },
-) => {
+export const watchRoutes: FastifyPluginAsyncZod<
+  Pick<Services, "auth" | "db"> & { watcher: ReleaseWatcher }
+> = async (app, { auth, db, watcher }) => {
   app.get(
     `${API_PREFIX}/watches`,
     {
@@ -54,8 +53,16 @@ export const watchRoutes: FastifyPluginAsyncZod<Pick<Services, "auth" | "db"> & 
   );
 
   const views = async (rows: Awaited<ReturnType<typeof updatesOf>>): Promise<UpdateView[]> => {
-    const events = await updateEvents(db, rows.map((r) => r.id));
-    return rows.map((r) => updateView(r, events.filter((e) => e.update_id === r.id)));
+    const events = await updateEvents(
+      db,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) =>
+      updateView(
+        r,
+        events.filter((e) => e.update_id === r.id),
+      ),
+    );
   };
 
   app.get(
@@ -85,7 +92,13 @@ export const watchRoutes: FastifyPluginAsyncZod<Pick<Services, "auth" | "db"> & 
 
   app.get(
     `${API_PREFIX}/updates/:id`,
-    { schema: { summary: "One update thread with its timeline", params: IdParams, response: { 200: UpdateView, ...errors } } },
+    {
+      schema: {
+        summary: "One update thread with its timeline",
+        params: IdParams,
+        response: { 200: UpdateView, ...errors },
+      },
+    },
     async (req) => one(req.params.id),
   );
 

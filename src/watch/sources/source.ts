@@ -11,10 +11,22 @@ export const DEFAULT_ENDPOINTS: Endpoints = {
   pecl: "https://pecl.php.net",
   npm: "https://registry.npmjs.org",
 };
-export interface UpstreamRequest { url: string; accept?: string; service?: ServiceName }
-export interface UpstreamPage { status: number; headers: Headers; body: string }
+export interface UpstreamRequest {
+  url: string;
+  accept?: string;
+  service?: ServiceName;
+}
+export interface UpstreamPage {
+  status: number;
+  headers: Headers;
+  body: string;
+}
 export interface SourceDef<W> {
   scheme: VersionScheme;
   first(watch: W, endpoints: Endpoints): UpstreamRequest;
-  parse(page: UpstreamPage, watch: W, request: UpstreamRequest): { releases: Release[]; next?: UpstreamRequest };
+  parse(
+    page: UpstreamPage,
+    watch: W,
+    request: UpstreamRequest,
+  ): { releases: Release[]; next?: UpstreamRequest };
 }
