@@ -19,6 +19,8 @@ export function UpdateThread({ u, onChanged }: { u: UpdateView; onChanged: () =>
   const headingId = useId();
   const [rejecting, setRejecting] = useState(false);
   const t = timeline(u);
+  // A stopped thread's stop comes right after the last step it reached, before the ones it never did.
+  const stopAt = t.stop ? t.steps.findLastIndex((s) => s.reached || s.passed) + 1 : t.steps.length;
   return (
     <article className="card thread" id={`update-${u.id}`} aria-labelledby={headingId}>
       <div className="page-head">
@@ -90,7 +92,7 @@ export function UpdateThread({ u, onChanged }: { u: UpdateView; onChanged: () =>
         )}
       </dl>
       <ol className="timeline" aria-label={`Timeline of ${u.package} ${u.version}`}>
-        {t.steps.map((s) => (
+        {t.steps.slice(0, stopAt).map((s) => (
           <StepItem key={s.step} s={s} />
         ))}
         {t.stop && (
@@ -101,6 +103,9 @@ export function UpdateThread({ u, onChanged }: { u: UpdateView; onChanged: () =>
             <When r={t.stop} />
           </li>
         )}
+        {t.steps.slice(stopAt).map((s) => (
+          <StepItem key={s.step} s={s} />
+        ))}
       </ol>
       {rejecting && (
         <RejectDialog

@@ -62,13 +62,13 @@ export function WatchTable({ watches, onLooked }: { watches: WatchView[]; onLook
               <th scope="col">Package</th>
               <th scope="col">Source</th>
               <th scope="col">Outcome</th>
+              <th scope="col">Note</th>
               <th scope="col">Version</th>
               <th scope="col">Looked</th>
               <th scope="col">Next look</th>
               <th scope="col">Requests</th>
               <th scope="col">Last error</th>
               <th scope="col">Skipped</th>
-              <th scope="col">Note</th>
               {auth.canWrite && <th scope="col">Actions</th>}
             </tr>
           </thead>
@@ -103,6 +103,7 @@ function WatchRow({
       <td>
         {w.outcome ? <StatusBadge status={w.outcome} /> : <span className="muted">not looked yet</span>}
       </td>
+      <td className="wrap">{w.note ?? ""}</td>
       <td>
         {w.current ?? "–"}
         {w.newest && w.newest !== w.current && (
@@ -160,7 +161,6 @@ function WatchRow({
           </details>
         )}
       </td>
-      <td className="wrap">{w.note ?? ""}</td>
       {canWrite && (
         <td>
           <ActionButton onAction={() => look([w.package])}>
