@@ -30,6 +30,9 @@ import rpm
 MAX_MESSAGES = 64 * 1024
 MAX_ADDRESS_SPACE = 4 * 1024 * 1024 * 1024
 MAX_FILE_SIZE = 64 * 1024 * 1024
+# The newest %changelog entries are enough to check an edit at the top (a version bump); a spec's
+# whole history can run to thousands of entries.
+CHANGELOG_ENTRIES = 3
 
 defines = []
 args = sys.argv[1:]
@@ -154,6 +157,13 @@ def describe(spec):
     for name, num, flags in spec.sources:
         kind = "patch" if flags & rpm.RPMBUILD_ISPATCH else "source"
         sources.append({"name": text(name), "number": num, "kind": kind})
+    times = h[rpm.RPMTAG_CHANGELOGTIME] or []
+    names = strings(h, rpm.RPMTAG_CHANGELOGNAME)
+    texts = strings(h, rpm.RPMTAG_CHANGELOGTEXT)
+    changelog = [
+        {"time": times[i], "name": names[i], "text": texts[i]}
+        for i in range(min(CHANGELOG_ENTRIES, len(times)))
+    ]
     return {
         "name": text(h[rpm.RPMTAG_NAME]),
         "epoch": epoch,
@@ -162,6 +172,8 @@ def describe(spec):
         "buildRequires": strings(h, rpm.RPMTAG_REQUIRENEVRS),
         "sources": sources,
         "packages": packages,
+        "changelog": changelog,
+        "changelogCount": len(times),
     }
 
 

@@ -97,7 +97,7 @@ describe.each(backends)("the upstream fetcher and watch state on %s", (kind) => 
     limited = false;
     await expect(f.get({ url: `${api.url}/who` })).rejects.toThrow(/asked to be left alone until/);
     expect(api.seen.length).toBe(before);
-    const busy = await fetcher().get({ url: `${api.url}/busy` }).catch((x: unknown) => x as UpstreamError);
+    const busy = (await fetcher().get({ url: `${api.url}/busy` }).catch((x: unknown) => x)) as UpstreamError;
     expect(busy.retryAt!.getTime() - Date.now()).toBeGreaterThan(110_000);
   });
 
@@ -105,7 +105,7 @@ describe.each(backends)("the upstream fetcher and watch state on %s", (kind) => 
     const f = fetcher();
     await expect(f.get({ url: `${api.url}/big` })).rejects.toThrow(/the answer is larger than 0.02 MB/);
     await expect(f.get({ url: `${api.url}/slow` })).rejects.toThrow(/no whole answer within 1 s/);
-    const e = await f.get({ url: `${api.url}/missing` }).catch((x: unknown) => x as Error);
+    const e = (await f.get({ url: `${api.url}/missing` }).catch((x: unknown) => x)) as Error;
     expect(e.message).toMatch(/answered 404 Not Found for \/missing: no such project or file upstream/);
     expect(e.message).not.toContain("not here");
   });

@@ -12,6 +12,7 @@ export const WatchSeen = z.object({
   requests: z.number(),
   fromCache: z.number(),
 });
+export type WatchSeen = z.infer<typeof WatchSeen>;
 
 export const WatchView = z.object({
   package: z.string(),

@@ -18,6 +18,7 @@ import { registerCancel } from "./cancel.js";
 import { registerTokens } from "./tokens.js";
 import { registerAgents } from "./agents.js";
 import { registerWatch } from "./watch.js";
+import { registerUpdates } from "./updates.js";
 
 /** Exit statuses: 0 fine, 1 something failed to build, 2 bad input or usage, 130 interrupted. */
 export async function main(argv: string[]): Promise<number> {
@@ -45,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   registerTokens(program);
   registerAgents(program);
   registerWatch(program, setStatus);
+  registerUpdates(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return status;

@@ -10,7 +10,9 @@ import { buildApp } from "../server/app.js";
 import { Coordinator } from "../coordinator/coordinator.js";
 import { SourceWatcher } from "../server/source-watch.js";
 import { loadServerConfig } from "../config/server-config.js";
-import { ReleaseWatcher, watchedOf } from "../watch/watcher.js";
+import { fetcherFor, ReleaseWatcher, watchedOf } from "../watch/watcher.js";
+import { UpdateThreads } from "../updates/threads.js";
+import { verifyBump } from "../watch/verify-bump.js";
 import { requestView } from "../server/views.js";
 import { UserError } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
@@ -97,13 +99,32 @@ export function registerServe(program: Command): void {
       const hook = hookSecret(ws.data.root, o.hookSecretFile);
       tightenSecrets(ws.data.root, o.hookSecretFile);
       const source = new SourceWatcher(farm, { pollMs: o.poll * 1000, log });
+      // The set as last loaded (loaded at open; reloaded in the background when a minute old).
+      const watched = () => Promise.resolve(watchedOf(farm.currentGraph(60_000).set));
+      const fetcher = fetcherFor(serverConfig, ws.db);
+      const threads = new UpdateThreads({
+        db: ws.db,
+        setDir: ws.setDir,
+        updateDir: (id) => ws.data.updateDir(id),
+        fetcher,
+        maxTarballBytes: serverConfig.watch["max-tarball-mb"] * 1024 * 1024,
+        verify: (c) =>
+          verifyBump({
+            ...c,
+            read: { defines: { dist: ws.config.dist }, sandbox: ws.sandbox, timeoutMs: ws.specTimeoutMs },
+          }),
+        watched,
+        log,
+        tickMs: o.watchTick * 1000,
+      });
       const watcher = new ReleaseWatcher({
         db: ws.db,
         config: serverConfig,
-        // The set as last loaded (loaded at open; reloaded in the background when a minute old).
-        watched: () => Promise.resolve(watchedOf(farm.currentGraph(60_000).set)),
+        fetcher,
+        watched,
         log,
         tickMs: o.watchTick * 1000,
+        onNewer: (w, r) => threads.onNewer(w, r),
       });
       const app = await buildApp({
         farm,
@@ -159,6 +180,7 @@ export function registerServe(program: Command): void {
       console.log(`repository ${repo}: ${shown(ws.data.repoPath(repo))}`);
       source.start();
       watcher.start();
+      threads.start();
 
       await new Promise<void>((resolve) => {
         const stop = (): void => resolve();
@@ -168,6 +190,7 @@ export function registerServe(program: Command): void {
       console.error("kiln serve: stopping");
       source.stop();
       await watcher.stop();
+      await threads.stop();
       for (const a of agents) a.kill("SIGTERM");
       farm.stopLeasing();
       await app.close();

@@ -23,6 +23,10 @@ export class DataDir {
   get repos(): string {
     return join(this.root, "repos");
   }
+  /** An update thread's own files: its worktree while bumping, a patch and tarball outside git. */
+  updateDir(id: number): string {
+    return join(this.root, "updates", String(id));
+  }
   buildDir(id: number): string {
     return join(this.builds, String(id));
   }

@@ -95,7 +95,9 @@ export async function setState(
   state: UpdateState,
   note: string,
   now: Date,
-  fields: Partial<Pick<UpdatesTable, "branch" | "commit" | "patch" | "tarball_url" | "tarball_sha256" | "request_id">> = {},
+  fields: Partial<
+    Pick<UpdatesTable, "branch" | "commit" | "patch" | "tarball_url" | "tarball_sha256" | "request_id" | "claimed_until">
+  > = {},
 ): Promise<void> {
   const at = now.toISOString();
   await db.updateTable("updates").set({ state, note, updated_at: at, ...fields }).where("id", "=", id).execute();

@@ -28,6 +28,17 @@ export interface RawSpec {
   buildRequires?: string[];
   sources?: { name: string; number: number; kind: "source" | "patch" }[];
   packages?: { name: string; arch: string; requires: string[]; provides: string[]; files: string }[];
+  /** The newest %changelog entries (at most 3), newest first; time in seconds since the epoch. */
+  changelog?: ChangelogEntry[];
+  /** How many entries the %changelog holds in all. */
+  changelogCount?: number;
+}
+
+/** One %changelog entry as rpm stores it: name is "Author <mail> - EVR", text the lines below it. */
+export interface ChangelogEntry {
+  time: number;
+  name: string;
+  text: string;
 }
 
 export interface ReadSpecsOptions {
@@ -47,7 +58,7 @@ export interface ReadSpecsOptions {
 }
 
 /** Bumped whenever the reader's output changes shape, so cached results are not reused. */
-export const SPEC_READER_VERSION = 2;
+export const SPEC_READER_VERSION = 3;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const MAX_SPEC_OUTPUT_BYTES = 4 * 1024 * 1024;

@@ -31,10 +31,20 @@ export interface BumpContext {
   fetcher: UpstreamFetcher;
   maxTarballBytes: number;
   /** Differences in words between what the bump should have changed and what it did; [] is good. */
-  verify: (o: { packageDir: string; oldSpec: string; newSpec: string; version: string }) => Promise<string[]>;
+  verify: (o: BumpCheck) => Promise<string[]>;
   /** What the watch looks at, for the commit message. */
   source: string;
   now: Date;
+}
+
+/** What a bump was asked to do and what it wrote, for reading back (src/watch/verify-bump.ts). */
+export interface BumpCheck {
+  oldText: string;
+  newText: string;
+  version: string;
+  date: Date;
+  author: string;
+  entry: string;
 }
 
 export type BumpOutcome =
@@ -125,18 +135,41 @@ async function bumpIn(u: UpdateRow, pkgDir: string, ctx: BumpContext): Promise<{
     if (oldName !== name) await rm(oldPath);
   }
   await writeFile(join(pkgDir, name), bytes);
-  const bumped = bumpSpecText(oldSpec, {
+  const asked = {
     version: u.rpm_version,
     date: ctx.now,
     author: "Kiln <kiln@localhost>",
     entry: `Update to ${u.version} (release watch: ${ctx.source})`,
-  });
+  };
+  const bumped = bumpSpecText(oldSpec, asked);
   if ("needsHand" in bumped) throw new NeedsHand(`the spec cannot be bumped: ${bumped.needsHand}`);
   await writeFile(specFile, bumped.text);
-  const differences = await ctx.verify({ packageDir: pkgDir, oldSpec, newSpec: bumped.text, version: u.rpm_version });
+  const missing = missingLocalFiles(bumped.text, u.package, u.rpm_version, pkgDir);
+  if (missing.length)
+    throw new NeedsHand(
+      `after the bump the spec names ${missing.join(", ")}, which the package does not have ` +
+        "(a patch named by %{version}?): rename the file or write its name out in the spec",
+    );
+  const differences = await ctx.verify({ ...asked, oldText: oldSpec, newText: bumped.text });
   if (differences.length)
     throw new NeedsHand(`the bumped spec reads back wrong: ${differences.join("; ")}`);
   return { sha256: sum, specFile };
+}
+
+/** The preamble's local Source and Patch files, by the new version, that the package lacks. */
+function missingLocalFiles(spec: string, name: string, version: string, pkgDir: string): string[] {
+  const missing: string[] = [];
+  for (const line of spec.split(/\r?\n/)) {
+    if (/^%(package|description|prep)\b/.test(line)) break;
+    const m = /^((?:Source|Patch)\d*)\s*:\s*(\S+)/i.exec(line);
+    if (!m) continue;
+    const file = m[2]!.replace(/%\{\??version\}|%version\b/g, version).replace(/%\{\??name\}|%name\b/g, name);
+    // A URL is fetched by name only (its last part); other macros were checked by the read-back.
+    const local = basename(file);
+    if (file.includes("%")) continue;
+    if (!existsSync(join(pkgDir, local))) missing.push(`${m[1]} ${local}`);
+  }
+  return missing;
 }
 
 function commitMessage(u: UpdateRow, sum: string, source: string): string {

@@ -12,6 +12,7 @@ import { sourceFor } from "./sources/index.js";
 import type { Endpoints, UpstreamRequest } from "./sources/source.js";
 import { TimeLimitError, withTimeLimit } from "./time-limit.js";
 import type { Release, SourceAnswer } from "./types.js";
+import type { RpmVersion } from "./versions.js";
 
 /** Pages of one source's answer followed at most (GitHub and GitLab list 100 per page). */
 const MAX_PAGES = 5;
@@ -35,6 +36,8 @@ export interface LookResult {
   note: string;
   newest?: string;
   newestRaw?: string;
+  /** How the newest goes into the spec (Version, and an Epoch when the upstream has one). */
+  rpm?: RpmVersion;
   release?: Release;
   error?: string;
   seen?: WatchSeen;
@@ -92,8 +95,8 @@ export async function lookAt(w: WatchConfig, current: string, ctx: LookContext):
         note: `no release upstream passes the watch's rules (${seen.releases} listed${skippedNote})`,
         seen,
       };
-    const { version, raw, release } = choice.chosen;
-    const base = { newest: version, newestRaw: raw, release, seen };
+    const { version, raw, release, rpm } = choice.chosen;
+    const base = { newest: version, newestRaw: raw, release, rpm, seen };
     if (choice.newer)
       return { outcome: "newer", note: `${version} is out upstream (the spec has ${current})`, ...base };
     return { outcome: "current", note: `nothing newer than ${current} (newest upstream: ${version}${skippedNote})`, ...base };

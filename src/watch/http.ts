@@ -164,7 +164,7 @@ export class UpstreamFetcher {
         throw new UpstreamError(`refusing ${url.protocol} URL ${url.href}: only http and https`);
       if (url.username || url.password) throw new UpstreamError(`refusing a URL with credentials (${url.host})`);
       await this.waitTurn(url.host, signal);
-      const h = { ...headers, "user-agent": "Kiln (release watch)", "accept-encoding": "identity" };
+      const h: Record<string, string> = { ...headers, "user-agent": "Kiln (release watch)", "accept-encoding": "identity" };
       const token = this.tokenFor(url, service);
       if (token) h.authorization = `Bearer ${token}`;
       this.sent.set(url.host, (this.sent.get(url.host) ?? 0) + 1);

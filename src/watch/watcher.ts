@@ -25,6 +25,10 @@ export interface WatcherOptions {
   log: (line: string) => void;
   /** How often due watches are looked for; 0: never (looks only when asked). */
   tickMs: number;
+  /** Shared with the update threads (fetcherFor); default: one of its own. */
+  fetcher?: UpstreamFetcher;
+  /** A look found a version newer than the spec's (the update threads open one for it). */
+  onNewer?: (w: Watched, r: LookResult) => Promise<void>;
 }
 
 /** The longest a claimed look may take before another server may take the watch again. */
@@ -33,22 +37,12 @@ const LOOK_LEASE_MS = 10 * 60_000;
 export class ReleaseWatcher {
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<unknown> = Promise.resolve();
-  private readonly fetcher: UpstreamFetcher;
+  /** Shared with the update threads, so one host's gap and rate limit count every request to it. */
+  readonly fetcher: UpstreamFetcher;
   private readonly stopping = new AbortController();
 
   constructor(private readonly o: WatcherOptions) {
-    const w = o.config.watch;
-    this.fetcher = new UpstreamFetcher(
-      {
-        endpoints: o.config.endpoints,
-        tokens: o.config.tokens,
-        allowPrivate: w["allow-private"],
-        timeoutMs: w.timeout * 1000,
-        maxBytes: w["max-answer-mb"] * 1024 * 1024,
-        hostGapMs: w["host-gap"] * 1000,
-      },
-      answerCache(o.db),
-    );
+    this.fetcher = o.fetcher ?? fetcherFor(o.config, o.db);
   }
 
   /** Requests sent so far, by host. */
@@ -148,8 +142,28 @@ export class ReleaseWatcher {
     });
     if (r.outcome !== "current" || row.outcome !== "current")
       this.o.log(`watch ${w.package}: ${r.note}`);
+    if (r.outcome === "newer" && this.o.onNewer)
+      await this.o.onNewer(w, r).catch((e: unknown) =>
+        this.o.log(`watch ${w.package}: opening an update thread failed: ${(e as Error).message}`),
+      );
     return r;
   }
+}
+
+/** The fetcher of the server's watches, by its config: one per server, so gaps and limits hold. */
+export function fetcherFor(config: ServerConfig, db: Conn): UpstreamFetcher {
+  const w = config.watch;
+  return new UpstreamFetcher(
+    {
+      endpoints: config.endpoints,
+      tokens: config.tokens,
+      allowPrivate: w["allow-private"],
+      timeoutMs: w.timeout * 1000,
+      maxBytes: w["max-answer-mb"] * 1024 * 1024,
+      hostGapMs: w["host-gap"] * 1000,
+    },
+    answerCache(db),
+  );
 }
 
 /** The watched packages of a loaded set, each with its spec's Version (broken specs are not watched). */

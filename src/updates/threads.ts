@@ -1,0 +1,150 @@
+// The update threads' runner: a look that finds a newer version opens its thread (tarball located,
+// refused early with a reason when the spec cannot follow), and each detected thread is bumped
+// onto its own branch, one at a time, claimed in the database so that one server does it. A
+// server killed mid-bump leaves the claim to expire; the next server bumps the thread again from
+// the start (the branch is made afresh).
+import { join } from "node:path";
+import type { Conn, UpdateRow } from "../db/schema.js";
+import { openThread, setState, threadsIn } from "../db/updates.js";
+import { readRegular } from "../util/safe-fs.js";
+import { describeSource, type LookResult } from "../watch/check.js";
+import type { UpstreamFetcher } from "../watch/http.js";
+import type { Watched } from "../watch/watcher.js";
+import { bumpThread, type BumpContext } from "./bump.js";
+import { source0Of, tarballPlace } from "./tarball.js";
+
+export interface ThreadsOptions {
+  db: Conn;
+  setDir: string;
+  /** An update thread's own directory. */
+  updateDir: (id: number) => string;
+  fetcher: UpstreamFetcher;
+  maxTarballBytes: number;
+  verify: BumpContext["verify"];
+  /** The set's watched packages now (for the source of a thread's package). */
+  watched: () => Promise<Watched[]>;
+  log: (line: string) => void;
+  /** How often threads with work to do are looked for; 0: only when kicked. */
+  tickMs: number;
+}
+
+const CLAIM_MS = 15 * 60_000;
+
+export class UpdateThreads {
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly o: ThreadsOptions) {}
+
+  start(): void {
+    if (this.o.tickMs <= 0) return;
+    const tick = (): void => {
+      this.work()
+        .catch((e: unknown) => this.o.log(`update threads: ${(e as Error).message}`))
+        .finally(() => {
+          if (this.timer !== undefined) this.timer = setTimeout(tick, this.o.tickMs);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.chain;
+  }
+
+  /** Opens a thread for what a look found; a thread that cannot go on ends at once, saying why. */
+  async onNewer(w: Watched, r: LookResult): Promise<void> {
+    if (!r.newest || !r.newestRaw || !r.rpm) return;
+    const specText = (
+      await readRegular(join(this.o.setDir, "packages", w.package, `${w.package}.spec`), { maxBytes: 1024 * 1024 })
+    ).toString("utf8");
+    const source0 = source0Of(specText);
+    const place = tarballPlace({
+      name: w.package,
+      version: r.newest,
+      source0,
+      ...(w.watch.url ? { watchUrl: w.watch.url } : {}),
+      ...(r.release?.files ? { files: r.release.files } : {}),
+    });
+    const now = new Date();
+    const opened = await openThread(
+      this.o.db,
+      {
+        package: w.package,
+        version: r.newest,
+        raw: r.newestRaw,
+        rpmVersion: r.rpm.version,
+        fromVersion: w.current,
+        note: `${r.newest} found upstream (${describeSource(w.watch)}); the spec has ${w.current}`,
+        ...("url" in place ? { tarballUrl: place.url, tarballName: place.filename } : {}),
+      },
+      now,
+    );
+    if ("why" in opened) return;
+    this.o.log(`update thread ${opened.id}: ${w.package} ${r.newest} (from ${w.current})`);
+    for (const s of opened.superseded) this.o.log(`update thread ${s}: superseded by thread ${opened.id}`);
+    const refusal =
+      "needsHand" in place
+        ? place.needsHand
+        : r.rpm.epoch !== undefined
+          ? `the upstream version ${r.newestRaw} has an epoch (${r.rpm.epoch}): Kiln does not bump an Epoch by itself`
+          : r.rpm.version !== r.newest && /%\{?\??version\}?/.test(source0 ?? "")
+            ? `the upstream's ${r.newest} is written ${r.rpm.version} in rpm, so Source0's %{version} would name the wrong file; ` +
+              "define the upstream version in the spec (for example %global upstream_version) and set watch.url"
+            : undefined;
+    if (refusal) await setState(this.o.db, opened.id, "needs-hand", refusal, now);
+    else this.kick();
+  }
+
+  /** Looks for work now (after a thread opened). */
+  kick(): void {
+    this.work().catch((e: unknown) => this.o.log(`update threads: ${(e as Error).message}`));
+  }
+
+  /** Does what the threads are waiting for, one thread at a time. */
+  work(): Promise<void> {
+    const next = this.chain.then(() => this.bumpDetected());
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async bumpDetected(): Promise<void> {
+    const watched = new Map((await this.o.watched()).map((w) => [w.package, w]));
+    for (const u of await threadsIn(this.o.db, "detected")) {
+      if (!(await this.claim(u))) continue;
+      const w = watched.get(u.package);
+      if (!w) {
+        await setState(this.o.db, u.id, "needs-hand", `${u.package} is no longer watched in the set`, new Date());
+        continue;
+      }
+      const outcome = await bumpThread(u, {
+        setDir: this.o.setDir,
+        workDir: this.o.updateDir(u.id),
+        fetcher: this.o.fetcher,
+        maxTarballBytes: this.o.maxTarballBytes,
+        verify: this.o.verify,
+        source: describeSource(w.watch),
+        now: new Date(),
+      }).catch((e: unknown) => ({ state: "failed" as const, note: `the bump failed: ${(e as Error).message}` }));
+      await setState(this.o.db, u.id, outcome.state, outcome.note, new Date(), {
+        claimed_until: null,
+        ...("fields" in outcome ? outcome.fields : {}),
+      });
+      this.o.log(`update thread ${u.id}: ${outcome.note}`);
+    }
+  }
+
+  private async claim(u: UpdateRow): Promise<boolean> {
+    const now = new Date();
+    const r = await this.o.db
+      .updateTable("updates")
+      .set({ claimed_until: new Date(now.getTime() + CLAIM_MS).toISOString() })
+      .where("id", "=", u.id)
+      .where("state", "=", u.state)
+      .where((eb) => eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<", now.toISOString())]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+}
