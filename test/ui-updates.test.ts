@@ -218,12 +218,12 @@ describe("the Updates page", () => {
     await thread.waitFor({ timeout: 30_000 });
     const timeline = thread.getByRole("list", { name: "Timeline of libgreet 1.1" });
     await expect
-      .poll(() => timeline.getByRole("listitem").first().innerText())
-      .toMatch(/detected: (reached|under way)/);
+      .poll(() => timeline.getByRole("listitem").first().textContent())
+      .toMatch(/^detected: (reached|under way)/);
     await expect.poll(() => thread.innerText(), { timeout: 60_000 }).toContain("kiln/update/libgreet-1.1");
     await expect
-      .poll(() => timeline.getByRole("listitem").nth(1).innerText())
-      .toMatch(/bumped: (reached|under way)/);
+      .poll(() => timeline.getByRole("listitem").nth(1).textContent())
+      .toMatch(/^bumped: (reached|under way)/);
     const sha = thread.locator(`code[title="${pypi.sha256["1.1"]}"]`);
     expect(await sha.innerText()).toBe(`${pypi.sha256["1.1"]!.slice(0, 16)}…`);
     expect(pypi.files).toBeGreaterThan(0);

@@ -103,7 +103,8 @@ function WatchRow({
       <td>
         {w.outcome ? <StatusBadge status={w.outcome} /> : <span className="muted">not looked yet</span>}
       </td>
-      <td className="wrap">{w.note ?? ""}</td>
+      {/* A failed look's note is its error, shown under Last error already. */}
+      <td className="wrap">{w.note && w.note !== w.error ? w.note : ""}</td>
       <td>
         {w.current ?? "–"}
         {w.newest && w.newest !== w.current && (
