@@ -14,6 +14,7 @@ import { RebuildMap } from "./pages/RebuildMap";
 import { Repositories } from "./pages/Repositories";
 import { RouteError } from "./pages/RouteError";
 import { Tokens } from "./pages/Tokens";
+import { Updates } from "./pages/Updates";
 
 const router = createBrowserRouter([
   {
@@ -32,6 +33,7 @@ const router = createBrowserRouter([
           { path: "plan", element: <PlanPage /> },
           { path: "repositories", element: <Repositories /> },
           { path: "agents", element: <Agents /> },
+          { path: "updates", element: <Updates /> },
           { path: "tokens", element: <Tokens /> },
           { path: "*", element: <NotFound /> },
         ],

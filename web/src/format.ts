@@ -26,6 +26,21 @@ export function ago(iso: string | null | undefined, now: number): string {
   return `${Math.round(h / 24)} days ago`;
 }
 
+/** "in 5 min" for a time to come ("due" once it has passed). */
+export function until(iso: string | null | undefined, now: number): string {
+  if (!iso) return "never";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  const s = Math.round((t - now) / 1000);
+  if (s < 5) return "due now";
+  if (s < 60) return `in ${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `in ${m} min`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `in ${h} h`;
+  return `in ${Math.round(h / 24)} days`;
+}
+
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return "–";
   const d = new Date(iso);
@@ -55,6 +70,19 @@ const TONES: Record<string, Tone> = {
   busy: "running",
   active: "running",
   "cut-off": "cutoff",
+  // Release watches and update threads.
+  current: "ok",
+  newer: "running",
+  error: "failed",
+  detected: "queued",
+  bumped: "running",
+  building: "running",
+  built: "running",
+  testing: "running",
+  ready: "ok",
+  accepted: "running",
+  promoted: "ok",
+  "needs-hand": "failed",
 };
 
 export function toneOf(status: string): Tone {
@@ -65,6 +93,8 @@ const LABELS: Record<string, string> = {
   "cut-off": "cut off",
   "up-to-date": "up to date",
   leased: "running",
+  newer: "new",
+  "needs-hand": "needs a hand",
 };
 
 export function statusLabel(status: string): string {

@@ -10,6 +10,7 @@ const NAV = [
   { to: "/graph", label: "Graph", end: false },
   { to: "/repositories", label: "Repositories", end: false },
   { to: "/agents", label: "Agents", end: false },
+  { to: "/updates", label: "Updates", end: false },
 ];
 // Shown to admins only.
 const ADMIN_NAV = [{ to: "/tokens", label: "Tokens", end: false }];

@@ -1,4 +1,5 @@
-// One package: its versions in each repository, its builds, what it needs and what needs it.
+// One package: its versions in each repository, its builds, what it needs and what needs it, and its
+// upstream when it is watched.
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import type { PackageDetail } from "../../../src/api/schemas";
@@ -7,6 +8,7 @@ import { ErrorMessage, Fetching } from "../components/Feedback";
 import { DownstreamSelect, PlanWaves, type Downstream } from "../components/Plan";
 import { RebuildButtons } from "../components/RebuildButtons";
 import { StatusBadge } from "../components/StatusBadge";
+import { UpstreamBox } from "../components/UpstreamBox";
 import { duration } from "../format";
 import { useApi } from "../useApi";
 
@@ -106,6 +108,7 @@ function PackageBody({ p }: { p: PackageDetail }) {
           <h2 id="needed-by">Required by</h2>
           <PackageLinks names={p.neededBy} none="Nothing of the set build-requires it." />
         </section>
+        <UpstreamBox name={p.name} />
       </div>
       <section aria-labelledby="builds">
         <h2 id="builds">Builds</h2>
