@@ -16,3 +16,5 @@ export * from "./spec.js";
 export * from "./temp.js";
 export * from "./ways.js";
 export * from "./schema-shape.js";
+export * from "./fake-upstreams.js";
+export * from "./fake-git.js";
