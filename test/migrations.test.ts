@@ -35,6 +35,7 @@ const RELEASED: Record<string, string> = {
   "0006-trust.ts": "8789ce26238b81ba12a27e4ca829e10049a6f7e85a184855ebe89d861c3fa21a",
   "0007-catch-up.ts": "da9d042c811c682a4d7a9825aefcacb359b291fac1f62b23a361ac8068a8e0c0",
   "0008-output-change.ts": "0b7b051b5a5f81204f5a2b20f13c8a869fb1260cc6dbffd61f1db3e49ab9607f",
+  "0009-watches.ts": "1277de5a9e6a081e54952b103d177d9cb6bb4a0a3ea951be2a150491a416acc2",
 };
 
 // The fixtures are what databases of the first release ran: they do not change either.

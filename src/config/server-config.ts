@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve, dirname } from "node:path";
 import { z } from "zod";
 import { UserError } from "../util/errors.js";
-import { DEFAULT_ENDPOINTS, type Endpoints, type ServiceName } from "../watch/sources/source.js";
+import { DEFAULT_ENDPOINTS, type Endpoints, type ServiceName } from "./upstream-services.js";
 import { parseYaml, readYamlText } from "./read-yaml.js";
 import { duration } from "./set-config.js";
 import { schemaError } from "./yaml-errors.js";

@@ -3,8 +3,11 @@
 // the file, with errors at file:line:column. Every URL here comes from the set and is untrusted:
 // the fetcher (src/watch/http.ts) refuses private addresses unless the server's config allows them.
 import { z } from "zod";
-import { VERSION_SCHEMES } from "../watch/types.js";
 import { duration } from "./set-config.js";
+
+/** How an ecosystem orders its versions and what it calls a prerelease (src/watch/versions.ts). */
+export const VERSION_SCHEMES = ["pep440", "rubygems", "semver", "rpm"] as const;
+export type VersionScheme = (typeof VERSION_SCHEMES)[number];
 
 /** A regular expression, checked to compile; kept as its source text. */
 const regex = z

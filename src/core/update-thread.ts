@@ -27,7 +27,13 @@ export const UPDATE_STATES = [
 ] as const;
 export type UpdateState = (typeof UPDATE_STATES)[number];
 
-const FINAL: ReadonlySet<UpdateState> = new Set(["promoted", "needs-hand", "failed", "superseded", "rejected"]);
+const FINAL: ReadonlySet<UpdateState> = new Set([
+  "promoted",
+  "needs-hand",
+  "failed",
+  "superseded",
+  "rejected",
+]);
 
 export const isOpenUpdate = (s: UpdateState): boolean => !FINAL.has(s);
 
@@ -38,9 +44,7 @@ export interface ThreadFacts {
   state: UpdateState;
 }
 
-export type NewVersionDecision =
-  | { open: true; supersede: number[] }
-  | { open: false; why: string };
+export type NewVersionDecision = { open: true; supersede: number[] } | { open: false; why: string };
 
 /**
  * What a newly seen upstream version does, given the package's threads: nothing when a thread for
@@ -63,6 +67,9 @@ export function onNewVersion(threads: readonly ThreadFacts[], rpmVersion: string
   if (newer) return { open: false, why: `thread ${newer.id} is about a newer version, ${newer.rpmVersion}` };
   const accepted = open.find((t) => t.state === "accepted");
   if (accepted)
-    return { open: false, why: `thread ${accepted.id} (${accepted.rpmVersion}) was accepted and is being published` };
+    return {
+      open: false,
+      why: `thread ${accepted.id} (${accepted.rpmVersion}) was accepted and is being published`,
+    };
   return { open: true, supersede: open.map((t) => t.id) };
 }

@@ -1,7 +1,6 @@
 // Release watches' state: which packages are watched and when each is due, what its last look saw,
 // and the upstreams' cacheable answers. A due watch is claimed by moving next_at forward in one
 // UPDATE naming the value read, so two servers on one database never look at once.
-import type { AnswerCache, CachedAnswer } from "../watch/http.js";
 import type { Conn, WatchesTable, WatchRow } from "./schema.js";
 
 export async function watchRows(db: Conn, packages?: string[]): Promise<WatchRow[]> {
@@ -113,6 +112,18 @@ export async function recordLook(db: Conn, pkg: string, look: WatchLook): Promis
     })
     .where("package", "=", pkg)
     .execute();
+}
+
+export interface CachedAnswer {
+  etag?: string;
+  lastModified?: string;
+  body: string;
+}
+
+/** Where answers with an ETag or Last-Modified are kept for conditional requests. */
+export interface AnswerCache {
+  get(url: string): Promise<CachedAnswer | undefined>;
+  put(url: string, answer: CachedAnswer): Promise<void>;
 }
 
 /** Upstream answers with an ETag or Last-Modified, kept for conditional requests. */

@@ -7,6 +7,7 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
+import type { AnswerCache } from "../db/watches.js";
 import { isPrivateAddress } from "./address-policy.js";
 import type { Endpoints, ServiceName, UpstreamPage, UpstreamRequest } from "./sources/source.js";
 
@@ -20,18 +21,6 @@ export interface FetchPolicy {
   maxBytes: number;
   /** Least time between two requests to one host. */
   hostGapMs: number;
-}
-
-export interface CachedAnswer {
-  etag?: string;
-  lastModified?: string;
-  body: string;
-}
-
-/** Where answers with an ETag or Last-Modified are kept for conditional requests. */
-export interface AnswerCache {
-  get(url: string): Promise<CachedAnswer | undefined>;
-  put(url: string, answer: CachedAnswer): Promise<void>;
 }
 
 /** An upstream could not be asked or answered badly; the message is for maintainers. */

@@ -2,9 +2,8 @@
 // module per kind under sources/) turn an upstream's answer into these; select.ts picks the newest
 // acceptable one by the watch's options and the ecosystem's version rules.
 
-/** How an ecosystem orders its versions and what it calls a prerelease. */
-export const VERSION_SCHEMES = ["pep440", "rubygems", "semver", "rpm"] as const;
-export type VersionScheme = (typeof VERSION_SCHEMES)[number];
+import type { VersionScheme } from "../config/watch-schema.js";
+export { VERSION_SCHEMES, type VersionScheme } from "../config/watch-schema.js";
 
 /** A file of a release, as the upstream lists it (a GitHub asset, a PyPI sdist, a gem). */
 export interface ReleaseFile {

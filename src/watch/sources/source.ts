@@ -5,20 +5,8 @@
 import type { z } from "zod";
 import type { Release, VersionScheme } from "../types.js";
 
-/** The upstream services with a well-known public instance (and tokens or rate limits of their own). */
-export type ServiceName = "github" | "gitlab" | "pypi" | "rubygems" | "packagist" | "pecl" | "npm";
-/** Base URLs of the services: the public ones by default, a fake one in tests, a mirror by config. */
-export type Endpoints = Record<ServiceName, string>;
-
-export const DEFAULT_ENDPOINTS: Endpoints = {
-  github: "https://api.github.com",
-  gitlab: "https://gitlab.com",
-  pypi: "https://pypi.org",
-  rubygems: "https://rubygems.org",
-  packagist: "https://repo.packagist.org",
-  pecl: "https://pecl.php.net",
-  npm: "https://registry.npmjs.org",
-};
+export { DEFAULT_ENDPOINTS, type Endpoints, type ServiceName } from "../../config/upstream-services.js";
+import type { Endpoints, ServiceName } from "../../config/upstream-services.js";
 
 export interface UpstreamRequest {
   url: string;
