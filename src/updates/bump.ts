@@ -71,9 +71,10 @@ export async function bumpThread(u: UpdateRow, ctx: BumpContext): Promise<BumpOu
   await mkdir(ctx.workDir, { recursive: true });
   let pkgDir: string;
   if (head) {
-    // A crash may have left the branch: start it again from the set's commit.
-    if (await branchExists(ctx.setDir, branch)) await deleteBranch(ctx.setDir, branch);
+    // A crash may have left the worktree (removed above: pruned now) and the branch: start again
+    // from the set's commit.
     await exec(["git", "-C", ctx.setDir, "worktree", "prune"]);
+    if (await branchExists(ctx.setDir, branch)) await deleteBranch(ctx.setDir, branch);
     await addWorktree(ctx.setDir, tree, branch, head);
     pkgDir = join(tree, await setPrefix(ctx.setDir), "packages", u.package);
   } else {
