@@ -11,7 +11,7 @@ import { rpmvercmp } from "./rpmvercmp.js";
  * failed), superseded (a newer version's thread took over), rejected (a maintainer said no: that
  * version is never proposed again).
  */
-export const UPDATE_STATES = [
+export const UPDATE_PATH = [
   "detected",
   "bumped",
   "building",
@@ -20,11 +20,10 @@ export const UPDATE_STATES = [
   "ready",
   "accepted",
   "promoted",
-  "needs-hand",
-  "failed",
-  "superseded",
-  "rejected",
 ] as const;
+/** Where a thread stopped on the way to stable. */
+export const UPDATE_STOPS = ["needs-hand", "failed", "superseded", "rejected"] as const;
+export const UPDATE_STATES = [...UPDATE_PATH, ...UPDATE_STOPS] as const;
 export type UpdateState = (typeof UPDATE_STATES)[number];
 
 const FINAL: ReadonlySet<UpdateState> = new Set([

@@ -12,6 +12,7 @@ import type { UpstreamFetcher } from "../watch/http.js";
 import type { Watched } from "../watch/watcher.js";
 import { bumpThread, type BumpContext } from "./bump.js";
 import { source0Of, tarballPlace } from "./tarball.js";
+import { repeatEvery, type Repeating } from "../util/repeat.js";
 
 export interface ThreadsOptions {
   db: Conn;
@@ -37,7 +38,7 @@ export interface ThreadsOptions {
 const CLAIM_MS = 15 * 60_000;
 
 export class UpdateThreads {
-  private timer: NodeJS.Timeout | undefined;
+  private loop: Repeating | undefined;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: ThreadsOptions) {}
@@ -50,19 +51,15 @@ export class UpdateThreads {
         .set({ claimed_until: null })
         .where("claimed_until", "is not", null)
         .execute();
-    const tick = (): void => {
-      this.work()
-        .catch((e: unknown) => this.o.log(`update threads: ${(e as Error).message}`))
-        .finally(() => {
-          if (this.timer !== undefined) this.timer = setTimeout(tick, this.o.tickMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.loop = repeatEvery(
+      this.o.tickMs,
+      () => this.work(),
+      (e) => this.o.log(`update threads: ${e.message}`),
+    );
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.loop?.stop();
     await this.chain;
   }
 

@@ -9,6 +9,7 @@ import type { Conn, WatchRow } from "../db/schema.js";
 import type { WatchConfig } from "../config/watch-schema.js";
 import { UpstreamFetcher } from "./http.js";
 import { nextLook } from "./schedule.js";
+import { repeatEvery, type Repeating } from "../util/repeat.js";
 
 export interface Watched {
   package: string;
@@ -35,7 +36,7 @@ export interface WatcherOptions {
 const LOOK_LEASE_MS = 10 * 60_000;
 
 export class ReleaseWatcher {
-  private timer: NodeJS.Timeout | undefined;
+  private loop: Repeating | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   /** Shared with the update threads, so one host's gap and rate limit count every request to it. */
   readonly fetcher: UpstreamFetcher;
@@ -52,20 +53,16 @@ export class ReleaseWatcher {
 
   start(): void {
     if (this.o.tickMs <= 0) return;
-    const tick = (): void => {
-      this.serialized(() => this.lookAtDue())
-        .catch((e: unknown) => this.o.log(`release watch failed: ${(e as Error).message}`))
-        .finally(() => {
-          if (this.timer !== undefined) this.timer = setTimeout(tick, this.o.tickMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.loop = repeatEvery(
+      this.o.tickMs,
+      () => this.serialized(() => this.lookAtDue()),
+      (e) => this.o.log(`release watch failed: ${e.message}`),
+    );
   }
 
   /** Stops the timer and any look under way (it records nothing), and waits for it. */
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.loop?.stop();
     this.stopping.abort(new Error("the server is stopping"));
     await this.chain;
   }

@@ -1,19 +1,10 @@
 // An update thread as the pages draw it: its steps from detection to stable, which were reached
 // (when, and with what note), and where it stopped and why. Pure: the thread's own events only.
 import type { UpdateView } from "../../src/api/watch-schemas";
-import type { UpdateState } from "../../src/core/update-thread";
+import { UPDATE_PATH, type UpdateState } from "../../src/core/update-thread";
 
 /** The way to stable, in order (accepted: a maintainer or a rule said yes, publishing under way). */
-export const STEPS = [
-  "detected",
-  "bumped",
-  "building",
-  "built",
-  "testing",
-  "ready",
-  "accepted",
-  "promoted",
-] as const satisfies readonly UpdateState[];
+export const STEPS = UPDATE_PATH;
 export type Step = (typeof STEPS)[number];
 
 /** The ends other than promoted: the thread stopped on the way. */
