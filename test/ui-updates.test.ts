@@ -206,7 +206,9 @@ describe("the Updates page", () => {
     expect(cells).toContain("new");
     // What the look cost the upstream, as the fake counted it.
     expect(pypi.json).toBeGreaterThan(0);
-    expect(await row.innerText()).toContain(`${pypi.json} sent, 0 not modified`);
+    expect(await row.innerText()).toContain(
+      `${pypi.json} ${pypi.json === 1 ? "request" : "requests"} sent, 0 not modified`,
+    );
     const { body: watches } = await api(server.url, "GET", "/watches", { schema: WatchList });
     expect(watches.watches.find((w) => w.package === "libgreet")).toMatchObject({
       newest: "1.1",

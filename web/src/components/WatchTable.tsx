@@ -62,12 +62,9 @@ export function WatchTable({ watches, onLooked }: { watches: WatchView[]; onLook
               <th scope="col">Package</th>
               <th scope="col">Source</th>
               <th scope="col">Outcome</th>
-              <th scope="col">Note</th>
               <th scope="col">Version</th>
+              <th scope="col">What it saw</th>
               <th scope="col">Looked</th>
-              <th scope="col">Next look</th>
-              <th scope="col">Requests</th>
-              <th scope="col">Last error</th>
               <th scope="col">Skipped</th>
               {auth.canWrite && <th scope="col">Actions</th>}
             </tr>
@@ -103,8 +100,6 @@ function WatchRow({
       <td>
         {w.outcome ? <StatusBadge status={w.outcome} /> : <span className="muted">not looked yet</span>}
       </td>
-      {/* A failed look's note is its error, shown under Last error already. */}
-      <td className="wrap">{w.note && w.note !== w.error ? w.note : ""}</td>
       <td>
         {w.current ?? "–"}
         {w.newest && w.newest !== w.current && (
@@ -113,21 +108,6 @@ function WatchRow({
             <strong title={w.newestRaw && w.newestRaw !== w.newest ? `upstream: ${w.newestRaw}` : undefined}>
               {w.newest}
             </strong>
-          </>
-        )}
-      </td>
-      <td>
-        <Ago at={w.checkedAt} />
-      </td>
-      <td>
-        <Until at={w.nextAt} />
-      </td>
-      <td>
-        {w.requests === null ? (
-          "–"
-        ) : (
-          <>
-            {w.requests} sent, {w.fromCache ?? 0} not modified
           </>
         )}
       </td>
@@ -141,8 +121,19 @@ function WatchRow({
             </span>
           </>
         ) : (
-          <span className="muted">none</span>
+          (w.note ?? <span className="muted">nothing yet</span>)
         )}
+        {w.requests !== null && (
+          <span className="muted block">
+            {w.requests} {w.requests === 1 ? "request" : "requests"} sent, {w.fromCache ?? 0} not modified
+          </span>
+        )}
+      </td>
+      <td>
+        <Ago at={w.checkedAt} />
+        <span className="muted block">
+          next <Until at={w.nextAt} />
+        </span>
       </td>
       <td>
         {w.skipped.length === 0 ? (
