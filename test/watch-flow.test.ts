@@ -212,7 +212,7 @@ describe("a watched package's new upstream release", () => {
       "watch:\n  source: github-tags\n  project: kiln-examples/hello\n",
     );
     editFile(s, "packages/libgreet/kiln.yaml", (t) =>
-      t.replace("min-age: 1d", "min-age: 0\n  url: http://127.0.0.1:9/missing-{version}.tar.gz"),
+      t.replace("min-age: 1d", `min-age: 0\n  url: ${fake.url}/dist/libgreet/missing-{version}.tar.gz`),
     );
     fake.addRelease("github", "kiln-examples/hello", { version: "2.0", publishedAt: LONG_AGO });
     const server = await startServer({
@@ -228,11 +228,11 @@ describe("a watched package's new upstream release", () => {
       note: expect.stringMatching(/Source0 \(hello\.c\) does not contain %\{version\}/),
     });
     const libgreet = await until(api, (u) => u.package === "libgreet" && u.state !== "detected");
-    // The set's own URL may not reach a private address (the fakes are the server's configured ones).
+    // The tarball is not there: the thread fails saying so, and nothing is committed.
     expect(libgreet).toMatchObject({
       state: "failed",
       note: expect.stringMatching(
-        /^fetching the tarball http:\/\/127\.0\.0\.1:9\/missing-1\.3\.tar\.gz: .*is a private address/,
+        /^fetching the tarball http:\/\/127\.0\.0\.1:\d+\/dist\/libgreet\/missing-1\.3\.tar\.gz: 127\.0\.0\.1:\d+ answered 404 Not Found for \/dist\/libgreet\/missing-1\.3\.tar\.gz: no such project or file upstream$/,
       ),
     });
     expect(libgreet.patch).toBe(false);
