@@ -3,13 +3,13 @@
 // services at the fakes), real tarballs made here, and the bump read back by librpm and committed
 // to its own branch of the set's git repository while the set's checkout stays as it was.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { UpdateList, WatchList, type UpdateView } from "../src/api/watch-schemas.js";
 import { ApiClient } from "../src/api/client.js";
 import { startFakeUpstreams, type FakeUpstreams } from "./kit/fake-upstreams.js";
-import { commit, copyExamples, editFile, git, kiln, startServer, tempDir } from "./kit/index.js";
+import { BuildList, commit, copyExamples, editFile, git, kiln, startServer, tempDir } from "./kit/index.js";
 
 const PROJECT = "kiln-examples/libgreet";
 const LONG_AGO = "2026-01-01T00:00:00Z";
@@ -113,24 +113,40 @@ describe("a watched package's new upstream release", () => {
     ]);
   });
 
-  test("the server opens a thread and bumps the spec onto its own branch; the set's checkout is untouched", async () => {
+  test("the server opens a thread, bumps the spec onto its own branch and builds the candidate; the set's checkout and repository are untouched", async () => {
     const head = git(set, "rev-parse", "HEAD");
+    const data = tempDir("kiln-watch-serve-");
     const server = await startServer({
       set,
-      data: tempDir("kiln-watch-serve-"),
+      data,
       extra: ["--config", config, "--watch-tick", "1", "--poll", "0"],
       scope: "test",
     });
     const api = new ApiClient(server.url, server.admin);
-    const thread = await until(api, (u) => u.package === "libgreet" && !["detected"].includes(u.state));
+    const thread = await until(
+      api,
+      (u) => u.package === "libgreet" && ["built", "failed"].includes(u.state),
+      180_000,
+    );
     expect(thread).toMatchObject({
-      state: "bumped",
+      state: "built",
       version: "1.1",
       rpmVersion: "1.1",
       fromVersion: "1.0",
       branch: "kiln/update/libgreet-1.1",
     });
-    expect(thread.events.map((e) => e.state)).toEqual(["detected", "bumped"]);
+    expect(thread.events.map((e) => e.state)).toEqual(["detected", "bumped", "building", "built"]);
+    expect(thread.note).toMatch(
+      /^the candidate built: 7 built, libgreet 1\.1 among them, into its own repository testing$/,
+    );
+    // The candidate's repository has the new version; the farm's own has built and published nothing.
+    const candidate = readdirSync(join(data, "updates", String(thread.id), "candidate", "repos", "testing"), {
+      recursive: true,
+    }).map(String);
+    expect(candidate.filter((f) => /libgreet-1\.1-1\.kiln1\.\w+\.rpm$/.test(f)).length).toBeGreaterThan(0);
+    expect((await api.json(BuildList, "GET", "/builds")).builds).toEqual([]);
+    const at = (state: string): number => Date.parse(thread.events.find((e) => e.state === state)!.at);
+    console.log(`release seen → candidate built: ${((at("built") - at("detected")) / 1000).toFixed(1)} s`);
     expect(thread.tarballUrl).toBe(fake.tarballUrl("github", PROJECT, "v1.1", "libgreet-1.1.tar.gz"));
     // The branch: the new tarball instead of the old, the spec bumped; nothing else.
     const files = git(set, "diff", "--name-status", head, thread.branch!).split("\n").sort();
@@ -202,6 +218,47 @@ describe("a watched package's new upstream release", () => {
     } finally {
       fake.rateLimitGitHub(false);
     }
+  });
+
+  test("a new version that does not build fails its thread, says why, and publishes nothing", async () => {
+    const s = copyExamples();
+    editFile(s, "packages/libgreet/kiln.yaml", (t) => t.replace("min-age: 1d", "min-age: 0"));
+    // 2.0's tarball lacks greet.c: make fails in the candidate.
+    const dir = tempDir("kiln-broken-");
+    cpSync(join(s, "packages/libgreet/upstream/libgreet-1.0"), join(dir, "libgreet-2.0"), {
+      recursive: true,
+    });
+    execFileSync("rm", [join(dir, "libgreet-2.0", "greet.c")]);
+    const bytes = execFileSync("gzip", ["-n"], {
+      input: execFileSync("tar", ["-C", dir, "-cf", "-", "libgreet-2.0"]),
+    });
+    const project = "kiln-examples/libgreet-broken";
+    editFile(s, "packages/libgreet/kiln.yaml", (t) => t.replace(PROJECT, project));
+    fake.addRelease("github", project, {
+      version: "v2.0",
+      publishedAt: LONG_AGO,
+      files: [{ name: "libgreet-2.0.tar.gz", bytes }],
+    });
+    writeFileSync(join(s, ".gitignore"), ".kiln/\n");
+    git(s, "init", "-q", "-b", "main");
+    commit(s, "the example set");
+    const data = tempDir("kiln-watch-broken-");
+    const server = await startServer({
+      set: s,
+      data,
+      extra: ["--config", config, "--watch-tick", "1"],
+      scope: "test",
+    });
+    const api = new ApiClient(server.url, server.admin);
+    const t = await until(api, (u) => ["built", "failed", "needs-hand"].includes(u.state), 180_000);
+    expect(t).toMatchObject({
+      state: "failed",
+      note: expect.stringMatching(
+        /^the candidate with libgreet 2\.0 did not build \(failed: libgreet; blocked: [^)]*hello[^)]*; \d+ built\); nothing was published$/,
+      ),
+    });
+    expect(t.events.map((e) => e.state)).toEqual(["detected", "bumped", "building", "failed"]);
+    expect((await api.json(BuildList, "GET", "/builds")).builds).toEqual([]);
   });
 
   test("a spec that cannot follow the release needs a hand, saying why", async () => {

@@ -120,6 +120,8 @@ export function registerServe(program: Command): void {
         log,
         tickMs: o.watchTick * 1000,
         ownDatabase: sqlite,
+        sandbox: ws.sandboxState.policy,
+        jobs: 1,
       });
       const watcher = new ReleaseWatcher({
         db: ws.db,

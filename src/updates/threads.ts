@@ -11,6 +11,8 @@ import { describeSource, type LookResult } from "../watch/check.js";
 import type { UpstreamFetcher } from "../watch/http.js";
 import type { Watched } from "../watch/watcher.js";
 import { bumpThread, type BumpContext } from "./bump.js";
+import { buildCandidate } from "./candidate.js";
+import type { SandboxMode } from "../core/sandbox-policy.js";
 import { source0Of, tarballPlace } from "./tarball.js";
 import { repeatEvery, type Repeating } from "../util/repeat.js";
 
@@ -33,12 +35,17 @@ export interface ThreadsOptions {
    * PostgreSQL another server may hold them: they expire instead.
    */
   ownDatabase: boolean;
+  /** The server's sandbox policy, for the candidates' builds. */
+  sandbox: SandboxMode;
+  /** Slots of a candidate's in-process agent. */
+  jobs: number;
 }
 
 const CLAIM_MS = 15 * 60_000;
 
 export class UpdateThreads {
   private loop: Repeating | undefined;
+  private readonly stopping = new AbortController();
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: ThreadsOptions) {}
@@ -58,8 +65,10 @@ export class UpdateThreads {
     );
   }
 
+  /** Stops the loop and a candidate build under way (left to resume at the next start). */
   async stop(): Promise<void> {
     this.loop?.stop();
+    this.stopping.abort();
     await this.chain;
   }
 
@@ -116,7 +125,10 @@ export class UpdateThreads {
 
   /** Does what the threads are waiting for, one thread at a time. */
   work(): Promise<void> {
-    const next = this.chain.then(() => this.bumpDetected());
+    const next = this.chain.then(async () => {
+      await this.bumpDetected();
+      await this.buildBumped();
+    });
     this.chain = next.catch(() => undefined);
     return next;
   }
@@ -152,6 +164,37 @@ export class UpdateThreads {
         claimed_until: null,
         ...("fields" in outcome ? outcome.fields : {}),
       });
+      this.o.log(`update thread ${u.id}: ${outcome.note}`);
+    }
+  }
+
+  /** Builds the candidate of each bumped thread (and of one a stopped server left building). */
+  private async buildBumped(): Promise<void> {
+    for (const u of [
+      ...(await threadsIn(this.o.db, "bumped")),
+      ...(await threadsIn(this.o.db, "building")),
+    ]) {
+      if (!(await this.claim(u))) continue;
+      if (u.state === "bumped")
+        await setState(
+          this.o.db,
+          u.id,
+          "building",
+          `building the candidate of ${u.package} ${u.rpm_version}`,
+          new Date(),
+        );
+      const outcome = await buildCandidate(u, {
+        setDir: this.o.setDir,
+        workDir: this.o.updateDir(u.id),
+        sandbox: this.o.sandbox,
+        jobs: this.o.jobs,
+        signal: this.stopping.signal,
+      }).catch((e: unknown) => ({
+        state: "failed" as const,
+        note: `building the candidate failed: ${(e as Error).message}`,
+      }));
+      if (this.stopping.signal.aborted) return;
+      await setState(this.o.db, u.id, outcome.state, outcome.note, new Date(), { claimed_until: null });
       this.o.log(`update thread ${u.id}: ${outcome.note}`);
     }
   }
