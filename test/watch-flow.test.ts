@@ -125,19 +125,29 @@ describe("a watched package's new upstream release", () => {
     const api = new ApiClient(server.url, server.admin);
     const thread = await until(
       api,
-      (u) => u.package === "libgreet" && ["built", "failed"].includes(u.state),
+      (u) => u.package === "libgreet" && ["ready", "failed"].includes(u.state),
       180_000,
     );
     expect(thread).toMatchObject({
-      state: "built",
+      state: "ready",
       version: "1.1",
       rpmVersion: "1.1",
       fromVersion: "1.0",
       branch: "kiln/update/libgreet-1.1",
     });
-    expect(thread.events.map((e) => e.state)).toEqual(["detected", "bumped", "building", "built"]);
-    expect(thread.note).toMatch(
+    expect(thread.events.map((e) => e.state)).toEqual([
+      "detected",
+      "bumped",
+      "building",
+      "built",
+      "testing",
+      "ready",
+    ]);
+    expect(thread.events.find((e) => e.state === "built")!.note).toMatch(
       /^the candidate built: 7 built, libgreet 1\.1 among them, into its own repository testing$/,
+    );
+    expect(thread.note).toMatch(
+      /^a green, tested candidate: dnf installs hello from the candidate's repository \(\d+ packages with what they need\)$/,
     );
     // The candidate's repository has the new version; the farm's own has built and published nothing.
     const candidate = readdirSync(join(data, "updates", String(thread.id), "candidate", "repos", "testing"), {
@@ -146,7 +156,7 @@ describe("a watched package's new upstream release", () => {
     expect(candidate.filter((f) => /libgreet-1\.1-1\.kiln1\.\w+\.rpm$/.test(f)).length).toBeGreaterThan(0);
     expect((await api.json(BuildList, "GET", "/builds")).builds).toEqual([]);
     const at = (state: string): number => Date.parse(thread.events.find((e) => e.state === state)!.at);
-    console.log(`release seen → candidate built: ${((at("built") - at("detected")) / 1000).toFixed(1)} s`);
+    console.log(`release seen → candidate ready: ${((at("ready") - at("detected")) / 1000).toFixed(1)} s`);
     expect(thread.tarballUrl).toBe(fake.tarballUrl("github", PROJECT, "v1.1", "libgreet-1.1.tar.gz"));
     // The branch: the new tarball instead of the old, the spec bumped; nothing else.
     const files = git(set, "diff", "--name-status", head, thread.branch!).split("\n").sort();
@@ -250,7 +260,7 @@ describe("a watched package's new upstream release", () => {
       scope: "test",
     });
     const api = new ApiClient(server.url, server.admin);
-    const t = await until(api, (u) => ["built", "failed", "needs-hand"].includes(u.state), 180_000);
+    const t = await until(api, (u) => ["ready", "failed", "needs-hand"].includes(u.state), 180_000);
     expect(t).toMatchObject({
       state: "failed",
       note: expect.stringMatching(

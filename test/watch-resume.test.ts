@@ -64,7 +64,7 @@ test("a thread interrupted by a killed server resumes when the server comes back
   });
   expect(done.events.map((e) => e.state).slice(0, 2)).toEqual(["detected", "bumped"]);
   // When the candidate is built, no worktree of either attempt is left.
-  await thread(api2, (u) => u.state === "built" || u.state === "failed", 180_000);
+  await thread(api2, (u) => u.state === "ready" || u.state === "failed", 180_000);
   expect(git(set, "worktree", "list").split("\n")).toHaveLength(1);
 
   const r = await kiln(["watch", "--server", second.url, "--token", second.admin, "libgreet"]);

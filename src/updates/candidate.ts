@@ -23,7 +23,8 @@ export interface CandidateContext {
   signal?: AbortSignal;
 }
 
-export type CandidateOutcome = { state: "built" | "failed"; note: string };
+export type CandidateOutcome =
+  { state: "built"; note: string; repoDir: string; top: string[] } | { state: "failed"; note: string };
 
 /** Where a thread's candidate is built and published (its repository under repos/). */
 export const candidateDataDir = (workDir: string): string => join(workDir, "candidate");
@@ -77,6 +78,8 @@ export async function buildCandidate(u: UpdateRow, ctx: CandidateContext): Promi
       return {
         state: "built",
         note: `the candidate built: ${done}, ${u.package} ${u.rpm_version} among them, into its own repository ${s.repo}`,
+        repoDir: s.repoPath,
+        top: s.top,
       };
     } finally {
       await ws.close();

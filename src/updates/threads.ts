@@ -12,6 +12,7 @@ import type { UpstreamFetcher } from "../watch/http.js";
 import type { Watched } from "../watch/watcher.js";
 import { bumpThread, type BumpContext } from "./bump.js";
 import { buildCandidate } from "./candidate.js";
+import { installTest } from "./install-test.js";
 import type { SandboxMode } from "../core/sandbox-policy.js";
 import { source0Of, tarballPlace } from "./tarball.js";
 import { repeatEvery, type Repeating } from "../util/repeat.js";
@@ -168,14 +169,13 @@ export class UpdateThreads {
     }
   }
 
-  /** Builds the candidate of each bumped thread (and of one a stopped server left building). */
+  /** Builds and tests the candidate of each bumped thread. */
   private async buildBumped(): Promise<void> {
-    for (const u of [
-      ...(await threadsIn(this.o.db, "bumped")),
-      ...(await threadsIn(this.o.db, "building")),
-    ]) {
+    // A thread a stopped server left building or testing is built again from the start.
+    const states = ["bumped", "building", "built", "testing"] as const;
+    for (const u of (await Promise.all(states.map((st) => threadsIn(this.o.db, st)))).flat()) {
       if (!(await this.claim(u))) continue;
-      if (u.state === "bumped")
+      if (u.state !== "building")
         await setState(
           this.o.db,
           u.id,
@@ -194,9 +194,27 @@ export class UpdateThreads {
         note: `building the candidate failed: ${(e as Error).message}`,
       }));
       if (this.stopping.signal.aborted) return;
-      await setState(this.o.db, u.id, outcome.state, outcome.note, new Date(), { claimed_until: null });
-      this.o.log(`update thread ${u.id}: ${outcome.note}`);
+      if (outcome.state === "failed") {
+        await this.end(u, "failed", outcome.note);
+        continue;
+      }
+      await setState(this.o.db, u.id, "built", outcome.note, new Date());
+      await setState(this.o.db, u.id, "testing", `installing ${outcome.top.join(", ")} with dnf`, new Date());
+      const t = await installTest({
+        workDir: this.o.updateDir(u.id),
+        repoDir: outcome.repoDir,
+        packages: outcome.top,
+        signal: this.stopping.signal,
+      }).catch((e: unknown) => ({ ok: false, note: `the install test failed: ${(e as Error).message}` }));
+      if (this.stopping.signal.aborted) return;
+      await this.end(u, t.ok ? "ready" : "failed", t.ok ? `a green, tested candidate: ${t.note}` : t.note);
     }
+  }
+
+  /** A step's end: the thread's new state, its claim released. */
+  private async end(u: UpdateRow, state: "ready" | "failed", note: string): Promise<void> {
+    await setState(this.o.db, u.id, state, note, new Date(), { claimed_until: null });
+    this.o.log(`update thread ${u.id}: ${note}`);
   }
 
   private async claim(u: UpdateRow): Promise<boolean> {
