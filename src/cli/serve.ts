@@ -10,9 +10,7 @@ import { buildApp } from "../server/app.js";
 import { Coordinator } from "../coordinator/coordinator.js";
 import { SourceWatcher } from "../server/source-watch.js";
 import { loadServerConfig } from "../config/server-config.js";
-import { fetcherFor, ReleaseWatcher, watchedOf } from "../watch/watcher.js";
-import { UpdateThreads } from "../updates/threads.js";
-import { verifyBump } from "../watch/verify-bump.js";
+import { releaseWatching } from "./serve-watch.js";
 import { requestView } from "../server/views.js";
 import { UserError } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
@@ -102,40 +100,21 @@ export function registerServe(program: Command): void {
       const hook = hookSecret(ws.data.root, o.hookSecretFile);
       tightenSecrets(ws.data.root, o.hookSecretFile);
       const source = new SourceWatcher(farm, { pollMs: o.poll * 1000, log });
-      // The set as last loaded (loaded at open; reloaded in the background when a minute old).
-      const watched = () => Promise.resolve(watchedOf(farm.currentGraph(60_000).set));
-      const fetcher = fetcherFor(serverConfig, ws.db);
-      const threads = new UpdateThreads({
-        db: ws.db,
-        setDir: ws.setDir,
-        updateDir: (id) => ws.data.updateDir(id),
-        fetcher,
-        maxTarballBytes: serverConfig.watch["max-tarball-mb"] * 1024 * 1024,
-        verify: (c) =>
-          verifyBump({
-            ...c,
-            read: { defines: { dist: ws.config.dist }, sandbox: ws.sandbox, timeoutMs: ws.specTimeoutMs },
-          }),
-        watched,
-        log,
-        tickMs: o.watchTick * 1000,
-        ownDatabase: sqlite,
-        sandbox: ws.sandboxState.policy,
-        jobs: 1,
-      });
-      const watcher = new ReleaseWatcher({
-        db: ws.db,
+      const { watcher, threads } = releaseWatching({
+        ws,
+        farm,
+        source,
         config: serverConfig,
-        fetcher,
-        watched,
-        log,
         tickMs: o.watchTick * 1000,
-        onNewer: (w, r) => threads.onNewer(w, r),
+        leaseMs: o.leaseTimeout * 1000,
+        ownDatabase: sqlite,
+        log,
       });
       const app = await buildApp({
         farm,
         source,
         watcher,
+        threads,
         maxUploadBytes: o.maxUploadMb * 1024 * 1024,
         version: "0.1.0",
         hookSecret: hook.secret,

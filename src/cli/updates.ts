@@ -8,7 +8,14 @@ import { rejectThread, updateEvents, updatesOf } from "../db/updates.js";
 import { updateView } from "../server/views.js";
 import { UserError } from "../util/errors.js";
 import { positiveInt, withWorkspace, type SetOptions } from "./common.js";
-import { client, setOrServerOptions, viaServer, type ServerOptions } from "./remote.js";
+import {
+  client,
+  onServer,
+  serverOptions,
+  setOrServerOptions,
+  viaServer,
+  type ServerOptions,
+} from "./remote.js";
 
 interface UpdatesOptions extends SetOptions, ServerOptions {
   package?: string;
@@ -55,6 +62,20 @@ export function registerUpdates(program: Command): void {
     if (o.format === "json") return console.log(JSON.stringify({ updates: shown }, null, 2));
     if (!shown.length) console.log("no update threads (a watch that finds a newer version opens one)");
     for (const u of shown) printThread(u);
+  });
+
+  serverOptions(
+    cmd
+      .command("accept")
+      .description(
+        "accept a ready candidate: its branch merged into the set, built by the farm, promoted by the repositories' rules",
+      )
+      .argument("<id>", "update thread", positiveInt),
+  ).action(async (id: number, o: ServerOptions) => {
+    const u = await onServer(o, "updates accept", () =>
+      client(o).json(UpdateView, "POST", `/updates/${id}/accept`),
+    );
+    printThread(u);
   });
 
   setOrServerOptions(

@@ -30,7 +30,7 @@ import { repoRoutes } from "./routes/repos.js";
 import { requestRoutes } from "./routes/requests.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { uiRoutes } from "./routes/ui-api.js";
-import { watchRoutes } from "./routes/watches.js";
+import { watchRoutes, type ThreadActions } from "./routes/watches.js";
 import type { SourceWatcher } from "./source-watch.js";
 import type { ReleaseWatcher } from "../watch/watcher.js";
 
@@ -41,8 +41,9 @@ export interface AppOptions {
   version: string;
   /** Watches the set's git repository (source triggers); absent with --poll 0. */
   source?: SourceWatcher;
-  /** Watches upstream releases (the set's watch: entries). */
+  /** Watches upstream releases (the set's watch: entries), and the update threads they open. */
   watcher?: ReleaseWatcher;
+  threads?: ThreadActions;
   /** The secret git hosts sign webhooks with. */
   hookSecret: string;
   /** The URL clients reach the server at (--public-url); else the address it listens on. */
@@ -143,7 +144,8 @@ export async function buildApp(o: AppOptions): Promise<App> {
   const publicUrl = (): string => o.publicUrl ?? listeningUrl(app);
   await app.register(repoRoutes, { ...s, farm, repos: farm.repositories, publicUrl });
   await app.register(tokenRoutes, s);
-  if (o.watcher) await app.register(watchRoutes, { ...s, watcher: o.watcher });
+  if (o.watcher && o.threads)
+    await app.register(watchRoutes, { ...s, watcher: o.watcher, threads: o.threads });
   await app.register(agentRoutes, { ...s, farm });
   await app.register(uiRoutes, { ...s, farm });
 

@@ -5,7 +5,9 @@
 // the start (the branch is made afresh).
 import { join } from "node:path";
 import type { Conn, UpdateRow } from "../db/schema.js";
-import { openThread, setState, threadsIn } from "../db/updates.js";
+import { openThread, setState, threadsIn, updatesOf } from "../db/updates.js";
+import { ConflictError, NotFoundError } from "../util/errors.js";
+import { mergeThreadBranch } from "./accept.js";
 import { readRegular } from "../util/safe-fs.js";
 import { describeSource, type LookResult } from "../watch/check.js";
 import type { UpstreamFetcher } from "../watch/http.js";
@@ -40,6 +42,12 @@ export interface ThreadsOptions {
   sandbox: SandboxMode;
   /** Slots of a candidate's in-process agent. */
   jobs: number;
+  /** Asks the set's source watcher to look now: the request a new commit made, if it made one. */
+  lookAtSet: () => Promise<{ request?: number }>;
+  /** How a package's run in a request ended (its status); undefined while it is under way. */
+  runOutcome: (request: number, pkg: string) => Promise<string | undefined>;
+  /** Promotes a package's published build by the repositories' rules: where it went, or why it waits. */
+  promote: (pkg: string) => Promise<{ promoted: string } | { waits: string }>;
 }
 
 const CLAIM_MS = 15 * 60_000;
@@ -129,6 +137,7 @@ export class UpdateThreads {
     const next = this.chain.then(async () => {
       await this.bumpDetected();
       await this.buildBumped();
+      await this.promoteAccepted();
     });
     this.chain = next.catch(() => undefined);
     return next;
@@ -211,8 +220,71 @@ export class UpdateThreads {
     }
   }
 
+  /**
+   * A maintainer's yes to a ready thread: its branch merged into the set, built by the farm's own
+   * flow. Refused (ConflictError) when the thread is not ready or the set cannot take the merge.
+   */
+  accept(id: number, by: string): Promise<void> {
+    const next = this.chain.then(async () => {
+      const [u] = await updatesOf(this.o.db, { ids: [id] });
+      if (!u) throw new NotFoundError("NOT_FOUND", `no update thread ${id}`);
+      if (u.state !== "ready")
+        throw new ConflictError(
+          "THREAD_NOT_READY",
+          `update thread ${id} is ${u.state}: only a ready candidate is accepted`,
+        );
+      if (!u.branch)
+        throw new ConflictError(
+          "THREAD_NOT_READY",
+          `the set is not a git repository: apply thread ${id}'s patch by hand`,
+        );
+      await this.o.lookAtSet(); // the commit before the merge is the one the merge is compared with
+      const m = await mergeThreadBranch(
+        this.o.setDir,
+        u.branch,
+        `Merge ${u.branch}: ${u.package} ${u.version} (update thread ${u.id})`,
+      );
+      if ("refused" in m) return this.end(u, "needs-hand", m.refused);
+      const { request } = await this.o.lookAtSet();
+      await setState(
+        this.o.db,
+        u.id,
+        "accepted",
+        `accepted by ${by}: merged into ${m.into} as ${m.head.slice(0, 12)}${request ? `; request ${request} builds it` : ""}`,
+        new Date(),
+        request ? { request_id: request } : {},
+      );
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Accepted threads whose request has published the package: promoted by the repositories' rules. */
+  private async promoteAccepted(): Promise<void> {
+    for (const u of await threadsIn(this.o.db, "accepted")) {
+      if (u.request_id === null) continue;
+      const status = await this.o.runOutcome(u.request_id, u.package);
+      if (status === undefined) continue;
+      if (!["green", "cut-off", "up-to-date"].includes(status)) {
+        await this.end(
+          u,
+          "failed",
+          `on the farm, ${u.package} ${u.rpm_version} ended ${status} (request ${u.request_id}); nothing was promoted`,
+        );
+        continue;
+      }
+      const p = await this.o.promote(u.package);
+      if ("promoted" in p) await this.end(u, "promoted", `${u.package} ${u.rpm_version} is in ${p.promoted}`);
+      else if (u.note !== p.waits) await setState(this.o.db, u.id, "accepted", p.waits, new Date());
+    }
+  }
+
   /** A step's end: the thread's new state, its claim released. */
-  private async end(u: UpdateRow, state: "ready" | "failed", note: string): Promise<void> {
+  private async end(
+    u: UpdateRow,
+    state: "ready" | "failed" | "needs-hand" | "promoted",
+    note: string,
+  ): Promise<void> {
     await setState(this.o.db, u.id, state, note, new Date(), { claimed_until: null });
     this.o.log(`update thread ${u.id}: ${note}`);
   }

@@ -70,6 +70,7 @@ export const ERROR_CODES = [
   "APPROVED",
   "NOT_WAITING",
   "THREAD_ENDED",
+  "THREAD_NOT_READY",
   // What an agent handed in is refused.
   "ARTIFACT_MISSING",
   "CHECKSUM",

@@ -18,9 +18,14 @@ import { userName } from "../auth.js";
 import { ERRORS as errors, HttpError } from "../http-error.js";
 import { updateView, watchView } from "../views.js";
 
+/** What the routes ask of the update threads (src/updates/threads.ts). */
+export interface ThreadActions {
+  accept(id: number, by: string): Promise<void>;
+}
+
 export const watchRoutes: FastifyPluginAsyncZod<
-  Pick<Services, "auth" | "db"> & { watcher: ReleaseWatcher }
-> = async (app, { auth, db, watcher }) => {
+  Pick<Services, "auth" | "db"> & { watcher: ReleaseWatcher; threads: ThreadActions }
+> = async (app, { auth, db, watcher, threads }) => {
   app.get(
     `${API_PREFIX}/watches`,
     {
@@ -115,6 +120,20 @@ export const watchRoutes: FastifyPluginAsyncZod<
       if (r === "unknown") throw new HttpError(404, `no update thread ${req.params.id}`, "NOT_FOUND");
       if (r !== "rejected")
         throw new HttpError(409, `update thread ${req.params.id} has ended already (${r})`, "THREAD_ENDED");
+      return one(req.params.id);
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/updates/:id/accept`,
+    auth.guarded("maintainer", {
+      summary:
+        "Accept a ready candidate: its branch merged into the set, built by the farm, then promoted by the repositories' rules",
+      params: IdParams,
+      response: { 200: UpdateView, ...errors },
+    }),
+    async (req) => {
+      await threads.accept(req.params.id, userName(req));
       return one(req.params.id);
     },
   );

@@ -1,0 +1,95 @@
+// An update thread from a new upstream release to stable, on a real farm (a server and an agent):
+// the candidate built and tested on the server, accepted by a maintainer, merged into the set,
+// built and published by the farm's own flow, promoted to stable by the repository's rules, and
+// installed from stable with dnf at the new version, with no hand edit of any spec.
+import { execFileSync } from "node:child_process";
+import { cpSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, test } from "vitest";
+import { UpdateList, UpdateView } from "../src/api/watch-schemas.js";
+import { startFakeUpstreams } from "./kit/fake-upstreams.js";
+import { commit, copyExamples, editFile, git, startFarm, tempDir } from "./kit/index.js";
+
+test("a new upstream release becomes a tested candidate, and once accepted is installable from stable", async () => {
+  const fake = await startFakeUpstreams();
+  const set = copyExamples();
+  writeFileSync(join(set, ".gitignore"), ".kiln/\n");
+  editFile(set, "packages/libgreet/kiln.yaml", (t) => t.replace("min-age: 1d", "min-age: 0"));
+  git(set, "init", "-q", "-b", "main");
+  commit(set, "the example set");
+  const dir = tempDir("kiln-accept-tarball-");
+  cpSync(join(set, "packages/libgreet/upstream/libgreet-1.0"), join(dir, "libgreet-1.2"), {
+    recursive: true,
+  });
+  writeFileSync(join(dir, "libgreet-1.2", "NEWS"), "1.2: the same greeting, newer\n");
+  const bytes = execFileSync("gzip", ["-n"], {
+    input: execFileSync("tar", ["-C", dir, "-cf", "-", "libgreet-1.2"]),
+  });
+  fake.addRelease("github", "kiln-examples/libgreet", {
+    version: "v1.2",
+    publishedAt: "2026-01-01T00:00:00Z",
+    files: [{ name: "libgreet-1.2.tar.gz", bytes }],
+  });
+  const config = join(tempDir("kiln-accept-config-"), "server.yaml");
+  writeFileSync(config, `upstreams:\n  github: {url: "${fake.url}"}\nwatch:\n  host-gap: 0\n`);
+  const farm = await startFarm({ set, agents: 1, extra: ["--config", config, "--watch-tick", "1"] });
+  const thread = async (ok: (u: UpdateView) => boolean, ms = 180_000): Promise<UpdateView> => {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+      const found = (await farm.api.json(UpdateList, "GET", "/updates")).updates.find(ok);
+      if (found) return found;
+    }
+    const now = (await farm.api.json(UpdateList, "GET", "/updates")).updates;
+    throw new Error(
+      `no such thread within ${ms / 1000} s: ${JSON.stringify(now, null, 1)}\n${farm.server.output().slice(-3000)}`,
+    );
+  };
+
+  const ready = await thread((u) => ["ready", "failed", "needs-hand"].includes(u.state), 100_000);
+  expect(ready).toMatchObject({ state: "ready", version: "1.2" });
+  // A thread that is not ready is not accepted.
+  const early = await farm.api.refusal(farm.api.json(UpdateView, "POST", "/updates/999/accept"));
+  expect(early.status).toBe(404);
+
+  const accepted = await farm.api.json(UpdateView, "POST", `/updates/${ready.id}/accept`);
+  expect(accepted).toMatchObject({
+    state: "accepted",
+    note: expect.stringMatching(
+      /^accepted by admin: merged into main as [0-9a-f]{12}; request \d+ builds it$/,
+    ),
+  });
+  expect(git(set, "log", "-1", "--format=%an%n%s")).toBe(`Kiln\nlibgreet: update to 1.2`);
+  const again = await farm.api.refusal(farm.api.json(UpdateView, "POST", `/updates/${ready.id}/accept`));
+  expect([again.status, again.message]).toEqual([
+    409,
+    expect.stringMatching(/is accepted: only a ready candidate is accepted/),
+  ]);
+
+  const promoted = await thread((u) => u.id === ready.id && !u.open, 100_000);
+  // Into an empty stable it takes what it needs along (greet-data), as the closure check asks.
+  expect(promoted).toMatchObject({ state: "promoted", note: "libgreet 1.2 is in stable" });
+  expect(promoted.events.map((e) => e.state)).toEqual([
+    "detected",
+    "bumped",
+    "building",
+    "built",
+    "testing",
+    "ready",
+    "accepted",
+    "promoted",
+  ]);
+
+  const root = tempDir("kiln-accept-root-");
+  execFileSync("dnf", [
+    `--installroot=${root}`,
+    `--repofrompath=stable,file://${join(farm.data, "repos", "stable")}`,
+    "--repo=stable",
+    "--setopt=gpgcheck=0",
+    `--setopt=cachedir=${root}/cache`,
+    "-q",
+    "-y",
+    "install",
+    "libgreet",
+  ]);
+  const q = execFileSync("rpm", ["--root", root, "--dbpath", "/root/.rpmdb", "-q", "libgreet"]).toString();
+  expect(q.trim()).toMatch(/^libgreet-1\.2-1\.kiln1\.\w+$/);
+}, 300_000);
