@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { UpdateList, UpdateView } from "../src/api/watch-schemas.js";
+import { UpdateList, UpdateView, WatchList } from "../src/api/watch-schemas.js";
 import { startFakeUpstreams } from "./kit/fake-upstreams.js";
 import { commit, copyExamples, editFile, git, startFarm, tempDir } from "./kit/index.js";
 
@@ -14,17 +14,21 @@ test("a new upstream release becomes a tested candidate, and once accepted is in
   const fake = await startFakeUpstreams();
   const set = copyExamples();
   writeFileSync(join(set, ".gitignore"), ".kiln/\n");
-  editFile(set, "packages/libgreet/kiln.yaml", (t) => t.replace("min-age: 1d", "min-age: 0"));
+  // A patch release is accepted by the rule; anything bigger waits for a maintainer.
+  editFile(set, "packages/libgreet/kiln.yaml", (t) => t.replace("min-age: 1d", "min-age: 0\n  auto: patch"));
   git(set, "init", "-q", "-b", "main");
   commit(set, "the example set");
-  const dir = tempDir("kiln-accept-tarball-");
-  cpSync(join(set, "packages/libgreet/upstream/libgreet-1.0"), join(dir, "libgreet-1.2"), {
-    recursive: true,
-  });
-  writeFileSync(join(dir, "libgreet-1.2", "NEWS"), "1.2: the same greeting, newer\n");
-  const bytes = execFileSync("gzip", ["-n"], {
-    input: execFileSync("tar", ["-C", dir, "-cf", "-", "libgreet-1.2"]),
-  });
+  const tarball = (version: string): Buffer => {
+    const dir = tempDir("kiln-accept-tarball-");
+    cpSync(join(set, "packages/libgreet/upstream/libgreet-1.0"), join(dir, `libgreet-${version}`), {
+      recursive: true,
+    });
+    writeFileSync(join(dir, `libgreet-${version}`, "NEWS"), `${version}: the same greeting, newer\n`);
+    return execFileSync("gzip", ["-n"], {
+      input: execFileSync("tar", ["-C", dir, "-cf", "-", `libgreet-${version}`]),
+    });
+  };
+  const bytes = tarball("1.2");
   fake.addRelease("github", "kiln-examples/libgreet", {
     version: "v1.2",
     publishedAt: "2026-01-01T00:00:00Z",
@@ -78,18 +82,36 @@ test("a new upstream release becomes a tested candidate, and once accepted is in
     "promoted",
   ]);
 
-  const root = tempDir("kiln-accept-root-");
-  execFileSync("dnf", [
-    `--installroot=${root}`,
-    `--repofrompath=stable,file://${join(farm.data, "repos", "stable")}`,
-    "--repo=stable",
-    "--setopt=gpgcheck=0",
-    `--setopt=cachedir=${root}/cache`,
-    "-q",
-    "-y",
-    "install",
-    "libgreet",
-  ]);
-  const q = execFileSync("rpm", ["--root", root, "--dbpath", "/root/.rpmdb", "-q", "libgreet"]).toString();
-  expect(q.trim()).toMatch(/^libgreet-1\.2-1\.kiln1\.\w+$/);
+  const installed = (): string => {
+    const root = tempDir("kiln-accept-root-");
+    execFileSync("dnf", [
+      `--installroot=${root}`,
+      `--repofrompath=stable,file://${join(farm.data, "repos", "stable")}`,
+      "--repo=stable",
+      "--setopt=gpgcheck=0",
+      `--setopt=cachedir=${root}/cache`,
+      "-q",
+      "-y",
+      "install",
+      "libgreet",
+    ]);
+    return execFileSync("rpm", ["--root", root, "--dbpath", "/root/.rpmdb", "-q", "libgreet"])
+      .toString()
+      .trim();
+  };
+  expect(installed()).toMatch(/^libgreet-1\.2-1\.kiln1\.\w+$/);
+
+  // 1.2.1, a patch release: accepted by the rule, built, promoted, with no one's hand.
+  fake.addRelease("github", "kiln-examples/libgreet", {
+    version: "v1.2.1",
+    publishedAt: "2026-01-02T00:00:00Z",
+    files: [{ name: "libgreet-1.2.1.tar.gz", bytes: tarball("1.2.1") }],
+  });
+  await farm.api.json(WatchList, "POST", "/watches/check", { packages: ["libgreet"] });
+  const patch = await thread((u) => u.version === "1.2.1" && !u.open, 100_000);
+  expect(patch).toMatchObject({ state: "promoted", fromVersion: "1.2" });
+  expect(patch.events.find((e) => e.state === "accepted")!.note).toMatch(
+    /^accepted by kiln \(watch\.auto: patch\): merged into main/,
+  );
+  expect(installed()).toMatch(/^libgreet-1\.2\.1-1\.kiln1\.\w+$/);
 }, 300_000);

@@ -58,6 +58,11 @@ const options = {
   url: webUrl
     .refine((u) => decodeURI(u).includes("{version}"), "the tarball URL must contain {version}")
     .optional(),
+  /**
+   * Accept a ready candidate without a maintainer when the new version is this close to the old:
+   * patch (the same major.minor), minor (the same major) or major (any). Prereleases never.
+   */
+  auto: z.enum(["patch", "minor", "major"]).optional(),
   /** How versions are ordered and what a prerelease is; default: the source's ecosystem. */
   scheme: z.enum(VERSION_SCHEMES).optional(),
 };

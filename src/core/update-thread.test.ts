@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isOpenUpdate, onNewVersion, type ThreadFacts } from "./update-thread.js";
+import { isOpenUpdate, onNewVersion, withinLevel, type ThreadFacts } from "./update-thread.js";
 
 const t = (id: number, rpmVersion: string, state: ThreadFacts["state"]): ThreadFacts => ({
   id,
@@ -48,5 +48,21 @@ describe("a new upstream version and the package's threads", () => {
       ["promoted", "needs-hand", "failed", "superseded", "rejected"].map((s) => isOpenUpdate(s as never)),
     ).toEqual([false, false, false, false, false]);
     expect(isOpenUpdate("ready")).toBe(true);
+  });
+});
+
+describe("which version changes a rule accepts by itself", () => {
+  it("patch keeps major.minor, minor keeps major, major takes any newer release", () => {
+    expect(withinLevel("1.2", "1.2.1", "patch")).toBe(true);
+    expect(withinLevel("1.2.1", "1.2.10", "patch")).toBe(true);
+    expect(withinLevel("1.2", "1.3", "patch")).toBe(false);
+    expect(withinLevel("1.2", "1.3", "minor")).toBe(true);
+    expect(withinLevel("1.9", "2.0", "minor")).toBe(false);
+    expect(withinLevel("1.9", "2.0", "major")).toBe(true);
+  });
+  it("never a prerelease, an older version or the same one", () => {
+    expect(withinLevel("1.2", "1.2.1~rc1", "major")).toBe(false);
+    expect(withinLevel("1.2.1", "1.2", "major")).toBe(false);
+    expect(withinLevel("1.2", "1.2", "patch")).toBe(false);
   });
 });

@@ -72,3 +72,19 @@ export function onNewVersion(threads: readonly ThreadFacts[], rpmVersion: string
     };
   return { open: true, supersede: open.map((t) => t.id) };
 }
+
+export type AutoLevel = "patch" | "minor" | "major";
+
+/**
+ * Whether going from `from` to `to` (rpm forms) stays within `level`, by their leading numbers
+ * (1.2.3: major 1, minor 2; a missing part is 0). A prerelease (~ in rpm's form) never does.
+ */
+export function withinLevel(from: string, to: string, level: AutoLevel): boolean {
+  if (to.includes("~") || rpmvercmp(to, from) <= 0) return false;
+  const nums = (v: string): number[] => (/^\d+(\.\d+)*/.exec(v)?.[0] ?? "").split(".").map(Number);
+  const [a, b] = [nums(from), nums(to)];
+  const part = (x: number[], i: number): number => x[i] ?? 0;
+  if (level === "major") return true;
+  if (part(a, 0) !== part(b, 0)) return false;
+  return level === "minor" || part(a, 1) === part(b, 1);
+}

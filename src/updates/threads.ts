@@ -8,6 +8,7 @@ import type { Conn, UpdateRow } from "../db/schema.js";
 import { openThread, setState, threadsIn, updatesOf } from "../db/updates.js";
 import { ConflictError, NotFoundError } from "../util/errors.js";
 import { mergeThreadBranch } from "./accept.js";
+import { withinLevel } from "../core/update-thread.js";
 import { readRegular } from "../util/safe-fs.js";
 import { describeSource, type LookResult } from "../watch/check.js";
 import type { UpstreamFetcher } from "../watch/http.js";
@@ -182,6 +183,7 @@ export class UpdateThreads {
   private async buildBumped(): Promise<void> {
     // A thread a stopped server left building or testing is built again from the start.
     const states = ["bumped", "building", "built", "testing"] as const;
+    const watched = new Map((await this.o.watched()).map((w) => [w.package, w]));
     for (const u of (await Promise.all(states.map((st) => threadsIn(this.o.db, st)))).flat()) {
       if (!(await this.claim(u))) continue;
       if (u.state !== "building")
@@ -217,6 +219,13 @@ export class UpdateThreads {
       }).catch((e: unknown) => ({ ok: false, note: `the install test failed: ${(e as Error).message}` }));
       if (this.stopping.signal.aborted) return;
       await this.end(u, t.ok ? "ready" : "failed", t.ok ? `a green, tested candidate: ${t.note}` : t.note);
+      const auto = watched.get(u.package)?.watch.auto;
+      if (t.ok && auto && withinLevel(u.from_version, u.rpm_version, auto)) {
+        const [now] = await updatesOf(this.o.db, { ids: [u.id] });
+        await this.acceptNow(now!, `kiln (watch.auto: ${auto})`).catch((e: unknown) =>
+          this.end(u, "needs-hand", `accepting by watch.auto failed: ${(e as Error).message}`),
+        );
+      }
     }
   }
 
@@ -228,36 +237,41 @@ export class UpdateThreads {
     const next = this.chain.then(async () => {
       const [u] = await updatesOf(this.o.db, { ids: [id] });
       if (!u) throw new NotFoundError("NOT_FOUND", `no update thread ${id}`);
-      if (u.state !== "ready")
-        throw new ConflictError(
-          "THREAD_NOT_READY",
-          `update thread ${id} is ${u.state}: only a ready candidate is accepted`,
-        );
-      if (!u.branch)
-        throw new ConflictError(
-          "THREAD_NOT_READY",
-          `the set is not a git repository: apply thread ${id}'s patch by hand`,
-        );
-      await this.o.lookAtSet(); // the commit before the merge is the one the merge is compared with
-      const m = await mergeThreadBranch(
-        this.o.setDir,
-        u.branch,
-        `Merge ${u.branch}: ${u.package} ${u.version} (update thread ${u.id})`,
-      );
-      if ("refused" in m) return this.end(u, "needs-hand", m.refused);
-      const { request } = await this.o.lookAtSet();
-      await setState(
-        this.o.db,
-        u.id,
-        "accepted",
-        `accepted by ${by}: merged into ${m.into} as ${m.head.slice(0, 12)}${request ? `; request ${request} builds it` : ""}`,
-        new Date(),
-        request ? { request_id: request } : {},
-      );
+      await this.acceptNow(u, by);
     });
     this.chain = next.catch(() => undefined);
     return next;
   }
+
+  private async acceptNow(u: UpdateRow, by: string): Promise<void> {
+    if (u.state !== "ready")
+      throw new ConflictError(
+        "THREAD_NOT_READY",
+        `update thread ${u.id} is ${u.state}: only a ready candidate is accepted`,
+      );
+    if (!u.branch)
+      throw new ConflictError(
+        "THREAD_NOT_READY",
+        `the set is not a git repository: apply thread ${u.id}'s patch by hand`,
+      );
+    await this.o.lookAtSet(); // the commit before the merge is the one the merge is compared with
+    const m = await mergeThreadBranch(
+      this.o.setDir,
+      u.branch,
+      `Merge ${u.branch}: ${u.package} ${u.version} (update thread ${u.id})`,
+    );
+    if ("refused" in m) return this.end(u, "needs-hand", m.refused);
+    const { request } = await this.o.lookAtSet();
+    await setState(
+      this.o.db,
+      u.id,
+      "accepted",
+      `accepted by ${by}: merged into ${m.into} as ${m.head.slice(0, 12)}${request ? `; request ${request} builds it` : ""}`,
+      new Date(),
+      request ? { request_id: request } : {},
+    );
+  }
+
 
   /** Accepted threads whose request has published the package: promoted by the repositories' rules. */
   private async promoteAccepted(): Promise<void> {
