@@ -272,7 +272,6 @@ export class UpdateThreads {
     );
   }
 
-
   /** Accepted threads whose request has published the package: promoted by the repositories' rules. */
   private async promoteAccepted(): Promise<void> {
     for (const u of await threadsIn(this.o.db, "accepted")) {
