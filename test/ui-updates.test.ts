@@ -242,6 +242,12 @@ describe("the Updates page", () => {
     await shot(page, "updates-error");
     pypi.failing = false;
 
+    // The candidate is built and tested on the server: ready, a maintainer may accept it.
+    await expect
+      .poll(() => timeline.getByRole("listitem").nth(5).textContent(), { timeout: 90_000 })
+      .toMatch(/^ready: (reached|under way)/);
+    expect(await thread.getByRole("button", { name: "Accept libgreet 1.1" }).count()).toBe(1);
+
     // A maintainer rejects 1.1: confirmed in a dialog, with a reason; the thread says so.
     await thread.getByRole("button", { name: "Reject libgreet 1.1" }).click();
     const dialog = page.getByRole("dialog", { name: "Reject libgreet 1.1?" });
@@ -250,7 +256,7 @@ describe("the Updates page", () => {
     await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
     await expect.poll(() => timeline.innerText()).toContain("stopped: rejected");
     expect(await timeline.innerText()).toContain("rejected by admin: waiting for 1.2");
-    expect(await thread.getByRole("button", { name: /^Reject/ }).count()).toBe(0);
+    expect(await thread.getByRole("button", { name: /^(Reject|Accept)/ }).count()).toBe(0);
     const { body: updates } = await api(server.url, "GET", "/updates?package=libgreet", {
       schema: UpdateList,
     });

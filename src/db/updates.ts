@@ -1,7 +1,7 @@
 // Update threads: one row per (package, version) seen upstream, and its timeline. A thread is
 // opened, and the older ones it supersedes are closed, in one transaction; the unique
 // (package, rpm_version) lets two servers that saw the same release open it once.
-import { isOpenUpdate, onNewVersion, type UpdateState } from "../core/update-thread.js";
+import { isOpenUpdate, onNewVersion, UPDATE_STATES, type UpdateState } from "../core/update-thread.js";
 import type { Conn, UpdateEventRow, UpdateRow, UpdatesTable } from "./schema.js";
 
 export async function updatesOf(
@@ -102,7 +102,11 @@ async function addEvent(
     .execute();
 }
 
-/** Moves a thread to `state` with a note (and the fields given), recorded on its timeline. */
+/**
+ * Moves an open thread to `state` with a note (and the fields given), recorded on its timeline. A
+ * thread that ended meanwhile (a maintainer rejected it while its candidate built) stays as it
+ * is: false.
+ */
 export async function setState(
   db: Conn,
   id: number,
@@ -115,15 +119,20 @@ export async function setState(
       "branch" | "commit" | "patch" | "tarball_url" | "tarball_sha256" | "request_id" | "claimed_until"
     >
   > = {},
-): Promise<void> {
+): Promise<boolean> {
   const at = now.toISOString();
-  await db
+  const r = await db
     .updateTable("updates")
     .set({ state, note, updated_at: at, ...fields })
     .where("id", "=", id)
-    .execute();
+    .where("state", "in", OPEN_STATES)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) return false;
   await addEvent(db, id, state, note, at, fields.request_id ?? undefined);
+  return true;
 }
+
+const OPEN_STATES = UPDATE_STATES.filter(isOpenUpdate);
 
 /** Threads in `state`, oldest first (the work queue of the thread runner). */
 export async function threadsIn(db: Conn, state: UpdateState): Promise<UpdateRow[]> {

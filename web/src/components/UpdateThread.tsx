@@ -1,10 +1,12 @@
 // One update thread: the version, where its change lives (branch and commit, or a patch), the
 // tarball, and its timeline from detection to stable, or where it stopped and why. Maintainers may
-// reject a thread that has not reached stable.
+// accept a ready candidate and reject a thread that has not reached stable.
 import { useId, useState } from "react";
 import { Link } from "react-router";
 import type { UpdateView } from "../../../src/api/watch-schemas";
+import { apiPost } from "../api";
 import { useAuth } from "../auth";
+import { ActionButton } from "./ActionButton";
 import { statusLabel } from "../format";
 import { canReject, shortHash, timeline, type Reached, type TimelineStep } from "../updates";
 import { Ago } from "./Ago";
@@ -29,6 +31,17 @@ export function UpdateThread({ u, onChanged }: { u: UpdateView; onChanged: () =>
           <span className="evr"> from {u.fromVersion}</span>
         </h3>
         <StatusBadge status={u.state} />
+        {auth.canWrite && u.state === "ready" && (
+          <ActionButton
+            className="button button-primary"
+            onAction={async () => {
+              await apiPost(`/updates/${u.id}/accept`, {});
+              onChanged();
+            }}
+          >
+            Accept {u.package} {u.version}
+          </ActionButton>
+        )}
         {auth.canWrite && canReject(u) && (
           <button type="button" className="button button-danger" onClick={() => setRejecting(true)}>
             Reject {u.package} {u.version}
