@@ -8,6 +8,7 @@ import type { Workspace } from "../context/workspace.js";
 import { PromotionRefusedError } from "../repos/promote.js";
 import type { SourceWatcher } from "../server/source-watch.js";
 import { requestView } from "../server/views.js";
+import { lastDurations } from "../db/builds.js";
 import { UpdateThreads } from "../updates/threads.js";
 import { verifyBump } from "../watch/verify-bump.js";
 import { fetcherFor, ReleaseWatcher, watchedOf } from "../watch/watcher.js";
@@ -44,6 +45,11 @@ export function releaseWatching(o: {
     sandbox: ws.sandboxState.policy,
     jobs: 1,
     lookAtSet: () => o.source.check(),
+    plan: async (pkg) => {
+      const p = farm.planChange([pkg], "modes", await lastDurations(ws.db));
+      const waves = p.waves.map((w) => w.join(", ")).join("; then ");
+      return `it rebuilds ${p.packages.length} package(s) in ${p.waves.length} wave(s) on the farm: ${waves} (about ${Math.round(p.criticalPathMs / 1000)} s; kiln plan ${pkg})`;
+    },
     runOutcome: async (request, pkg) => {
       const v = await requestView(ws.db, request, o.leaseMs);
       const p = v?.packages.find((x) => x.package === pkg);

@@ -43,6 +43,8 @@ export interface ThreadsOptions {
   sandbox: SandboxMode;
   /** Slots of a candidate's in-process agent. */
   jobs: number;
+  /** What a change to the package rebuilds on the farm, in words (kiln plan's wave), for the bump's note. */
+  plan: (pkg: string) => Promise<string>;
   /** Asks the set's source watcher to look now: the request a new commit made, if it made one. */
   lookAtSet: () => Promise<{ request?: number }>;
   /** How a package's run in a request ended (its status); undefined while it is under way. */
@@ -171,6 +173,8 @@ export class UpdateThreads {
         state: "failed" as const,
         note: `the bump failed: ${(e as Error).message}`,
       }));
+      if (outcome.state === "bumped")
+        outcome.note += `; accepted, ${await this.o.plan(u.package).catch((e: unknown) => `its wave is unknown: ${(e as Error).message}`)}`;
       await setState(this.o.db, u.id, outcome.state, outcome.note, new Date(), {
         claimed_until: null,
         ...("fields" in outcome ? outcome.fields : {}),
