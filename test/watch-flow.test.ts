@@ -145,7 +145,7 @@ describe("a watched package's new upstream release", () => {
     ]);
     // The bump says what accepting it would rebuild on the farm (kiln plan's wave).
     expect(thread.events.find((e) => e.state === "bumped")!.note).toMatch(
-      /committed to branch kiln\/update\/libgreet-1\.1 \([0-9a-f]{12}\); accepted, it rebuilds \d+ package\(s\) in \d+ wave\(s\) on the farm: libgreet; then .*hello/,
+      /committed to branch kiln\/update\/libgreet-1\.1 \([0-9a-f]{12}\); once accepted, it rebuilds \d+ package\(s\) in \d+ wave\(s\) on the farm: libgreet; then .*hello/,
     );
     expect(thread.events.find((e) => e.state === "built")!.note).toMatch(
       /^the candidate built: 7 built, libgreet 1\.1 among them, into its own repository testing$/,

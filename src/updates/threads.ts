@@ -174,7 +174,7 @@ export class UpdateThreads {
         note: `the bump failed: ${(e as Error).message}`,
       }));
       if (outcome.state === "bumped")
-        outcome.note += `; accepted, ${await this.o.plan(u.package).catch((e: unknown) => `its wave is unknown: ${(e as Error).message}`)}`;
+        outcome.note += `; once accepted, ${await this.o.plan(u.package).catch((e: unknown) => `its wave is unknown: ${(e as Error).message}`)}`;
       await setState(this.o.db, u.id, outcome.state, outcome.note, new Date(), {
         claimed_until: null,
         ...("fields" in outcome ? outcome.fields : {}),
