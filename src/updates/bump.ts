@@ -4,8 +4,8 @@
 // commit both to the thread's own branch, kiln/update/<package>-<version>, in a worktree, so the
 // set's checkout and main branch are untouched. A set outside git keeps the change as a patch and
 // the tarball beside the thread.
-import { existsSync } from "node:fs";
-import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, lstatSync } from "node:fs";
+import { cp, mkdir, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { UpdateRow } from "../db/schema.js";
 import {
@@ -19,7 +19,7 @@ import {
 } from "../git/set-repo.js";
 import { exec } from "../util/exec.js";
 import { sha256 } from "../util/hash.js";
-import { readRegular } from "../util/safe-fs.js";
+import { readRegular, RefusedFileError } from "../util/safe-fs.js";
 import type { UpstreamFetcher } from "../watch/http.js";
 import { bumpSpecText } from "../watch/bump-spec.js";
 import { source0Of, wrongMagic } from "./tarball.js";
@@ -140,15 +140,31 @@ async function bumpIn(
       )
     : undefined;
   const oldPath = oldName ? join(pkgDir, oldName) : undefined;
-  if (oldPath && existsSync(oldPath)) {
-    const oldSum = sha256(await readFile(oldPath));
+  // The package directory comes from the set: nothing in it is followed as a link or read unbounded.
+  if (oldPath && lstatSync(oldPath, { throwIfNoEntry: false })) {
+    const oldBytes = await readRegular(oldPath, { maxBytes: ctx.maxTarballBytes }).catch((e: unknown) => {
+      if (e instanceof RefusedFileError)
+        throw new NeedsHand(
+          `packages/${u.package}/${oldName} is not a regular file (a link?): Kiln does not follow it`,
+        );
+      throw e;
+    });
+    const oldSum = sha256(oldBytes);
     if (oldSum === sum)
       throw new NeedsHand(
         `the upstream's tarball for ${u.version} is byte for byte the one for ${u.from_version} (sha256 ${sum.slice(0, 16)}…)`,
       );
     if (oldName !== name) await rm(oldPath);
   }
-  await writeFile(join(pkgDir, name), bytes);
+  const target = join(pkgDir, name);
+  const there = lstatSync(target, { throwIfNoEntry: false });
+  if (there && !there.isFile())
+    throw new NeedsHand(
+      `the spec cannot be bumped here: packages/${u.package}/${name} is in the set already and is not a regular file`,
+    );
+  await rm(target, { force: true });
+  // "wx": a link made in the meantime is not followed; the file is new.
+  await writeFile(target, bytes, { flag: "wx" });
   const asked = {
     version: u.rpm_version,
     date: ctx.now,

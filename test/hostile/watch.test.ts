@@ -4,12 +4,22 @@
 // ends in an error in words; no secret is ever shown; the server keeps answering throughout.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { ApiClient } from "../../src/api/client.js";
-import { WatchList } from "../../src/api/watch-schemas.js";
-import { KILN_YAML, makeSet, noarchSpec, startServer, tempDir } from "../kit/index.js";
+import { UpdateList, WatchList, type UpdateView } from "../../src/api/watch-schemas.js";
+import { startFakeUpstreams } from "../kit/fake-upstreams.js";
+import {
+  copyExamples,
+  editFile,
+  KILN_YAML,
+  makeSet,
+  noarchSpec,
+  startServer,
+  tempDir,
+} from "../kit/index.js";
 
 test("hostile watches end in errors in words and never stop the server or show a secret", async () => {
   let kilnPort = 0;
@@ -92,4 +102,37 @@ test("hostile watches end in errors in words and never stop the server or show a
   for (const secret of [server.admin, server.enrol, server.hookSecret])
     expect(everything).not.toContain(secret);
   hostile.close();
+});
+
+test("a link in the package where the bump writes its tarball is refused, and what it points at is untouched", async () => {
+  const fake = await startFakeUpstreams();
+  const set = copyExamples();
+  editFile(set, "packages/libgreet/kiln.yaml", (t) => t.replace("min-age: 1d", "min-age: 0"));
+  const secret = join(tempDir("kiln-hostile-target-"), "secret");
+  writeFileSync(secret, "do not overwrite\n");
+  symlinkSync(secret, join(set, "packages/libgreet/libgreet-1.1.tar.gz"));
+  fake.addRelease("github", "kiln-examples/libgreet", {
+    version: "v1.1",
+    publishedAt: "2026-01-01T00:00:00Z",
+    files: [{ name: "libgreet-1.1.tar.gz", bytes: gzipSync("not really a tarball") }],
+  });
+  const config = join(tempDir("kiln-hostile-link-config-"), "server.yaml");
+  writeFileSync(config, `upstreams:\n  github: {url: "${fake.url}"}\nwatch:\n  host-gap: 0\n`);
+  const server = await startServer({
+    set,
+    data: tempDir("kiln-hostile-link-"),
+    extra: ["--config", config, "--watch-tick", "1"],
+    scope: "test",
+  });
+  const api = new ApiClient(server.url, server.admin);
+  let t: UpdateView | undefined;
+  for (let i = 0; i < 300 && !(t && t.state !== "detected"); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    t = (await api.json(UpdateList, "GET", "/updates")).updates[0];
+  }
+  expect(t).toMatchObject({
+    state: "needs-hand",
+    note: "the spec cannot be bumped here: packages/libgreet/libgreet-1.1.tar.gz is in the set already and is not a regular file",
+  });
+  expect(readFileSync(secret, "utf8")).toBe("do not overwrite\n");
 });
