@@ -10,7 +10,8 @@ const env = (): NodeJS.ProcessEnv => ({
   GIT_TERMINAL_PROMPT: "0",
 });
 
-async function git(dir: string, args: string[]): Promise<string> {
+/** git in `dir` with a clean environment (no prompts, no user config); its trimmed stdout. */
+export async function git(dir: string, args: string[]): Promise<string> {
   const r = await exec(["git", "-C", dir, ...args], { env: env() });
   return r.stdout.trim();
 }
@@ -60,7 +61,8 @@ export async function pullUpstream(dir: string): Promise<"pulled" | "no upstream
   return "pulled";
 }
 
-const KILN_AUTHOR = ["-c", "user.name=Kiln", "-c", "user.email=kiln@localhost"];
+/** Commits and merges Kiln makes are by Kiln. */
+export const KILN_AUTHOR = ["-c", "user.name=Kiln", "-c", "user.email=kiln@localhost"];
 
 /** The set's directory relative to its repository's top ("" at the top, else ending in /). */
 export async function setPrefix(dir: string): Promise<string> {
@@ -77,6 +79,16 @@ export async function commitPaths(worktree: string, paths: string[], message: st
   await git(worktree, ["add", "--all", "--", ...paths]);
   await git(worktree, [...KILN_AUTHOR, "commit", "--quiet", "--no-verify", "-m", message]);
   return git(worktree, ["rev-parse", "HEAD"]);
+}
+
+/** A worktree at `path` with `commit` checked out on no branch (a candidate's build). */
+export async function addDetachedWorktree(dir: string, path: string, commit: string): Promise<void> {
+  await git(dir, ["worktree", "add", "--quiet", "--detach", path, commit]);
+}
+
+/** Forgets worktrees whose directory is gone (a crash left them). */
+export async function pruneWorktrees(dir: string): Promise<void> {
+  await git(dir, ["worktree", "prune"]);
 }
 
 /** Removes a worktree (its branch stays). */

@@ -4,21 +4,8 @@
 // farm has published it, promotion by the repositories' own rules. A set that follows an upstream
 // repository is merged there, not here: Kiln says which branch to merge.
 import { ConflictError } from "../util/errors.js";
-import { exec, ExecError } from "../util/exec.js";
-
-const AS_KILN = ["-c", "user.name=Kiln", "-c", "user.email=kiln@localhost"];
-
-async function git(dir: string, args: string[]): Promise<string> {
-  const r = await exec(["git", "-C", dir, ...args], {
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: "/nonexistent",
-      LANG: "C.UTF-8",
-      GIT_TERMINAL_PROMPT: "0",
-    },
-  });
-  return r.stdout.trim();
-}
+import { git, KILN_AUTHOR } from "../git/set-repo.js";
+import { ExecError } from "../util/exec.js";
 
 /** Merges `branch` into the set's current branch; the new head, or why not in words. */
 export async function mergeThreadBranch(
@@ -49,7 +36,7 @@ export async function mergeThreadBranch(
       "the set's checkout has uncommitted changes: commit or drop them first",
     );
   try {
-    await git(setDir, [...AS_KILN, "merge", "--quiet", "--no-edit", "-m", message, branch]);
+    await git(setDir, [...KILN_AUTHOR, "merge", "--quiet", "--no-edit", "-m", message, branch]);
   } catch (e) {
     if (!(e instanceof ExecError)) throw e;
     await git(setDir, ["merge", "--abort"]).catch(() => undefined);

@@ -14,6 +14,7 @@ import {
   commitPaths,
   deleteBranch,
   headCommit,
+  pruneWorktrees,
   removeWorktree,
   setPrefix,
 } from "../git/set-repo.js";
@@ -22,7 +23,7 @@ import { sha256 } from "../util/hash.js";
 import { readRegular, RefusedFileError } from "../util/safe-fs.js";
 import type { UpstreamFetcher } from "../watch/http.js";
 import { bumpSpecText } from "../watch/bump-spec.js";
-import { source0Of, wrongMagic } from "./tarball.js";
+import { expandNameVersion, source0Of, wrongMagic } from "./tarball.js";
 
 export interface BumpContext {
   setDir: string;
@@ -73,7 +74,7 @@ export async function bumpThread(u: UpdateRow, ctx: BumpContext): Promise<BumpOu
   if (head) {
     // A crash may have left the worktree (removed above: pruned now) and the branch: start again
     // from the set's commit.
-    await exec(["git", "-C", ctx.setDir, "worktree", "prune"]);
+    await pruneWorktrees(ctx.setDir);
     if (await branchExists(ctx.setDir, branch)) await deleteBranch(ctx.setDir, branch);
     await addWorktree(ctx.setDir, tree, branch, head);
     pkgDir = join(tree, await setPrefix(ctx.setDir), "packages", u.package);
@@ -132,13 +133,7 @@ async function bumpIn(
   const sum = sha256(bytes);
   // The tarball the spec builds now, by its own Source0 with the old version.
   const source0 = source0Of(oldSpec);
-  const oldName = source0
-    ? basename(
-        source0
-          .replace(/%\{\??version\}|%version\b/g, u.from_version)
-          .replace(/%\{\??name\}|%name\b/g, u.package),
-      )
-    : undefined;
+  const oldName = source0 ? basename(expandNameVersion(source0, u.package, u.from_version)) : undefined;
   const oldPath = oldName ? join(pkgDir, oldName) : undefined;
   // The package directory comes from the set: nothing in it is followed as a link or read unbounded.
   if (oldPath && lstatSync(oldPath, { throwIfNoEntry: false })) {
@@ -192,7 +187,7 @@ function missingLocalFiles(spec: string, name: string, version: string, pkgDir: 
     if (/^%(package|description|prep)\b/.test(line)) break;
     const m = /^((?:Source|Patch)\d*)\s*:\s*(\S+)/i.exec(line);
     if (!m) continue;
-    const file = m[2]!.replace(/%\{\??version\}|%version\b/g, version).replace(/%\{\??name\}|%name\b/g, name);
+    const file = expandNameVersion(m[2]!, name, version);
     // A URL is fetched by name only (its last part); other macros were checked by the read-back.
     const local = basename(file);
     if (file.includes("%")) continue;

@@ -9,9 +9,8 @@ import { join } from "node:path";
 import type { SandboxMode } from "../core/sandbox-policy.js";
 import { openWorkspace } from "../context/workspace.js";
 import type { UpdateRow } from "../db/schema.js";
-import { removeWorktree, setPrefix } from "../git/set-repo.js";
+import { addDetachedWorktree, pruneWorktrees, removeWorktree, setPrefix } from "../git/set-repo.js";
 import { buildInProcess } from "../local/in-process-farm.js";
-import { exec } from "../util/exec.js";
 
 export interface CandidateContext {
   setDir: string;
@@ -36,8 +35,8 @@ export async function buildCandidate(u: UpdateRow, ctx: CandidateContext): Promi
   let setDir: string;
   if (u.commit) {
     await rm(tree, { recursive: true, force: true });
-    await exec(["git", "-C", ctx.setDir, "worktree", "prune"]);
-    await exec(["git", "-C", ctx.setDir, "worktree", "add", "--quiet", "--detach", tree, u.commit]);
+    await pruneWorktrees(ctx.setDir);
+    await addDetachedWorktree(ctx.setDir, tree, u.commit);
     setDir = join(tree, await setPrefix(ctx.setDir));
   } else {
     // Outside git the bump left the package's new directory in the tree: the rest is the set's.

@@ -62,14 +62,18 @@ export function tarballPlace(o: {
   };
 }
 
+/** Spec text with %{name} and %{version} (also %name, %version, %{?…}) put in; nothing else. */
+export function expandNameVersion(text: string, name: string, version: string): string {
+  return text.replace(/%\{(\??)(name|version)\}|%(name|version)\b/g, (_m, _q, a: string, b: string) =>
+    (a ?? b) === "name" ? name : version,
+  );
+}
+
 function expand(
   source0: string,
   o: { name: string; version: string },
 ): { text: string } | { needsHand: string } {
-  const text = source0.replace(
-    /%\{(\??)(name|version)\}|%(name|version)\b/g,
-    (_m, _q, a: string, b: string) => ((a ?? b) === "name" ? o.name : o.version),
-  );
+  const text = expandNameVersion(source0, o.name, o.version);
   const left = /%\{?[?!]*[A-Za-z_][A-Za-z0-9_]*\}?|%\(/.exec(text);
   if (left)
     return {

@@ -55,7 +55,7 @@ export function describeSource(w: WatchConfig): string {
 async function releasesOf(w: WatchConfig, ctx: LookContext, seen: WatchSeen): Promise<SourceAnswer> {
   const cpuMs = ctx.cpuMs ?? 2000;
   if (w.source === "git") {
-    const out = await lsRemoteTags(w.repository, ctx);
+    const out = await lsRemoteTags(w, ctx);
     seen.requests++;
     return {
       releases: withTimeLimit("reading the tags", cpuMs, () => parseLsRemoteTags(out)),

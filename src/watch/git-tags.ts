@@ -6,12 +6,13 @@ import { isIP } from "node:net";
 import { exec, ExecError } from "../util/exec.js";
 import { isPrivateAddress } from "./address-policy.js";
 import { UpstreamError } from "./http.js";
+import { lsRemoteArgs, type GitWatch } from "./sources/git.js";
 
 export async function lsRemoteTags(
-  url: string,
+  watch: GitWatch,
   o: { allowPrivate: boolean; timeoutMs: number; maxBytes: number },
 ): Promise<string> {
-  const u = new URL(url);
+  const u = new URL(watch.repository);
   if (!["http:", "https:", "git:"].includes(u.protocol))
     throw new UpstreamError(`refusing ${u.protocol} repository URL: only http(s) and git://`);
   if (!o.allowPrivate) {
@@ -41,11 +42,7 @@ export async function lsRemoteTags(
     "http.followRedirects=false",
     "-c",
     "credential.helper=",
-    "ls-remote",
-    "--tags",
-    "--refs",
-    "--",
-    url,
+    ...lsRemoteArgs(watch),
   ];
   try {
     const r = await exec(args, {

@@ -4,14 +4,14 @@ import type { WatchConfig } from "../../config/watch-schema.js";
 import type { Release } from "../types.js";
 import { capReleases } from "./source.js";
 
-type GitWatch = Extract<WatchConfig, { source: "git" }>;
+export type GitWatch = Extract<WatchConfig, { source: "git" }>;
 
 export const GIT_SCHEME = "rpm";
 
 /** git's arguments to list the repository's tags (`--refs` leaves out the peeled `^{}` lines). */
 export function lsRemoteArgs(watch: GitWatch): string[] {
-  // The schema allows only http(s):// and git:// URLs, so it cannot be read as an option.
-  return ["ls-remote", "--tags", "--refs", watch.repository];
+  // The schema allows only http(s):// and git:// URLs; "--" says so to git as well.
+  return ["ls-remote", "--tags", "--refs", "--", watch.repository];
 }
 
 const LINE = /^([0-9a-f]{40}|[0-9a-f]{64})\trefs\/tags\/(.+)$/;
