@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { expect, test } from "vitest";
 import { UpdateList, UpdateView, WatchList } from "../src/api/watch-schemas.js";
 import { startFakeUpstreams } from "./kit/fake-upstreams.js";
-import { commit, copyExamples, editFile, git, startFarm, tempDir } from "./kit/index.js";
+import { BuildList, commit, copyExamples, editFile, git, startFarm, tempDir } from "./kit/index.js";
 
 test("a new upstream release becomes a tested candidate, and once accepted is installable from stable", async () => {
   const fake = await startFakeUpstreams();
@@ -101,6 +101,14 @@ test("a new upstream release becomes a tested candidate, and once accepted is in
   };
   expect(installed()).toMatch(/^libgreet-1\.2-1\.kiln1\.\w+$/);
 
+  // The merge's request goes on building below libgreet after its promotion: let it finish, so
+  // that the next candidate finds all seven packages published on the farm.
+  for (let end = Date.now() + 100_000; ; await new Promise((r) => setTimeout(r, 250))) {
+    const builds = (await farm.api.json(BuildList, "GET", "/builds")).builds;
+    const green = new Set(builds.filter((b) => b.status === "green").map((b) => b.package));
+    if (green.size === 7 && builds.every((b) => b.status !== "running")) break;
+    if (Date.now() > end) throw new Error(`the farm did not build the set: ${JSON.stringify(builds)}`);
+  }
   // 1.2.1, a patch release: accepted by the rule, built, promoted, with no one's hand.
   fake.addRelease("github", "kiln-examples/libgreet", {
     version: "v1.2.1",
@@ -110,6 +118,21 @@ test("a new upstream release becomes a tested candidate, and once accepted is in
   await farm.api.json(WatchList, "POST", "/watches/check", { packages: ["libgreet"] });
   const patch = await thread((u) => u.version === "1.2.1" && !u.open, 100_000);
   expect(patch).toMatchObject({ state: "promoted", fromVersion: "1.2" });
+  // The farm has the set built by now: the candidate takes its published builds and builds only
+  // what a change to libgreet rebuilds by the rebuild modes (kiln plan libgreet's wave).
+  const built = patch.events.find((e) => e.state === "built")!.note;
+  console.log(`the 1.2.1 candidate: ${built}`);
+  const m =
+    /^the candidate built libgreet 1\.2\.1 and what rebuilds below it: (\d) built \(([a-z, -]+)\)(?:, (\d) cut off)?, 3 up to date, into its own repository testing; 6 package\(s\) taken from the farm's testing$/.exec(
+      built,
+    );
+  expect(m, built).not.toBeNull();
+  // The wave is libgreet, libframe, libupper, hello; the three they need and nothing else are up to date.
+  expect(Number(m![1]) + Number(m![3] ?? 0)).toBe(4);
+  expect(m![2]!.split(", ")).toContain("libgreet");
+  expect(patch.events.find((e) => e.state === "testing")!.note).toBe(
+    "installing hello, libframe, libgreet, libupper with dnf",
+  );
   expect(patch.events.find((e) => e.state === "accepted")!.note).toMatch(
     /^accepted by kiln \(watch\.auto: patch\): merged into main/,
   );

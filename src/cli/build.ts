@@ -61,7 +61,7 @@ export async function localBuild(
       targets,
       forced,
       approve: how.approve === true,
-      downstream: how.downstream === true,
+      ...(how.downstream === true ? { downstream: "all" as const } : {}),
       jobs: o.jobs,
       signal: abort.signal,
       onEvent: (e) => progress.onEvent(e),

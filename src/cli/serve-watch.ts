@@ -44,6 +44,7 @@ export function releaseWatching(o: {
     ownDatabase: o.ownDatabase,
     sandbox: ws.sandboxState.policy,
     jobs: 1,
+    farm: { db: ws.db, store: ws.store, repo: ws.config.repositories[0]!.name },
     lookAtSet: () => o.source.check(),
     plan: async (pkg) => {
       const p = farm.planChange([pkg], "modes", await lastDurations(ws.db));

@@ -30,8 +30,11 @@ export interface LocalBuildOptions {
   targets: string[];
   /** Packages to rebuild even when they are up to date. */
   forced?: readonly string[];
-  /** With the targets, everything below them (kiln rebuild --downstream). */
-  downstream?: boolean;
+  /**
+   * With the targets, what rebuilds below them: everything (`all`, kiln rebuild --downstream) or by
+   * the rebuild modes (`modes`, as a change to them would: an update thread's candidate).
+   */
+  downstream?: "all" | "modes";
   /** Run the pipeline stages that need approval (without it, a package stops before them). */
   approve?: boolean;
   /** The in-process agent's slots. */
@@ -65,7 +68,7 @@ export async function buildInProcess(
     const id = await farm.submit({
       targets: o.targets,
       forced: [...(o.forced ?? [])],
-      ...(o.downstream ? { downstream: "all" as const } : {}),
+      ...(o.downstream ? { downstream: o.downstream } : {}),
       createdBy: LOCAL_CREATOR,
       asLoaded: true,
     });

@@ -1,16 +1,20 @@
 // An update thread's candidate: the set as the thread's branch has it, built by the same flow as
 // `kiln build` (the coordinator and an in-process agent, src/local/in-process-farm.ts) in a data
 // directory of the thread's own, so nothing reaches the set's checkout, its main branch or its
-// first repository. The candidate's repository holds the new version and everything built against
-// it. Its data directory starts empty, so the whole set is built in it: correct, and costly on a
-// large set (taking the unchanged packages' builds from the farm instead is still to come).
+// first repository. Its data directory starts with what the farm's first repository holds
+// (seed-candidate.ts), so only the bumped package and what rebuilds below it by the rebuild modes
+// are built (kiln plan's wave), with whatever the farm has not built that they need; its
+// repository then holds the new version, everything built against it, and the rest as published.
 import { cp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { SandboxMode } from "../core/sandbox-policy.js";
 import { openWorkspace } from "../context/workspace.js";
 import type { UpdateRow } from "../db/schema.js";
 import { addDetachedWorktree, pruneWorktrees, removeWorktree, setPrefix } from "../git/set-repo.js";
+import { artifactsOf, latestGreenBuilds } from "../db/builds.js";
+import type { Conn } from "../db/schema.js";
 import { buildInProcess } from "../local/in-process-farm.js";
+import { seedCandidate, type FarmSource } from "./seed-candidate.js";
 
 export interface CandidateContext {
   setDir: string;
@@ -19,11 +23,14 @@ export interface CandidateContext {
   /** The server's sandbox policy (the set can only tighten it). */
   sandbox: SandboxMode;
   jobs: number;
+  /** The farm whose published builds the candidate starts from (none: it builds what it needs). */
+  farm?: FarmSource;
   signal?: AbortSignal;
 }
 
 export type CandidateOutcome =
-  { state: "built"; note: string; repoDir: string; top: string[] } | { state: "failed"; note: string };
+  | { state: "built"; note: string; repoDir: string; built: string[]; install: string[] }
+  | { state: "failed"; note: string };
 
 /** Where a thread's candidate is built and published (its repository under repos/). */
 export const candidateDataDir = (workDir: string): string => join(workDir, "candidate");
@@ -53,12 +60,27 @@ export async function buildCandidate(u: UpdateRow, ctx: CandidateContext): Promi
   try {
     const ws = await openWorkspace({ setDir, dataDir: data, sandbox: ctx.sandbox, lock: true });
     try {
+      const repo = ws.config.repositories[0]!.name;
+      const seeded = ctx.farm
+        ? await seedCandidate(ctx.farm, { db: ws.db, store: ws.store, repo }, u.package)
+        : { packages: [], skipped: [] };
       const s = await buildInProcess(ws, "sqlite", {
-        targets: [],
+        targets: [u.package],
+        downstream: "modes",
         jobs: ctx.jobs,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
-      const done = `${s.built.length} built${s.upToDate.length ? `, ${s.upToDate.length} up to date` : ""}`;
+      const done = [
+        `${s.built.length} built (${s.built.join(", ")})`,
+        s.cutOff.length ? `${s.cutOff.length} cut off` : "",
+        s.upToDate.length ? `${s.upToDate.length} up to date` : "",
+      ]
+        .filter(Boolean)
+        .join(", ");
+      const farmNote = ctx.farm
+        ? `; ${seeded.packages.length} package(s) taken from the farm's ${ctx.farm.repo}` +
+          seeded.skipped.map((x) => `, not ${x.package} (${x.why})`).join("")
+        : "";
       if (s.failed.length || s.blocked.length || s.invalid.length || s.cancelled.length || s.snapshotError) {
         const what = [
           s.failed.length ? `failed: ${s.failed.join(", ")}` : "",
@@ -76,9 +98,11 @@ export async function buildCandidate(u: UpdateRow, ctx: CandidateContext): Promi
         return { state: "failed", note: `the candidate built, but not ${u.package} (${done})` };
       return {
         state: "built",
-        note: `the candidate built: ${done}, ${u.package} ${u.rpm_version} among them, into its own repository ${s.repo}`,
+        note: `the candidate built ${u.package} ${u.rpm_version} and what rebuilds below it: ${done}, into its own repository ${s.repo}${farmNote}`,
         repoDir: s.repoPath,
-        top: s.top,
+        built: s.built,
+        // What was rebuilt, its output changed or not: the new version and what is built against it.
+        install: await mainBinaries(ws.db, [...s.built, ...s.cutOff]),
       };
     } finally {
       await ws.close();
@@ -86,4 +110,17 @@ export async function buildCandidate(u: UpdateRow, ctx: CandidateContext): Promi
   } finally {
     if (u.commit) await removeWorktree(ctx.setDir, tree).catch(() => undefined);
   }
+}
+
+/** What the install test installs of each built package: its binary of the same name, else all its binaries. */
+async function mainBinaries(db: Conn, built: string[]): Promise<string[]> {
+  const greens = await latestGreenBuilds(db);
+  const pkgOf = new Map(built.flatMap((p) => (greens.has(p) ? [[greens.get(p)!.id, p] as const] : [])));
+  const names = new Map<string, string[]>();
+  for (const a of await artifactsOf(db, [...pkgOf.keys()])) {
+    if (a.kind !== "rpm" || !a.name || /-debug(info|source)$/.test(a.name)) continue;
+    const pkg = pkgOf.get(a.build_id)!;
+    names.set(pkg, [...(names.get(pkg) ?? []), a.name]);
+  }
+  return [...new Set([...names].flatMap(([pkg, list]) => (list.includes(pkg) ? [pkg] : list)))].sort();
 }

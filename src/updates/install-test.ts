@@ -1,5 +1,5 @@
-// The candidate's install test: dnf installs what a user would install from the candidate's
-// repository (its top packages, which pull in the new version and everything it needs) into a
+// The candidate's install test: dnf installs what the candidate rebuilt (the new version and what
+// was built against it, each with everything it needs) from the candidate's repository into a
 // throwaway root. The packages are untrusted, so their scriptlets are not run (tsflags=noscripts):
 // the test is that the repository resolves and every payload unpacks. dnf's own output goes to a
 // log beside the thread, never into the thread's note (which HTTP answers show).

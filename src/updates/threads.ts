@@ -15,6 +15,7 @@ import type { UpstreamFetcher } from "../watch/http.js";
 import type { Watched } from "../watch/watcher.js";
 import { bumpThread, type BumpContext } from "./bump.js";
 import { buildCandidate } from "./candidate.js";
+import type { FarmSource } from "./seed-candidate.js";
 import { installTest } from "./install-test.js";
 import type { SandboxMode } from "../core/sandbox-policy.js";
 import { source0Of, tarballPlace } from "./tarball.js";
@@ -43,6 +44,8 @@ export interface ThreadsOptions {
   sandbox: SandboxMode;
   /** Slots of a candidate's in-process agent. */
   jobs: number;
+  /** The farm's published builds, that a candidate starts from (seed-candidate.ts). */
+  farm: FarmSource;
   /** What a change to the package rebuilds on the farm, in words (kiln plan's wave), for the bump's note. */
   plan: (pkg: string) => Promise<string>;
   /** Asks the set's source watcher to look now: the request a new commit made, if it made one. */
@@ -203,6 +206,7 @@ export class UpdateThreads {
         workDir: this.o.updateDir(u.id),
         sandbox: this.o.sandbox,
         jobs: this.o.jobs,
+        farm: this.o.farm,
         signal: this.stopping.signal,
       }).catch((e: unknown) => ({
         state: "failed" as const,
@@ -214,11 +218,17 @@ export class UpdateThreads {
         continue;
       }
       await setState(this.o.db, u.id, "built", outcome.note, new Date());
-      await setState(this.o.db, u.id, "testing", `installing ${outcome.top.join(", ")} with dnf`, new Date());
+      await setState(
+        this.o.db,
+        u.id,
+        "testing",
+        `installing ${outcome.install.join(", ")} with dnf`,
+        new Date(),
+      );
       const t = await installTest({
         workDir: this.o.updateDir(u.id),
         repoDir: outcome.repoDir,
-        packages: outcome.top,
+        packages: outcome.install,
         signal: this.stopping.signal,
       }).catch((e: unknown) => ({ ok: false, note: `the install test failed: ${(e as Error).message}` }));
       if (this.stopping.signal.aborted) return;
