@@ -247,6 +247,20 @@ describe("the Updates page", () => {
       .poll(() => timeline.getByRole("listitem").nth(5).textContent(), { timeout: 90_000 })
       .toMatch(/^ready: (reached|under way)/);
     expect(await thread.getByRole("button", { name: "Accept libgreet 1.1" }).count()).toBe(1);
+    // Its candidate, package by package, each build's log one link away, and the install test's.
+    const cand = thread.getByRole("table", { name: "Candidate builds of libgreet 1.1" });
+    const libgreetRow = cand
+      .getByRole("row")
+      .filter({ has: page.getByRole("rowheader", { name: "libgreet", exact: true }) });
+    await expect.poll(() => libgreetRow.innerText(), { timeout: 15_000 }).toMatch(/green/);
+    const logLink = libgreetRow.getByRole("link", { name: "log of libgreet" });
+    const logText = await fetch(new URL((await logLink.getAttribute("href"))!, server.url)).then((r) =>
+      r.text(),
+    );
+    expect(logText).toMatch(/libgreet-1\.1/);
+    const installHref = await thread.getByRole("link", { name: "install test log" }).getAttribute("href");
+    expect(await fetch(new URL(installHref!, server.url)).then((r) => r.text())).toMatch(/libgreet/);
+    await shot(page, "updates-candidate");
 
     // A maintainer rejects 1.1: confirmed in a dialog, with a reason; the thread says so.
     await thread.getByRole("button", { name: "Reject libgreet 1.1" }).click();

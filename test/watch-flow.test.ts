@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { UpdateList, WatchList, type UpdateView } from "../src/api/watch-schemas.js";
+import { CandidateView, UpdateList, WatchList, type UpdateView } from "../src/api/watch-schemas.js";
 import { ApiClient } from "../src/api/client.js";
 import { startFakeUpstreams, type FakeUpstreams } from "./kit/fake-upstreams.js";
 import { BuildList, commit, copyExamples, editFile, git, kiln, startServer, tempDir } from "./kit/index.js";
@@ -160,6 +160,29 @@ describe("a watched package's new upstream release", () => {
     }).map(String);
     expect(candidate.filter((f) => /libgreet-1\.1-1\.kiln1\.\w+\.rpm$/.test(f)).length).toBeGreaterThan(0);
     expect((await api.json(BuildList, "GET", "/builds")).builds).toEqual([]);
+    // Each of the candidate's builds, with its log, and the install test's dnf output.
+    const cand = await api.json(CandidateView, "GET", `/updates/${thread.id}/candidate`);
+    expect(cand.taken).toEqual([]);
+    expect(cand.installLog).toBe(true);
+    expect(cand.builds.map((b) => b.package).sort()).toEqual([
+      "greet-data",
+      "hello",
+      "libcount",
+      "libframe",
+      "libgreet",
+      "libstats",
+      "libupper",
+    ]);
+    for (const b of cand.builds)
+      expect(b).toMatchObject({ state: "green", log: true, build: expect.any(Number) });
+    const greet = cand.builds.find((b) => b.package === "libgreet")!;
+    const log = await (await api.fetch(`/updates/${thread.id}/candidate/builds/${greet.build}/log`)).text();
+    expect(log).toMatch(/libgreet-1\.1/);
+    expect(await (await api.fetch(`/updates/${thread.id}/install-log`)).text()).toMatch(/libgreet/);
+    await expect(api.fetch(`/updates/${thread.id}/candidate/builds/9999/log`)).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringMatching(/has no log of build 9999/),
+    });
     const at = (state: string): number => Date.parse(thread.events.find((e) => e.state === state)!.at);
     console.log(`release seen → candidate ready: ${((at("ready") - at("detected")) / 1000).toFixed(1)} s`);
     expect(thread.tarballUrl).toBe(fake.tarballUrl("github", PROJECT, "v1.1", "libgreet-1.1.tar.gz"));
@@ -274,6 +297,13 @@ describe("a watched package's new upstream release", () => {
     });
     expect(t.events.map((e) => e.state)).toEqual(["detected", "bumped", "building", "failed"]);
     expect((await api.json(BuildList, "GET", "/builds")).builds).toEqual([]);
+    // The failed build's log says why, for the maintainer who opens the thread.
+    const cand = await api.json(CandidateView, "GET", `/updates/${t.id}/candidate`);
+    const failed = cand.builds.find((b) => b.package === "libgreet")!;
+    expect(failed).toMatchObject({ state: "failed", log: true });
+    expect(cand.builds.find((b) => b.package === "hello")).toMatchObject({ state: "blocked", log: false });
+    const log = await (await api.fetch(`/updates/${t.id}/candidate/builds/${failed.build}/log`)).text();
+    expect(log).toMatch(/greet\.c/);
   });
 
   test("a spec that cannot follow the release needs a hand, saying why", async () => {

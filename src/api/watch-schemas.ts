@@ -87,3 +87,31 @@ export const UpdateListQuery = z.object({
 });
 
 export const RejectBody = z.object({ reason: z.string().max(2000).optional() });
+
+/** One package of a thread's candidate build: where it got to, with its build (its log) in the candidate. */
+export const CandidateBuild = z.object({
+  package: z.string(),
+  state: z.enum(["building", "green", "cut-off", "failed", "blocked", "invalid", "up-to-date", "cancelled"]),
+  /** The build's id in the candidate's own data directory (its log: …/candidate/builds/ID/log). */
+  build: z.number().nullable(),
+  /** Why it builds, or why it failed or was blocked, in words. */
+  note: z.string().nullable(),
+  ms: z.number().nullable(),
+  /** Whether its log can be read. */
+  log: z.boolean(),
+});
+export type CandidateBuild = z.infer<typeof CandidateBuild>;
+
+/** A thread's candidate: what its build did, package by package, and whether the install test left a log. */
+export const CandidateView = z.object({
+  builds: z.array(CandidateBuild),
+  /** Packages taken from the farm's first repository rather than built. */
+  taken: z.array(z.string()),
+  installLog: z.boolean(),
+});
+export type CandidateView = z.infer<typeof CandidateView>;
+
+export const CandidateLogParams = z.object({
+  id: z.coerce.number().int().min(1),
+  build: z.coerce.number().int().min(1),
+});

@@ -15,6 +15,7 @@ import { artifactsOf, latestGreenBuilds } from "../db/builds.js";
 import type { Conn } from "../db/schema.js";
 import { buildInProcess } from "../local/in-process-farm.js";
 import { seedCandidate, type FarmSource } from "./seed-candidate.js";
+import { CandidateRecorder } from "./candidate-record.js";
 
 export interface CandidateContext {
   setDir: string;
@@ -39,6 +40,8 @@ export async function buildCandidate(u: UpdateRow, ctx: CandidateContext): Promi
   const tree = join(ctx.workDir, "tree");
   const data = candidateDataDir(ctx.workDir);
   await rm(data, { recursive: true, force: true });
+  const record = new CandidateRecorder(ctx.workDir);
+  await record.reset();
   let setDir: string;
   if (u.commit) {
     await rm(tree, { recursive: true, force: true });
@@ -64,10 +67,12 @@ export async function buildCandidate(u: UpdateRow, ctx: CandidateContext): Promi
       const seeded = ctx.farm
         ? await seedCandidate(ctx.farm, { db: ws.db, store: ws.store, repo }, u.package)
         : { packages: [], skipped: [] };
+      record.taken(seeded.packages);
       const s = await buildInProcess(ws, "sqlite", {
         targets: [u.package],
         downstream: "modes",
         jobs: ctx.jobs,
+        onEvent: record.onEvent,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       const done = [
@@ -105,6 +110,7 @@ export async function buildCandidate(u: UpdateRow, ctx: CandidateContext): Promi
         install: await mainBinaries(ws.db, [...s.built, ...s.cutOff]),
       };
     } finally {
+      await record.done();
       await ws.close();
     }
   } finally {

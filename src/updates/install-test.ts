@@ -6,6 +6,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { exec, ExecError } from "../util/exec.js";
+import { installLogPath } from "./candidate-record.js";
 
 export async function installTest(o: {
   workDir: string;
@@ -14,7 +15,7 @@ export async function installTest(o: {
   signal?: AbortSignal;
 }): Promise<{ ok: true; note: string } | { ok: false; note: string }> {
   const root = join(o.workDir, "install-root");
-  const log = join(o.workDir, "install-test.log");
+  const log = installLogPath(o.workDir);
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
   const dnf = [
@@ -52,7 +53,7 @@ export async function installTest(o: {
     await writeFile(log, `${e.stdout}${e.stderr}`);
     return {
       ok: false,
-      note: `dnf could not install ${o.packages.join(", ")} from the candidate's repository (exit status ${String(e.code)}; its output is in the thread's install-test.log on the server)`,
+      note: `dnf could not install ${o.packages.join(", ")} from the candidate's repository (exit status ${String(e.code)}; its output is in the thread's install test log)`,
     };
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -3,6 +3,8 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { API_PREFIX, IdParams } from "../../api/schemas.js";
 import {
+  CandidateLogParams,
+  CandidateView,
   RejectBody,
   UpdateList,
   UpdateListQuery,
@@ -15,6 +17,8 @@ import { isOpenUpdate } from "../../core/update-thread.js";
 import type { ReleaseWatcher } from "../../watch/watcher.js";
 import type { Services } from "../app.js";
 import { userName } from "../auth.js";
+import { candidateLogPath, installLogPath, readCandidate } from "../../updates/candidate-record.js";
+import { sendTextFile } from "../text-file.js";
 import { ERRORS as errors, HttpError } from "../http-error.js";
 import { updateView, watchView } from "../views.js";
 
@@ -24,8 +28,8 @@ export interface ThreadActions {
 }
 
 export const watchRoutes: FastifyPluginAsyncZod<
-  Pick<Services, "auth" | "db"> & { watcher: ReleaseWatcher; threads: ThreadActions }
-> = async (app, { auth, db, watcher, threads }) => {
+  Pick<Services, "auth" | "db" | "data"> & { watcher: ReleaseWatcher; threads: ThreadActions }
+> = async (app, { auth, db, data, watcher, threads }) => {
   app.get(
     `${API_PREFIX}/watches`,
     {
@@ -105,6 +109,57 @@ export const watchRoutes: FastifyPluginAsyncZod<
       },
     },
     async (req) => one(req.params.id),
+  );
+
+  app.get(
+    `${API_PREFIX}/updates/:id/candidate`,
+    {
+      schema: {
+        summary:
+          "A thread's candidate: each package's build in it (live while it builds), what came from the farm",
+        params: IdParams,
+        response: { 200: CandidateView, ...errors },
+      },
+    },
+    async (req) => {
+      await one(req.params.id);
+      return readCandidate(data.updateDir(req.params.id));
+    },
+  );
+
+  app.get(
+    `${API_PREFIX}/updates/:id/candidate/builds/:build/log`,
+    {
+      schema: {
+        summary: "The log of one build of a thread's candidate, as text",
+        params: CandidateLogParams,
+      },
+    },
+    async (req, reply) => {
+      await one(req.params.id);
+      const dir = data.updateDir(req.params.id);
+      const c = await readCandidate(dir);
+      if (!c.builds.some((b) => b.build === req.params.build && b.log))
+        throw new HttpError(
+          404,
+          `thread ${req.params.id}'s candidate has no log of build ${req.params.build}`,
+          "NOT_FOUND",
+        );
+      return sendTextFile(reply, candidateLogPath(dir, req.params.build), `build ${req.params.build}'s log`);
+    },
+  );
+
+  app.get(
+    `${API_PREFIX}/updates/:id/install-log`,
+    { schema: { summary: "What dnf said in the thread's install test, as text", params: IdParams } },
+    async (req, reply) => {
+      await one(req.params.id);
+      return sendTextFile(
+        reply,
+        installLogPath(data.updateDir(req.params.id)),
+        `thread ${req.params.id}'s install test log`,
+      );
+    },
   );
 
   app.post(

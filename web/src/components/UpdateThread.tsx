@@ -10,6 +10,7 @@ import { ActionButton } from "./ActionButton";
 import { statusLabel } from "../format";
 import { canReject, shortHash, timeline, type Reached, type TimelineStep } from "../updates";
 import { Ago } from "./Ago";
+import { CandidateBuilds } from "./CandidateBuilds";
 import { RejectDialog } from "./RejectDialog";
 import { StatusBadge } from "./StatusBadge";
 
@@ -120,6 +121,7 @@ export function UpdateThread({ u, onChanged }: { u: UpdateView; onChanged: () =>
           <StepItem key={s.step} s={s} />
         ))}
       </ol>
+      <CandidateBuilds u={u} />
       {rejecting && (
         <RejectDialog
           thread={u}
