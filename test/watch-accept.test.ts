@@ -3,7 +3,7 @@
 // built and published by the farm's own flow, promoted to stable by the repository's rules, and
 // installed from stable with dnf at the new version, with no hand edit of any spec.
 import { execFileSync } from "node:child_process";
-import { cpSync, writeFileSync } from "node:fs";
+import { cpSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { UpdateList, UpdateView, WatchList } from "../src/api/watch-schemas.js";
@@ -18,11 +18,12 @@ test("a new upstream release becomes a tested candidate, and once accepted is in
   editFile(set, "packages/libgreet/kiln.yaml", (t) => t.replace("min-age: 1d", "min-age: 0\n  auto: patch"));
   git(set, "init", "-q", "-b", "main");
   commit(set, "the example set");
-  const tarball = (version: string): Buffer => {
+  const tarball = (version: string, broken = false): Buffer => {
     const dir = tempDir("kiln-accept-tarball-");
     cpSync(join(set, "packages/libgreet/upstream/libgreet-1.0"), join(dir, `libgreet-${version}`), {
       recursive: true,
     });
+    if (broken) rmSync(join(dir, `libgreet-${version}`, "greet.c"));
     writeFileSync(join(dir, `libgreet-${version}`, "NEWS"), `${version}: the same greeting, newer\n`);
     return execFileSync("gzip", ["-n"], {
       input: execFileSync("tar", ["-C", dir, "-cf", "-", `libgreet-${version}`]),
@@ -137,4 +138,25 @@ test("a new upstream release becomes a tested candidate, and once accepted is in
     /^accepted by kiln \(watch\.auto: patch\): merged into main/,
   );
   expect(installed()).toMatch(/^libgreet-1\.2\.1-1\.kiln1\.\w+$/);
-}, 300_000);
+
+  // 1.2.2 does not build (its tarball lacks greet.c): its thread fails, saying so, nothing of it is
+  // merged or published, even by the patch rule, and stable still installs 1.2.1.
+  const mainBefore = git(set, "rev-parse", "HEAD");
+  fake.addRelease("github", "kiln-examples/libgreet", {
+    version: "v1.2.2",
+    publishedAt: "2026-01-03T00:00:00Z",
+    files: [{ name: "libgreet-1.2.2.tar.gz", bytes: tarball("1.2.2", true) }],
+  });
+  await farm.api.json(WatchList, "POST", "/watches/check", { packages: ["libgreet"] });
+  const bad = await thread((u) => u.version === "1.2.2" && !u.open, 100_000);
+  expect(bad).toMatchObject({ state: "failed", fromVersion: "1.2.1" });
+  expect(bad.note).toMatch(
+    /^the candidate with libgreet 1\.2\.2 did not build \(failed: libgreet; blocked: hello, libframe, libupper\b.*; nothing was published$/,
+  );
+  expect(bad.events.map((e) => e.state)).not.toContain("accepted");
+  expect(git(set, "rev-parse", "HEAD")).toBe(mainBefore);
+  const farmBuilds = (await farm.api.json(BuildList, "GET", "/builds")).builds;
+  expect(farmBuilds.filter((b) => b.package === "libgreet").map((b) => b.evr)).toContain("1.2.1-1.kiln1");
+  expect(farmBuilds.filter((b) => b.evr.startsWith("1.2.2"))).toEqual([]);
+  expect(installed()).toMatch(/^libgreet-1\.2\.1-1\.kiln1\.\w+$/);
+}, 360_000);
