@@ -122,7 +122,11 @@ test("a new upstream release becomes a tested candidate, and once accepted is in
   // The farm has the set built by now: the candidate takes its published builds and builds only
   // what a change to libgreet rebuilds by the rebuild modes (kiln plan libgreet's wave).
   const built = patch.events.find((e) => e.state === "built")!.note;
+  const at = (state: string): number => Date.parse(patch.events.find((e) => e.state === state)!.at);
   console.log(`the 1.2.1 candidate: ${built}`);
+  console.log(
+    `1.2.1 seen → ready: ${((at("ready") - at("detected")) / 1000).toFixed(1)} s, → promoted: ${((at("promoted") - at("detected")) / 1000).toFixed(1)} s`,
+  );
   const m =
     /^the candidate built libgreet 1\.2\.1 and what rebuilds below it: (\d) built \(([a-z, -]+)\)(?:, (\d) cut off)?, 3 up to date, into its own repository testing; 6 package\(s\) taken from the farm's testing$/.exec(
       built,
