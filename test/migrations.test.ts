@@ -36,6 +36,7 @@ const RELEASED: Record<string, string> = {
   "0007-catch-up.ts": "da9d042c811c682a4d7a9825aefcacb359b291fac1f62b23a361ac8068a8e0c0",
   "0008-output-change.ts": "0b7b051b5a5f81204f5a2b20f13c8a869fb1260cc6dbffd61f1db3e49ab9607f",
   "0009-watches.ts": "1277de5a9e6a081e54952b103d177d9cb6bb4a0a3ea951be2a150491a416acc2",
+  "0010-health.ts": "c529c3628d2c3f6e7f5780348ee55b460db9d9f926e973f6bfe1f3ef5d405ed0",
 };
 
 // The fixtures are what databases of the first release ran: they do not change either.

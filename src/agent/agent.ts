@@ -2,6 +2,7 @@
 // from the coordinator (over HTTP, or in this process: src/agent/link.ts), builds each with the
 // job runner, streams the log while it runs, uploads the artifacts with their sha256 and reports
 // the result. When the coordinator is unreachable it keeps building and retries.
+import { diskOf } from "../util/disk.js";
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
@@ -139,7 +140,8 @@ export class Agent {
   }
 
   private async heartbeats(): Promise<void> {
-    let lastBeat = performance.now();
+    // The first beat at once: the server learns its disk before it leases much.
+    let lastBeat = -Infinity;
     while (!(this.o.signal.aborted || this.parentGone()) || this.running.size > 0) {
       // A third of the shortest lease held; a job started since the last beat counts at once.
       const interval = Math.min(
@@ -153,6 +155,7 @@ export class Agent {
       try {
         const res = await this.o.link.heartbeat(
           held.map((r) => ({ job: r.leased.job, leaseToken: r.leased.leaseToken })),
+          await diskOf(this.o.workdir),
         );
         for (const id of res.cancel) this.running.get(id)?.abort.abort();
         for (const id of res.lost) {

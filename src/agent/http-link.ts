@@ -1,6 +1,7 @@
 // The agent's link to a coordinator over HTTP (`kiln agent`): it shares no disk with the server;
 // spec, sources and artifacts come over the API, each checked against its sha256, and a download
 // cut off half-way (the server restarting) is started again.
+import type { DiskReport } from "../core/health.js";
 import { Readable } from "node:stream";
 import { ApiClient, ApiError, cutOff } from "../api/client.js";
 import {
@@ -41,8 +42,11 @@ export class HttpLink implements CoordinatorLink {
       .then((r) => r.jobs);
   }
 
-  heartbeat(held: { job: number; leaseToken: string }[]): Promise<HeartbeatAnswer> {
-    return this.api.json(HeartbeatResponse, "POST", "/agent/heartbeat", { jobs: held });
+  heartbeat(held: { job: number; leaseToken: string }[], disk?: DiskReport): Promise<HeartbeatAnswer> {
+    return this.api.json(HeartbeatResponse, "POST", "/agent/heartbeat", {
+      jobs: held,
+      ...(disk ? { disk } : {}),
+    });
   }
 
   jobFile(j: LeasedJob, name: string): Promise<Buffer> {

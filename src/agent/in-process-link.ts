@@ -2,6 +2,7 @@
 // HTTP, made directly, with the artifact store shared (nothing is downloaded; an upload is the
 // coordinator's own checked store write). A coordinator's refusal is the API's error, with the
 // status and code an HTTP agent would get, so the agent's loop treats both alike.
+import type { DiskReport } from "../core/health.js";
 import { ApiError } from "../api/client.js";
 import type { LeasedJob } from "../api/schemas.js";
 import { agentByName, createAgent } from "../db/tokens.js";
@@ -53,8 +54,8 @@ export class InProcessLink implements CoordinatorLink {
     return api(() => this.farm.lease(this.agent, free, waitMs, sandbox));
   }
 
-  heartbeat(held: { job: number; leaseToken: string }[]): Promise<HeartbeatAnswer> {
-    return api(() => this.farm.heartbeat(this.agent, held));
+  heartbeat(held: { job: number; leaseToken: string }[], disk?: DiskReport): Promise<HeartbeatAnswer> {
+    return api(() => this.farm.heartbeat(this.agent, held, disk));
   }
 
   jobFile(j: LeasedJob, name: string): Promise<Buffer> {

@@ -1,5 +1,6 @@
 // How an agent talks to the coordinator, the same either way: over HTTP (`kiln agent`: http-link.ts)
 // or in the same process (`kiln build`: in-process-link.ts, no sockets, the artifact store shared).
+import type { DiskReport } from "../core/health.js";
 import type { z } from "zod";
 import type {
   HeartbeatResponse,
@@ -27,7 +28,8 @@ export interface CoordinatorLink {
   connect(): Promise<AgentIdentity>;
   /** Up to `free` jobs; waits up to `waitMs` for one when none is ready. */
   lease(free: number, waitMs: number, sandbox: SandboxReport, signal: AbortSignal): Promise<LeasedJob[]>;
-  heartbeat(held: { job: number; leaseToken: string }[]): Promise<HeartbeatAnswer>;
+  /** Renews its leases; `disk`: its work directory's free space. */
+  heartbeat(held: { job: number; leaseToken: string }[], disk?: DiskReport): Promise<HeartbeatAnswer>;
   /** One of a leased job's files (its spec or a source), as bytes. */
   jobFile(j: LeasedJob, name: string): Promise<Buffer>;
   /** Makes sure the agent's store holds this artifact of the coordinator's, checked by sha256. */

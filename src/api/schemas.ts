@@ -1,6 +1,7 @@
 // The farm's HTTP API: every request and response body, as zod schemas. The server validates with
 // them and publishes them as OpenAPI; the agent and the CLI type their calls with them.
 import { z } from "zod";
+import { DiskReport } from "./health-schemas.js";
 import { SANDBOX_MODES } from "../core/sandbox-policy.js";
 
 import { BuildStatus, JobStatus, RequestStatus } from "./job-status-schema.js";
@@ -307,6 +308,8 @@ export const LeaseResponse = z.object({ jobs: z.array(LeasedJob) });
 
 export const HeartbeatBody = z.object({
   jobs: z.array(z.object({ job: z.number(), leaseToken: z.string() })).max(256),
+  /** Its work directory's free space (an agent of an older Kiln sends none). */
+  disk: DiskReport.optional(),
 });
 export const HeartbeatResponse = z.object({
   /** Jobs to stop: cancelled by a user. */

@@ -1,4 +1,5 @@
 // The CLI as a client of a Kiln server: `kiln build --server`, `kiln status`, `kiln logs`, `kiln cancel`.
+import { HealthView } from "../api/health-schemas.js";
 import { Option, type Command } from "commander";
 import { z } from "zod";
 import { ApiClient, ApiError } from "../api/client.js";
@@ -149,6 +150,12 @@ export async function remoteStatus(o: ServerOptions & { request?: number }): Pro
       console.log(`  ${j.package.padEnd(24)} ${j.status.padEnd(10)} ${j.why}${jobTag(j)}`);
     return;
   }
+  const health = await api.json(HealthView, "GET", "/health");
+  const sick = health.checks.filter((c) => c.state !== "ok");
+  console.log(
+    `health: ${health.state} (${sick.length ? `${sick.length} of ${health.checks.length} checks not ok` : `${health.checks.length} checks`})`,
+  );
+  for (const c of sick) console.log(`  ${c.state.padEnd(8)} ${c.sentence} (since ${c.since})`);
   const { agents } = await api.json(z.object({ agents: z.array(AgentView) }), "GET", "/agents");
   console.log(`agents (${agents.length}):`);
   for (const a of agents) {

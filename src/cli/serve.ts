@@ -10,6 +10,7 @@ import { buildApp } from "../server/app.js";
 import { Coordinator } from "../coordinator/coordinator.js";
 import { SourceWatcher } from "../server/source-watch.js";
 import { loadServerConfig } from "../config/server-config.js";
+import { diskLimits, HealthMonitor } from "../health/monitor.js";
 import { releaseWatching } from "./serve-watch.js";
 import { requestView } from "../server/views.js";
 import { UserError } from "../util/errors.js";
@@ -94,8 +95,16 @@ export function registerServe(program: Command): void {
         leaseMs: o.leaseTimeout * 1000,
         jobLabels: ws.config.build.labels ?? hostLabels(process.arch, process.platform),
         log,
+        diskLimits: diskLimits(serverConfig.health),
       });
       await farm.open();
+      const health = new HealthMonitor({
+        db: ws.db,
+        dataDir: ws.data.root,
+        config: serverConfig.health,
+        log,
+        changed: () => farm.changed(),
+      });
       const tokens = await firstStartTokens(ws.db, ws.data.root);
       const hook = hookSecret(ws.data.root, o.hookSecretFile);
       tightenSecrets(ws.data.root, o.hookSecretFile);
@@ -164,6 +173,7 @@ export function registerServe(program: Command): void {
       }
       console.log(`repository ${repo}: ${shown(ws.data.repoPath(repo))}`);
       source.start();
+      health.start();
       watcher.start();
       threads.start();
 
@@ -174,6 +184,7 @@ export function registerServe(program: Command): void {
       });
       console.error("kiln serve: stopping");
       source.stop();
+      await health.stop();
       await watcher.stop();
       await threads.stop();
       for (const a of agents) a.kill("SIGTERM");

@@ -37,18 +37,45 @@ export const serverConfigSchema = z.strictObject({
     })
     .prefault({}),
   upstreams: z.partialRecord(z.enum(services), upstream).default({}),
+  /** The farm's checks of itself (README, "Health": what each check means). */
+  health: z
+    .strictObject({
+      /** How often the server checks itself and its agents. */
+      interval: duration.default(30),
+      /** Free space of the data directory and of every agent's work directory. */
+      disk: z
+        .strictObject({
+          "warn-mb": z
+            .number()
+            .positive()
+            .default(5 * 1024),
+          "warn-percent": z.number().min(0).max(100).default(5),
+          /** Below this an agent takes no jobs until space returns. */
+          "fail-mb": z.number().positive().default(1024),
+          "warn-inodes": z.number().int().min(0).default(50_000),
+          "fail-inodes": z.number().int().min(0).default(10_000),
+        })
+        .prefault({}),
+      /** A trivial query slower than this warns. */
+      "database-slow-ms": z.number().positive().default(500),
+      /** An enabled agent not heard from for this long warns. */
+      "silent-after": duration.default(120),
+    })
+    .prefault({}),
 });
 
 export type ServerConfigFile = z.infer<typeof serverConfigSchema>;
 
 export interface ServerConfig {
   watch: ServerConfigFile["watch"];
+  health: ServerConfigFile["health"];
   endpoints: Endpoints;
   tokens: Partial<Record<ServiceName, string>>;
 }
 
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   watch: serverConfigSchema.parse({}).watch,
+  health: serverConfigSchema.parse({}).health,
   endpoints: { ...DEFAULT_ENDPOINTS },
   tokens: {},
 };
@@ -90,5 +117,5 @@ export async function loadServerConfig(file: string | undefined): Promise<Server
       tokens[name] = token;
     }
   }
-  return { watch: c.watch, endpoints, tokens };
+  return { watch: c.watch, health: c.health, endpoints, tokens };
 }

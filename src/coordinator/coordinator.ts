@@ -9,10 +9,12 @@ import { Publisher } from "../repos/publisher.js";
 import type { Workspace } from "../context/workspace.js";
 import { loadSetConfig } from "../config/set-config.js";
 import type { ChangePlan } from "../core/flow.js";
+import { agentDiskKey, diskCheck, type DiskLimits, type DiskReport } from "../core/health.js";
 import type { Labels } from "../core/labels.js";
 import { hostMatcher } from "../core/providers.js";
 import { jobMode, type SandboxMode } from "../core/sandbox-policy.js";
 import { interruptOrphanBuilds } from "../db/builds.js";
+import { recordChecks, setAgentDisk } from "../db/health.js";
 import type { DialectKind } from "../db/dialect.js";
 import { activeJobs } from "../db/jobs.js";
 import { graceLeases, renewLeases } from "../db/leases.js";
@@ -34,6 +36,8 @@ export interface CoordinatorOptions {
   /** Labels every job asks of an agent (kiln.yaml build.labels, else the server's own arch and os). */
   jobLabels: Labels;
   log?: (line: string) => void;
+  /** Below these, an agent's work directory (as its heartbeats say) takes no jobs; none: unchecked. */
+  diskLimits?: DiskLimits;
   /** A repository snapshot was written (`kiln build` says so). */
   onSnapshot?: (e: { repo: string; snapshot: number; packages: number }) => void;
 }
@@ -238,7 +242,29 @@ export class Coordinator {
     return lease(this, agent, free, waitMs, sandbox);
   }
 
-  heartbeat(agent: AgentRow, held: { job: number; leaseToken: string }[]): ReturnType<typeof renewLeases> {
+  /** Renews the leases it holds; `disk`: its work directory's free space, kept for the lease rule. */
+  async heartbeat(
+    agent: AgentRow,
+    held: { job: number; leaseToken: string }[],
+    disk?: DiskReport,
+  ): ReturnType<typeof renewLeases> {
+    // kiln serve checks agents' disks; kiln build's own agent is not held back (it would only wait).
+    if (disk && this.opts.diskLimits) {
+      await setAgentDisk(this.ws.db, agent.id, disk);
+      const key = agentDiskKey(agent.name);
+      const check = diskCheck(
+        key,
+        `agent ${agent.name}`,
+        `agent ${agent.name}'s work directory`,
+        disk,
+        this.opts.diskLimits,
+        "it takes no jobs until space returns",
+      );
+      for (const c of await recordChecks(this.ws.db, [check], new Date(), (k) => k === key)) {
+        this.log(`health: ${c.state}: ${c.sentence}`);
+        this.changed();
+      }
+    }
     return renewLeases(this.ws.db, agent.id, held, this.opts.leaseMs);
   }
 

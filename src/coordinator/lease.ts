@@ -10,6 +10,7 @@ import { decide, type SandboxMode } from "../core/sandbox-policy.js";
 import { getBuild, stageInputs } from "../db/builds.js";
 import { claimJob, lockFirst, readyJobs } from "../db/jobs.js";
 import type { AgentRow, BuildRow, JobRow } from "../db/schema.js";
+import { agentRefusal } from "../db/health.js";
 import { agentIsDisabled, setAgentSandbox } from "../db/tokens.js";
 import { sha256Regular } from "../util/safe-fs.js";
 import type { Coordinator } from "./coordinator.js";
@@ -38,6 +39,8 @@ export async function lease(
     while (out.length < free && !ctx.closing) {
       // A long poll outlives the credential check: an agent disabled meanwhile gets nothing more.
       if (await agentIsDisabled(ctx.db, agent.id)) return out;
+      // Its work directory is (nearly) full: it waits, taking nothing, until space returns.
+      if (await agentRefusal(ctx.db, agent.name)) break;
       const job = await claim(ctx, agent, labels, takes);
       if (!job) break;
       const leased = await prepare(ctx, job);

@@ -84,6 +84,16 @@ describe("why a job waits", () => {
       "ready; all 2 matching agents are busy (a1 1/1, a2 2/2); 3 ready jobs go first",
     );
   });
+  it("says why an agent that takes no jobs now (its disk nearly full) does not take it", () => {
+    const full = agent({
+      refusal: "agent a1's work directory /w has 9 MiB free of 64 MiB, below the hard limit",
+    });
+    expect(whyWaiting(job(), [full])).toBe(
+      "ready, but no matching agent takes jobs now: agent a1's work directory /w has 9 MiB free of 64 MiB, below the hard limit",
+    );
+    // Another agent still takes it.
+    expect(whyWaiting(job(), [full, agent({ name: "a2" })])).toBe("ready: the next lease by a2 takes it");
+  });
   it("tells agents that are offline or missing apart", () => {
     expect(whyWaiting(job(), [])).toBe("ready, but no agent has enrolled");
     expect(whyWaiting(job(), [agent({ online: false })])).toMatch(/no agent is online \(1 enrolled/);

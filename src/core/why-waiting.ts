@@ -32,6 +32,8 @@ export interface AgentState {
   online: boolean;
   /** Its sandbox policy and whether bubblewrap works there (unknown before its first lease). */
   sandbox?: { policy: SandboxMode; available: boolean } | undefined;
+  /** Why it takes no jobs now (its work directory nearly full), in words; undefined: it takes them. */
+  refusal?: string | undefined;
 }
 
 /** Whether the agent would run a job in this sandbox mode (it is offered only those). */
@@ -86,13 +88,17 @@ export function whyWaiting(job: WaitingJob, agents: readonly AgentState[]): stri
       ? "ready, but it runs without the sandbox and no online agent takes that (only agents started with --sandbox off do)"
       : `ready, but the sandbox is ${job.sandbox ?? "required"} and no online agent can run it in one (bubblewrap does not work on ${matching.map((a) => a.name).join(", ")})`;
   }
-  const idle = willing.filter((a) => a.running < a.slots);
+  const taking = willing.filter((a) => a.refusal === undefined);
+  if (taking.length === 0) {
+    return `ready, but no matching agent takes jobs now: ${willing.map((a) => a.refusal).join("; ")}`;
+  }
+  const idle = taking.filter((a) => a.running < a.slots);
   const ahead = job.ahead ?? 0;
   if (idle.length === 0) {
-    const busy = willing.map((a) => `${a.name} ${a.running}/${a.slots}`).join(", ");
+    const busy = taking.map((a) => `${a.name} ${a.running}/${a.slots}`).join(", ");
     const queue =
       ahead > 0 ? `; ${ahead} ready job${ahead > 1 ? "s" : ""} go${ahead > 1 ? "" : "es"} first` : "";
-    return `ready; all ${willing.length} matching agent${willing.length > 1 ? "s are" : " is"} busy (${busy})${queue}`;
+    return `ready; all ${taking.length} matching agent${taking.length > 1 ? "s are" : " is"} busy (${busy})${queue}`;
   }
   if (ahead >= idle.reduce((n, a) => n + a.slots - a.running, 0)) {
     return `ready; ${ahead} ready job${ahead > 1 ? "s" : ""} with a longer chain below go${ahead > 1 ? "" : "es"} first`;

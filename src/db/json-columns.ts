@@ -11,6 +11,7 @@ import {
   SandboxReport,
 } from "../api/schemas.js";
 import { WatchSeen } from "../api/watch-schemas.js";
+import { DiskReport } from "../api/health-schemas.js";
 import type { JobDef } from "../core/pipeline.js";
 
 /** Each JSON column's schema, by what it holds. */
@@ -41,6 +42,8 @@ const COLUMNS = {
   agentSandbox: SandboxReport,
   /** watches.seen. */
   watchSeen: WatchSeen,
+  /** agents.disk: its work directory's free space, as its last heartbeat said. */
+  agentDisk: DiskReport,
 } as const;
 
 type Columns = typeof COLUMNS;

@@ -257,6 +257,8 @@ export interface AgentsTable {
   /** JSON {policy, available}: the sandbox policy it last said it has; null before its first lease. */
   sandbox: string | null;
   disabled_by: string | null;
+  /** JSON DiskReport: its work directory's free space, as its last heartbeat said; null before one. */
+  disk: string | null;
 }
 
 export type Role = "viewer" | "maintainer" | "admin" | "enrol";
@@ -334,6 +336,29 @@ export interface Database {
   upstream_answers: UpstreamAnswersTable;
   updates: UpdatesTable;
   update_events: UpdateEventsTable;
+  health_checks: HealthChecksTable;
+  health_events: HealthEventsTable;
+}
+
+export interface HealthChecksTable {
+  /** What is checked, e.g. "disk:data" or "agent:a1:disk". */
+  key: string;
+  /** Who it is about, in words: "the server", "agent a1". */
+  subject: string;
+  state: "ok" | "warning" | "failing";
+  /** Why, and what to do. */
+  sentence: string;
+  /** When it entered this state. */
+  since: string;
+  checked_at: string;
+}
+
+export interface HealthEventsTable {
+  id: Generated<number>;
+  key: string;
+  at: string;
+  state: "ok" | "warning" | "failing";
+  sentence: string;
 }
 
 /** The connection, or a transaction, that a query runs on. */

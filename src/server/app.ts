@@ -25,6 +25,7 @@ import { serverFactory, TIMEOUTS } from "./http-server.js";
 import { agentRoutes } from "./routes/agents.js";
 import { agentApiRoutes } from "./routes/agent-api.js";
 import { buildRoutes } from "./routes/builds.js";
+import { healthRoutes } from "./routes/health.js";
 import { hookRoutes } from "./routes/hooks.js";
 import { repoRoutes } from "./routes/repos.js";
 import { requestRoutes } from "./routes/requests.js";
@@ -147,6 +148,7 @@ export async function buildApp(o: AppOptions): Promise<App> {
   if (o.watcher && o.threads)
     await app.register(watchRoutes, { ...s, watcher: o.watcher, threads: o.threads });
   await app.register(agentRoutes, { ...s, farm });
+  await app.register(healthRoutes, { ...s, kind: farm.kind });
   await app.register(uiRoutes, { ...s, farm });
 
   app.get("/api/openapi.json", { schema: { hide: true } }, () => app.swagger());

@@ -7,6 +7,7 @@ import {
   type JobView,
   type RequestView,
 } from "../api/schemas.js";
+import { agentDiskKey } from "../core/health.js";
 import { isSandboxMode } from "../core/sandbox-policy.js";
 import { whyWaiting, type AgentState } from "../core/why-waiting.js";
 import { depsOf } from "../db/jobs.js";
@@ -25,6 +26,15 @@ async function agentStates(
   const rows = await db.selectFrom("agents").selectAll().orderBy("id").execute();
   const running = await db.selectFrom("jobs").selectAll().where("status", "=", "leased").execute();
   const now = Date.now();
+  const refusals = new Map(
+    (
+      await db
+        .selectFrom("health_checks")
+        .select(["key", "sentence"])
+        .where("state", "=", "failing")
+        .execute()
+    ).map((c) => [c.key, c.sentence]),
+  );
   const states = rows.map((a) => ({
     name: a.name,
     labels: fromJson("labels", a.labels, "agents.labels"),
@@ -33,6 +43,7 @@ async function agentStates(
     // An agent not heard from for a lease's time (at least 10 s) is shown offline.
     online: a.disabled_at === null && now - Date.parse(a.last_seen_at) < Math.max(leaseMs, 10_000),
     sandbox: a.sandbox ? fromJson("agentSandbox", a.sandbox, "agents.sandbox") : undefined,
+    refusal: refusals.get(agentDiskKey(a.name)),
   }));
   return { rows, states, running };
 }

@@ -70,7 +70,7 @@ export const agentApiRoutes: FastifyPluginAsyncZod<
       body: HeartbeatBody,
       response: { 200: HeartbeatResponse, ...errors },
     }),
-    async (req) => farm.heartbeat(await seen(req), req.body.jobs),
+    async (req) => farm.heartbeat(await seen(req), req.body.jobs, req.body.disk),
   );
 
   app.get(
