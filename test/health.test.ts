@@ -9,6 +9,7 @@ import { HealthView, type HealthCheckView } from "../src/api/health-schemas.js";
 import { RequestView } from "../src/api/schemas.js";
 import {
   api,
+  enrolAgent,
   KILN_YAML,
   kiln,
   makeSet,
@@ -131,4 +132,79 @@ describe.skipIf(!isRoot && process.env.CI !== "true")("the farm's health", () =>
     const after = await kiln(["status", "--server", server.url]);
     expect(after.stdout).toMatch(/^health: ok \(\d+ checks\)\n/);
   }, 240_000);
+});
+
+describe("the queue's health", () => {
+  it("a job ready while an agent with a free slot never takes it is a stall, which a working agent clears", async () => {
+    const config = offlineServerConfig();
+    writeFileSync(config, `${readFileSync(config, "utf8")}health:\n  interval: 1\n  queue-stall: 2\n`);
+    const set = makeSet({
+      "kiln.yaml": KILN_YAML,
+      "packages/a/a.spec": noarchSpec("a"),
+    });
+    const server = await startServer({
+      set,
+      data: tempDir("kiln-health-queue-"),
+      extra: ["--config", config],
+    });
+    // An agent that is heard from but never asks for work: online, one slot free, nothing taken.
+    const token = await enrolAgent(server, "stuck");
+    const beat = setInterval(
+      () => void api(server.url, "POST", "/agent/heartbeat", { token, body: { jobs: [] } }),
+      500,
+    );
+    try {
+      const req = await api(server.url, "POST", "/requests", { token: server.admin, body: {} });
+      expect(req.status, JSON.stringify(req.body)).toBe(201);
+      const stall = await until("a stall", async () => {
+        const c = await check(server.url, "server:queue-stall");
+        return c?.state === "failing" ? c : undefined;
+      });
+      expect(stall.sentence).toMatch(
+        /^the queue is not moving: 1 job\(s\) ready for more than 2 s \(the oldest: a, job \d+, \d+ s\) while stuck \(0\/1\) could take it; look at those agents' logs/,
+      );
+      expect((await check(server.url, "server:queue-labels"))?.state).toBe("ok");
+      const status = await kiln(["status", "--server", server.url]);
+      expect(status.stdout).toMatch(/^health: failing \(1 of \d+ checks not ok\)\n/);
+      expect(status.stdout).toContain("  failing  the queue is not moving");
+    } finally {
+      clearInterval(beat);
+    }
+    // A real agent takes the job: the stall clears.
+    await readyAgent(server, "a1");
+    const cleared = await until(
+      "the stall cleared",
+      async () => {
+        const c = await check(server.url, "server:queue-stall");
+        return c?.state === "ok" ? c : undefined;
+      },
+      60_000,
+    );
+    expect(cleared.history.map((e) => e.state).slice(0, 2)).toEqual(["ok", "failing"]);
+  }, 120_000);
+
+  it("a job whose labels no agent has is a warning that names them", async () => {
+    const config = offlineServerConfig();
+    writeFileSync(config, `${readFileSync(config, "utf8")}health:\n  interval: 1\n`);
+    const set = makeSet({
+      "kiln.yaml": `${KILN_YAML}build:\n  labels: { arch: riscv64, os: linux }\n`,
+      "packages/r/r.spec": noarchSpec("r"),
+    });
+    const server = await startServer({
+      set,
+      data: tempDir("kiln-health-labels-"),
+      extra: ["--config", config],
+    });
+    await readyAgent(server, "x86");
+    expect((await api(server.url, "POST", "/requests", { token: server.admin, body: {} })).status).toBe(201);
+    const labels = await until("the labels warning", async () => {
+      const c = await check(server.url, "server:queue-labels");
+      return c?.state === "warning" ? c : undefined;
+    });
+    expect(labels.sentence).toBe(
+      "1 ready job(s) ask for labels no enabled agent has (r: arch=riscv64, os=linux): enrol an agent with those labels (kiln agent --label K=V) or change build.labels in kiln.yaml",
+    );
+    // Not a stall: no agent could take it.
+    expect((await check(server.url, "server:queue-stall"))?.state).toBe("ok");
+  }, 60_000);
 });

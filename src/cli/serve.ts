@@ -102,6 +102,7 @@ export function registerServe(program: Command): void {
         db: ws.db,
         dataDir: ws.data.root,
         config: serverConfig.health,
+        leaseMs: o.leaseTimeout * 1000,
         log,
         changed: () => farm.changed(),
       });

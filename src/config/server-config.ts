@@ -60,6 +60,10 @@ export const serverConfigSchema = z.strictObject({
       "database-slow-ms": z.number().positive().default(500),
       /** An enabled agent not heard from for this long warns. */
       "silent-after": duration.default(120),
+      /** A job ready this long while an agent that would take it has a free slot: the queue is stalled. */
+      "queue-stall": duration.default(300),
+      /** The event loop's 99th percentile delay above this warns. */
+      "event-loop-ms": z.number().positive().default(500),
     })
     .prefault({}),
 });

@@ -5,6 +5,8 @@ import {
   databaseCheck,
   DEFAULT_DISK_LIMITS,
   diskCheck,
+  eventLoopCheck,
+  queueChecks,
   silenceCheck,
   worst,
   type DiskReport,
@@ -86,5 +88,38 @@ describe("health checks", () => {
       "1.5 KiB",
       "15 MiB",
     ]);
+  });
+
+  it("the queue: stalled only while an agent that would take the job has a free slot", () => {
+    const x86 = { arch: "x86_64", os: "linux" };
+    const ready = [{ id: 7, package: "a", labels: x86, readySinceMs: 0 }];
+    const agent = { name: "a1", labels: x86, slots: 1, running: 0, online: true, enabled: true };
+    const [stall, labels] = queueChecks(ready, [agent], 400_000, 300_000);
+    expect(stall).toMatchObject({
+      state: "failing",
+      sentence: expect.stringMatching(
+        /^the queue is not moving: 1 job\(s\) ready for more than 300 s \(the oldest: a, job 7, 400 s\) while a1 \(0\/1\) could take it/,
+      ),
+    });
+    expect(labels!.state).toBe("ok");
+    // Not yet long enough; the agent busy, offline, or refusing (its disk): no stall.
+    expect(queueChecks(ready, [agent], 200_000, 300_000)[0]!.state).toBe("ok");
+    for (const a of [{ running: 1 }, { online: false }, { refusal: "disk full" }])
+      expect(queueChecks(ready, [{ ...agent, ...a }], 400_000, 300_000)[0]!.state).toBe("ok");
+    // Labels nobody enabled has: a warning, and no stall.
+    const riscv = [{ ...ready[0]!, labels: { arch: "riscv64" } }];
+    const [s2, l2] = queueChecks(
+      riscv,
+      [agent, { ...agent, name: "off", labels: { arch: "riscv64" }, enabled: false, online: false }],
+      400_000,
+      300_000,
+    );
+    expect([s2!.state, l2!.state]).toEqual(["ok", "warning"]);
+    expect(l2!.sentence).toMatch(/\(a: arch=riscv64\)/);
+    expect(eventLoopCheck(800, 500).state).toBe("warning");
+    expect(eventLoopCheck(12, 500)).toMatchObject({
+      state: "ok",
+      sentence: expect.stringContaining("12.0 ms"),
+    });
   });
 });

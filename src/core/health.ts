@@ -1,6 +1,12 @@
 // The farm's checks of itself, as pure decisions: from what was measured (free space, when an
 // agent was last heard from, how long the database took) to a state and a sentence that says why
 // and what to do. The health monitor (src/health/) measures and records; this decides.
+import { formatLabels, labelsMatch, type Labels } from "./labels.js";
+import type { SandboxMode } from "./sandbox-policy.js";
+import { takes, type AgentState } from "./why-waiting.js";
+import type { DiskReport } from "../util/disk.js";
+
+export type { DiskReport };
 
 export type HealthState = "ok" | "warning" | "failing";
 
@@ -15,15 +21,6 @@ export interface CheckResult {
 
 /** The check of an agent's work directory: while it is failing, the agent is given no jobs. */
 export const agentDiskKey = (agent: string): string => `agent:${agent}:disk`;
-
-/** Free space of one file system, as statfs gives it. */
-export interface DiskReport {
-  path: string;
-  freeBytes: number;
-  totalBytes: number;
-  freeInodes: number;
-  totalInodes: number;
-}
 
 export interface DiskLimits {
   /** Below this many free bytes (or this fraction of the file system) it warns. */
@@ -161,4 +158,89 @@ export function worst(states: Iterable<HealthState>): HealthState {
   let w: HealthState = "ok";
   for (const s of states) if (s === "failing" || (s === "warning" && w === "ok")) w = s;
   return w;
+}
+
+/** A job that could be leased now, and since when (its creation, or its last dependency's end). */
+export interface ReadyJob {
+  id: number;
+  package: string;
+  labels: Labels;
+  sandbox?: SandboxMode | undefined;
+  readySinceMs: number;
+}
+
+/**
+ * The queue: stalled when a job has been ready for longer than `stallMs` while an agent that would
+ * take it sits with a free slot; and jobs whose labels no enabled agent has, which no agent ever takes.
+ */
+export function queueChecks(
+  ready: readonly ReadyJob[],
+  agents: readonly (AgentState & { enabled: boolean })[],
+  nowMs: number,
+  stallMs: number,
+): CheckResult[] {
+  const subject = "the queue";
+  const secs = (ms: number): string => `${Math.round(ms / 1000)} s`;
+  const takers = (j: ReadyJob) =>
+    agents.filter(
+      (a) => a.online && labelsMatch(a.labels, j.labels) && takes(a, j.sandbox) && a.refusal === undefined,
+    );
+  const stalled = ready
+    .filter((j) => nowMs - j.readySinceMs > stallMs)
+    .map((j) => ({ j, idle: takers(j).filter((a) => a.running < a.slots) }))
+    .filter((x) => x.idle.length > 0)
+    .sort((a, b) => a.j.readySinceMs - b.j.readySinceMs);
+  const first = stalled[0];
+  const stall: CheckResult = first
+    ? {
+        key: "server:queue-stall",
+        subject,
+        state: "failing",
+        sentence: `the queue is not moving: ${stalled.length} job(s) ready for more than ${secs(stallMs)} (the oldest: ${first.j.package}, job ${first.j.id}, ${secs(nowMs - first.j.readySinceMs)}) while ${first.idle.map((a) => `${a.name} (${a.running}/${a.slots})`).join(", ")} could take it; look at those agents' logs, or restart them`,
+      }
+    : {
+        key: "server:queue-stall",
+        subject,
+        state: "ok",
+        sentence:
+          ready.length === 0
+            ? "no job is waiting for an agent"
+            : `${ready.length} ready job(s), none stalled`,
+      };
+  const enabled = agents.filter((a) => a.enabled);
+  const orphans = ready.filter((j) => !enabled.some((a) => labelsMatch(a.labels, j.labels)));
+  const labels: CheckResult =
+    orphans.length > 0
+      ? {
+          key: "server:queue-labels",
+          subject,
+          state: "warning",
+          sentence: `${orphans.length} ready job(s) ask for labels no enabled agent has (${[...new Set(orphans.map((j) => `${j.package}: ${formatLabels(j.labels)}`))].slice(0, 5).join("; ")}): enrol an agent with those labels (kiln agent --label K=V) or change build.labels in kiln.yaml`,
+        }
+      : {
+          key: "server:queue-labels",
+          subject,
+          state: "ok",
+          sentence: "every ready job's labels are some agent's",
+        };
+  return [stall, labels];
+}
+
+/** The event loop's delay: a server whose loop lags answers every request and lease late. */
+export function eventLoopCheck(p99Ms: number, slowMs: number): CheckResult {
+  const key = "server:event-loop";
+  const subject = "the server";
+  return p99Ms > slowMs
+    ? {
+        key,
+        subject,
+        state: "warning",
+        sentence: `the server's event loop lagged ${p99Ms.toFixed(0)} ms (99th percentile since the last check; more than ${slowMs} ms): requests and leases wait; look at what the server's log says it was doing, and at the machine's load`,
+      }
+    : {
+        key,
+        subject,
+        state: "ok",
+        sentence: `the server's event loop lags ${p99Ms.toFixed(1)} ms at most (99th percentile)`,
+      };
 }

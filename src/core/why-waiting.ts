@@ -37,7 +37,7 @@ export interface AgentState {
 }
 
 /** Whether the agent would run a job in this sandbox mode (it is offered only those). */
-function takes(a: AgentState, mode: SandboxMode | undefined): boolean {
+export function takes(a: AgentState, mode: SandboxMode | undefined): boolean {
   return !mode || !a.sandbox || !("refuse" in decide(mode, a.sandbox.policy, a.sandbox.available));
 }
 

@@ -1,7 +1,8 @@
 // The farm's health checks: each check's state now, and each change of state as its history.
 import type { CheckResult, DiskReport, HealthState } from "../core/health.js";
 import { agentDiskKey, changedStates } from "../core/health.js";
-import type { AgentRow, Conn, HealthChecksTable } from "./schema.js";
+import { readyJobs } from "./jobs.js";
+import type { AgentRow, Conn, HealthChecksTable, JobRow } from "./schema.js";
 import type { Selectable } from "kysely";
 import { fromJsonOrNull } from "./json-columns.js";
 
@@ -75,4 +76,29 @@ export async function agentRefusal(db: Conn, agent: string): Promise<string | un
     .where("key", "=", agentDiskKey(agent))
     .executeTakeFirst();
   return row?.state === "failing" ? row.sentence : undefined;
+}
+
+/** The agent jobs ready now (at most `limit`), each with when it became ready. */
+export async function readyJobsSince(
+  db: Conn,
+  limit: number,
+): Promise<{ job: JobRow; readySinceMs: number }[]> {
+  const jobs = await readyJobs(db, limit);
+  if (jobs.length === 0) return [];
+  const ends = await db
+    .selectFrom("job_deps as d")
+    .innerJoin("jobs as dj", "dj.id", "d.dep_job_id")
+    .select(["d.job_id", (eb) => eb.fn.max("dj.updated_at").as("ended")])
+    .where(
+      "d.job_id",
+      "in",
+      jobs.map((j) => j.id),
+    )
+    .groupBy("d.job_id")
+    .execute();
+  const ended = new Map(ends.map((e) => [e.job_id, Date.parse(String(e.ended))]));
+  return jobs.map((job) => ({
+    job,
+    readySinceMs: Math.max(Date.parse(job.created_at), ended.get(job.id) ?? 0),
+  }));
 }

@@ -1,11 +1,24 @@
 // The server's checks of itself and of its agents, on a schedule: the data directory's free space,
-// the database's answer time, agents gone silent. Each round is recorded (src/db/health.ts), and
-// each change of state goes to the server's log. An agent's own disk is checked with each of its
-// heartbeats (src/coordinator/coordinator.ts), not here.
+// the database's answer time, the event loop's delay, agents gone silent, a stalled queue and jobs
+// no agent can take. Each round is recorded (src/db/health.ts), and each change of state goes to the
+// server's log. An agent's own disk is checked with each of its heartbeats
+// (src/coordinator/coordinator.ts), not here.
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { sql } from "kysely";
 import type { ServerConfig } from "../config/server-config.js";
-import { databaseCheck, diskCheck, silenceCheck, type CheckResult, type DiskLimits } from "../core/health.js";
-import { recordChecks } from "../db/health.js";
+import {
+  databaseCheck,
+  diskCheck,
+  eventLoopCheck,
+  queueChecks,
+  silenceCheck,
+  type CheckResult,
+  type DiskLimits,
+} from "../core/health.js";
+import { isSandboxMode } from "../core/sandbox-policy.js";
+import { agentStates } from "../db/agent-states.js";
+import { readyJobsSince, recordChecks } from "../db/health.js";
+import { fromJson } from "../db/json-columns.js";
 import type { Conn } from "../db/schema.js";
 import { diskOf } from "../util/disk.js";
 
@@ -26,12 +39,15 @@ export function diskLimits(h: ServerConfig["health"]): DiskLimits {
 export class HealthMonitor {
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> = Promise.resolve();
+  private readonly loop = monitorEventLoopDelay({ resolution: 20 });
 
   constructor(
     private readonly o: {
       db: Conn;
       dataDir: string;
       config: ServerConfig["health"];
+      /** Agents not heard from for this long are offline (as the queue's reasons say). */
+      leaseMs: number;
       log: (line: string) => void;
       /** Told when a check changes state (leases wait on an agent's check). */
       changed?: () => void;
@@ -39,6 +55,7 @@ export class HealthMonitor {
   ) {}
 
   start(): void {
+    this.loop.enable();
     this.timer = setInterval(() => void this.check(), this.o.config.interval * 1000);
     this.timer.unref();
     void this.check();
@@ -46,6 +63,7 @@ export class HealthMonitor {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.loop.disable();
     await this.round;
   }
 
@@ -88,13 +106,20 @@ export class HealthMonitor {
       return;
     }
     const now = Date.now();
-    const agents = await db
-      .selectFrom("agents")
-      .select(["name", "last_seen_at"])
-      .where("disabled_at", "is", null)
-      .execute();
-    for (const a of agents)
+    const { rows, states } = await agentStates(db, this.o.leaseMs);
+    for (const a of rows.filter((r) => r.disabled_at === null))
       results.push(silenceCheck(a.name, Date.parse(a.last_seen_at), now, config["silent-after"] * 1000));
+    const ready = (await readyJobsSince(db, 500)).map(({ job, readySinceMs }) => ({
+      id: job.id,
+      package: job.package,
+      labels: fromJson("labels", job.labels, "jobs.labels"),
+      sandbox: isSandboxMode(job.sandbox) ? job.sandbox : undefined,
+      readySinceMs,
+    }));
+    const agents = states.map((s, i) => ({ ...s, enabled: rows[i]!.disabled_at === null }));
+    results.push(...queueChecks(ready, agents, now, config["queue-stall"] * 1000));
+    results.push(eventLoopCheck(this.loop.percentile(99) / 1e6, config["event-loop-ms"]));
+    this.loop.reset();
     const changed = await recordChecks(db, results, new Date(now), ownKey);
     for (const c of changed) this.o.log(`health: ${c.state}: ${c.sentence}`);
     if (changed.length) this.o.changed?.();

@@ -7,46 +7,17 @@ import {
   type JobView,
   type RequestView,
 } from "../api/schemas.js";
-import { agentDiskKey } from "../core/health.js";
 import { isSandboxMode } from "../core/sandbox-policy.js";
-import { whyWaiting, type AgentState } from "../core/why-waiting.js";
+import { whyWaiting } from "../core/why-waiting.js";
+import { agentStates } from "../db/agent-states.js";
 import { depsOf } from "../db/jobs.js";
 import { logNameOf } from "../coordinator/job-logs.js";
-import type { AgentRow, Database, JobRow, UpdateEventRow, UpdateRow, WatchRow } from "../db/schema.js";
+import type { Database, JobRow, UpdateEventRow, UpdateRow, WatchRow } from "../db/schema.js";
 import type { UpdateView, WatchView } from "../api/watch-schemas.js";
 import { isOpenUpdate } from "../core/update-thread.js";
 import { fromJson, fromJsonOrNull } from "../db/json-columns.js";
 
 type Conn = Kysely<Database>;
-
-async function agentStates(
-  db: Conn,
-  leaseMs: number,
-): Promise<{ rows: AgentRow[]; states: AgentState[]; running: JobRow[] }> {
-  const rows = await db.selectFrom("agents").selectAll().orderBy("id").execute();
-  const running = await db.selectFrom("jobs").selectAll().where("status", "=", "leased").execute();
-  const now = Date.now();
-  const refusals = new Map(
-    (
-      await db
-        .selectFrom("health_checks")
-        .select(["key", "sentence"])
-        .where("state", "=", "failing")
-        .execute()
-    ).map((c) => [c.key, c.sentence]),
-  );
-  const states = rows.map((a) => ({
-    name: a.name,
-    labels: fromJson("labels", a.labels, "agents.labels"),
-    slots: a.slots,
-    running: running.filter((j) => j.agent_id === a.id).length,
-    // An agent not heard from for a lease's time (at least 10 s) is shown offline.
-    online: a.disabled_at === null && now - Date.parse(a.last_seen_at) < Math.max(leaseMs, 10_000),
-    sandbox: a.sandbox ? fromJson("agentSandbox", a.sandbox, "agents.sandbox") : undefined,
-    refusal: refusals.get(agentDiskKey(a.name)),
-  }));
-  return { rows, states, running };
-}
 
 export async function agentViews(db: Conn, leaseMs: number): Promise<AgentView[]> {
   const { rows, states, running } = await agentStates(db, leaseMs);
